@@ -1,0 +1,73 @@
+package notices
+
+import "time"
+
+// Priority orders deliveries and decides quiet hours and bulletins.
+type Priority string
+
+const (
+	Urgent Priority = "urgent" // sent at once, even in quiet hours
+	Normal Priority = "normal" // waits for the morning in quiet hours
+	Low    Priority = "low"    // gathered into the next bulletin
+)
+
+// Kind says whether a notice stands alone or corrects or withdraws an earlier one.
+type Kind string
+
+const (
+	KindNotice Kind = "notice"
+	KindUpdate Kind = "update" // a correction of RefersTo
+	KindCancel Kind = "cancel" // a withdrawal of RefersTo
+)
+
+// Status is a notice's place in draft → pending → approved → done.
+type Status string
+
+const (
+	StatusDraft     Status = "draft"
+	StatusPending   Status = "pending"
+	StatusApproved  Status = "approved"
+	StatusDone      Status = "done"
+	StatusRejected  Status = "rejected"
+	StatusCancelled Status = "cancelled"
+	StatusExpired   Status = "expired"
+)
+
+// Source says where a notice came from.
+type Source string
+
+const (
+	SourceWeb Source = "web"
+	SourceCLI Source = "cli"
+	SourceSQL Source = "sql" // inserted by another program
+)
+
+// AllHamlets is the Targets value for every active hamlet.
+const AllHamlets = "all"
+
+// Notice is an announcement to one or more hamlets. Times are in UTC; a zero
+// PublishAt means "as soon as approved", a zero ExpiresAt means "never".
+type Notice struct {
+	ID         int64
+	Title      string
+	Body       string
+	Category   string
+	Priority   Priority
+	Status     Status
+	Targets    []string // hamlet codes; empty means all active hamlets
+	PublishAt  time.Time
+	Recurrence string // standard 5-field cron spec or descriptor; empty for a one-off
+	ExpiresAt  time.Time
+	Kind       Kind
+	RefersTo   int64 // for KindUpdate and KindCancel
+	Image      []byte
+	ImageType  string // image/jpeg or image/png
+	Author     string
+	Approver   string
+	ApprovedAt time.Time
+	Reason     string // why it was rejected, cancelled or expired
+	Source     Source
+	LastDueAt  time.Time // kept by the daemon
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
