@@ -114,8 +114,9 @@ CREATE TABLE occurrences (
     notice_id     INTEGER NOT NULL REFERENCES notices (id),
     due_at        TEXT    NOT NULL,
     -- queued: deliveries made; held: low priority, waits for a bulletin;
+    -- bulletined: gathered into the bulletins of all its hamlets;
     -- skipped: late past LOAXA_MAX_LATENESS, expired or cancelled.
-    status        TEXT    NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'held', 'skipped')),
+    status        TEXT    NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'held', 'bulletined', 'skipped')),
     reason        TEXT    NOT NULL DEFAULT '',
     attachment_id TEXT,   -- Zalo attachment of the uploaded image, one per occurrence
     uploaded_at   TEXT,
