@@ -1,0 +1,153 @@
+package zalosim
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// The inspection API under /_sim/ lets loaxa demo and external tools see
+// and steer the simulator. It is not part of Zalo's API, needs no token and
+// is not rate limited.
+//
+//	GET    /_sim/messages[?group_id=G]   recorded messages, oldest first
+//	GET    /_sim/stats                   counters
+//	GET    /_sim/credentials             app id, secret, OA id, current token pair
+//	GET    /_sim/groups                  groups
+//	POST   /_sim/groups                  {"group_id":"…","name":"…"} adds a group
+//	GET    /_sim/faults                  queued faults, fault rates, delay
+//	POST   /_sim/faults                  {"kind":"5xx|send_failed|slow|lost_answer|code",
+//	                                      "code":-248,"status":502,"delay_ms":3000,"path":"…",
+//	                                      "next":N | "rate":P}
+//	DELETE /_sim/faults                  clears faults and delay
+//	POST   /_sim/delay                   {"delay_ms":N} delays every API call
+//	POST   /_sim/rate                    {"rate_per_min":N} (0 = unlimited)
+//	POST   /_sim/expire-tokens           expires every access token
+//	GET    /_sim/attachments/{id}        an uploaded image
+func (s *Server) inspectRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /_sim/messages", func(w http.ResponseWriter, r *http.Request) {
+		msgs := s.AllMessages()
+		if g := r.URL.Query().Get("group_id"); g != "" {
+			msgs = s.Messages(g)
+		}
+		if msgs == nil {
+			msgs = []Message{}
+		}
+		writeJSON(w, http.StatusOK, msgs)
+	})
+	m.HandleFunc("GET /_sim/stats", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Stats())
+	})
+	m.HandleFunc("GET /_sim/credentials", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Credentials())
+	})
+	m.HandleFunc("GET /_sim/groups", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Groups())
+	})
+	m.HandleFunc("POST /_sim/groups", func(w http.ResponseWriter, r *http.Request) {
+		var g Group
+		if err := json.NewDecoder(r.Body).Decode(&g); err != nil || g.ID == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"group_id\":\"…\",\"name\":\"…\"}"})
+			return
+		}
+		s.AddGroup(g)
+		writeJSON(w, http.StatusOK, s.Groups())
+	})
+	m.HandleFunc("GET /_sim/faults", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Faults())
+	})
+	m.HandleFunc("POST /_sim/faults", s.postFault)
+	m.HandleFunc("DELETE /_sim/faults", func(w http.ResponseWriter, r *http.Request) {
+		s.ClearFaults()
+		writeJSON(w, http.StatusOK, s.Faults())
+	})
+	m.HandleFunc("POST /_sim/delay", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			DelayMS int `json:"delay_ms"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.DelayMS < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"delay_ms\":N}"})
+			return
+		}
+		s.SetDelay(time.Duration(req.DelayMS) * time.Millisecond)
+		writeJSON(w, http.StatusOK, s.Faults())
+	})
+	m.HandleFunc("POST /_sim/rate", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			RatePerMin int `json:"rate_per_min"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.RatePerMin < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"rate_per_min\":N}"})
+			return
+		}
+		s.SetRatePerMin(req.RatePerMin)
+		writeJSON(w, http.StatusOK, map[string]int{"rate_per_min": req.RatePerMin})
+	})
+	m.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
+		s.ExpireAccessTokens()
+		writeJSON(w, http.StatusOK, map[string]bool{"expired": true})
+	})
+	m.HandleFunc("GET /_sim/attachments/{id}", s.serveAttachment)
+}
+
+// faultRequest is the body of POST /_sim/faults.
+type faultRequest struct {
+	Kind    string  `json:"kind"`
+	Code    int     `json:"code"`
+	Status  int     `json:"status"`
+	DelayMS int     `json:"delay_ms"`
+	Path    string  `json:"path"`
+	Next    int     `json:"next"`
+	Rate    float64 `json:"rate"`
+}
+
+func (s *Server) postFault(w http.ResponseWriter, r *http.Request) {
+	var req faultRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body is not JSON"})
+		return
+	}
+	var f Fault
+	switch req.Kind {
+	case "5xx":
+		f = Fault5xx
+		if req.Status != 0 {
+			f.Status = req.Status
+		}
+	case "send_failed":
+		f = FaultSendFailed
+	case "slow":
+		f = FaultSlow
+		if req.DelayMS > 0 {
+			f.Delay = time.Duration(req.DelayMS) * time.Millisecond
+		}
+	case "lost_answer":
+		f = FaultLostAnswer
+	case "code":
+		if req.Code >= 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "code must be negative"})
+			return
+		}
+		f = FaultCode(req.Code)
+	default:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "kind must be 5xx, send_failed, slow, lost_answer or code"})
+		return
+	}
+	f.Path = req.Path
+	switch {
+	case req.Next > 0:
+		s.FailNext(req.Next, f)
+	case req.Rate >= 0 && req.Rate <= 1:
+		s.SetFaultRate(f, req.Rate)
+	default:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "give next (N > 0) or rate (0..1)"})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Faults())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

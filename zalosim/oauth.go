@@ -1,0 +1,200 @@
+package zalosim
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+type refreshState struct {
+	expires time.Time
+	spent   bool
+}
+
+type authCode struct {
+	challenge   string
+	redirectURI string
+	expires     time.Time
+}
+
+// Credentials are what a client needs to talk to the simulator. The tokens
+// are the newest pair: the only refresh token that still works and the
+// access token issued with it.
+type Credentials struct {
+	AppID        string `json:"app_id"`
+	AppSecret    string `json:"app_secret"`
+	OAID         string `json:"oa_id"`
+	RefreshToken string `json:"refresh_token"`
+	AccessToken  string `json:"access_token"`
+}
+
+// Credentials returns the app credentials and the current token pair.
+func (s *Server) Credentials() Credentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Credentials{
+		AppID:        s.cfg.AppID,
+		AppSecret:    s.cfg.AppSecret,
+		OAID:         s.cfg.OAID,
+		RefreshToken: s.curRefresh,
+		AccessToken:  s.curAccess,
+	}
+}
+
+// ExpireAccessTokens makes every access token issued so far expired: calls
+// carrying one answer -220 until the client refreshes.
+func (s *Server) ExpireAccessTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for tok, exp := range s.access {
+		if exp.After(now) {
+			s.access[tok] = now
+		}
+	}
+}
+
+// RevokeRefreshToken spends the current refresh token, as when the OA admin
+// removes the app: every later refresh fails until a new authorisation.
+func (s *Server) RevokeRefreshToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.refresh[s.curRefresh]
+	st.spent = true
+	s.refresh[s.curRefresh] = st
+}
+
+// checkAccessToken answers -216 for a missing or unknown access_token header
+// and -220 for an expired token.
+func (s *Server) checkAccessToken(r *http.Request) (answer, bool) {
+	tok := r.Header.Get("access_token")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, known := s.access[tok]
+	switch {
+	case tok == "" || !known:
+		s.stats.TokenRefused++
+		return apiError(CodeInvalidToken, codeMessage(CodeInvalidToken)), true
+	case !s.now().Before(exp):
+		s.stats.TokenRefused++
+		return apiError(CodeExpiredToken, codeMessage(CodeExpiredToken)), true
+	}
+	return answer{}, false
+}
+
+// handleAccessToken is POST /v4/oa/access_token: both the code exchange and
+// the refresh, with the secret_key header.
+func (s *Server) handleAccessToken(r *http.Request) answer {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		return oauthError(CodeOAuthInvalidParam, "Invalid parameter",
+			"Content-Type must be application/x-www-form-urlencoded")
+	}
+	if err := r.ParseForm(); err != nil {
+		return oauthError(CodeOAuthInvalidParam, "Invalid parameter", "body is not a valid form")
+	}
+	f := r.PostForm
+	if f.Get("app_id") != s.cfg.AppID {
+		return oauthError(CodeOAuthInvalidAppID, "Invalid appId", "app_id does not match any app")
+	}
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get("secret_key")), []byte(s.cfg.AppSecret)) != 1 {
+		return oauthError(CodeOAuthInvalidSecret, "Invalid secret key",
+			"the secret_key header does not match the app's secret key")
+	}
+	switch f.Get("grant_type") {
+	case "refresh_token":
+		return s.grantRefresh(f.Get("refresh_token"))
+	case "authorization_code":
+		return s.grantCode(f.Get("code"), f.Get("code_verifier"))
+	default:
+		return oauthError(CodeOAuthInvalidParam, "Invalid grant_type",
+			"grant_type must be refresh_token or authorization_code")
+	}
+}
+
+func (s *Server) grantRefresh(rt string) answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, known := s.refresh[rt]
+	switch {
+	case rt == "" || !known:
+		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token is not valid")
+	case st.spent:
+		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token has already been used")
+	case !s.now().Before(st.expires):
+		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token has expired")
+	}
+	s.stats.Refreshes++
+	return s.issuePairLocked()
+}
+
+func (s *Server) grantCode(code, verifier string) answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, known := s.codes[code]
+	switch {
+	case code == "" || !known:
+		return oauthError(CodeOAuthInvalidCode, "Invalid code", "authorization code is not valid or was already used")
+	case !s.now().Before(c.expires):
+		delete(s.codes, code)
+		return oauthError(CodeOAuthInvalidCode, "Invalid code", "authorization code has expired")
+	case verifier == "" || subtle.ConstantTimeCompare([]byte(pkceChallenge(verifier)), []byte(c.challenge)) != 1:
+		return oauthError(CodeOAuthInvalidVerifier, "Invalid code verifier", "code_verifier does not match code_challenge")
+	}
+	delete(s.codes, code)
+	s.stats.CodeExchanges++
+	return s.issuePairLocked()
+}
+
+// issuePairLocked rotates the refresh token: the new one is the only one
+// that works afterwards. Older access tokens stay valid until they expire.
+func (s *Server) issuePairLocked() answer {
+	now := s.now()
+	for tok, st := range s.refresh {
+		if !st.spent {
+			st.spent = true
+			s.refresh[tok] = st
+		}
+	}
+	at, rt := randomToken(48), randomToken(48)
+	s.access[at] = now.Add(s.cfg.TokenTTL)
+	s.refresh[rt] = refreshState{expires: now.Add(s.cfg.RefreshTTL)}
+	s.curAccess, s.curRefresh = at, rt
+	secs := int64(s.cfg.TokenTTL / time.Second)
+	var expiresIn any = strconv.FormatInt(secs, 10)
+	if s.cfg.ExpiresInNumber {
+		expiresIn = secs
+	}
+	return answer{http.StatusOK, tokenPair{at, rt, expiresIn}}
+}
+
+type tokenPair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	ExpiresIn    any    `json:"expires_in"`
+}
+
+// pkceChallenge is base64url_nopad(SHA256(verifier)), as in the official SDK.
+func pkceChallenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// issueCode records a single-use authorisation code bound to challenge.
+func (s *Server) issueCode(challenge, redirectURI string) string {
+	code := randomToken(48)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for c, v := range s.codes { // forget stale codes
+		if !now.Before(v.expires) {
+			delete(s.codes, c)
+		}
+	}
+	s.codes[code] = authCode{challenge: challenge, redirectURI: redirectURI, expires: now.Add(CodeTTL)}
+	return code
+}

@@ -1,0 +1,354 @@
+package zalosim
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	mrand "math/rand/v2"
+
+	"github.com/rs/zerolog"
+)
+
+// API paths served by the simulator. The OAuth paths live on
+// oauth.zaloapp.com and the others on openapi.zalo.me; the simulator serves
+// both from one base URL.
+const (
+	PathAccessToken  = "/v4/oa/access_token"
+	PathPermission   = "/v4/oa/permission"
+	PathGroupMessage = "/v3.0/oa/group/message"
+	PathUploadImage  = "/v2.0/oa/upload/image"
+	PathGroupsOfOA   = "/v3.0/oa/group/getgroupsofoa"
+	PathGroupInfo    = "/v3.0/oa/group/getgroup"
+	PathConversation = "/v3.0/oa/group/conversation"
+)
+
+// Default values of Config.
+const (
+	DefaultTokenTTL   = 25 * time.Hour      // expires_in "90000"
+	DefaultRefreshTTL = 90 * 24 * time.Hour // three months
+	MaxTextRunes      = 2000                // after NFC normalisation
+	MaxImageBytes     = 1 << 20             // jpg/png upload limit
+	CodeTTL           = 10 * time.Minute    // authorisation code lifetime
+	AttachmentTTL     = 7 * 24 * time.Hour  // uploaded assets expire (-100)
+)
+
+// Group is an OA-owned group chat (GMF) known to the simulator.
+type Group struct {
+	ID       string `json:"group_id"`
+	Name     string `json:"name"`
+	Members  int    `json:"total_member"` // 0 means a default of 25
+	Disabled bool   `json:"disabled"`     // sends answer -237 (GMF asset expired)
+}
+
+// Message is one message the OA posted to a group, as recorded by the simulator.
+type Message struct {
+	ID           string    `json:"message_id"`
+	GroupID      string    `json:"group_id"`
+	Text         string    `json:"text"`
+	AttachmentID string    `json:"attachment_id,omitempty"`
+	ImageURL     string    `json:"image_url,omitempty"`
+	Time         time.Time `json:"time"`
+}
+
+// Config configures a Server. Zero values get sensible defaults; missing
+// credentials are generated (see Server.Credentials).
+type Config struct {
+	AppID        string
+	AppSecret    string // checked against the secret_key header
+	OAID         string
+	OAName       string // shown on the authorisation page and in the chat view
+	AppName      string // shown on the authorisation page
+	RefreshToken string // initial valid refresh token
+	AccessToken  string // optional initial valid access token
+	CallbackURL  string // the console's OA Callback URL; empty accepts any http(s) redirect_uri
+	Groups       []Group
+
+	TokenTTL   time.Duration // access token life, default 25h
+	RefreshTTL time.Duration // refresh token life, default 90 days
+	RatePerMin int           // sliding-window limit over all API calls; 0 = unlimited
+	FailRate   float64       // probability of a random transient fault (5xx or -200) on sends
+
+	// ExpiresInNumber makes the token endpoint speak expires_in as a JSON
+	// number instead of the documented string.
+	ExpiresInNumber bool
+	// ImageAttachmentType is the attachment.type the simulator reports for
+	// images ("template" by default); requests may always use "template" or "image".
+	ImageAttachmentType string
+
+	Now  func() time.Time // injectable clock, default time.Now
+	Seed uint64           // seed for injected faults; 0 picks a random one
+}
+
+// Stats counts what the simulator has seen.
+type Stats struct {
+	Requests      int `json:"requests"`       // API calls (OAuth and OpenAPI), including refused ones
+	Sends         int `json:"sends"`          // messages recorded
+	Uploads       int `json:"uploads"`        // images stored
+	Refreshes     int `json:"refreshes"`      // successful refresh_token grants
+	CodeExchanges int `json:"code_exchanges"` // successful authorization_code grants
+	RateLimited   int `json:"rate_limited"`   // -32 answers
+	TokenRefused  int `json:"token_refused"`  // -216/-220 answers
+	Faults        int `json:"faults"`         // injected faults
+}
+
+// Server is the simulated Zalo OA API. It is an http.Handler serving the
+// OAuth paths, the OpenAPI paths, the /_sim/ inspection API and the resident
+// view. It is safe for concurrent use.
+type Server struct {
+	cfg  Config
+	log  zerolog.Logger
+	mux  *http.ServeMux
+	quit chan struct{}
+	once sync.Once
+
+	mu         sync.Mutex
+	groups     []*groupState
+	byID       map[string]*groupState
+	messages   []Message
+	access     map[string]time.Time // access token → expiry
+	refresh    map[string]refreshState
+	curAccess  string
+	curRefresh string
+	codes      map[string]authCode
+	images     map[string]image
+	stats      Stats
+	window     rateWindow
+	ratePerMin int
+	delay      time.Duration
+	faults     faultState
+	rng        *mrand.Rand
+}
+
+type groupState struct {
+	Group
+	messages []Message
+}
+
+// New returns a simulator configured by cfg. Missing credentials are
+// generated; read them back with Credentials.
+func New(cfg Config, log zerolog.Logger) *Server {
+	cfg = withDefaults(cfg)
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = mrand.Uint64()
+	}
+	s := &Server{
+		cfg:        cfg,
+		log:        log.With().Str("component", "zalosim").Logger(),
+		quit:       make(chan struct{}),
+		byID:       make(map[string]*groupState),
+		access:     make(map[string]time.Time),
+		refresh:    make(map[string]refreshState),
+		codes:      make(map[string]authCode),
+		images:     make(map[string]image),
+		ratePerMin: cfg.RatePerMin,
+		rng:        mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+	}
+	if cfg.FailRate > 0 {
+		s.faults.rates = map[Fault]float64{
+			Fault5xx:        cfg.FailRate / 2,
+			FaultSendFailed: cfg.FailRate / 2,
+		}
+	}
+	now := cfg.Now()
+	s.access[cfg.AccessToken] = now.Add(cfg.TokenTTL)
+	s.curAccess = cfg.AccessToken
+	s.refresh[cfg.RefreshToken] = refreshState{expires: now.Add(cfg.RefreshTTL)}
+	s.curRefresh = cfg.RefreshToken
+	for _, g := range cfg.Groups {
+		s.AddGroup(g)
+	}
+	s.routes()
+	return s
+}
+
+func withDefaults(c Config) Config {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.AppID == "" {
+		c.AppID = randomDigits(19)
+	}
+	if c.AppSecret == "" {
+		c.AppSecret = randomToken(15)
+	}
+	if c.OAID == "" {
+		c.OAID = randomDigits(19)
+	}
+	if c.OAName == "" {
+		c.OAName = "UBND xã (mô phỏng)"
+	}
+	if c.AppName == "" {
+		c.AppName = "loaxa"
+	}
+	if c.RefreshToken == "" {
+		c.RefreshToken = randomToken(48)
+	}
+	if c.AccessToken == "" {
+		c.AccessToken = randomToken(48)
+	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = DefaultTokenTTL
+	}
+	if c.RefreshTTL <= 0 {
+		c.RefreshTTL = DefaultRefreshTTL
+	}
+	if c.ImageAttachmentType == "" {
+		c.ImageAttachmentType = "template"
+	}
+	return c
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("POST "+PathAccessToken, s.api(PathAccessToken, false, s.handleAccessToken))
+	m.HandleFunc("GET "+PathPermission, s.handlePermissionPage)
+	m.HandleFunc("POST "+PathPermission, s.handlePermissionGrant)
+	m.HandleFunc("POST "+PathGroupMessage, s.api(PathGroupMessage, true, s.handleGroupMessage))
+	m.HandleFunc("POST "+PathUploadImage, s.api(PathUploadImage, true, s.handleUploadImage))
+	m.HandleFunc("GET "+PathGroupsOfOA, s.api(PathGroupsOfOA, true, s.handleGroupsOfOA))
+	m.HandleFunc("GET "+PathGroupInfo, s.api(PathGroupInfo, true, s.handleGroupInfo))
+	m.HandleFunc("GET "+PathConversation, s.api(PathConversation, true, s.handleConversation))
+	s.inspectRoutes(m)
+	s.viewRoutes(m)
+	s.mux = m
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close ends pending injected delays so that an enclosing http.Server can
+// shut down promptly. The handler keeps answering afterwards.
+func (s *Server) Close() { s.once.Do(func() { close(s.quit) }) }
+
+// answer is what an API handler produces; api writes it, or drops it.
+type answer struct {
+	status int
+	body   any
+}
+
+type okEnvelope struct {
+	Data    any    `json:"data"`
+	Error   int    `json:"error"`
+	Message string `json:"message"`
+}
+
+type errEnvelope struct {
+	Error   int    `json:"error"`
+	Message string `json:"message"`
+}
+
+func ok(data any) answer { return answer{http.StatusOK, okEnvelope{data, 0, "Success"}} }
+
+// apiError is Zalo's failure shape: HTTP 200 with a negative error code.
+func apiError(code int, msg string) answer {
+	return answer{http.StatusOK, errEnvelope{code, msg}}
+}
+
+// api wraps an API handler with what every Zalo call goes through: the
+// request count, injected delay, the rate limit and its headers, the
+// access_token check and injected faults.
+func (s *Server) api(path string, authed bool, h func(*http.Request) answer) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.stats.Requests++
+		delay := s.delay
+		s.mu.Unlock()
+		s.sleep(r, delay)
+
+		limit, remain, admitted := s.admit()
+		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(limit))
+		w.Header().Set("X-RateLimit-Remain", strconv.Itoa(remain))
+		if !admitted {
+			s.writeAnswer(w, errorFor(path, CodeRateLimited, "application/OA reached limit call api"))
+			return
+		}
+		if authed {
+			if a, bad := s.checkAccessToken(r); bad {
+				s.writeAnswer(w, a)
+				return
+			}
+		}
+		f, hit := s.pickFault(path)
+		if hit {
+			s.log.Debug().Str("path", path).Str("fault", f.String()).Msg("inject fault")
+			switch f.Kind {
+			case Kind5xx:
+				write5xx(w, f.Status)
+				return
+			case KindSendFailed:
+				s.writeAnswer(w, errorFor(path, CodeSendFailed, "Send message failed"))
+				return
+			case KindCode:
+				s.writeAnswer(w, errorFor(path, f.Code, codeMessage(f.Code)))
+				return
+			case KindSlow:
+				s.sleep(r, f.Delay)
+			}
+		}
+		a := h(r)
+		if hit && f.Kind == KindLostAnswer {
+			dropConnection(w)
+			return
+		}
+		s.writeAnswer(w, a)
+	}
+}
+
+func (s *Server) writeAnswer(w http.ResponseWriter, a answer) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(a.status)
+	if err := json.NewEncoder(w).Encode(a.body); err != nil {
+		s.log.Debug().Err(err).Msg("write answer")
+	}
+}
+
+// sleep waits d, or less if the simulator is closed. It deliberately does not
+// stop when the client goes away: a real server finishes what it started.
+func (s *Server) sleep(_ *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.quit:
+	}
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+func randomHex(nbytes int) string {
+	b := make([]byte, nbytes)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// randomToken returns an opaque URL-safe token of about 4/3·nbytes characters.
+func randomToken(nbytes int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	b := make([]byte, nbytes*4/3)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func randomDigits(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	if b[0] == '0' {
+		b[0] = '1'
+	}
+	return string(b)
+}
