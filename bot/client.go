@@ -1,0 +1,256 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"github.com/rs/zerolog"
+)
+
+// Defaults. The base URLs are for cmd's configuration: the client always
+// takes them from Config.
+const (
+	DefaultAPIBase      = "https://openapi.zalo.me"
+	DefaultOAuthBase    = "https://oauth.zaloapp.com"
+	DefaultRatePerMin   = 4000
+	DefaultTimeout      = 20 * time.Second
+	DefaultRefreshAhead = 5 * time.Hour // refresh at about 20 h of a 25 h token
+
+	// MaxTextLen is Zalo's text limit in characters, after NFC normalisation.
+	MaxTextLen = 2000
+)
+
+// Config configures a Client.
+type Config struct {
+	APIBase   string // e.g. DefaultAPIBase or a simulator's URL
+	OAuthBase string // e.g. DefaultOAuthBase or a simulator's URL
+	AppID     string
+	AppSecret string
+
+	// RatePerMin is the number of requests per minute Zalo allows the app.
+	// 0 means DefaultRatePerMin; a negative value turns the limit off.
+	RatePerMin int
+	// Timeout bounds every HTTP exchange. 0 means DefaultTimeout.
+	Timeout time.Duration
+	// RefreshAhead refreshes the access token when it has less than this
+	// left. 0 means DefaultRefreshAhead.
+	RefreshAhead time.Duration
+}
+
+// Client talks to the Zalo OA API. It is safe for concurrent use; all its
+// calls share one rate limit and one token state.
+type Client struct {
+	cfg     Config
+	http    *resty.Client
+	store   TokenStore
+	log     zerolog.Logger
+	limiter *limiter
+	now     func() time.Time
+
+	refreshMu sync.Mutex // serialises refreshes, code exchanges and reloads
+	mu        sync.Mutex // guards tok
+	tok       tokenState
+}
+
+// NewClient builds a client. It does no I/O: tokens are loaded from the
+// store on first use (or by Reload).
+func NewClient(cfg Config, store TokenStore, log zerolog.Logger) *Client {
+	if cfg.RatePerMin == 0 {
+		cfg.RatePerMin = DefaultRatePerMin
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.RefreshAhead <= 0 {
+		cfg.RefreshAhead = DefaultRefreshAhead
+	}
+	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
+	cfg.OAuthBase = strings.TrimRight(cfg.OAuthBase, "/")
+
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64 // sends are concurrent; the default 2 would churn connections
+	log = log.With().Str("component", "zalo").Logger()
+
+	hc := resty.NewWithClient(&http.Client{Transport: transport, Timeout: cfg.Timeout})
+	// No retries: a timed-out send may have been delivered, and only the
+	// dispatcher knows how to reconcile. No debug: it would print the token.
+	hc.SetRetryCount(0).SetDebug(false).SetLogger(restyLogger{log}).
+		SetHeader("User-Agent", "loaxa (+https://github.com/loaxa/loaxa)")
+
+	return &Client{
+		cfg:     cfg,
+		http:    hc,
+		store:   store,
+		log:     log,
+		limiter: newLimiter(cfg.RatePerMin, time.Minute),
+		now:     time.Now,
+	}
+}
+
+// call describes one API request.
+type call struct {
+	op     string // what is being attempted, for errors and logs
+	method string
+	path   string
+	query  url.Values
+	body   any         // JSON body
+	file   *uploadFile // multipart body
+	send   bool        // a send: an unanswered request may have been delivered
+	group  string      // group_id, for logs
+	empty  bool        // a missing or null data means "nothing" rather than a malformed answer
+}
+
+type uploadFile struct {
+	field, name string
+	data        []byte
+}
+
+// envelope is the OA API's answer: {"data":…,"error":0,"message":"Success"}.
+type envelope struct {
+	Error   *flexInt        `json:"error"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// do runs a call with a valid access token, and after -216/-220/-124 refreshes
+// once and retries once. data receives the envelope's data.
+func (c *Client) do(ctx context.Context, cl call, data any) error {
+	tok, err := c.accessToken(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cl.op, err)
+	}
+	err = c.once(ctx, cl, tok, data)
+	var ae *APIError
+	if !errors.As(err, &ae) || !ae.TokenExpired() {
+		return err
+	}
+	// Zalo refused the token, so nothing was delivered: refresh (unless
+	// someone already did since this call began) and retry once.
+	if rerr := c.refreshAfterRejection(ctx, tok); rerr != nil {
+		return fmt.Errorf("%s: refresh after %v: %w", cl.op, ae, rerr)
+	}
+	tok, err = c.accessToken(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cl.op, err)
+	}
+	return c.once(ctx, cl, tok, data)
+}
+
+// once makes exactly one HTTP request.
+func (c *Client) once(ctx context.Context, cl call, tok string, data any) error {
+	if err := c.limiter.wait(ctx); err != nil {
+		return fmt.Errorf("%s: wait for the rate limit: %w", cl.op, err)
+	}
+	req := c.http.R().SetContext(ctx).SetHeader("access_token", tok)
+	if cl.query != nil {
+		req.SetQueryParamsFromValues(cl.query)
+	}
+	if cl.body != nil {
+		req.SetHeader("Content-Type", "application/json").SetBody(cl.body)
+	}
+	if cl.file != nil {
+		req.SetFileReader(cl.file.field, cl.file.name, bytes.NewReader(cl.file.data))
+	}
+	start := time.Now()
+	resp, err := req.Execute(cl.method, c.cfg.APIBase+cl.path)
+	took := time.Since(start)
+	if err != nil {
+		te := newTransportError(cl.op, cl.send, err)
+		c.log.Debug().Str("op", cl.op).Str("group_id", cl.group).Bool("timeout", te.Timeout).
+			Bool("outcome_unknown", te.MaybeDelivered).Int64("took_ms", took.Milliseconds()).Msg("zalo call failed")
+		return te
+	}
+	err = c.decode(cl, resp.StatusCode(), resp.Body(), data)
+	ev := c.log.Debug().Str("op", cl.op).Str("group_id", cl.group).Int("http_status", resp.StatusCode()).
+		Int64("took_ms", took.Milliseconds())
+	var ae *APIError
+	if errors.As(err, &ae) {
+		ev = ev.Int("zalo_code", ae.Code)
+		if ae.RateLimited() {
+			pause := c.limiter.backOff()
+			c.log.Warn().Str("op", cl.op).Int("zalo_code", ae.Code).Dur("pause", pause).
+				Msg("zalo rate limit hit; slowing down")
+		}
+	}
+	ev.Msg("zalo call")
+	return err
+}
+
+// decode reads an answer: the body's "error" decides, whatever the status.
+func (c *Client) decode(cl call, status int, body []byte, data any) error {
+	var env envelope
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&env); err != nil || env.Error == nil {
+		if status >= 400 {
+			return c.maybeUnknown(cl, status, newAPIError(0, http.StatusText(status), status))
+		}
+		err = fmt.Errorf("%s: %w (HTTP %d, %d bytes): %s", cl.op, ErrMalformedAnswer, status, len(body), malformedWhy(err))
+		if cl.send {
+			return &unknownOutcome{err}
+		}
+		return err
+	}
+	if *env.Error != 0 {
+		return fmt.Errorf("%s: %w", cl.op, newAPIError(int(*env.Error), env.Message, status))
+	}
+	if status >= 400 {
+		return c.maybeUnknown(cl, status, newAPIError(0, env.Message, status))
+	}
+	if data == nil {
+		return nil
+	}
+	if len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
+		if cl.empty {
+			return nil
+		}
+		err := fmt.Errorf("%s: %w: success without data", cl.op, ErrMalformedAnswer)
+		if cl.send {
+			return &unknownOutcome{err}
+		}
+		return err
+	}
+	if err := json.Unmarshal(env.Data, data); err != nil {
+		err = fmt.Errorf("%s: %w: data: %v", cl.op, ErrMalformedAnswer, err)
+		if cl.send {
+			return &unknownOutcome{err}
+		}
+		return err
+	}
+	return nil
+}
+
+// maybeUnknown marks an HTTP error without a Zalo code as outcome unknown for
+// a send when a gateway answered for a server that may have done the work
+// (500, 502, 504; 503 means the request was turned away).
+func (c *Client) maybeUnknown(cl call, status int, ae *APIError) error {
+	err := fmt.Errorf("%s: %w", cl.op, ae)
+	if cl.send && status >= 500 && status != http.StatusServiceUnavailable {
+		return &unknownOutcome{err}
+	}
+	return err
+}
+
+func malformedWhy(err error) string {
+	if err == nil {
+		return `no "error" field`
+	}
+	return err.Error()
+}
+
+// restyLogger routes resty's own messages to zerolog. Debug mode stays off,
+// so resty never logs headers or bodies.
+type restyLogger struct{ log zerolog.Logger }
+
+func (l restyLogger) Errorf(format string, v ...any) { l.log.Error().Msgf("resty: "+format, v...) }
+func (l restyLogger) Warnf(format string, v ...any)  { l.log.Warn().Msgf("resty: "+format, v...) }
+func (l restyLogger) Debugf(format string, v ...any) { l.log.Debug().Msgf("resty: "+format, v...) }

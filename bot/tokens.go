@@ -1,0 +1,325 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// TokenStore keeps the rotating token pair durably. notices.Store implements
+// it; it cannot import bot, hence the plain types.
+type TokenStore interface {
+	// LoadZaloTokens returns empty strings and a nil error when none are stored.
+	LoadZaloTokens(ctx context.Context) (access, refresh string, accessExpiresAt time.Time, err error)
+	// SaveZaloTokens returns once the pair is durable (committed).
+	SaveZaloTokens(ctx context.Context, access, refresh string, accessExpiresAt time.Time) error
+}
+
+// TokenHealth is what /healthz and `loaxa zalo status` show.
+type TokenHealth struct {
+	Connected       bool
+	AccessExpiresAt time.Time
+	LastRefresh     time.Time
+	LastError       string // never contains a token
+}
+
+type connState int
+
+const (
+	stateUnloaded     connState = iota // nothing read from the store yet
+	stateNoTokens                      // the store holds no pair
+	stateConnected                     // a usable pair
+	stateDisconnected                  // Zalo refused our refresh token
+)
+
+const (
+	// storeRecheck is how often a disconnected client looks in the store for
+	// a pair saved by another process (`loaxa zalo connect`).
+	storeRecheck = 10 * time.Second
+	// refreshCooldown spaces proactive refresh attempts after one failed for
+	// a transient reason while the access token is still valid.
+	refreshCooldown = 30 * time.Second
+	// saveTimeout bounds storing a rotated pair, whatever the caller's ctx.
+	saveTimeout = 15 * time.Second
+)
+
+type tokenState struct {
+	state     connState
+	access    string
+	refresh   string
+	expiresAt time.Time
+
+	pending *tokenPair // rotated by Zalo, not yet stored: must be stored before anything else
+
+	refused        string    // the refresh token Zalo refused (when disconnected)
+	lastStoreCheck time.Time // when disconnected or without tokens
+	proactiveAfter time.Time // no proactive refresh before this
+	gen            uint64    // counts refresh attempts
+	lastRefreshErr error     // result of the latest attempt, for callers that waited on it
+	lastRefresh    time.Time
+	lastErr        string
+}
+
+type tokenPair struct {
+	access, refresh string
+	expiresAt       time.Time
+}
+
+// Health reports the token state without I/O.
+func (c *Client) Health() TokenHealth {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return TokenHealth{
+		Connected:       c.tok.state == stateConnected && c.tok.pending == nil,
+		AccessExpiresAt: c.tok.expiresAt,
+		LastRefresh:     c.tok.lastRefresh,
+		LastError:       c.tok.lastErr,
+	}
+}
+
+// Reload reads the pair from the store and uses it. A disconnected client
+// reconnects if the store holds a different refresh token than the one Zalo
+// refused. It returns ErrNotConnected or ErrReconnect when the client still
+// cannot call Zalo.
+func (c *Client) Reload(ctx context.Context) error {
+	c.refreshMu.Lock()
+	defer c.refreshMu.Unlock()
+	return c.loadLocked(ctx)
+}
+
+// loadLocked reads the store; the caller holds refreshMu.
+func (c *Client) loadLocked(ctx context.Context) error {
+	if err := c.savePendingLocked(ctx); err != nil {
+		return err
+	}
+	access, refresh, exp, err := c.store.LoadZaloTokens(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tok.lastStoreCheck = c.now()
+	if err != nil {
+		return fmt.Errorf("load zalo tokens: %w", err)
+	}
+	switch {
+	case refresh == "" && access == "":
+		if c.tok.state != stateDisconnected {
+			c.tok.state = stateNoTokens
+		}
+	case c.tok.state == stateDisconnected && refresh == c.tok.refused:
+		// Still the refused pair: nothing new.
+	default:
+		if c.tok.state == stateDisconnected {
+			c.log.Info().Msg("new zalo tokens found in the store; reconnected")
+			c.tok.lastErr = ""
+		}
+		c.tok.state = stateConnected
+		c.tok.access, c.tok.refresh, c.tok.expiresAt = access, refresh, exp
+		c.tok.refused = ""
+		c.tok.proactiveAfter = time.Time{}
+	}
+	return c.stateErrLocked()
+}
+
+// stateErrLocked is the error every call gets in the current state.
+func (c *Client) stateErrLocked() error {
+	switch c.tok.state {
+	case stateNoTokens:
+		return ErrNotConnected
+	case stateDisconnected:
+		if c.tok.lastErr != "" {
+			return fmt.Errorf("%w (%s)", ErrReconnect, c.tok.lastErr)
+		}
+		return ErrReconnect
+	}
+	return nil
+}
+
+// accessToken returns a token to call with, loading and refreshing as needed.
+func (c *Client) accessToken(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	st, pending := c.tok.state, c.tok.pending != nil
+	recheck := c.now().Sub(c.tok.lastStoreCheck) >= storeRecheck
+	c.mu.Unlock()
+
+	if pending || st == stateUnloaded || (st != stateConnected && recheck) {
+		c.refreshMu.Lock()
+		err := c.loadLocked(ctx)
+		c.refreshMu.Unlock()
+		if err != nil {
+			return "", err
+		}
+	}
+
+	c.mu.Lock()
+	if err := c.stateErrLocked(); err != nil {
+		c.mu.Unlock()
+		return "", err
+	}
+	access, exp := c.tok.access, c.tok.expiresAt
+	now := c.now()
+	due := access == "" || exp.IsZero() || !now.Before(exp.Add(-c.cfg.RefreshAhead))
+	due = due && !now.Before(c.tok.proactiveAfter)
+	c.mu.Unlock()
+	if !due {
+		return access, nil
+	}
+
+	err := c.refreshFrom(ctx, access, false)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		stillValid := access != "" && c.tok.access == access && c.now().Before(exp)
+		if stillValid && !errors.Is(err, ErrReconnect) {
+			c.log.Warn().Err(err).Time("access_expires_at", exp).
+				Msg("proactive zalo token refresh failed; using the current token")
+			return access, nil
+		}
+		return "", err
+	}
+	if err := c.stateErrLocked(); err != nil {
+		return "", err
+	}
+	return c.tok.access, nil
+}
+
+// refreshAfterRejection handles -216/-220/-124 for the token rejected.
+func (c *Client) refreshAfterRejection(ctx context.Context, rejected string) error {
+	return c.refreshFrom(ctx, rejected, true)
+}
+
+// refreshFrom refreshes the pair unless someone else already did (or tried)
+// since the caller saw access token seen. forced is set when Zalo rejected
+// seen; otherwise the refresh is proactive.
+func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) error {
+	c.mu.Lock()
+	gen := c.tok.gen
+	c.mu.Unlock()
+
+	c.refreshMu.Lock()
+	defer c.refreshMu.Unlock()
+
+	c.mu.Lock()
+	if c.tok.gen != gen { // another caller attempted a refresh while we waited: use its result
+		err := c.tok.lastRefreshErr
+		c.mu.Unlock()
+		return err
+	}
+	if c.tok.access != seen || c.tok.state != stateConnected || c.tok.pending != nil {
+		err, pending := c.stateErrLocked(), c.tok.pending != nil
+		c.mu.Unlock()
+		if pending {
+			return c.savePendingLocked(ctx)
+		}
+		return err
+	}
+	rt := c.tok.refresh
+	c.mu.Unlock()
+
+	// Another process (`loaxa zalo connect`) may have stored a newer pair:
+	// prefer it to spending ours.
+	if sa, sr, sexp, err := c.store.LoadZaloTokens(ctx); err != nil {
+		c.log.Warn().Err(err).Msg("read zalo tokens before refresh; using the ones in memory")
+	} else if sr != "" && sr != rt {
+		c.mu.Lock()
+		c.tok.access, c.tok.refresh, c.tok.expiresAt = sa, sr, sexp
+		c.mu.Unlock()
+		fresh := sa != "" && c.now().Before(sexp.Add(-c.cfg.RefreshAhead))
+		if (forced && sa != seen) || fresh {
+			c.log.Info().Msg("using newer zalo tokens found in the store")
+			return nil
+		}
+		rt = sr
+	}
+
+	pair, err := c.requestToken(ctx, "refresh zalo token", map[string]string{
+		"refresh_token": rt,
+		"app_id":        c.cfg.AppID,
+		"grant_type":    "refresh_token",
+	})
+
+	c.mu.Lock()
+	c.tok.gen++
+	if err != nil {
+		if refusedByZalo(err) {
+			c.tok.state = stateDisconnected
+			c.tok.refused = rt
+			c.tok.lastStoreCheck = c.now()
+			c.tok.lastErr = err.Error()
+			err = fmt.Errorf("%w (%v)", ErrReconnect, err)
+			c.log.Error().Err(err).Int("zalo_code", apiCode(err)).
+				Msg("zalo refused the refresh token; sending stops until the OA is reconnected")
+		} else {
+			c.tok.proactiveAfter = c.now().Add(refreshCooldown)
+			c.tok.lastErr = err.Error()
+			c.log.Warn().Err(err).Msg("zalo token refresh failed; will try again")
+		}
+		c.tok.lastRefreshErr = err
+		c.mu.Unlock()
+		return err
+	}
+	// The refresh token rt is spent now: the new pair must be stored before
+	// anything uses it, and before any other refresh.
+	c.tok.pending = &pair
+	c.tok.lastRefreshErr = nil
+	c.mu.Unlock()
+	if err := c.savePendingLocked(ctx); err != nil {
+		c.mu.Lock()
+		c.tok.lastRefreshErr = err
+		c.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// savePendingLocked stores a rotated pair and then adopts it. The caller
+// holds refreshMu. The save runs even if ctx is cancelled: losing the pair
+// would strand the OA.
+func (c *Client) savePendingLocked(ctx context.Context) error {
+	c.mu.Lock()
+	p := c.tok.pending
+	c.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	err := c.store.SaveZaloTokens(sctx, p.access, p.refresh, p.expiresAt)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.tok.lastErr = "store rotated zalo tokens: " + err.Error()
+		c.log.Error().Err(err).Msg("store rotated zalo tokens; holding them in memory and trying again on the next call")
+		return fmt.Errorf("store rotated zalo tokens: %w", err)
+	}
+	c.tok.pending = nil
+	c.tok.state = stateConnected
+	c.tok.access, c.tok.refresh, c.tok.expiresAt = p.access, p.refresh, p.expiresAt
+	c.tok.refused = ""
+	c.tok.lastRefresh = c.now()
+	c.tok.lastErr = ""
+	c.tok.proactiveAfter = time.Time{}
+	c.log.Info().Time("access_expires_at", p.expiresAt).Msg("zalo tokens rotated and stored")
+	return nil
+}
+
+// refusedByZalo tells a refused refresh (terminal) from one worth trying
+// again: -32, HTTP 5xx, network errors and unreadable answers.
+func refusedByZalo(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.Class() {
+	case ClassTransient, ClassRateLimited:
+		return false
+	}
+	return true
+}
+
+func apiCode(err error) int {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return 0
+}
