@@ -76,10 +76,37 @@ BEGIN
     UPDATE notices SET publish_at = datetime(publish_at), expires_at = datetime(expires_at) WHERE id = NEW.id;
 END;
 
--- Refuse target lists that name a hamlet code we do not know.
+-- An INSERT with status 'approved' (another program approving its own notice)
+-- counts as approved at insert time, so "as soon as approved" has a moment.
+CREATE TRIGGER notices_approved_insert AFTER INSERT ON notices
+WHEN NEW.status = 'approved' AND NEW.approved_at IS NULL
+BEGIN
+    UPDATE notices SET approved_at = datetime('now') WHERE id = NEW.id;
+END;
+
+-- Rows written by other programs leave a trace in the audit log.
+CREATE TRIGGER notices_sql_audit AFTER INSERT ON notices
+WHEN NEW.source = 'sql'
+BEGIN
+    INSERT INTO audit_log (actor, action, notice_id, detail)
+    VALUES ('sql', 'notice.create', NEW.id, NEW.status);
+END;
+
+-- refers_to must name an existing notice even on a connection without
+-- PRAGMA foreign_keys (the sqlite3 shell's default).
+CREATE TRIGGER notices_refers_to_insert BEFORE INSERT ON notices
+WHEN NEW.refers_to IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'notices.refers_to names no existing notice')
+    WHERE NOT EXISTS (SELECT 1 FROM notices WHERE id = NEW.refers_to);
+END;
+
+-- Refuse target lists that name a hamlet code we do not know, or none at all.
 CREATE TRIGGER notices_targets_insert BEFORE INSERT ON notices
 WHEN NEW.targets <> 'all'
 BEGIN
+    SELECT RAISE(ABORT, 'notices.targets names no hamlet code')
+    WHERE trim(replace(NEW.targets, ',', '')) = '';
     SELECT RAISE(ABORT, 'notices.targets names an unknown hamlet code')
     WHERE EXISTS (
         WITH RECURSIVE split (code, rest) AS (
@@ -95,6 +122,8 @@ END;
 CREATE TRIGGER notices_targets_update BEFORE UPDATE OF targets ON notices
 WHEN NEW.targets <> 'all'
 BEGIN
+    SELECT RAISE(ABORT, 'notices.targets names no hamlet code')
+    WHERE trim(replace(NEW.targets, ',', '')) = '';
     SELECT RAISE(ABORT, 'notices.targets names an unknown hamlet code')
     WHERE EXISTS (
         WITH RECURSIVE split (code, rest) AS (
@@ -183,6 +212,8 @@ CREATE INDEX deliveries_due ON deliveries (priority, next_attempt_at, id)
 CREATE INDEX deliveries_sending ON deliveries (id) WHERE status = 'sending';
 CREATE INDEX deliveries_notice ON deliveries (notice_id, hamlet_id, part);
 CREATE INDEX deliveries_hamlet_sent ON deliveries (hamlet_id, sent_at) WHERE status = 'sent';
+-- Reconciliation: is this Zalo message already recorded on a delivery?
+CREATE INDEX deliveries_message ON deliveries (message_id) WHERE message_id IS NOT NULL;
 
 -- The Zalo OA token pair. The refresh token is single-use and rotates, so the
 -- new pair is committed here before it is used.

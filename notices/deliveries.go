@@ -1,0 +1,148 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// DeliveryState is a delivery's place in queued → sending → sent, or retry,
+// failed, skipped.
+type DeliveryState string
+
+const (
+	DeliveryQueued  DeliveryState = "queued"
+	DeliverySending DeliveryState = "sending"
+	DeliverySent    DeliveryState = "sent"
+	DeliveryRetry   DeliveryState = "retry"
+	DeliveryFailed  DeliveryState = "failed"
+	DeliverySkipped DeliveryState = "skipped"
+)
+
+// Label is the state as staff read it.
+func (d DeliveryState) Label() string {
+	switch d {
+	case DeliveryQueued:
+		return "chờ gửi"
+	case DeliverySending:
+		return "đang gửi"
+	case DeliverySent:
+		return "đã gửi"
+	case DeliveryRetry:
+		return "sẽ gửi lại"
+	case DeliveryFailed:
+		return "gửi lỗi"
+	case DeliverySkipped:
+		return "bỏ qua"
+	case "":
+		return "chưa đến lượt"
+	}
+	return string(d)
+}
+
+// Delivery is one message part to one hamlet's group: of an occurrence of a
+// notice, or of a bulletin.
+type Delivery struct {
+	ID            int64
+	NoticeID      int64 // 0 for a bulletin
+	OccurrenceID  int64 // 0 for a bulletin
+	BulletinID    int64 // 0 for a notice
+	HamletID      int64
+	GroupID       string
+	Part, Parts   int
+	Body          string
+	WithImage     bool
+	Priority      int // 0 urgent, 1 normal, 2 low
+	Status        DeliveryState
+	DueAt         time.Time
+	NextAttemptAt time.Time
+	Attempts      int
+	ClaimedAt     time.Time
+	SentAt        time.Time
+	MessageID     string
+	ErrorCode     int
+	Error         string // plain-language reason, Vietnamese
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// HamletDeliveries sums up one notice's deliveries to one hamlet.
+type HamletDeliveries struct {
+	Hamlet        Hamlet
+	Count         map[DeliveryState]int // parts by state, over all occurrences
+	Total         int
+	LastSentAt    time.Time
+	NextAttemptAt time.Time // earliest, among queued and retrying parts
+	Error         string    // the latest reason given, for failed, retrying or skipped parts
+	ErrorCode     int
+}
+
+// State is the hamlet's overall state: the most urgent of failed, sending,
+// retry, queued; then sent, or skipped; "" when nothing was made yet.
+func (h HamletDeliveries) State() DeliveryState {
+	for _, s := range []DeliveryState{DeliveryFailed, DeliverySending, DeliveryRetry, DeliveryQueued, DeliverySent, DeliverySkipped} {
+		if h.Count[s] > 0 {
+			return s
+		}
+	}
+	return ""
+}
+
+// NoticeDeliveries sums up notice id's deliveries per hamlet, by hamlet
+// code: every hamlet that has deliveries, and every hamlet the notice targets
+// that has none yet.
+func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliveries, error) {
+	n, err := s.Notice(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT `+hamletColumnsH+`, d.status, d.sent_at, d.next_attempt_at, d.error, coalesce(d.error_code, 0)
+		FROM hamlets h LEFT JOIN deliveries d ON d.hamlet_id = h.id AND d.notice_id = ?
+		WHERE d.id IS NOT NULL
+		   OR (? = 'all' AND h.active = 1)
+		   OR ',' || ? || ',' LIKE '%,' || h.code || ',%'
+		ORDER BY h.code, d.updated_at, d.id`, id, joinTargets(n.Targets), joinTargets(n.Targets))
+	if err != nil {
+		return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []HamletDeliveries
+	for rows.Next() {
+		var status, sent, next, errText sql.NullString
+		var code int
+		var h Hamlet
+		var created, updated sql.NullString
+		if err := rows.Scan(&h.ID, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated,
+			&status, &sent, &next, &errText, &code); err != nil {
+			return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
+		}
+		if len(out) == 0 || out[len(out)-1].Hamlet.ID != h.ID {
+			h.CreatedAt, _ = parseTime(created)
+			h.UpdatedAt, _ = parseTime(updated)
+			out = append(out, HamletDeliveries{Hamlet: h, Count: map[DeliveryState]int{}})
+		}
+		hd := &out[len(out)-1]
+		if !status.Valid {
+			continue
+		}
+		st := DeliveryState(status.String)
+		hd.Count[st]++
+		hd.Total++
+		if t, _ := parseTime(sent); t.After(hd.LastSentAt) {
+			hd.LastSentAt = t
+		}
+		if st == DeliveryQueued || st == DeliveryRetry {
+			if t, _ := parseTime(next); hd.NextAttemptAt.IsZero() || t.Before(hd.NextAttemptAt) {
+				hd.NextAttemptAt = t
+			}
+		}
+		if errText.String != "" && st != DeliverySent {
+			hd.Error, hd.ErrorCode = errText.String, code
+		}
+	}
+	return out, rows.Err()
+}
+
+const hamletColumnsH = `h.id, h.code, h.name, h.group_id, h.active, h.created_at, h.updated_at`

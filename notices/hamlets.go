@@ -1,0 +1,302 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Hamlet is a khóm, ấp or thôn with its Zalo group.
+type Hamlet struct {
+	ID        int64
+	Code      string // short unique handle, e.g. khom-1
+	Name      string // e.g. Khóm 1
+	GroupID   string // the Zalo group's id
+	Active    bool   // inactive hamlets receive nothing
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+const hamletColumns = `id, code, name, group_id, active, created_at, updated_at`
+
+func scanHamlet(sc interface{ Scan(...any) error }) (Hamlet, error) {
+	var h Hamlet
+	var created, updated sql.NullString
+	if err := sc.Scan(&h.ID, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated); err != nil {
+		return h, err
+	}
+	var err1, err2 error
+	h.CreatedAt, err1 = parseTime(created)
+	h.UpdatedAt, err2 = parseTime(updated)
+	return h, errors.Join(err1, err2)
+}
+
+// uniqueHamlet checks in tx that no other hamlet (other than id) has h's
+// code or group id.
+func uniqueHamlet(ctx context.Context, tx *txn, h *Hamlet, id int64) (FieldErrors, error) {
+	var es FieldErrors
+	var other string
+	err := tx.QueryRowContext(ctx, `SELECT name FROM hamlets WHERE code = ? AND id <> ?`, h.Code, id).Scan(&other)
+	switch {
+	case err == nil:
+		es.add("code", "Mã %q đã dùng cho %q; hãy đặt mã khác.", h.Code, other)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("check hamlet code %s: %w", h.Code, err)
+	}
+	err = tx.QueryRowContext(ctx, `SELECT name FROM hamlets WHERE group_id = ? AND id <> ?`, h.GroupID, id).Scan(&other)
+	switch {
+	case err == nil:
+		es.add("group_id", "Nhóm Zalo %q đã gắn với %q; mỗi thôn/ấp cần một nhóm riêng, hãy kiểm tra lại mã nhóm.", h.GroupID, other)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("check hamlet group %s: %w", h.GroupID, err)
+	}
+	return es, nil
+}
+
+func insertHamlet(ctx context.Context, tx *txn, actor string, h *Hamlet) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO hamlets (code, name, group_id, active, created_at, updated_at)
+		VALUES (?, ?, ?, 1, ?, ?)`, h.Code, h.Name, h.GroupID, fmtTime(tx.Now), fmtTime(tx.Now))
+	if err != nil {
+		return fmt.Errorf("insert hamlet %s: %w", h.Code, err)
+	}
+	h.ID, _ = res.LastInsertId()
+	h.Active, h.CreatedAt, h.UpdatedAt = true, tx.Now, tx.Now
+	return tx.audit(ctx, actor, "hamlet.add", 0, h.ID, h.Code+" "+h.GroupID)
+}
+
+// CreateHamlet adds an active hamlet; an empty Code is made from the name
+// with Slug. A code or group id already in use is a FieldErrors.
+func (s *Store) CreateHamlet(ctx context.Context, actor string, h *Hamlet) error {
+	if err := h.Validate(); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *txn) error {
+		es, err := uniqueHamlet(ctx, tx, h, 0)
+		if err != nil {
+			return err
+		}
+		if len(es) > 0 {
+			return es
+		}
+		return insertHamlet(ctx, tx, actor, h)
+	})
+}
+
+// ImportHamlets adds every hamlet in hs in one transaction: all or nothing.
+// A bad item is a *RowError with its index in hs; a code or group id
+// repeated within hs or already in the database is a bad item.
+func (s *Store) ImportHamlets(ctx context.Context, actor string, hs []Hamlet) error {
+	codes, groups := map[string]int{}, map[string]int{}
+	for i := range hs {
+		h := &hs[i]
+		if err := h.Validate(); err != nil {
+			return &RowError{Row: i, Err: err.(FieldErrors)}
+		}
+		if j, ok := codes[h.Code]; ok {
+			return &RowError{Row: i, Err: fieldErr("code", "Mã %q trùng với dòng trước (mục %d); hãy đặt mã khác.", h.Code, j+1)}
+		}
+		if j, ok := groups[h.GroupID]; ok {
+			return &RowError{Row: i, Err: fieldErr("group_id", "Nhóm Zalo %q trùng với dòng trước (mục %d); mỗi thôn/ấp cần một nhóm riêng.", h.GroupID, j+1)}
+		}
+		codes[h.Code], groups[h.GroupID] = i, i
+	}
+	return s.update(ctx, func(tx *txn) error {
+		for i := range hs {
+			es, err := uniqueHamlet(ctx, tx, &hs[i], 0)
+			if err != nil {
+				return err
+			}
+			if len(es) > 0 {
+				return &RowError{Row: i, Err: es}
+			}
+			if err := insertHamlet(ctx, tx, actor, &hs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Hamlets lists every hamlet, active or not, by code.
+func (s *Store) Hamlets(ctx context.Context) ([]Hamlet, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+hamletColumns+` FROM hamlets ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("list hamlets: %w", err)
+	}
+	defer rows.Close()
+	var hs []Hamlet
+	for rows.Next() {
+		h, err := scanHamlet(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list hamlets: %w", err)
+		}
+		hs = append(hs, h)
+	}
+	return hs, rows.Err()
+}
+
+// HamletByCode returns the hamlet with code, or ErrNotFound.
+func (s *Store) HamletByCode(ctx context.Context, code string) (*Hamlet, error) {
+	return s.hamletWhere(ctx, `code = ?`, code)
+}
+
+// HamletByID returns the hamlet with id, or ErrNotFound.
+func (s *Store) HamletByID(ctx context.Context, id int64) (*Hamlet, error) {
+	return s.hamletWhere(ctx, `id = ?`, id)
+}
+
+func (s *Store) hamletWhere(ctx context.Context, where string, arg any) (*Hamlet, error) {
+	h, err := scanHamlet(s.db.QueryRowContext(ctx, `SELECT `+hamletColumns+` FROM hamlets WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get hamlet %v: %w", arg, err)
+	}
+	return &h, nil
+}
+
+// UpdateHamlet changes the name, code and group id of the hamlet h.ID.
+// Changing a code that notices target is refused.
+func (s *Store) UpdateHamlet(ctx context.Context, actor string, h *Hamlet) error {
+	if err := h.Validate(); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *txn) error {
+		var oldCode string
+		if err := tx.QueryRowContext(ctx, `SELECT code FROM hamlets WHERE id = ?`, h.ID).Scan(&oldCode); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return fmt.Errorf("get hamlet %d: %w", h.ID, err)
+		}
+		es, err := uniqueHamlet(ctx, tx, h, h.ID)
+		if err != nil {
+			return err
+		}
+		if oldCode != h.Code {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notices WHERE targets <> 'all'
+				AND ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%'`, oldCode).Scan(&n); err != nil {
+				return fmt.Errorf("check notices of hamlet %s: %w", oldCode, err)
+			}
+			if n > 0 {
+				es.add("code", "Có %d thông báo nhắm tới mã %q nên không đổi mã được; hãy giữ mã cũ.", n, oldCode)
+			}
+		}
+		if len(es) > 0 {
+			return es
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE hamlets SET code = ?, name = ?, group_id = ?, updated_at = ? WHERE id = ?`,
+			h.Code, h.Name, h.GroupID, fmtTime(tx.Now), h.ID); err != nil {
+			return fmt.Errorf("update hamlet %d: %w", h.ID, err)
+		}
+		h.UpdatedAt = tx.Now
+		return tx.audit(ctx, actor, "hamlet.update", 0, h.ID, h.Code+" "+h.GroupID)
+	})
+}
+
+// SetHamletActive includes or excludes the hamlet code from deliveries.
+func (s *Store) SetHamletActive(ctx context.Context, actor, code string, active bool) error {
+	h, err := s.HamletByCode(ctx, code)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE hamlets SET active = ?, updated_at = ? WHERE id = ?`,
+			active, fmtTime(tx.Now), h.ID); err != nil {
+			return fmt.Errorf("set hamlet %s active: %w", code, err)
+		}
+		action := "hamlet.enable"
+		if !active {
+			action = "hamlet.disable"
+		}
+		return tx.audit(ctx, actor, action, 0, h.ID, code)
+	})
+}
+
+// Group is a Zalo group the OA belongs to, as listed by Zalo.
+type Group struct {
+	ID   string
+	Name string
+}
+
+// SyncResult says what SyncHamlets did.
+type SyncResult struct {
+	Added   []Hamlet // new hamlets for groups we did not know
+	Known   int      // groups that already had a hamlet (left as staff named them)
+	Missing []Hamlet // active hamlets whose group was not in the list (left unchanged)
+}
+
+// SyncHamlets adds a hamlet for each group in gs that has none, in one
+// transaction, with a code made from the group's name (suffixed -2, -3 … if
+// taken). Existing hamlets keep their names; hamlets whose group is absent
+// are reported, not changed.
+func (s *Store) SyncHamlets(ctx context.Context, actor string, gs []Group) (SyncResult, error) {
+	var res SyncResult
+	err := s.update(ctx, func(tx *txn) error {
+		res = SyncResult{}
+		seen := map[string]bool{}
+		for _, g := range gs {
+			if seen[g.ID] {
+				continue
+			}
+			seen[g.ID] = true
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM hamlets WHERE group_id = ?`, g.ID).Scan(&id)
+			if err == nil {
+				res.Known++
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("find hamlet of group %s: %w", g.ID, err)
+			}
+			h := Hamlet{Name: g.Name, GroupID: g.ID}
+			if nfcTrim(h.Name) == "" {
+				h.Name = "Nhóm " + g.ID
+			}
+			h.normalize()
+			if h.Code == "" {
+				h.Code = "nhom"
+			}
+			base := h.Code
+			for i := 2; ; i++ {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM hamlets WHERE code = ?`, h.Code).Scan(&n); err != nil {
+					return fmt.Errorf("check hamlet code %s: %w", h.Code, err)
+				}
+				if n == 0 {
+					break
+				}
+				suffix := "-" + strconv.Itoa(i)
+				h.Code = base[:min(len(base), MaxCode-len(suffix))] + suffix
+			}
+			if err := h.Validate(); err != nil {
+				return fmt.Errorf("group %s (%s): %w", g.ID, g.Name, err)
+			}
+			if err := insertHamlet(ctx, tx, actor, &h); err != nil {
+				return err
+			}
+			res.Added = append(res.Added, h)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+hamletColumns+` FROM hamlets WHERE active = 1 ORDER BY code`)
+		if err != nil {
+			return fmt.Errorf("list hamlets: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			h, err := scanHamlet(rows)
+			if err != nil {
+				return fmt.Errorf("list hamlets: %w", err)
+			}
+			if !seen[h.GroupID] {
+				res.Missing = append(res.Missing, h)
+			}
+		}
+		return rows.Err()
+	})
+	return res, err
+}

@@ -1,0 +1,382 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Label is the status as staff read it.
+func (s Status) Label() string {
+	switch s {
+	case StatusDraft:
+		return "nháp"
+	case StatusPending:
+		return "chờ duyệt"
+	case StatusApproved:
+		return "đã duyệt"
+	case StatusDone:
+		return "đã gửi xong"
+	case StatusRejected:
+		return "bị từ chối"
+	case StatusCancelled:
+		return "đã hủy"
+	case StatusExpired:
+		return "hết hạn"
+	}
+	return string(s)
+}
+
+// noticeColumns are read by scanNotice; image is replaced by NULL in lists.
+const noticeColumns = `id, title, body, category, priority, status, targets, publish_at, recurrence, expires_at,
+	kind, refers_to, %s, image_type, author, approver, approved_at, reason, source, last_due_at, created_at, updated_at`
+
+func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
+	var n Notice
+	var targets string
+	var publish, expires, approved, lastDue, created, updated, recurrence, imageType sql.NullString
+	var refersTo sql.NullInt64
+	if err := sc.Scan(&n.ID, &n.Title, &n.Body, &n.Category, &n.Priority, &n.Status, &targets, &publish, &recurrence,
+		&expires, &n.Kind, &refersTo, &n.Image, &imageType, &n.Author, &n.Approver, &approved, &n.Reason, &n.Source,
+		&lastDue, &created, &updated); err != nil {
+		return n, err
+	}
+	n.Targets = splitTargets(targets)
+	n.Recurrence, n.ImageType, n.RefersTo = recurrence.String, imageType.String, refersTo.Int64
+	var errs [6]error
+	n.PublishAt, errs[0] = parseTime(publish)
+	n.ExpiresAt, errs[1] = parseTime(expires)
+	n.ApprovedAt, errs[2] = parseTime(approved)
+	n.LastDueAt, errs[3] = parseTime(lastDue)
+	n.CreatedAt, errs[4] = parseTime(created)
+	n.UpdatedAt, errs[5] = parseTime(updated)
+	return n, errors.Join(errs[:]...)
+}
+
+// splitTargets reads the targets column: nil for 'all'.
+func splitTargets(s string) []string {
+	if strings.TrimSpace(s) == AllHamlets {
+		return nil
+	}
+	var ts []string
+	for _, c := range strings.Split(s, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			ts = append(ts, c)
+		}
+	}
+	return ts
+}
+
+// joinTargets writes the targets column.
+func joinTargets(ts []string) string {
+	if len(ts) == 0 {
+		return AllHamlets
+	}
+	return strings.Join(ts, ",")
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// CreateNotice validates n and stores it. Status may be draft, pending
+// (the default) or approved (the CLI's --approve; Approver defaults to
+// Author). An update or cancel notice with no targets goes to the hamlets of
+// the notice it refers to. Unknown hamlet codes, a refers_to that names no
+// notice, or no active hamlet to send to are FieldErrors; nothing is written
+// then. The audit actor is the author, or the source when there is none.
+func (s *Store) CreateNotice(ctx context.Context, n *Notice) error {
+	now := s.Now()
+	if err := n.Validate(now, s.loc); err != nil {
+		return err
+	}
+	if n.Status == StatusApproved {
+		if n.Approver == "" {
+			n.Approver = n.Author
+		}
+		n.ApprovedAt = now
+	} else {
+		n.Approver, n.ApprovedAt = "", time.Time{}
+	}
+	return s.update(ctx, func(tx *txn) error {
+		var es FieldErrors
+		if n.RefersTo != 0 {
+			var targets string
+			err := tx.QueryRowContext(ctx, `SELECT targets FROM notices WHERE id = ?`, n.RefersTo).Scan(&targets)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				es.add("refers_to", "Không có thông báo số %d; hãy kiểm tra số thông báo gốc.", n.RefersTo)
+			case err != nil:
+				return fmt.Errorf("get notice %d: %w", n.RefersTo, err)
+			case len(n.Targets) == 0:
+				n.Targets = splitTargets(targets)
+			}
+		}
+		var unknown []string
+		for _, c := range n.Targets {
+			var x int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM hamlets WHERE code = ?`, c).Scan(&x)
+			if errors.Is(err, sql.ErrNoRows) {
+				unknown = append(unknown, c)
+			} else if err != nil {
+				return fmt.Errorf("check hamlet %s: %w", c, err)
+			}
+		}
+		if len(unknown) > 0 {
+			es.add("targets", "Không có thôn/ấp nào mang mã %s; hãy chọn mã trong danh sách thôn/ấp.", quoteList(unknown))
+		}
+		if len(n.Targets) == 0 {
+			var active int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM hamlets WHERE active = 1`).Scan(&active); err != nil {
+				return fmt.Errorf("count hamlets: %w", err)
+			}
+			if active == 0 {
+				es.add("targets", "Chưa có thôn/ấp nào đang hoạt động để gửi tới; hãy thêm thôn/ấp trước.")
+			}
+		}
+		if len(es) > 0 {
+			return es
+		}
+		var image any
+		if len(n.Image) > 0 {
+			image = n.Image
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO notices (title, body, category, priority, status, targets,
+			publish_at, recurrence, expires_at, kind, refers_to, image, image_type, author, approver, approved_at,
+			source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.Title, n.Body, n.Category, n.Priority, n.Status, joinTargets(n.Targets),
+			fmtTime(n.PublishAt), nullStr(n.Recurrence), fmtTime(n.ExpiresAt), n.Kind, nullID(n.RefersTo),
+			image, nullStr(n.ImageType), n.Author, n.Approver, fmtTime(n.ApprovedAt),
+			n.Source, fmtTime(tx.Now), fmtTime(tx.Now))
+		if err != nil {
+			return fmt.Errorf("insert notice: %w", err)
+		}
+		n.ID, _ = res.LastInsertId()
+		n.CreatedAt, n.UpdatedAt = tx.Now, tx.Now
+		actor := n.Author
+		if actor == "" {
+			actor = string(n.Source)
+		}
+		if err := tx.audit(ctx, actor, "notice.create", n.ID, 0, string(n.Status)); err != nil {
+			return err
+		}
+		if n.Status == StatusApproved {
+			return tx.audit(ctx, n.Approver, "notice.approve", n.ID, 0, "")
+		}
+		return nil
+	})
+}
+
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// Notice returns notice id with its image, or ErrNotFound.
+func (s *Store) Notice(ctx context.Context, id int64) (*Notice, error) {
+	n, err := scanNotice(s.db.QueryRowContext(ctx,
+		`SELECT `+fmt.Sprintf(noticeColumns, "image")+` FROM notices WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get notice %d: %w", id, err)
+	}
+	return &n, nil
+}
+
+// NoticeFilter selects notices for Notices. Zero fields select everything.
+type NoticeFilter struct {
+	Status Status // one status
+	Hamlet string // hamlet code: notices for all hamlets or naming it
+	Text   string // in the title or body
+	Limit  int    // default 100
+	Offset int
+}
+
+// Notices lists notices, newest first, without their images (ImageType
+// still says whether there is one).
+func (s *Store) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error) {
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where, args = append(where, `status = ?`), append(args, f.Status)
+	}
+	if f.Hamlet != "" {
+		where = append(where, `(targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%')`)
+		args = append(args, strings.ToLower(strings.TrimSpace(f.Hamlet)))
+	}
+	if t := nfcTrim(f.Text); t != "" {
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(t)
+		where = append(where, `(title LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\')`)
+		args = append(args, "%"+esc+"%", "%"+esc+"%")
+	}
+	q := `SELECT ` + fmt.Sprintf(noticeColumns, "NULL") + ` FROM notices`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q += ` ORDER BY id DESC LIMIT ? OFFSET ?`
+	args = append(args, f.Limit, max(f.Offset, 0))
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list notices: %w", err)
+	}
+	defer rows.Close()
+	var ns []Notice
+	for rows.Next() {
+		n, err := scanNotice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list notices: %w", err)
+		}
+		ns = append(ns, n)
+	}
+	return ns, rows.Err()
+}
+
+// noticeState reads what the state changes check, in tx.
+func noticeState(ctx context.Context, tx *txn, id int64) (status Status, author string, expires time.Time, err error) {
+	var exp sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT status, author, expires_at FROM notices WHERE id = ?`, id).Scan(&status, &author, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", time.Time{}, ErrNotFound
+	}
+	if err != nil {
+		return "", "", time.Time{}, fmt.Errorf("get notice %d: %w", id, err)
+	}
+	expires, err = parseTime(exp)
+	return status, author, expires, err
+}
+
+// ApproveNotice approves pending notice id. The approver may not be its
+// author unless allowSelf (LOAXA_SELF_APPROVE); an approver who is a known
+// user must have a role that approves; an expired notice is not approved.
+func (s *Store) ApproveNotice(ctx context.Context, id int64, approver string, allowSelf bool) error {
+	approver = strings.TrimSpace(approver)
+	return s.update(ctx, func(tx *txn) error {
+		status, author, expires, err := noticeState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status != StatusPending {
+			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q; chỉ duyệt được thông báo đang chờ duyệt.", id, status.Label())
+		}
+		if !allowSelf && author != "" && strings.EqualFold(author, approver) {
+			return fieldErr("approver", "Người duyệt không được là người viết thông báo (%s); hãy nhờ người khác duyệt.", author)
+		}
+		var role Role
+		err = tx.QueryRowContext(ctx, `SELECT role FROM users WHERE username = ?`, approver).Scan(&role)
+		if err == nil && !role.CanApprove() {
+			return fieldErr("approver", "Tài khoản %s không có quyền duyệt; hãy nhờ người có vai trò approver hoặc admin.", approver)
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("get user %s: %w", approver, err)
+		}
+		if !expires.IsZero() && !expires.After(tx.Now) {
+			return fieldErr("expires_at", "Thông báo số %d đã hết hạn lúc %s; hãy tạo thông báo mới.", id, FormatLocal(expires, s.loc))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE notices SET status = 'approved', approver = ?, approved_at = ?, updated_at = ?
+			WHERE id = ?`, approver, fmtTime(tx.Now), fmtTime(tx.Now), id); err != nil {
+			return fmt.Errorf("approve notice %d: %w", id, err)
+		}
+		return tx.audit(ctx, approver, "notice.approve", id, 0, "")
+	})
+}
+
+// RejectNotice rejects pending notice id with a reason for its author.
+func (s *Store) RejectNotice(ctx context.Context, id int64, approver, reason string) error {
+	reason = nfcTrim(reason)
+	if reason == "" {
+		return fieldErr("reason", "Hãy ghi lý do từ chối để người viết biết cần sửa gì.")
+	}
+	return s.update(ctx, func(tx *txn) error {
+		status, _, _, err := noticeState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status != StatusPending {
+			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q; chỉ từ chối được thông báo đang chờ duyệt.", id, status.Label())
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE notices SET status = 'rejected', approver = ?, reason = ?, updated_at = ?
+			WHERE id = ?`, approver, reason, fmtTime(tx.Now), id); err != nil {
+			return fmt.Errorf("reject notice %d: %w", id, err)
+		}
+		return tx.audit(ctx, approver, "notice.reject", id, 0, reason)
+	})
+}
+
+// CancelNotice cancels pending, approved or draft notice id: nothing more of
+// it is sent. Its queued and retrying deliveries become 'skipped' with the
+// reason, and occurrences held for a bulletin are skipped. It returns how
+// many deliveries it skipped. What was already sent stays sent: to withdraw
+// it in the groups, create a cancel notice that refers to it.
+func (s *Store) CancelNotice(ctx context.Context, id int64, actor, reason string) (int, error) {
+	reason = nfcTrim(reason)
+	why := "Thông báo đã bị hủy"
+	if reason != "" {
+		why += ": " + reason
+	}
+	var skipped int64
+	err := s.update(ctx, func(tx *txn) error {
+		status, _, _, err := noticeState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch status {
+		case StatusDraft, StatusPending, StatusApproved:
+		default:
+			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q nên không hủy được; chỉ hủy được thông báo nháp, chờ duyệt hoặc đã duyệt.", id, status.Label())
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE notices SET status = 'cancelled', reason = ?, updated_at = ? WHERE id = ?`,
+			reason, fmtTime(tx.Now), id); err != nil {
+			return fmt.Errorf("cancel notice %d: %w", id, err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'skipped', error = ?, updated_at = ?
+			WHERE notice_id = ? AND status IN ('queued', 'retry')`, why, fmtTime(tx.Now), id)
+		if err != nil {
+			return fmt.Errorf("skip deliveries of notice %d: %w", id, err)
+		}
+		skipped, _ = res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `UPDATE occurrences SET status = 'skipped', reason = ?
+			WHERE notice_id = ? AND status = 'held'`, why, id); err != nil {
+			return fmt.Errorf("skip occurrences of notice %d: %w", id, err)
+		}
+		return tx.audit(ctx, actor, "notice.cancel", id, 0, reason)
+	})
+	return int(skipped), err
+}
+
+// RetryNotice makes the failed deliveries of notice id due again now, and
+// returns how many. A cancelled or expired notice is not retried.
+func (s *Store) RetryNotice(ctx context.Context, id int64, actor string) (int, error) {
+	var n int64
+	err := s.update(ctx, func(tx *txn) error {
+		status, _, expires, err := noticeState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status == StatusCancelled || status == StatusExpired || !expires.IsZero() && !expires.After(tx.Now) {
+			return fieldErr("status", "Thông báo số %d đã hủy hoặc hết hạn nên không gửi lại được.", id)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'retry', next_attempt_at = ?, updated_at = ?
+			WHERE notice_id = ? AND status = 'failed'`, fmtTime(tx.Now), fmtTime(tx.Now), id)
+		if err != nil {
+			return fmt.Errorf("retry deliveries of notice %d: %w", id, err)
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return tx.audit(ctx, actor, "notice.retry", id, 0, fmt.Sprintf("%d", n))
+	})
+	return int(n), err
+}

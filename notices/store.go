@@ -1,0 +1,231 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/rs/zerolog"
+	"golang.org/x/crypto/bcrypt"
+
+	_ "time/tzdata" // the commune zone on machines without a zoneinfo database
+)
+
+// DefaultZone is the commune's time zone unless configured otherwise.
+const DefaultZone = "Asia/Ho_Chi_Minh"
+
+// sqlTime is how times are stored: UTC, SQLite's own datetime() format.
+const sqlTime = "2006-01-02 15:04:05"
+
+// Options tune Open. The zero value is usable.
+type Options struct {
+	Now          func() time.Time // the clock; default time.Now
+	Location     *time.Location   // the commune zone; default Asia/Ho_Chi_Minh
+	Logger       zerolog.Logger   // default: discard
+	PasswordCost int              // bcrypt cost; default bcrypt.DefaultCost (tests use bcrypt.MinCost)
+	BusyTimeout  time.Duration    // how long to wait for another process's write lock; default 5s
+}
+
+// Store is the SQLite database of one commune. It is safe for concurrent use;
+// all statements go through one connection, so writes are serialised in this
+// process, and busy_timeout covers writes by other processes.
+type Store struct {
+	db      *sql.DB
+	path    string
+	now     func() time.Time
+	loc     *time.Location
+	log     zerolog.Logger
+	cost    int
+	changed chan struct{}
+	applied []Migration
+
+	dummyOnce sync.Once
+	dummyHash []byte
+}
+
+// Open opens (creating it with mode 0600 if needed) the database at path and
+// brings its schema up to date. It refuses a database whose schema is newer
+// than this binary knows (*SchemaTooNewError).
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("open database: want a file path, got %q", path)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		loc, err := time.LoadLocation(DefaultZone)
+		if err != nil {
+			return nil, fmt.Errorf("load time zone %s: %w", DefaultZone, err)
+		}
+		opts.Location = loc
+	}
+	if opts.PasswordCost == 0 {
+		opts.PasswordCost = bcrypt.DefaultCost
+	}
+	if opts.BusyTimeout == 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	// Create the file ourselves so that it, and the -wal and -shm files
+	// SQLite derives from it, are readable by this user only.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite3", dsn(path, opts.BusyTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // one writer, chosen on purpose
+	db.SetConnMaxIdleTime(0)
+	s := &Store{
+		db:      db,
+		path:    path,
+		now:     opts.Now,
+		loc:     opts.Location,
+		log:     opts.Logger,
+		cost:    opts.PasswordCost,
+		changed: make(chan struct{}, 1),
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	applied, err := s.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.applied = applied
+	return s, nil
+}
+
+// dsn builds the connection string: pragmas in the DSN reach every
+// connection the driver opens.
+func dsn(path string, busy time.Duration) string {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate",
+		esc, busy.Milliseconds())
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Location returns the commune's time zone.
+func (s *Store) Location() *time.Location { return s.loc }
+
+// Now returns the store's clock reading, in UTC, to the second.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Second) }
+
+// Applied returns the migrations Open applied (empty when the schema was
+// already up to date).
+func (s *Store) Applied() []Migration { return s.applied }
+
+// Changed is signalled after each write this Store commits. It holds at most
+// one pending signal: a receiver that was busy sees one wake-up for many
+// writes, which is what a poll loop wants.
+func (s *Store) Changed() <-chan struct{} { return s.changed }
+
+func (s *Store) signal() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// DataVersion returns PRAGMA data_version: it changes when another process
+// commits to the database, so a poll loop can skip work when it has not.
+// Writes through this Store's own connection do not change it; use Changed.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read data_version: %w", err)
+	}
+	return v, nil
+}
+
+// txn is a write transaction with its clock reading fixed.
+type txn struct {
+	*sql.Tx
+	Now time.Time // UTC, to the second
+}
+
+// audit appends an audit entry in the transaction.
+func (tx *txn) audit(ctx context.Context, actor, action string, noticeID, hamletID int64, detail string) error {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO audit_log (at, actor, action, notice_id, hamlet_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		fmtTime(tx.Now), actor, action, nullID(noticeID), nullID(hamletID), detail)
+	if err != nil {
+		return fmt.Errorf("append audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// update runs fn in one write transaction and commits it, then signals
+// Changed. Validate before calling it; fn writes, and appends its audit
+// entry with tx.audit so the record and the action commit together.
+func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &txn{Tx: sqlTx, Now: s.Now()}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	s.signal()
+	return nil
+}
+
+// fmtTime formats t for storage: NULL for the zero time.
+func fmtTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(sqlTime)
+}
+
+// parseTime reads a stored time; NULL and '' read as the zero time.
+func parseTime(ns sql.NullString) (time.Time, error) {
+	if !ns.Valid || ns.String == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation(sqlTime, ns.String, time.UTC)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", ns.String, err)
+	}
+	return t, nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// isConstraint reports whether err is a SQLite constraint violation whose
+// message contains text.
+func isConstraint(err error, text string) bool {
+	var se sqlite3.Error
+	if !errors.As(err, &se) || se.Code != sqlite3.ErrConstraint {
+		return false
+	}
+	return strings.Contains(err.Error(), text)
+}
