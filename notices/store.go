@@ -177,6 +177,17 @@ func (tx *txn) audit(ctx context.Context, actor, action string, noticeID, hamlet
 // Changed. Validate before calling it; fn writes, and appends its audit
 // entry with tx.audit so the record and the action commit together.
 func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
+	if err := s.commit(ctx, fn); err != nil {
+		return err
+	}
+	s.signal()
+	return nil
+}
+
+// commit runs fn in one write transaction and commits it without signalling
+// Changed: for the daemon's own bookkeeping, which must not wake its poll
+// loop.
+func (s *Store) commit(ctx context.Context, fn func(tx *txn) error) error {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -189,7 +200,6 @@ func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	s.signal()
 	return nil
 }
 
@@ -201,7 +211,7 @@ func fmtTime(t time.Time) any {
 	return t.UTC().Format(sqlTime)
 }
 
-// parseTime reads a stored time; NULL and '' read as the zero time.
+// parseTime reads a stored time; NULL and ” read as the zero time.
 func parseTime(ns sql.NullString) (time.Time, error) {
 	if !ns.Valid || ns.String == "" {
 		return time.Time{}, nil
