@@ -211,7 +211,7 @@ func fmtTime(t time.Time) any {
 	return t.UTC().Format(sqlTime)
 }
 
-// parseTime reads a stored time; NULL and ” read as the zero time.
+// parseTime reads a stored time; NULL and the empty string read as the zero time.
 func parseTime(ns sql.NullString) (time.Time, error) {
 	if !ns.Valid || ns.String == "" {
 		return time.Time{}, nil
