@@ -1,0 +1,99 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPacedCount(t *testing.T) {
+	tests := []struct{ n, want int }{{4000, 3920}, {100, 98}, {10, 9}, {2, 1}, {1, 1}}
+	for _, tt := range tests {
+		if got := pacedCount(tt.n); got != tt.want {
+			t.Errorf("pacedCount(%d) = %d; want %d", tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestLimiterSlidingWindow plays Zalo's side: N calls per sliding window.
+// Concurrent callers through one limiter must never exceed it, and must use
+// at least 97 % of it. The window is scaled down to keep the test short.
+func TestLimiterSlidingWindow(t *testing.T) {
+	const (
+		n      = 100
+		window = 500 * time.Millisecond
+		run    = 4 * window
+	)
+	l := newLimiter(n, window)
+	ctx, cancel := context.WithTimeout(context.Background(), run)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		times []time.Time
+		wg    sync.WaitGroup
+	)
+	for range 8 {
+		wg.Go(func() {
+			for l.wait(ctx) == nil {
+				mu.Lock()
+				times = append(times, time.Now())
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	// Any window ending at a call holds at most n calls.
+	for i := range times {
+		j := i
+		for j > 0 && times[i].Sub(times[j-1]) < window {
+			j--
+		}
+		if got := i - j + 1; got > n {
+			t.Fatalf("%d calls within %v ending at call %d; want at most %d", got, window, i, n)
+		}
+	}
+	// Usage over the whole run, allowing for the timer granularity of a
+	// loaded machine.
+	if want := int(0.97 * n * float64(run/window)); len(times) < want {
+		t.Errorf("%d calls in %v; want at least %d (97 %% of the limit)", len(times), run, want)
+	}
+}
+
+func TestLimiterBacksOff(t *testing.T) {
+	l := newLimiter(6000, time.Minute)
+	if pause := l.backOff(); pause != time.Second {
+		t.Errorf("first backOff pause = %v; want 1s", pause)
+	}
+	start := time.Now()
+	if err := l.wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 900*time.Millisecond {
+		t.Errorf("wait after backOff took %v; want about 1s", waited)
+	}
+	if pause := l.backOff(); pause != 2*time.Second {
+		t.Errorf("second backOff pause = %v; want 2s", pause)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := l.wait(ctx); err == nil {
+		t.Errorf("wait during a pause ignored its context")
+	}
+	if got, want := l.lim.Limit(), l.full/2; got != want {
+		t.Errorf("limit after backOff = %v; want %v", got, want)
+	}
+}
+
+func TestLimiterUnlimited(t *testing.T) {
+	l := newLimiter(-1, time.Minute)
+	start := time.Now()
+	for range 10000 {
+		if err := l.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("10000 unlimited waits took %v", d)
+	}
+}
