@@ -207,7 +207,7 @@ func TestContract(t *testing.T) {
 		}, 200, merge(apiOK, map[string]want{
 			"data.offset": num(0), "data.count": anyNum(), "data.total": num(3), "data.group_count": anyNum(),
 			"data.groups": listOf(3), "data.groups.0.group_id": str(g1), "data.groups.0.name": str("Khóm 1"),
-			"data.groups.0.avatar": func(v any, ok bool) string { return boolOr(ok, "avatar missing") },
+			"data.groups.0.avatar":     func(v any, ok bool) string { return boolOr(ok, "avatar missing") },
 			"data.groups.0.group_link": anyStr(), "data.groups.0.group_description": anyStr(),
 			"data.groups.0.total_member": anyNum(), "data.groups.0.status": str("enabled")})},
 		{"getgroupsofoa paging", func(t *testing.T, ts *TestServer) reply {
