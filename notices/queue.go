@@ -501,3 +501,32 @@ func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[string
 	}
 	return counts, rows.Err()
 }
+
+// Occurrence is one due moment of a notice, as recorded.
+type Occurrence struct {
+	ID     int64
+	DueAt  time.Time
+	Status string
+	Reason string
+}
+
+// Occurrences lists the occurrences of a notice, oldest first.
+func (s *Store) Occurrences(ctx context.Context, noticeID int64) ([]Occurrence, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, due_at, status, reason FROM occurrences
+		WHERE notice_id = ? ORDER BY due_at`, noticeID)
+	if err != nil {
+		return nil, fmt.Errorf("occurrences of notice %d: %w", noticeID, err)
+	}
+	defer rows.Close()
+	var out []Occurrence
+	for rows.Next() {
+		var o Occurrence
+		var due string
+		if err := rows.Scan(&o.ID, &due, &o.Status, &o.Reason); err != nil {
+			return nil, err
+		}
+		o.DueAt = parseText(due)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

@@ -84,6 +84,15 @@ BEGIN
     UPDATE notices SET approved_at = datetime('now') WHERE id = NEW.id;
 END;
 
+-- An update or cancel for 'all' goes to the hamlets of the notice it refers
+-- to, as loaxa's own CreateNotice does.
+CREATE TRIGGER notices_refers_to_targets AFTER INSERT ON notices
+WHEN NEW.refers_to IS NOT NULL AND NEW.targets = 'all'
+BEGIN
+    UPDATE notices SET targets = (SELECT targets FROM notices WHERE id = NEW.refers_to)
+    WHERE id = NEW.id AND (SELECT targets FROM notices WHERE id = NEW.refers_to) IS NOT NULL;
+END;
+
 -- Rows written by other programs leave a trace in the audit log.
 CREATE TRIGGER notices_sql_audit AFTER INSERT ON notices
 WHEN NEW.source = 'sql'
