@@ -19,6 +19,11 @@ import (
 // keeps that at or below N with a 2 % margin (about 1.2 s of network jitter
 // at 4000/min) while using 98 % of N.
 //
+// Pacing alone counts on each caller leaving when its turn comes; a caller
+// that wakes late (GC, a loaded machine) sends right before the next one. So
+// a sliding-window log of the actual send times backs it up: never more than
+// N - max(1, N/100) sends in any window, whatever the scheduling.
+//
 // When Zalo answers -32 anyway (another process shares the app, or the OA's
 // package allows less), every call pauses for a moment that doubles on each
 // consecutive -32 (1 s up to 60 s), and the pace is halved for one window.
@@ -34,6 +39,9 @@ type limiter struct {
 	lim    *rate.Limiter
 
 	mu          sync.Mutex
+	sent        []time.Time // ring of the latest send times; nil when unlimited
+	next        int         // index of the oldest entry of sent
+	onSend      func(time.Time)
 	pausedUntil time.Time
 	slowUntil   time.Time
 	strikes     int
@@ -47,6 +55,7 @@ func newLimiter(perWindow int, window time.Duration) *limiter {
 		l.full = rate.Inf
 	} else {
 		l.full = rate.Limit(float64(pacedCount(perWindow)) / window.Seconds())
+		l.sent = make([]time.Time, windowCap(perWindow))
 	}
 	l.lim = rate.NewLimiter(l.full, 1)
 	return l
@@ -55,6 +64,18 @@ func newLimiter(perWindow int, window time.Duration) *limiter {
 // pacedCount is how many calls the limiter spreads over one window.
 func pacedCount(n int) int {
 	margin := n / 50
+	if margin < 1 {
+		margin = 1
+	}
+	if n-margin < 1 {
+		return 1
+	}
+	return n - margin
+}
+
+// windowCap is the most sends the log lets into one window.
+func windowCap(n int) int {
+	margin := n / 100
 	if margin < 1 {
 		margin = 1
 	}
@@ -79,15 +100,46 @@ func (l *limiter) wait(ctx context.Context) error {
 		if pause <= 0 {
 			break
 		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleepCtx(ctx, pause); err != nil {
+			return err
 		}
 	}
-	return l.lim.Wait(ctx)
+	if err := l.lim.Wait(ctx); err != nil {
+		return err
+	}
+	if l.sent == nil {
+		return nil
+	}
+	for {
+		l.mu.Lock()
+		now := time.Now()
+		oldest := l.sent[l.next]
+		if oldest.IsZero() || now.Sub(oldest) >= l.window {
+			l.sent[l.next] = now
+			l.next = (l.next + 1) % len(l.sent)
+			if l.onSend != nil {
+				l.onSend(now)
+			}
+			l.mu.Unlock()
+			return nil
+		}
+		d := l.window - now.Sub(oldest)
+		l.mu.Unlock()
+		if err := sleepCtx(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // backOff reacts to a -32 from Zalo.

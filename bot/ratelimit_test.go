@@ -8,10 +8,13 @@ import (
 )
 
 func TestPacedCount(t *testing.T) {
-	tests := []struct{ n, want int }{{4000, 3920}, {100, 98}, {10, 9}, {2, 1}, {1, 1}}
+	tests := []struct{ n, paced, window int }{{4000, 3920, 3960}, {100, 98, 99}, {10, 9, 9}, {2, 1, 1}, {1, 1, 1}}
 	for _, tt := range tests {
-		if got := pacedCount(tt.n); got != tt.want {
-			t.Errorf("pacedCount(%d) = %d; want %d", tt.n, got, tt.want)
+		if got := pacedCount(tt.n); got != tt.paced {
+			t.Errorf("pacedCount(%d) = %d; want %d", tt.n, got, tt.paced)
+		}
+		if got := windowCap(tt.n); got != tt.window {
+			t.Errorf("windowCap(%d) = %d; want %d", tt.n, got, tt.window)
 		}
 	}
 }
@@ -33,12 +36,14 @@ func TestLimiterSlidingWindow(t *testing.T) {
 		times []time.Time
 		wg    sync.WaitGroup
 	)
+	l.onSend = func(at time.Time) { // the moment the limiter lets a call go
+		mu.Lock()
+		times = append(times, at)
+		mu.Unlock()
+	}
 	for range 8 {
 		wg.Go(func() {
 			for l.wait(ctx) == nil {
-				mu.Lock()
-				times = append(times, time.Now())
-				mu.Unlock()
 			}
 		})
 	}
