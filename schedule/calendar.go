@@ -1,0 +1,88 @@
+package schedule
+
+import (
+	"context"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+)
+
+// cronLogger lets robfig/cron log through zerolog. It is needed because
+// cron's default chain does not recover panics (robfig/cron#380) and
+// cron.Recover(nil) itself crashes (#304).
+type cronLogger struct{ log zerolog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) {
+	l.log.Debug().Fields(kv).Msg("cron: " + msg)
+}
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error().Err(err).Fields(kv).Msg("cron: " + msg)
+}
+
+// Upkeeper is implemented by a Sender that can refresh its token ahead of
+// expiry on its own schedule.
+type Upkeeper interface {
+	Upkeep(ctx context.Context) error
+}
+
+// calendar builds the calendar jobs, evaluated in the commune zone: token
+// upkeep, the expiry sweep and the daily summary. Each job runs with a
+// timeout derived from the runner's work context, recovers from panics and
+// is skipped if its previous run is still going.
+func (r *Runner) calendar(work context.Context) *cron.Cron {
+	l := cronLogger{r.log}
+	c := cron.New(cron.WithLocation(r.cfg.Location), cron.WithLogger(l),
+		cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)))
+	job := func(name string, timeout time.Duration, fn func(ctx context.Context) error) cron.Job {
+		return cron.FuncJob(func() {
+			ctx, cancel := context.WithTimeout(work, timeout)
+			defer cancel()
+			if err := fn(ctx); err != nil {
+				r.log.Error().Err(err).Str("job", name).Msg("calendar job failed")
+			}
+		})
+	}
+	must := func(_ cron.EntryID, err error) {
+		if err != nil {
+			panic(err) // the specs below are constants
+		}
+	}
+	must(c.AddJob("*/10 * * * *", job("token upkeep", time.Minute, r.upkeep)))
+	must(c.AddJob("* * * * *", job("expiry sweep", 30*time.Second, func(ctx context.Context) error {
+		_, err := r.store.SweepExpired(ctx, r.now())
+		return err
+	})))
+	must(c.AddJob("0 7 * * *", job("daily summary", time.Minute, r.summary)))
+	return c
+}
+
+// upkeep refreshes the Zalo token ahead of expiry and says loudly when the
+// connection is lost.
+func (r *Runner) upkeep(ctx context.Context) error {
+	if u, ok := r.sender.(Upkeeper); ok {
+		if err := u.Upkeep(ctx); err != nil {
+			return err
+		}
+	}
+	if h := r.sender.Health(); !h.Connected {
+		r.log.Error().Str("reason", h.LastError).
+			Msg("Zalo OA is disconnected: sending is paused and the queue kept; reconnect with `loaxa zalo connect` or the admin site")
+	}
+	return nil
+}
+
+// summary logs the last day's deliveries.
+func (r *Runner) summary(ctx context.Context) error {
+	counts, err := r.store.DeliveryCounts(ctx, r.now().Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	ev := r.log.Info()
+	for state, n := range counts {
+		ev = ev.Int(state, n)
+	}
+	ev.Msg("daily summary of deliveries in the last 24 hours")
+	return nil
+}

@@ -1,0 +1,369 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
+)
+
+// Sender is what the dispatcher needs from the Zalo client.
+type Sender interface {
+	SendGroupText(ctx context.Context, groupID, text string) (messageID string, err error)
+	SendGroupImage(ctx context.Context, groupID, attachmentID, caption string) (messageID string, err error)
+	UploadImage(ctx context.Context, filename string, data []byte) (attachmentID string, err error)
+	GroupConversation(ctx context.Context, groupID string, count int) ([]bot.ConversationItem, error)
+	Health() bot.TokenHealth
+}
+
+// attachmentLife is how long an uploaded image is reused: Zalo forgets
+// assets after about 7 days (-100).
+const attachmentLife = 6 * 24 * time.Hour
+
+// dispatcher claims due deliveries and sends them with bounded concurrency.
+// Every claim is committed ('sending') before its call, and every outcome is
+// recorded after it; a row whose outcome is unknown stays 'sending' until
+// the reconciler has looked at the group's history.
+type dispatcher struct {
+	r       *Runner
+	wake    chan struct{} // something may have become claimable
+	results chan result
+
+	mu       sync.Mutex
+	inFlight map[int64]bool
+	pauseTil time.Time // after -32: nobody claims until then
+	rlStreak int       // consecutive -32 answers, for the pause length
+	uploads  map[int64]*sync.Mutex
+}
+
+type result struct {
+	notices.Result
+	job  notices.Delivery
+	took time.Duration
+	err  error
+}
+
+func newDispatcher(r *Runner) *dispatcher {
+	return &dispatcher{
+		r:        r,
+		wake:     make(chan struct{}, 1),
+		results:  make(chan result, 4*r.cfg.Concurrency),
+		inFlight: map[int64]bool{},
+		uploads:  map[int64]*sync.Mutex{},
+	}
+}
+
+func (d *dispatcher) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// claimable reports whether sending may go on now, and if not, until when
+// it is held (zero: until the connection is repaired).
+func (d *dispatcher) claimable(ctx context.Context, now time.Time) (bool, time.Time) {
+	d.mu.Lock()
+	until := d.pauseTil
+	d.mu.Unlock()
+	if now.Before(until) {
+		return false, until
+	}
+	if !d.r.sender.Health().Connected {
+		// Tokens are loaded lazily, and new ones may have been stored by
+		// `loaxa zalo connect` or the admin site: look again.
+		if rl, ok := d.r.sender.(Reloader); !ok || rl.Reload(ctx) != nil {
+			return false, time.Time{}
+		}
+	}
+	return true, time.Time{}
+}
+
+// Reloader is implemented by a Sender that reads its tokens from the store.
+type Reloader interface {
+	Reload(ctx context.Context) error
+}
+
+// run is the claim loop. It returns when stop is closed, after every
+// in-flight send has finished and been recorded. Sends run on work, which
+// the runner cancels only when a graceful stop overruns its deadline.
+func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
+	var wg sync.WaitGroup
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.record(work)
+	}()
+	slots := make(chan struct{}, d.r.cfg.Concurrency)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		wait := d.r.cfg.PollInterval
+		if ok, until := d.claimable(work, d.r.now()); !ok {
+			if !until.IsZero() {
+				wait = until.Sub(d.r.now())
+			}
+		} else if free := cap(slots) - len(slots); free > 0 {
+			now := d.r.now()
+			maxRank := 2
+			if d.r.cfg.QuietHours.Contains(now, d.r.cfg.Location) {
+				maxRank = 0 // quiet hours: urgent only
+			}
+			jobs, err := d.r.store.ClaimJobs(work, now, free, maxRank)
+			if err != nil {
+				d.r.log.Error().Err(err).Msg("claim deliveries")
+			}
+			for _, j := range jobs {
+				slots <- struct{}{}
+				d.mu.Lock()
+				d.inFlight[j.ID] = true
+				d.mu.Unlock()
+				wg.Add(1)
+				go func() {
+					defer func() { <-slots; wg.Done() }()
+					d.results <- d.send(work, j)
+				}()
+			}
+			if len(jobs) == free {
+				continue // there may be more: claim as slots free up
+			}
+			// Sleep until the next retry falls due; rows due already but
+			// not claimable (a later part, quiet hours) wait for a poke.
+			if next, err := d.r.store.NextAttempt(work); err == nil && next.After(now) {
+				wait = min(wait, next.Sub(now)+5*time.Millisecond)
+			}
+		}
+		timer.Reset(max(wait, time.Millisecond))
+		select {
+		case <-stop:
+			wg.Wait()
+			close(d.results)
+			<-recorded
+			return
+		case <-d.wake:
+		case <-timer.C:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+}
+
+// record writes results in batches: whatever has arrived is committed in
+// one transaction.
+func (d *dispatcher) record(ctx context.Context) {
+	batch := make([]result, 0, 64)
+	for res := range d.results {
+		batch = append(batch[:0], res)
+	drain:
+		for len(batch) < cap(batch) {
+			select {
+			case more, ok := <-d.results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, more)
+			default:
+				break drain
+			}
+		}
+		rows := make([]notices.Result, len(batch))
+		for i, b := range batch {
+			rows[i] = b.Result
+		}
+		// The outcome must reach the database even while stopping.
+		err := d.r.store.Record(context.WithoutCancel(ctx), rows)
+		d.mu.Lock()
+		for _, b := range batch {
+			delete(d.inFlight, b.job.ID)
+		}
+		d.mu.Unlock()
+		if err != nil {
+			// The rows stay 'sending' and the reconciler will settle them
+			// from the group's history: nothing is lost or sent twice.
+			d.r.log.Error().Err(err).Int("count", len(rows)).Msg("record delivery outcomes")
+		}
+		for _, b := range batch {
+			d.r.observe(b)
+		}
+		d.poke() // a later part may have become claimable
+	}
+}
+
+func (d *dispatcher) isInFlight(id int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.inFlight[id]
+}
+
+// send makes one call to Zalo for a claimed delivery and decides what it
+// became. It never touches the database except to upload an image once per
+// occurrence.
+func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
+	r := d.r
+	began := time.Now()
+	var msgID string
+	var err error
+	if j.WithImage {
+		var att string
+		att, err = d.attachment(ctx, j)
+		if err == nil {
+			msgID, err = r.sender.SendGroupImage(ctx, j.GroupID, att, j.Body)
+			if bot.ErrorClass(err) == bot.ClassReupload {
+				_ = r.store.SetAttachment(context.WithoutCancel(ctx), j.OccurrenceID, "")
+			}
+		}
+	} else {
+		msgID, err = r.sender.SendGroupText(ctx, j.GroupID, j.Body)
+	}
+	res := result{job: j, took: time.Since(began), err: err}
+	res.ID = j.ID
+	now := r.now()
+	if err == nil {
+		res.Status, res.MessageID, res.At = notices.DeliverySent, msgID, now
+		d.mu.Lock()
+		d.rlStreak = 0
+		d.mu.Unlock()
+		return res
+	}
+	res.Error = bot.Reason(err)
+	var ae *bot.APIError
+	if errors.As(err, &ae) {
+		res.Code = ae.Code
+	}
+	class := bot.ErrorClass(err)
+	switch {
+	case errors.Is(err, bot.ErrOutcomeUnknown):
+		// Zalo may have delivered it: leave it 'sending' for the reconciler.
+		res.Status = notices.DeliverySending
+	case class == bot.ClassDisconnected:
+		// Nothing was sent; hold it without spending an attempt.
+		res.Status, res.At, res.Unclaim = notices.DeliveryQueued, now, true
+	case class == bot.ClassRateLimited:
+		res.Status, res.At, res.Unclaim = notices.DeliveryRetry, d.slowDown(now), true
+	case class == bot.ClassNightBan:
+		res.Status, res.At = notices.DeliveryRetry, nightBanEnd(now, r.cfg.Location)
+	case class == bot.ClassTransient || class == bot.ClassReupload || class == bot.ClassQuota ||
+		class == bot.ClassTokenExpired:
+		if j.Attempts >= r.cfg.MaxAttempts {
+			res.Status = notices.DeliveryFailed
+			res.Error = "đã thử " + strconv.Itoa(j.Attempts) + " lần không được: " + res.Error
+		} else {
+			res.Status, res.At = notices.DeliveryRetry, r.later(now, j, r.cfg.Backoff.Delay(j.Attempts))
+		}
+	case ctx.Err() != nil:
+		// Stopped before the call: nothing went out.
+		res.Status, res.At, res.Unclaim = notices.DeliveryQueued, now, true
+	default: // permanent for this group, content refused, configuration, unknown
+		res.Status = notices.DeliveryFailed
+	}
+	return res
+}
+
+// attachment returns the occurrence's uploaded image, uploading it first if
+// needed; uploads of one occurrence are serialised so it happens once.
+func (d *dispatcher) attachment(ctx context.Context, j notices.Delivery) (string, error) {
+	d.mu.Lock()
+	mu := d.uploads[j.OccurrenceID]
+	if mu == nil {
+		mu = &sync.Mutex{}
+		d.uploads[j.OccurrenceID] = mu
+	}
+	d.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	id, at, err := d.r.store.Attachment(ctx, j.OccurrenceID)
+	if err != nil {
+		return "", err
+	}
+	if id != "" && d.r.now().Sub(at) < attachmentLife {
+		return id, nil
+	}
+	data, typ, err := d.r.store.NoticeImage(ctx, j.NoticeID)
+	if err != nil {
+		return "", err
+	}
+	name := "thong-bao.png"
+	if typ == "image/jpeg" {
+		name = "thong-bao.jpg"
+	}
+	id, err = d.r.sender.UploadImage(ctx, name, data)
+	if err != nil {
+		return "", err
+	}
+	if err := d.r.store.SetAttachment(ctx, j.OccurrenceID, id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// slowDown reacts to -32: every worker holds off for a while that grows
+// with consecutive rate-limit answers, and it returns the retry time.
+func (d *dispatcher) slowDown(now time.Time) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.rlStreak++
+	pause := min(time.Second<<min(d.rlStreak-1, 6), time.Minute)
+	if until := now.Add(pause); until.After(d.pauseTil) {
+		d.pauseTil = until
+	}
+	return d.pauseTil
+}
+
+// nightBanEnd is 06:00 in the commune zone after now (Zalo's -234).
+func nightBanEnd(now time.Time, loc *time.Location) time.Time {
+	l := now.In(loc)
+	end := time.Date(l.Year(), l.Month(), l.Day(), 6, 0, 0, 0, loc)
+	if !end.After(l) {
+		end = end.AddDate(0, 0, 1)
+	}
+	return end.UTC()
+}
+
+// Drain claims and sends, with the configured concurrency, every delivery
+// that is due at the runner's clock, until none is left to claim, and
+// returns how many sends it made. The daemon uses its dispatcher loop
+// instead; Drain lets tests and benchmarks step the same code in time.
+func (r *Runner) Drain(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		now := r.now()
+		if ok, _ := r.disp.claimable(ctx, now); !ok {
+			return total, nil
+		}
+		maxRank := 2
+		if r.cfg.QuietHours.Contains(now, r.cfg.Location) {
+			maxRank = 0
+		}
+		jobs, err := r.store.ClaimJobs(ctx, now, r.cfg.Concurrency, maxRank)
+		if err != nil || len(jobs) == 0 {
+			return total, err
+		}
+		results := make([]result, len(jobs))
+		var wg sync.WaitGroup
+		for i, j := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = r.disp.send(ctx, j)
+			}()
+		}
+		wg.Wait()
+		rows := make([]notices.Result, len(results))
+		for i, res := range results {
+			rows[i] = res.Result
+			r.observe(res)
+		}
+		if err := r.store.Record(ctx, rows); err != nil {
+			return total, err
+		}
+		total += len(jobs)
+	}
+}

@@ -1,0 +1,107 @@
+package schedule
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// reconcile settles deliveries left in 'sending': by a crash (at start-up,
+// all of them) or by a send whose answer was lost (later, once the claim is
+// ReconcileAfter old and the send is no longer in flight). Each group's
+// recent conversation is read once: a message of ours with the same text
+// that no other delivery has claimed means it arrived ('sent', with its
+// message_id); no such message means it did not ('retry', due now); an
+// unreadable history leaves the row 'sending' to be checked again later.
+// Nothing is dropped and nothing is sent twice.
+func (r *Runner) reconcile(ctx context.Context, all bool) (int, error) {
+	before := r.now().Add(-r.cfg.ReconcileAfter)
+	if all {
+		before = r.now().Add(24 * time.Hour)
+	}
+	jobs, err := r.store.SendingJobs(ctx, before)
+	if err != nil {
+		return 0, err
+	}
+	byGroup := map[string][]notices.Delivery{}
+	var groups []string
+	for _, j := range jobs {
+		if !all && r.disp.isInFlight(j.ID) {
+			continue
+		}
+		if byGroup[j.GroupID] == nil {
+			groups = append(groups, j.GroupID)
+		}
+		byGroup[j.GroupID] = append(byGroup[j.GroupID], j)
+	}
+	var settled int
+	var firstErr error
+	for _, g := range groups {
+		res, err := r.settleGroup(ctx, g, byGroup[g])
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			r.log.Warn().Err(err).Str("group_id", g).Int("count", len(byGroup[g])).
+				Msg("conversation unreadable; deliveries stay held until it can be checked")
+			continue
+		}
+		if err := r.store.Record(ctx, res); err != nil {
+			return settled, err
+		}
+		settled += len(res)
+	}
+	return settled, firstErr
+}
+
+// settleGroup matches one group's unsettled deliveries, oldest first,
+// against its recent conversation.
+func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices.Delivery) ([]notices.Result, error) {
+	items, err := r.sender.GroupConversation(ctx, groupID, r.cfg.HistoryCount)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		ids = append(ids, it.MessageID)
+	}
+	known, err := r.store.KnownMessageIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := r.now()
+	var out []notices.Result
+	for _, j := range jobs {
+		res := notices.Result{ID: j.ID, Status: notices.DeliveryRetry, At: now,
+			Error: "không thấy tin trong lịch sử nhóm sau khi mất kết nối; gửi lại"}
+		want := sameText(j.Body)
+		// Oldest first, so that two identical deliveries take their
+		// messages in the order they were sent.
+		for i := len(items) - 1; i >= 0; i-- {
+			it := items[i]
+			if !it.FromOA() || known[it.MessageID] || sameText(it.Message) != want {
+				continue
+			}
+			known[it.MessageID] = true
+			res = notices.Result{ID: j.ID, Status: notices.DeliverySent, MessageID: it.MessageID, At: it.Time}
+			if res.At.IsZero() {
+				res.At = now
+			}
+			break
+		}
+		r.log.Info().Int64("delivery_id", j.ID).Int64("notice_id", j.NoticeID).Str("group_id", groupID).
+			Str("outcome", string(res.Status)).Msg("delivery reconciled against the group's conversation")
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// sameText is the form two texts are compared in: NFC, trimmed, with
+// Windows line ends made plain.
+func sameText(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(norm.NFC.String(s), "\r\n", "\n"))
+}

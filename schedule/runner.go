@@ -1,0 +1,178 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// Config tunes a Runner. Zero fields take the defaults in design.md.
+type Config struct {
+	Location       *time.Location // the commune zone; default Asia/Ho_Chi_Minh
+	Commune        string         // the name in every message's footer
+	QuietHours     QuietHours     // normal and low deliveries wait for the morning
+	MaxLateness    time.Duration  // a recurring occurrence later than this is skipped; default 1h
+	PollInterval   time.Duration  // how often other processes' writes are looked for; default 1s
+	Bulletin       []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
+	Concurrency    int            // sends in flight at once; default 8
+	MaxAttempts    int            // transient failures before a delivery fails; default 8
+	Backoff        Backoff        // waits between attempts; default DefaultBackoff
+	ReconcileAfter time.Duration  // how long an unknown outcome settles before it is checked; default 20s
+	HistoryCount   int            // conversation items read to reconcile; default 50
+	Now            func() time.Time
+}
+
+func (c *Config) defaults() error {
+	if c.Location == nil {
+		loc, err := time.LoadLocation(notices.DefaultZone)
+		if err != nil {
+			return err
+		}
+		c.Location = loc
+	}
+	if c.MaxLateness <= 0 {
+		c.MaxLateness = time.Hour
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.Bulletin == nil {
+		c.Bulletin = []string{"30 6,17 * * *"}
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 8
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 8
+	}
+	if c.Backoff == (Backoff{}) {
+		c.Backoff = DefaultBackoff
+	}
+	if c.ReconcileAfter <= 0 {
+		c.ReconcileAfter = 20 * time.Second
+	}
+	if c.HistoryCount <= 0 {
+		c.HistoryCount = 50
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Runner is the daemon: a poll loop that materialises due work, a
+// dispatcher that sends it, and calendar jobs. Start it once, Stop it once.
+type Runner struct {
+	cfg      Config
+	store    *notices.Store
+	sender   Sender
+	log      zerolog.Logger
+	bulletin []notices.Recurrence
+	disp     *dispatcher
+	metrics  *metrics
+
+	wake    chan struct{}
+	stop    chan struct{}
+	cancel  context.CancelFunc // the work context: cancelled only by a hard stop
+	wg      sync.WaitGroup
+	cal     *cron.Cron
+	stopped sync.Once
+}
+
+// New checks cfg and returns a Runner that is not yet running.
+func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*Runner, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, fmt.Errorf("schedule: %w", err)
+	}
+	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics(), wake: make(chan struct{}, 1)}
+	for _, spec := range cfg.Bulletin {
+		rec, err := notices.ParseRecurrence(spec, cfg.Location)
+		if err != nil {
+			return nil, fmt.Errorf("schedule: LOAXA_BULLETIN %q: %w", spec, err)
+		}
+		r.bulletin = append(r.bulletin, rec)
+	}
+	r.disp = newDispatcher(r)
+	return r, nil
+}
+
+func (r *Runner) now() time.Time { return r.cfg.Now().UTC() }
+
+// Start settles what a previous run left in 'sending', then starts the poll
+// loop, the dispatcher and the calendar. ctx bounds the start-up only.
+func (r *Runner) Start(ctx context.Context) error {
+	if rl, ok := r.sender.(Reloader); ok {
+		if err := rl.Reload(ctx); err != nil {
+			r.log.Error().Err(err).Msg("Zalo OA not connected: deliveries wait in the queue until it is")
+		}
+	}
+	if n, err := r.reconcile(ctx, true); err != nil {
+		r.log.Warn().Err(err).Msg("reconcile at start-up; unsettled deliveries stay held and are checked again")
+	} else if n > 0 {
+		r.log.Info().Int("count", n).Msg("settled deliveries left in sending by the previous run")
+	}
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	r.cancel = cancel
+	r.stop = make(chan struct{})
+	r.cal = r.calendar(work)
+	r.cal.Start()
+	r.wg.Add(2)
+	go func() {
+		defer r.wg.Done()
+		r.poll(work)
+	}()
+	go func() {
+		defer r.wg.Done()
+		r.disp.run(work, r.stop)
+	}()
+	r.log.Info().Int("concurrency", r.cfg.Concurrency).Str("quiet_hours", r.cfg.QuietHours.String()).
+		Dur("poll_interval", r.cfg.PollInterval).Msg("daemon started")
+	return nil
+}
+
+// Stop stops claiming and lets in-flight sends finish. If ctx ends first,
+// the sends are cancelled (hard stop) and Stop still waits for their
+// outcomes to be recorded, so nothing is left ambiguous that need not be.
+func (r *Runner) Stop(ctx context.Context) error {
+	var err error
+	r.stopped.Do(func() {
+		if r.stop == nil {
+			return
+		}
+		close(r.stop)
+		calDone := r.cal.Stop()
+		done := make(chan struct{})
+		go func() {
+			r.wg.Wait()
+			<-calDone.Done()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			r.log.Warn().Msg("in-flight sends did not finish in time; cancelling them")
+			r.cancel()
+			<-done
+			err = errors.New("schedule: stop deadline passed; in-flight sends were cancelled")
+		}
+		r.cancel()
+		r.log.Info().Msg("daemon stopped")
+	})
+	return err
+}
+
+// Wake asks the poll loop to look for work now, e.g. after an approval
+// made in this process through another path than the Store's own writes.
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
