@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	
+
 	"github.com/loaxa/loaxa/notices"
 )
 

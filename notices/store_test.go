@@ -204,7 +204,6 @@ func TestZaloTokens(t *testing.T) {
 	}
 }
 
-
 func TestBackupWhileWriting(t *testing.T) {
 	ctx := context.Background()
 	s, path := openStore(t)

@@ -23,7 +23,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("Không hiểu thời điểm %q; hãy viết dạng %s (giờ %s) hoặc RFC 3339, ví dụ %s",
+	return time.Time{}, fmt.Errorf("Không hiểu thời điểm %q; hãy viết dạng %s (giờ %s) hoặc RFC 3339, ví dụ %s.",
 		s, "2026-11-27 08:00", loc, "2026-11-27T08:00:00+07:00")
 }
 

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// errHelp ends a command that printed its help: exit 0.
+var errHelp = errors.New("help shown")
+
+// flags is one subcommand's FlagSet with its help text.
+type flags struct {
+	*flag.FlagSet
+	e     *env
+	name  string // "loaxa notice add"
+	usage string // the arguments after the name
+	about string // what it does, a few lines
+	vars  []string
+}
+
+// newFlags makes the FlagSet of the command path, with --db; vars are the
+// environment variables that apply, listed by --help.
+func newFlags(e *env, name, usage, about string, vars ...string) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := &flags{FlagSet: fs, e: e, name: name, usage: usage, about: about, vars: append([]string{"LOAXA_DB"}, vars...)}
+	fs.StringVar(&e.db, "db", e.db, "tệp cơ sở dữ liệu SQLite")
+	return f
+}
+
+func (f *flags) help(w io.Writer) {
+	fmt.Fprintf(w, "Cách dùng: %s %s\n\n%s\n\nTùy chọn:\n", f.name, f.usage, f.about)
+	f.VisitAll(func(fl *flag.Flag) {
+		name, usage := flag.UnquoteUsage(fl)
+		line := "  --" + fl.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%-26s %s", line, usage)
+		if fl.DefValue != "" && fl.DefValue != "false" && fl.DefValue != "0" && fl.Name != "db" {
+			fmt.Fprintf(w, " (mặc định: %s)", fl.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+	envHelp(w, f.vars)
+}
+
+var flagErr = []struct {
+	re   *regexp.Regexp
+	text string
+}{
+	{regexp.MustCompile(`^flag provided but not defined: -+(.*)$`), "không có tùy chọn --$1"},
+	{regexp.MustCompile(`^flag needs an argument: -+(.*)$`), "tùy chọn --$1 cần một giá trị"},
+	{regexp.MustCompile(`^invalid (?:value|boolean value) "(.*)" for flag -+([^:]*):.*$`), "giá trị \"$1\" của --$2 không hợp lệ"},
+	{regexp.MustCompile(`^bad flag syntax: (.*)$`), "viết sai tùy chọn $1"},
+}
+
+// parse parses args, allowing flags before and after positional arguments,
+// and checks the number of positional arguments (want; -1 for any).
+func (f *flags) parse(args []string, want int) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				f.help(f.e.stdout)
+				return nil, errHelp
+			}
+			msg := err.Error()
+			for _, fe := range flagErr {
+				if fe.re.MatchString(msg) {
+					msg = fe.re.ReplaceAllString(msg, fe.text)
+					break
+				}
+			}
+			return nil, usagef("%s: %s; xem %s --help", f.name, msg, f.name)
+		}
+		args = f.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	if want >= 0 && len(pos) != want {
+		if len(pos) < want {
+			return nil, usagef("%s: thiếu tham số; cách dùng: %s %s", f.name, f.name, f.usage)
+		}
+		return nil, usagef("%s: thừa tham số %q; cách dùng: %s %s", f.name, pos[want], f.name, f.usage)
+	}
+	return pos, nil
+}
+
+// open loads the configuration the data commands need (the zone and
+// LOAXA_SELF_APPROVE) and opens the database with the production Open,
+// which migrates it and refuses a newer schema.
+func (e *env) open(ctx context.Context) (*notices.Store, Config, error) {
+	cfg, err := loadConfig(e.getenv)
+	if cfg.Location == nil {
+		return nil, cfg, err
+	}
+	s, err := notices.Open(ctx, e.db, notices.Options{Location: cfg.Location, Logger: zerolog.Nop()})
+	if err != nil {
+		var tooNew *notices.SchemaTooNewError
+		if errors.As(err, &tooNew) {
+			return nil, cfg, fmt.Errorf("cơ sở dữ liệu %s ở phiên bản lược đồ %d, mới hơn bản loaxa này (chỉ biết đến %d); hãy nâng cấp loaxa",
+				e.db, tooNew.DBVersion, tooNew.Known)
+		}
+		return nil, cfg, fmt.Errorf("không mở được cơ sở dữ liệu %s (%v); hãy kiểm tra đường dẫn --db và quyền ghi", e.db, err)
+	}
+	return s, cfg, nil
+}
+
+// explain turns a store error into one line for the command line: field
+// errors are prefixed by the flag that set the field (flagOf; fields not
+// in it by their own name).
+func explain(err error, flagOf map[string]string) error {
+	var fes notices.FieldErrors
+	if !errors.As(err, &fes) {
+		return err
+	}
+	parts := make([]string, len(fes))
+	for i, fe := range fes {
+		name, ok := flagOf[fe.Field]
+		if !ok {
+			name = fe.Field
+		}
+		if name == "" {
+			parts[i] = fe.Msg
+		} else {
+			parts[i] = name + ": " + fe.Msg
+		}
+	}
+	return errors.New(strings.Join(parts, " "))
+}
+
+// row prints cells separated by two spaces, padded to widths (in runes).
+func row(w io.Writer, widths []int, cells ...string) {
+	var b strings.Builder
+	for i, c := range cells {
+		b.WriteString(c)
+		if i < len(cells)-1 && i < len(widths) {
+			if pad := widths[i] - len([]rune(c)); pad > 0 {
+				b.WriteString(strings.Repeat(" ", pad))
+			}
+			b.WriteString("  ")
+		}
+	}
+	fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+)
+
+// Config is loaxa's configuration, read from the environment (design.md).
+// Secrets may also come from a file named by the variable with _FILE
+// appended (ZALO_APP_SECRET_FILE …); they are never logged.
+type Config struct {
+	DB           string         // LOAXA_DB; the --db flag overrides it
+	HTTPAddr     string         // LOAXA_HTTP_ADDR
+	TZ           string         // LOAXA_TZ
+	Location     *time.Location // loaded from TZ
+	Commune      string         // LOAXA_COMMUNE: the name in the message footer
+	QuietHours   string         // LOAXA_QUIET_HOURS as given: "21:00-06:00" or "off"
+	QuietOff     bool           // quiet hours disabled
+	QuietStart   time.Duration  // since midnight, commune time
+	QuietEnd     time.Duration  // since midnight; may be before QuietStart (over midnight)
+	MaxLateness  time.Duration  // LOAXA_MAX_LATENESS
+	PollInterval time.Duration  // LOAXA_POLL_INTERVAL
+	SelfApprove  bool           // LOAXA_SELF_APPROVE=1
+	Bulletin     []string       // LOAXA_BULLETIN: cron specs separated by ';'
+	LogFormat    string         // LOAXA_LOG_FORMAT: json or console
+
+	ZaloAppID        string // ZALO_APP_ID
+	ZaloAppSecret    string // ZALO_APP_SECRET (secret)
+	ZaloRefreshToken string // ZALO_REFRESH_TOKEN (secret; first start only)
+	ZaloOASecret     string // ZALO_OA_SECRET (secret; webhook signatures)
+	ZaloAPIBase      string // ZALO_API_BASE
+	ZaloOAuthBase    string // ZALO_OAUTH_BASE
+	ZaloRatePerMin   int    // ZALO_RATE_PER_MIN; 0 means the bot package's default (4000, the per-app limit)
+}
+
+// envVar documents one variable for the README and --help.
+type envVar struct {
+	Name, Default, Doc string
+}
+
+// envVars lists every variable Config reads, in the order --help shows them.
+var envVars = []envVar{
+	{"LOAXA_DB", "loaxa.db", "tệp cơ sở dữ liệu SQLite (cờ --db ghi đè)"},
+	{"LOAXA_HTTP_ADDR", "127.0.0.1:8080", "địa chỉ trang quản trị (serve)"},
+	{"LOAXA_TZ", "Asia/Ho_Chi_Minh", "múi giờ của xã: giờ nhập, hiển thị và lịch lặp"},
+	{"LOAXA_COMMUNE", "UBND xã", "tên xã/phường ở cuối mỗi tin"},
+	{"LOAXA_QUIET_HOURS", "21:00-06:00", "giờ yên lặng: tin thường và bản tin chờ đến sáng; off để tắt"},
+	{"LOAXA_MAX_LATENESS", "1h", "lượt lặp bị lỡ quá mức này thì bỏ qua (thời lượng Go)"},
+	{"LOAXA_POLL_INTERVAL", "1s", "chu kỳ kiểm tra tin mới do chương trình khác ghi"},
+	{"LOAXA_SELF_APPROVE", "0", "1: người duyệt được duyệt thông báo do chính mình viết"},
+	{"LOAXA_BULLETIN", "30 6,17 * * *", "giờ gửi bản tin (lịch cron, nhiều lịch cách nhau bởi ;)"},
+	{"LOAXA_LOG_FORMAT", "json", "định dạng nhật ký: json hoặc console"},
+	{"ZALO_APP_ID", "", "mã ứng dụng Zalo"},
+	{"ZALO_APP_SECRET", "", "khóa bí mật ứng dụng Zalo (hoặc ZALO_APP_SECRET_FILE)"},
+	{"ZALO_REFRESH_TOKEN", "", "refresh token đầu tiên; sau đó cơ sở dữ liệu giữ cặp token (hoặc _FILE)"},
+	{"ZALO_OA_SECRET", "", "khóa kiểm chữ ký webhook của OA (hoặc ZALO_OA_SECRET_FILE)"},
+	{"ZALO_API_BASE", "https://openapi.zalo.me", "địa chỉ API Zalo OA"},
+	{"ZALO_OAUTH_BASE", "https://oauth.zaloapp.com", "địa chỉ OAuth Zalo"},
+	{"ZALO_RATE_PER_MIN", "4000", "số yêu cầu tối đa mỗi phút tới Zalo (gói OA Growth: 100)"},
+}
+
+// loadConfig reads the environment over the defaults and validates the result.
+func loadConfig(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, e := range envVars {
+			if e.Name == name {
+				return e.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	secret := func(name string) string {
+		if f := strings.TrimSpace(getenv(name + "_FILE")); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: không đọc được tệp %s: %v", name, f, err))
+				return ""
+			}
+			return strings.TrimSpace(string(b))
+		}
+		return strings.TrimSpace(getenv(name))
+	}
+	c := Config{
+		DB:               get("LOAXA_DB"),
+		HTTPAddr:         get("LOAXA_HTTP_ADDR"),
+		TZ:               get("LOAXA_TZ"),
+		Commune:          get("LOAXA_COMMUNE"),
+		QuietHours:       get("LOAXA_QUIET_HOURS"),
+		SelfApprove:      get("LOAXA_SELF_APPROVE") == "1",
+		LogFormat:        get("LOAXA_LOG_FORMAT"),
+		ZaloAppID:        get("ZALO_APP_ID"),
+		ZaloAppSecret:    secret("ZALO_APP_SECRET"),
+		ZaloRefreshToken: secret("ZALO_REFRESH_TOKEN"),
+		ZaloOASecret:     secret("ZALO_OA_SECRET"),
+		ZaloAPIBase:      strings.TrimRight(get("ZALO_API_BASE"), "/"),
+		ZaloOAuthBase:    strings.TrimRight(get("ZALO_OAUTH_BASE"), "/"),
+	}
+	for _, spec := range strings.Split(get("LOAXA_BULLETIN"), ";") {
+		if spec = strings.TrimSpace(spec); spec != "" {
+			c.Bulletin = append(c.Bulletin, spec)
+		}
+	}
+	dur := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q không phải thời lượng; hãy viết như 1h, 30m hoặc 1s", name, get(name)))
+		}
+		return d
+	}
+	c.MaxLateness = dur("LOAXA_MAX_LATENESS")
+	c.PollInterval = dur("LOAXA_POLL_INTERVAL")
+	if v := get("LOAXA_SELF_APPROVE"); v != "0" && v != "1" {
+		errs = append(errs, fmt.Errorf("LOAXA_SELF_APPROVE=%q; hãy đặt 1 (cho phép) hoặc 0", v))
+	}
+	if v := strings.TrimSpace(getenv("ZALO_RATE_PER_MIN")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ZALO_RATE_PER_MIN=%q không phải số nguyên; hãy đặt như 100", v))
+		}
+		c.ZaloRatePerMin = n
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the values and the rules between them, and fills
+// Location and the quiet hours.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.DB == "" {
+		bad("LOAXA_DB trống; hãy đặt đường dẫn tệp cơ sở dữ liệu, ví dụ loaxa.db")
+	}
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil || c.TZ == "" || strings.EqualFold(c.TZ, "local") {
+		bad("LOAXA_TZ=%q không phải múi giờ; hãy đặt tên IANA như Asia/Ho_Chi_Minh", c.TZ)
+	} else {
+		c.Location = loc
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("LOAXA_HTTP_ADDR=%q không phải địa chỉ host:port; hãy đặt như 127.0.0.1:8080", c.HTTPAddr)
+	}
+	c.QuietOff = strings.EqualFold(c.QuietHours, "off")
+	if !c.QuietOff {
+		from, to, ok := strings.Cut(c.QuietHours, "-")
+		var err1, err2 error
+		c.QuietStart, err1 = clock(from)
+		c.QuietEnd, err2 = clock(to)
+		if !ok || err1 != nil || err2 != nil || c.QuietStart == c.QuietEnd {
+			bad("LOAXA_QUIET_HOURS=%q không hợp lệ; hãy viết như 21:00-06:00, hoặc off để tắt", c.QuietHours)
+		}
+	}
+	if c.MaxLateness < 0 {
+		bad("LOAXA_MAX_LATENESS không được âm")
+	}
+	if c.PollInterval < 100*time.Millisecond || c.PollInterval > time.Hour {
+		bad("LOAXA_POLL_INTERVAL=%s nằm ngoài khoảng 100ms–1h; hãy đặt như 1s", c.PollInterval)
+	}
+	for _, spec := range c.Bulletin {
+		if _, err := cron.ParseStandard(spec); err != nil || strings.HasPrefix(spec, "@every") {
+			bad("LOAXA_BULLETIN: lịch %q không hợp lệ; hãy viết lịch cron 5 trường như \"30 6,17 * * *\", nhiều lịch cách nhau bởi ;", spec)
+		}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "console" {
+		bad("LOAXA_LOG_FORMAT=%q; hãy đặt json hoặc console", c.LogFormat)
+	}
+	for name, u := range map[string]string{"ZALO_API_BASE": c.ZaloAPIBase, "ZALO_OAUTH_BASE": c.ZaloOAuthBase} {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			bad("%s=%q không phải địa chỉ http(s)://", name, u)
+		}
+	}
+	if c.ZaloRatePerMin < 0 {
+		bad("ZALO_RATE_PER_MIN không được âm")
+	}
+	if (c.ZaloAppID == "") != (c.ZaloAppSecret == "") {
+		bad("ZALO_APP_ID và ZALO_APP_SECRET phải đặt cùng nhau")
+	}
+	return errors.Join(errs...)
+}
+
+// clock reads "HH:MM" as a time of day.
+func clock(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// MarshalZerologObject logs the configuration without its secrets.
+func (c Config) MarshalZerologObject(e *zerolog.Event) {
+	set := func(s string) bool { return s != "" }
+	e.Str("db", c.DB).Str("http_addr", c.HTTPAddr).Str("tz", c.TZ).Str("commune", c.Commune).
+		Str("quiet_hours", c.QuietHours).Dur("max_lateness", c.MaxLateness).Dur("poll_interval", c.PollInterval).
+		Bool("self_approve", c.SelfApprove).Strs("bulletin", c.Bulletin).Str("log_format", c.LogFormat).
+		Str("zalo_app_id", c.ZaloAppID).Bool("zalo_app_secret_set", set(c.ZaloAppSecret)).
+		Bool("zalo_refresh_token_set", set(c.ZaloRefreshToken)).Bool("zalo_oa_secret_set", set(c.ZaloOASecret)).
+		Str("zalo_api_base", c.ZaloAPIBase).Str("zalo_oauth_base", c.ZaloOAuthBase).Int("zalo_rate_per_min", c.ZaloRatePerMin)
+}

@@ -1,0 +1,362 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// noticeFlags maps notice fields to the flags of notice add.
+var noticeFlags = map[string]string{
+	"title": "--title", "body": "--body", "category": "--category", "priority": "--priority",
+	"targets": "--hamlets", "publish_at": "--at", "recurrence": "--cron", "expires_at": "--expires",
+	"kind": "--kind", "refers_to": "--refers-to", "image": "--image", "status": "", "approver": "--as",
+}
+
+func noticeAdd(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice add", "--title TIÊU_ĐỀ --body NỘI_DUNG [tùy chọn]",
+		"Tạo thông báo. Thông báo chờ duyệt, trừ khi có --approve.\n"+
+			"THỜI_ĐIỂM viết dạng 2006-01-02 15:04 theo giờ LOAXA_TZ, hoặc RFC 3339 (2026-11-27T08:00:00+07:00).",
+		"LOAXA_TZ")
+	title := f.String("title", "", "tiêu đề")
+	body := f.String("body", "", "nội dung (dài quá 2000 ký tự sẽ được chia thành nhiều tin)")
+	hamlets := f.String("hamlets", "", "all (mọi thôn/ấp đang hoạt động) hoặc các mã cách nhau bởi dấu phẩy (mặc định: all; với update/cancel: như thông báo gốc)")
+	at := f.String("at", "", "THỜI_ĐIỂM đăng (mặc định: ngay khi được duyệt)")
+	cronSpec := f.String("cron", "", "lịch lặp cron 5 trường theo giờ xã, ví dụ \"0 7 * * 1\", hoặc @daily, @weekly, @monthly")
+	expires := f.String("expires", "", "THỜI_ĐIỂM hết hiệu lực: sau đó không gửi nữa")
+	priority := f.String("priority", "normal", "urgent (gửi ngay, cả giờ yên lặng), normal, hoặc low (gộp vào bản tin)")
+	category := f.String("category", notices.DefaultCategory, "chuyên mục")
+	image := f.String("image", "", "tệp ảnh JPEG hoặc PNG, tối đa 1 MB")
+	approve := f.Bool("approve", false, "duyệt luôn khi tạo")
+	kind := f.String("kind", "notice", "notice, update (đính chính) hoặc cancel (hủy)")
+	refersTo := f.Int64("refers-to", 0, "số thông báo gốc, cho update và cancel")
+	as := f.String("as", "cli", "tên người viết")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n := notices.Notice{Title: *title, Body: *body, Category: *category, Priority: notices.Priority(*priority),
+		Recurrence: *cronSpec, Kind: notices.Kind(*kind), RefersTo: *refersTo, Author: *as,
+		Source: notices.SourceCLI, Status: notices.StatusPending}
+	if *approve {
+		n.Status = notices.StatusApproved
+	}
+	if strings.TrimSpace(*hamlets) != "" {
+		n.Targets = strings.Split(*hamlets, ",")
+		if strings.TrimSpace(*hamlets) == notices.AllHamlets {
+			n.Targets = []string{notices.AllHamlets}
+		}
+	}
+	var bad notices.FieldErrors
+	for _, t := range []struct {
+		field, value string
+		dst          *time.Time
+	}{{"publish_at", *at, &n.PublishAt}, {"expires_at", *expires, &n.ExpiresAt}} {
+		if t.value == "" {
+			continue
+		}
+		v, err := notices.ParseTime(t.value, s.Location())
+		if err != nil {
+			bad = append(bad, notices.FieldError{Field: t.field, Msg: err.Error()})
+		}
+		*t.dst = v
+	}
+	if *image != "" {
+		b, err := readLimited(*image, notices.MaxImage+1)
+		if err != nil {
+			bad = append(bad, notices.FieldError{Field: "image", Msg: fmt.Sprintf("Không đọc được tệp ảnh %s; hãy kiểm tra đường dẫn.", *image)})
+		}
+		n.Image = b
+	}
+	if len(bad) > 0 {
+		// Report the other fields' mistakes too, in one go.
+		var more notices.FieldErrors
+		if errors.As(n.Validate(time.Now(), s.Location()), &more) {
+			bad = append(bad, more...)
+		}
+		return explain(bad, noticeFlags)
+	}
+	if err := s.CreateNotice(ctx, &n); err != nil {
+		return explain(err, noticeFlags)
+	}
+	state := "đang chờ duyệt (loaxa notice approve " + strconv.FormatInt(n.ID, 10) + ")"
+	if n.Status == notices.StatusApproved {
+		state = "đã duyệt, sẽ gửi " + whenText(n, s.Location())
+	}
+	fmt.Fprintf(e.stdout, "Đã tạo thông báo số %d: %s.\n", n.ID, state)
+	return nil
+}
+
+// whenText says when an approved notice goes out.
+func whenText(n notices.Notice, loc *time.Location) string {
+	switch {
+	case n.Recurrence != "":
+		next := notices.Next(n.Recurrence, maxTime(n.PublishAt, time.Now()), loc)
+		return fmt.Sprintf("theo lịch %q, lần tới %s", n.Recurrence, notices.FormatLocal(next, loc))
+	case !n.PublishAt.IsZero():
+		return "lúc " + notices.FormatLocal(n.PublishAt, loc)
+	}
+	return "ngay"
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+func noticeList(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice list", "[--status TRẠNG_THÁI] [--hamlet MÃ] [--text CHỮ] [--limit N]",
+		"Liệt kê thông báo, mới nhất trước. Trạng thái: draft, pending, approved, done, rejected, cancelled, expired.", "LOAXA_TZ")
+	status := f.String("status", "", "chỉ thông báo ở trạng thái này")
+	hamlet := f.String("hamlet", "", "chỉ thông báo gửi tới thôn/ấp mã này")
+	text := f.String("text", "", "chỉ thông báo có chữ này trong tiêu đề hoặc nội dung")
+	limit := f.Int("limit", 50, "số thông báo tối đa")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	switch notices.Status(*status) {
+	case "", notices.StatusDraft, notices.StatusPending, notices.StatusApproved, notices.StatusDone,
+		notices.StatusRejected, notices.StatusCancelled, notices.StatusExpired:
+	default:
+		return usagef("loaxa notice list: không có trạng thái %q; hãy chọn draft, pending, approved, done, rejected, cancelled hoặc expired", *status)
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ns, err := s.Notices(ctx, notices.NoticeFilter{Status: notices.Status(*status), Hamlet: *hamlet, Text: *text, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	if len(ns) == 0 {
+		fmt.Fprintln(e.stdout, "Không có thông báo nào.")
+		return nil
+	}
+	widths := []int{5, 12, 8, 16, 20}
+	row(e.stdout, widths, "SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ")
+	for _, n := range ns {
+		when := notices.FormatLocal(n.PublishAt, s.Location())
+		if n.Recurrence != "" {
+			when = n.Recurrence
+		} else if when == "" {
+			when = "khi duyệt"
+		}
+		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), n.Status.Label(), string(n.Priority), when,
+			targetsText(n.Targets), n.Title)
+	}
+	return nil
+}
+
+func targetsText(ts []string) string {
+	if len(ts) == 0 {
+		return "tất cả"
+	}
+	return strings.Join(ts, ",")
+}
+
+// noticeID parses the ID argument of show, approve, cancel, retry.
+func noticeID(f *flags, args []string) (int64, error) {
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("%s: %q không phải số thông báo; xem số bằng loaxa notice list", f.name, pos[0])
+	}
+	return id, nil
+}
+
+func notFound(err error, id int64) error {
+	if errors.Is(err, notices.ErrNotFound) {
+		return fmt.Errorf("không có thông báo số %d; xem số bằng loaxa notice list", id)
+	}
+	return explain(err, noticeFlags)
+}
+
+func noticeShow(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice show", "SỐ", "Xem một thông báo và tình trạng gửi tới từng thôn/ấp, kèm lý do khi lỗi.", "LOAXA_TZ")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.Notice(ctx, id)
+	if err != nil {
+		return notFound(err, id)
+	}
+	loc := s.Location()
+	w := e.stdout
+	fmt.Fprintf(w, "Thông báo số %d: %s\n", n.ID, n.Title)
+	field := func(label, value string) {
+		if value != "" {
+			fmt.Fprintf(w, "  %-16s %s\n", label+":", value)
+		}
+	}
+	field("Trạng thái", n.Status.Label())
+	field("Lý do", n.Reason)
+	field("Loại", string(n.Kind))
+	if n.RefersTo != 0 {
+		field("Về thông báo", strconv.FormatInt(n.RefersTo, 10))
+	}
+	field("Ưu tiên", string(n.Priority))
+	field("Chuyên mục", n.Category)
+	field("Gửi tới", targetsText(n.Targets))
+	if n.PublishAt.IsZero() {
+		field("Đăng lúc", "ngay khi được duyệt")
+	} else {
+		field("Đăng lúc", notices.FormatLocal(n.PublishAt, loc))
+	}
+	field("Lặp lại", n.Recurrence)
+	if n.Recurrence != "" && (n.Status == notices.StatusApproved || n.Status == notices.StatusPending) {
+		field("Lần tới", notices.FormatLocal(notices.Next(n.Recurrence, maxTime(n.PublishAt, time.Now()), loc), loc))
+	}
+	field("Hết hạn", notices.FormatLocal(n.ExpiresAt, loc))
+	if n.ImageType != "" {
+		field("Ảnh", fmt.Sprintf("%s, %d KB", n.ImageType, (len(n.Image)+1023)/1024))
+	}
+	field("Người viết", n.Author)
+	field("Nguồn", string(n.Source))
+	field("Người duyệt", n.Approver)
+	field("Duyệt lúc", notices.FormatLocal(n.ApprovedAt, loc))
+	field("Tạo lúc", notices.FormatLocal(n.CreatedAt, loc))
+	if n.Body != "" {
+		fmt.Fprintf(w, "\n%s\n", n.Body)
+	}
+	ds, err := s.NoticeDeliveries(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nTình trạng gửi:\n")
+	if len(ds) == 0 {
+		fmt.Fprintln(w, "  (không có thôn/ấp nào)")
+	}
+	widths := []int{20, 14, 8}
+	for _, d := range ds {
+		detail := ""
+		switch st := d.State(); {
+		case st == notices.DeliverySent:
+			detail = "lúc " + notices.FormatLocal(d.LastSentAt, loc)
+		case st == notices.DeliveryQueued || st == notices.DeliveryRetry:
+			detail = "dự kiến " + notices.FormatLocal(d.NextAttemptAt, loc)
+		}
+		if d.Error != "" {
+			if detail != "" {
+				detail += "; "
+			}
+			detail += d.Error
+			if d.ErrorCode != 0 {
+				detail += fmt.Sprintf(" (mã Zalo %d)", d.ErrorCode)
+			}
+		}
+		parts := ""
+		if d.Total > 0 {
+			parts = fmt.Sprintf("%d/%d tin", d.Count[notices.DeliverySent], d.Total)
+		}
+		row(w, widths, "  "+d.Hamlet.Code, d.State().Label(), parts, detail)
+	}
+	return nil
+}
+
+func noticeApprove(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice approve", "SỐ [--as TÊN]",
+		"Duyệt thông báo đang chờ. Người duyệt không được là người viết, trừ khi LOAXA_SELF_APPROVE=1.",
+		"LOAXA_SELF_APPROVE")
+	as := f.String("as", "cli", "tên người duyệt")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, cfg, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.ApproveNotice(ctx, id, *as, cfg.SelfApprove); err != nil {
+		var fes notices.FieldErrors
+		if errors.As(err, &fes) && fes.Has("approver") && !cfg.SelfApprove {
+			return fmt.Errorf("%v Hoặc dùng --as TÊN_NGƯỜI_DUYỆT, hoặc đặt LOAXA_SELF_APPROVE=1", explain(err, map[string]string{"approver": ""}))
+		}
+		return notFound(err, id)
+	}
+	n, err := s.Notice(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d; sẽ gửi %s.\n", id, whenText(*n, s.Location()))
+	return nil
+}
+
+func noticeCancel(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice cancel", "SỐ [--reason LÝ_DO]",
+		"Hủy thông báo chưa gửi xong: các tin chưa gửi bị bỏ. Tin đã gửi vẫn còn trong nhóm;\n"+
+			"để báo hủy cho bà con, tạo thông báo --kind cancel --refers-to SỐ.")
+	reason := f.String("reason", "", "lý do hủy")
+	as := f.String("as", "cli", "tên người hủy")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	k, err := s.CancelNotice(ctx, id, *as, *reason)
+	if err != nil {
+		return notFound(err, id)
+	}
+	fmt.Fprintf(e.stdout, "Đã hủy thông báo số %d; bỏ %d tin chưa gửi.\n", id, k)
+	return nil
+}
+
+func noticeRetry(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice retry", "SỐ", "Gửi lại ngay các tin bị lỗi của một thông báo.")
+	as := f.String("as", "cli", "tên người thực hiện")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	k, err := s.RetryNotice(ctx, id, *as)
+	if err != nil {
+		return notFound(err, id)
+	}
+	if k == 0 {
+		fmt.Fprintf(e.stdout, "Thông báo số %d không có tin nào bị lỗi.\n", id)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Đã đưa %d tin bị lỗi của thông báo số %d vào hàng gửi lại.\n", k, id)
+	return nil
+}
