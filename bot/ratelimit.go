@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -105,6 +106,9 @@ func (l *limiter) wait(ctx context.Context) error {
 		}
 	}
 	if err := l.lim.Wait(ctx); err != nil {
+		if ctx.Err() == nil { // the next turn comes after ctx's deadline
+			return fmt.Errorf("%w: no turn before the deadline", context.DeadlineExceeded)
+		}
 		return err
 	}
 	if l.sent == nil {
