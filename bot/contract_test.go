@@ -250,14 +250,23 @@ func TestContractRefreshRacingSends(t *testing.T) {
 		})
 	}
 	for range 10 {
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 		fake.ExpireAccessTokens()
 	}
 	time.Sleep(30 * time.Millisecond)
 	close(stop)
 	wg.Wait()
+	// A send may still see -220 when the simulator expires the token again
+	// between its refresh and its one retry (the client refreshes once per
+	// call, by design). Anything else, ErrReconnect above all, is a failure.
 	for _, err := range errs {
-		t.Errorf("send during refreshes: %v", err)
+		var ae *bot.APIError
+		if !errors.As(err, &ae) || !ae.TokenExpired() {
+			t.Errorf("send during refreshes: %v", err)
+		}
+	}
+	if _, err := c.SendGroupText(ctx, gid, "sau cơn bão"); err != nil {
+		t.Errorf("send after the refreshes: %v", err)
 	}
 	st := fake.Stats()
 	if st.Refreshes < 1 || st.Refreshes > 10 {
@@ -269,7 +278,7 @@ func TestContractRefreshRacingSends(t *testing.T) {
 	if _, refresh, _ := store.get(); refresh != fake.Credentials().RefreshToken {
 		t.Errorf("the store does not hold the current refresh token")
 	}
-	t.Logf("%d sends, %d refreshes, %d token refusals", st.Sends, st.Refreshes, st.TokenRefused)
+	t.Logf("%d sends, %d refreshes, %d token refusals, %d sends refused twice", st.Sends, st.Refreshes, st.TokenRefused, len(errs))
 }
 
 func TestContractSharedRateLimit(t *testing.T) {
