@@ -1,0 +1,209 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Queries for the staff dashboard and the public archive. They read only
+// the newest notices, through the primary key and deliveries_notice, so
+// their cost does not grow with the delivery history.
+
+// Activity sums up the deliveries of one notice, over all its occurrences
+// and hamlets.
+type Activity struct {
+	NoticeID    int64
+	Count       map[DeliveryState]int
+	FirstSentAt time.Time
+	LastSentAt  time.Time
+}
+
+// Total is the number of deliveries made so far.
+func (a Activity) Total() int {
+	n := 0
+	for _, c := range a.Count {
+		n += c
+	}
+	return n
+}
+
+// Pending counts the deliveries still to go: queued, sending or retrying.
+func (a Activity) Pending() int {
+	return a.Count[DeliveryQueued] + a.Count[DeliverySending] + a.Count[DeliveryRetry]
+}
+
+// RecentActivity returns the delivery counts of the newest limit notices
+// that have deliveries, by notice id.
+func (s *Store) RecentActivity(ctx context.Context, limit int) (map[int64]*Activity, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT d.notice_id, d.status, count(*), min(d.sent_at), max(d.sent_at)
+		FROM deliveries d
+		WHERE d.notice_id IN (SELECT id FROM notices ORDER BY id DESC LIMIT ?)
+		GROUP BY d.notice_id, d.status`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent activity: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]*Activity{}
+	for rows.Next() {
+		var id int64
+		var st DeliveryState
+		var n int
+		var first, last sql.NullString
+		if err := rows.Scan(&id, &st, &n, &first, &last); err != nil {
+			return nil, fmt.Errorf("recent activity: %w", err)
+		}
+		a := out[id]
+		if a == nil {
+			a = &Activity{NoticeID: id, Count: map[DeliveryState]int{}}
+			out[id] = a
+		}
+		a.Count[st] += n
+		if t, _ := parseTime(first); !t.IsZero() && (a.FirstSentAt.IsZero() || t.Before(a.FirstSentAt)) {
+			a.FirstSentAt = t
+		}
+		if t, _ := parseTime(last); t.After(a.LastSentAt) {
+			a.LastSentAt = t
+		}
+	}
+	return out, rows.Err()
+}
+
+// RetryHamlet makes the failed deliveries of notice id to one hamlet due
+// again now, and returns how many. Like RetryNotice, a cancelled or expired
+// notice is not retried.
+func (s *Store) RetryHamlet(ctx context.Context, id, hamletID int64, actor string) (int, error) {
+	var n int64
+	err := s.update(ctx, func(tx *txn) error {
+		status, _, expires, err := noticeState(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status == StatusCancelled || status == StatusExpired || !expires.IsZero() && !expires.After(tx.Now) {
+			return fieldErr("status", "Thông báo số %d đã hủy hoặc hết hạn nên không gửi lại được.", id)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'retry', next_attempt_at = ?, updated_at = ?
+			WHERE notice_id = ? AND hamlet_id = ? AND status = 'failed'`, fmtTime(tx.Now), fmtTime(tx.Now), id, hamletID)
+		if err != nil {
+			return fmt.Errorf("retry deliveries of notice %d to hamlet %d: %w", id, hamletID, err)
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return tx.audit(ctx, actor, "notice.retry", id, hamletID, fmt.Sprintf("%d", n))
+	})
+	return int(n), err
+}
+
+// PublicNotice is what residents may see of a notice that went out: no
+// author, approver, group ids or failure reasons.
+type PublicNotice struct {
+	ID        int64
+	Title     string
+	Body      string
+	Category  string
+	Priority  Priority
+	Kind      Kind
+	RefersTo  int64
+	HasImage  bool
+	SentAt    time.Time // when its first part reached a group
+	Hamlets   []string  // names of the hamlets it reached
+	CreatedAt time.Time
+}
+
+// publicSent says whether notice n.id reached hamlet ?2 (any hamlet when
+// ?2 is 0): directly, or gathered into a bulletin.
+const publicSent = `(EXISTS (SELECT 1 FROM deliveries d WHERE d.notice_id = n.id AND d.status = 'sent'
+		AND (?2 = 0 OR d.hamlet_id = ?2))
+	OR EXISTS (SELECT 1 FROM occurrences o JOIN bulletin_items bi ON bi.occurrence_id = o.id
+		JOIN deliveries d ON d.bulletin_id = bi.bulletin_id AND d.hamlet_id = bi.hamlet_id
+		WHERE o.notice_id = n.id AND d.status = 'sent' AND (?2 = 0 OR bi.hamlet_id = ?2)))`
+
+// PublicNotices lists notices that reached at least one group (hamletID:
+// that hamlet's; 0: any), newest first.
+func (s *Store) PublicNotices(ctx context.Context, hamletID int64, limit, offset int) ([]PublicNotice, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT n.id, n.title, n.body, n.category, n.priority, n.kind,
+			coalesce(n.refers_to, 0), n.image_type IS NOT NULL, n.created_at
+		FROM notices n WHERE `+publicSent+` ORDER BY n.id DESC LIMIT ?1 OFFSET ?3`, limit, hamletID, max(offset, 0))
+	if err != nil {
+		return nil, fmt.Errorf("public notices: %w", err)
+	}
+	var out []PublicNotice
+	for rows.Next() {
+		var p PublicNotice
+		var created sql.NullString
+		if err := rows.Scan(&p.ID, &p.Title, &p.Body, &p.Category, &p.Priority, &p.Kind, &p.RefersTo, &p.HasImage,
+			&created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("public notices: %w", err)
+		}
+		p.CreatedAt, _ = parseTime(created)
+		out = append(out, p)
+	}
+	rows.Close() // one connection: close before the next query
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("public notices: %w", err)
+	}
+	for i := range out {
+		if err := s.publicReach(ctx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// PublicNoticeByID returns notice id if it reached a group, else ErrNotFound.
+func (s *Store) PublicNoticeByID(ctx context.Context, id int64) (*PublicNotice, error) {
+	var p PublicNotice
+	var created sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT n.id, n.title, n.body, n.category, n.priority, n.kind,
+			coalesce(n.refers_to, 0), n.image_type IS NOT NULL, n.created_at
+		FROM notices n WHERE n.id = ?1 AND `+publicSent, id, 0).Scan(&p.ID, &p.Title, &p.Body, &p.Category,
+		&p.Priority, &p.Kind, &p.RefersTo, &p.HasImage, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("public notice %d: %w", id, err)
+	}
+	p.CreatedAt, _ = parseTime(created)
+	if err := s.publicReach(ctx, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// publicReach fills when p was first sent and the hamlets it reached.
+func (s *Store) publicReach(ctx context.Context, p *PublicNotice) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT h.name, min(d.sent_at) FROM (
+			SELECT d.hamlet_id, d.sent_at FROM deliveries d WHERE d.notice_id = ?1 AND d.status = 'sent'
+			UNION ALL
+			SELECT d.hamlet_id, d.sent_at FROM occurrences o JOIN bulletin_items bi ON bi.occurrence_id = o.id
+				JOIN deliveries d ON d.bulletin_id = bi.bulletin_id AND d.hamlet_id = bi.hamlet_id
+			WHERE o.notice_id = ?1 AND d.status = 'sent'
+		) d JOIN hamlets h ON h.id = d.hamlet_id GROUP BY h.id ORDER BY h.code`, p.ID)
+	if err != nil {
+		return fmt.Errorf("reach of notice %d: %w", p.ID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var sent sql.NullString
+		if err := rows.Scan(&name, &sent); err != nil {
+			return fmt.Errorf("reach of notice %d: %w", p.ID, err)
+		}
+		p.Hamlets = append(p.Hamlets, name)
+		if t, _ := parseTime(sent); !t.IsZero() && (p.SentAt.IsZero() || t.Before(p.SentAt)) {
+			p.SentAt = t
+		}
+	}
+	return rows.Err()
+}
