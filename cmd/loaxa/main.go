@@ -77,6 +77,7 @@ func commands() map[string]command {
 			"add":    {summary: "thêm một thôn/ấp", run: hamletAdd},
 			"list":   {summary: "liệt kê thôn/ấp", run: hamletList},
 			"import": {summary: "nhập thôn/ấp từ tệp CSV (code,name,group_id)", run: hamletImport},
+			"sync":   {summary: "thêm thôn/ấp cho các nhóm Zalo của OA", run: hamletSync},
 		}},
 		"notice": {summary: "soạn, duyệt và theo dõi thông báo", sub: map[string]command{
 			"add":     {summary: "tạo thông báo", run: noticeAdd},
@@ -89,6 +90,13 @@ func commands() map[string]command {
 		"user": {summary: "tài khoản cán bộ", sub: map[string]command{
 			"add":  {summary: "thêm tài khoản", run: userAdd},
 			"list": {summary: "liệt kê tài khoản", run: userList},
+		}},
+		"serve":   {summary: "chạy tiến trình gửi tin và trang quản trị", run: serveCmd},
+		"demo":    {summary: "chạy thử toàn bộ hệ thống với trình giả lập Zalo, không cần cấu hình", run: demoCmd},
+		"zalosim": {summary: "chạy riêng trình giả lập Zalo OA API", run: zalosimCmd},
+		"zalo": {summary: "kết nối Zalo OA", sub: map[string]command{
+			"connect": {summary: "kết nối OA (OAuth v4 có PKCE)", run: zaloConnect},
+			"status":  {summary: "tình trạng kết nối và hạn token", run: zaloStatus},
 		}},
 		"db": {summary: "cơ sở dữ liệu", sub: map[string]command{
 			"migrate": {summary: "nâng cấp lược đồ", run: dbMigrate},

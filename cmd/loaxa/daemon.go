@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
+)
+
+// stopGrace bounds a graceful stop: in-flight sends get this long to
+// finish before they are cancelled.
+const stopGrace = 20 * time.Second
+
+// newLogger builds the one logger of the process.
+func newLogger(format string, w io.Writer) zerolog.Logger {
+	if format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+	}
+	return zerolog.New(w).With().Timestamp().Logger()
+}
+
+// daemon is the wired system: the store, the Zalo client, the runner and
+// the HTTP server, in the order they start and the reverse of how they stop.
+type daemon struct {
+	cfg    Config
+	log    zerolog.Logger
+	store  *notices.Store
+	client *bot.Client
+	runner *schedule.Runner
+	srv    *http.Server
+	ln     net.Listener
+	served chan error
+}
+
+// openDaemon opens the database and builds the client and runner; nothing
+// runs until start.
+func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, error) {
+	store, err := notices.Open(ctx, cfg.DB, notices.Options{Location: cfg.Location, Logger: log})
+	if err != nil {
+		var tooNew *notices.SchemaTooNewError
+		if errors.As(err, &tooNew) {
+			return nil, fmt.Errorf("cơ sở dữ liệu %s ở phiên bản lược đồ %d, mới hơn bản loaxa này (chỉ biết đến %d); hãy nâng cấp loaxa",
+				cfg.DB, tooNew.DBVersion, tooNew.Known)
+		}
+		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+	}
+	d := &daemon{cfg: cfg, log: log, store: store}
+	if err := d.seedTokens(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	d.client = newClient(cfg, store, log)
+	quiet, err := schedule.ParseQuietHours(cfg.QuietHours)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	d.runner, err = schedule.New(schedule.Config{
+		Location:     cfg.Location,
+		Commune:      cfg.Commune,
+		QuietHours:   quiet,
+		MaxLateness:  cfg.MaxLateness,
+		PollInterval: cfg.PollInterval,
+		Bulletin:     cfg.Bulletin,
+	}, store, d.client, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func newClient(cfg Config, store *notices.Store, log zerolog.Logger) *bot.Client {
+	return bot.NewClient(bot.Config{
+		APIBase:    cfg.ZaloAPIBase,
+		OAuthBase:  cfg.ZaloOAuthBase,
+		AppID:      cfg.ZaloAppID,
+		AppSecret:  cfg.ZaloAppSecret,
+		RatePerMin: cfg.ZaloRatePerMin,
+	}, store, log.With().Str("component", "zalo").Logger())
+}
+
+// seedTokens stores ZALO_REFRESH_TOKEN on the first start. Afterwards the
+// database holds the rotating pair and the variable is ignored: the value
+// in the environment has been spent by the first refresh.
+func (d *daemon) seedTokens(ctx context.Context) error {
+	access, refresh, _, err := d.store.LoadZaloTokens(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case d.cfg.ZaloRefreshToken == "":
+	case access == "" && refresh == "":
+		if err := d.store.SaveZaloTokens(ctx, "", d.cfg.ZaloRefreshToken, time.Time{}); err != nil {
+			return fmt.Errorf("store ZALO_REFRESH_TOKEN: %w", err)
+		}
+		d.log.Info().Msg("ZALO_REFRESH_TOKEN stored; from now on the database holds the rotating token pair")
+	case refresh != d.cfg.ZaloRefreshToken:
+		d.log.Info().Msg("ZALO_REFRESH_TOKEN ignored: the database already holds a newer rotating token pair")
+	}
+	return nil
+}
+
+// start listens on addr, starts the runner, then serves handler. The
+// listener is bound first so that a busy port fails before anything runs.
+func (d *daemon) start(ctx context.Context, addr string, handler http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w; set LOAXA_HTTP_ADDR to a free host:port", addr, err)
+	}
+	d.ln = ln
+	if err := d.runner.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	d.srv = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	d.served = make(chan error, 1)
+	go func() { d.served <- d.srv.Serve(ln) }()
+	d.log.Info().Str("addr", d.url()).Msg("admin site listening")
+	return nil
+}
+
+// url is the address the HTTP server listens on.
+func (d *daemon) url() string {
+	if d.ln == nil {
+		return ""
+	}
+	return "http://" + d.ln.Addr().String()
+}
+
+// opsMux serves /healthz and /metrics, and everything else with site.
+func (d *daemon) opsMux(site http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", d.runner.HealthHandler())
+	mux.Handle("GET /metrics", d.runner.MetricsHandler())
+	if site != nil {
+		mux.Handle("/", site)
+	}
+	return mux
+}
+
+// stop stops claiming, lets in-flight sends finish within stopGrace, shuts
+// the HTTP server down, and closes the database last.
+func (d *daemon) stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+	defer cancel()
+	var errs []error
+	if err := d.runner.Stop(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if d.srv != nil {
+		if err := d.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop admin site: %w", err))
+		}
+		if err := <-d.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("admin site: %w", err))
+		}
+	}
+	if err := d.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close database: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// serveCmd is `loaxa serve`: the daemon and the admin site until a signal.
+func serveCmd(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa serve", "[--addr HOST:PORT]",
+		"Chạy tiến trình gửi tin (đọc cơ sở dữ liệu, gửi thông báo tới nhóm Zalo đúng giờ, mỗi tin một lần)\n"+
+			"và trang quản trị, cho đến khi nhận tín hiệu dừng (Ctrl-C hoặc SIGTERM).",
+		allEnv()...)
+	addr := f.String("addr", "", "địa chỉ trang quản trị (ghi đè LOAXA_HTTP_ADDR)")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	cfg.DB = e.db
+	if *addr != "" {
+		cfg.HTTPAddr = *addr
+	}
+	log := newLogger(cfg.LogFormat, e.stderr)
+	log.Info().Object("config", cfg).Msg("starting loaxa")
+	d, err := openDaemon(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	site, err := newSite(cfg, d, log)
+	if err != nil {
+		d.store.Close()
+		return err
+	}
+	if err := d.start(ctx, cfg.HTTPAddr, d.opsMux(site)); err != nil {
+		d.store.Close()
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		log.Info().Msg("stopping: finishing in-flight sends (a second signal stops at once)")
+	case err := <-d.served:
+		d.served <- err
+		log.Error().Err(err).Msg("admin site stopped")
+	}
+	return d.stop()
+}
+
+// allEnv names every environment variable, for --help.
+func allEnv() []string {
+	names := make([]string, 0, len(envVars))
+	for _, v := range envVars {
+		if v.Name != "LOAXA_DB" {
+			names = append(names, v.Name)
+		}
+	}
+	return names
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/zalosim"
+)
+
+// zalosimCmd is `loaxa zalosim`: the simulator of the Zalo OA API alone.
+func zalosimCmd(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa zalosim", "[--addr A] [--groups g1,g2] [--app-id ID] [--app-secret S] [--refresh-token RT] "+
+		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P]",
+		"Chạy riêng trình giả lập Zalo OA API (cùng đường dẫn, dữ liệu, mã lỗi, luật token và giới hạn như Zalo),\n"+
+			"in ra địa chỉ và thông tin đăng nhập nó chấp nhận. Trang / cho xem tin trong từng nhóm.")
+	addr := f.String("addr", "127.0.0.1:8090", "địa chỉ lắng nghe")
+	groups := f.String("groups", "", "các nhóm, cách nhau bởi dấu phẩy: id hoặc id=Tên (mặc định: 3 nhóm mẫu)")
+	appID := f.String("app-id", "", "app_id chấp nhận (mặc định: tự sinh)")
+	appSecret := f.String("app-secret", "", "secret_key chấp nhận (mặc định: tự sinh)")
+	refresh := f.String("refresh-token", "", "refresh token đầu tiên (mặc định: tự sinh)")
+	ttl := f.Int("token-ttl", 90000, "thời hạn access token, giây")
+	rate := f.Int("rate-per-min", 0, "số yêu cầu tối đa mỗi phút, 0 là không giới hạn")
+	failRate := f.Float64("fail-rate", 0, "xác suất một lần gửi bị lỗi tạm thời (0–1)")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if *ttl <= 0 || *rate < 0 || *failRate < 0 || *failRate > 1 {
+		return usagef("loaxa zalosim: --token-ttl phải dương, --rate-per-min không âm, --fail-rate trong khoảng 0–1")
+	}
+	gs, err := zalosim.ParseGroups(*groups)
+	if err != nil {
+		return usagef("loaxa zalosim: --groups: %v", err)
+	}
+	cfg := zalosim.Config{Groups: gs, AppID: *appID, AppSecret: *appSecret, RefreshToken: *refresh,
+		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate}
+	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
+}
+
+// zaloClient opens the database and builds the client the zalo and sync
+// commands use.
+func (e *env) zaloClient(ctx context.Context) (*notices.Store, *bot.Client, Config, error) {
+	s, cfg, err := e.open(ctx)
+	if err != nil {
+		return nil, nil, cfg, err
+	}
+	if cfg.ZaloAppID == "" {
+		s.Close()
+		return nil, nil, cfg, errors.New("ZALO_APP_ID và ZALO_APP_SECRET chưa đặt; hãy đặt chúng theo ứng dụng của OA trên developers.zalo.me")
+	}
+	return s, newClient(cfg, s, zerolog.Nop()), cfg, nil
+}
+
+// zaloConnect is `loaxa zalo connect`: the OAuth v4 PKCE flow by hand.
+func zaloConnect(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa zalo connect", "--redirect-uri URL [--code CODE_OR_CALLBACK_URL]",
+		"Kết nối OA với loaxa (OAuth v4 có PKCE): in ra đường dẫn để quản trị viên OA mở và bấm \"Cho phép\";\n"+
+			"Zalo chuyển về địa chỉ callback kèm code. Dán code (hoặc cả địa chỉ callback) vào đây;\n"+
+			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.",
+		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OAUTH_BASE")
+	redirect := f.String("redirect-uri", "", "Official Account Callback URL đã khai báo trong trang Zalo for Developers")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if *redirect == "" {
+		return usagef("loaxa zalo connect: thiếu --redirect-uri; dùng đúng Callback URL đã khai báo cho OA")
+	}
+	s, c, _, err := e.zaloClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	verifier, challenge := bot.NewPKCE()
+	state := rand.Text()
+	fmt.Fprintf(e.stdout, "1. Mở đường dẫn sau bằng tài khoản quản trị OA và bấm \"Cho phép\":\n\n   %s\n\n", c.AuthURL(*redirect, challenge, state))
+	fmt.Fprintf(e.stdout, "2. Dán vào đây code, hoặc cả địa chỉ Zalo chuyển về, rồi Enter:\n> ")
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && strings.TrimSpace(line) == "" {
+		return errors.New("không nhận được code; chạy lại loaxa zalo connect")
+	}
+	code, err := callbackCode(strings.TrimSpace(line), state)
+	if err != nil {
+		return err
+	}
+	if err := c.ExchangeCode(ctx, code, verifier); err != nil {
+		return fmt.Errorf("Zalo không đổi code lấy token (%s); code chỉ dùng một lần trong 10 phút — chạy lại loaxa zalo connect", bot.Reason(err))
+	}
+	h := c.Health()
+	fmt.Fprintf(e.stdout, "Đã kết nối OA; access token hết hạn lúc %s. Tiến trình đang chạy sẽ tự dùng cặp token mới.\n",
+		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	return nil
+}
+
+// callbackCode takes a bare code or the callback URL Zalo redirected to,
+// whose state must match.
+func callbackCode(in, state string) (string, error) {
+	if !strings.Contains(in, "code=") {
+		if in == "" {
+			return "", errors.New("code trống; dán code hoặc địa chỉ Zalo chuyển về")
+		}
+		return in, nil
+	}
+	u, err := url.Parse(in)
+	if err != nil {
+		return "", fmt.Errorf("địa chỉ callback không đọc được: %v", err)
+	}
+	q := u.Query()
+	if st := q.Get("state"); st != "" && st != state {
+		return "", errors.New("state trong địa chỉ callback không khớp lần kết nối này; chạy lại loaxa zalo connect")
+	}
+	if q.Get("code") == "" {
+		return "", errors.New("địa chỉ callback không có code")
+	}
+	return q.Get("code"), nil
+}
+
+// zaloStatus is `loaxa zalo status`: the stored token and a live check.
+func zaloStatus(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa zalo status", "",
+		"Cho biết OA đã kết nối chưa, access token hết hạn khi nào, và thử gọi Zalo (danh sách nhóm).",
+		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	s, c, _, err := e.zaloClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := c.Reload(ctx); err != nil {
+		return fmt.Errorf("%s", bot.Reason(err))
+	}
+	groups, err := c.ListGroups(ctx)
+	h := c.Health()
+	if !h.AccessExpiresAt.IsZero() {
+		fmt.Fprintf(e.stdout, "Access token hết hạn lúc %s (tự làm mới trước khi hết hạn).\n",
+			h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	}
+	if err != nil {
+		return fmt.Errorf("gọi Zalo không được: %s", bot.Reason(err))
+	}
+	fmt.Fprintf(e.stdout, "Kết nối tốt: OA quản lý %d nhóm.\n", len(groups))
+	return nil
+}
+
+// hamletSync is `loaxa hamlet sync`: a hamlet for each of the OA's groups.
+func hamletSync(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa hamlet sync", "",
+		"Đọc danh sách nhóm của OA từ Zalo và thêm một thôn/ấp cho mỗi nhóm chưa có. Thôn/ấp đã có giữ nguyên\n"+
+			"tên; thôn/ấp có nhóm không còn trong danh sách được liệt kê để cán bộ xem lại.",
+		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	s, c, _, err := e.zaloClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	groups, err := c.ListGroups(ctx)
+	if err != nil {
+		return fmt.Errorf("không đọc được danh sách nhóm từ Zalo: %s", bot.Reason(err))
+	}
+	gs := make([]notices.Group, 0, len(groups))
+	for _, g := range groups {
+		gs = append(gs, notices.Group{ID: g.GroupID, Name: g.Name})
+	}
+	res, err := s.SyncHamlets(ctx, "cli", gs)
+	if err != nil {
+		return err
+	}
+	for _, h := range res.Added {
+		fmt.Fprintf(e.stdout, "thêm     %s  %s  (nhóm %s)\n", h.Code, h.Name, h.GroupID)
+	}
+	for _, h := range res.Missing {
+		fmt.Fprintf(e.stdout, "không thấy nhóm của %s  %s  (nhóm %s) trong OA; hãy kiểm tra lại\n", h.Code, h.Name, h.GroupID)
+	}
+	fmt.Fprintf(e.stdout, "%d nhóm từ Zalo: thêm %d thôn/ấp, %d đã có.\n", len(groups), len(res.Added), res.Known)
+	return nil
+}
