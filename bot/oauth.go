@@ -113,7 +113,11 @@ func (c *Client) requestToken(ctx context.Context, op string, form map[string]st
 		if ans.Error == 0 && status < 400 {
 			msg = firstNonEmpty(msg, "answer has no access_token")
 		}
-		return tokenPair{}, fmt.Errorf("%s: %w", op, newAPIError(int(ans.Error), msg, status))
+		ae := newAPIError(int(ans.Error), msg, status)
+		if ae.RateLimited() {
+			c.limiter.backOff()
+		}
+		return tokenPair{}, fmt.Errorf("%s: %w", op, ae)
 	}
 	if ans.RefreshToken == "" {
 		// The old refresh token is spent; without a new one the OA must be
