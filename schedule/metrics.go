@@ -73,7 +73,7 @@ func (r *Runner) observe(res result) {
 	m.send.observe(res.took.Seconds())
 	m.mu.Unlock()
 
-	ev := r.log.Debug()
+	ev := r.log.Info()
 	if res.err != nil {
 		ev = r.log.Warn().Err(res.err).Str("reason", res.Error)
 		if res.Status == notices.DeliveryFailed {

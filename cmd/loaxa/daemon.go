@@ -25,7 +25,7 @@ func newLogger(format string, w io.Writer) zerolog.Logger {
 	if format == "console" {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
 	}
-	return zerolog.New(w).With().Timestamp().Logger()
+	return zerolog.New(w).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 }
 
 // daemon is the wired system: the store, the Zalo client, the runner and

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/loaxa/loaxa/zalosim"
+)
+
+// buildLoaxa builds this command into a temporary folder.
+func buildLoaxa(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "loaxa")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// daemonProc is `loaxa serve` running as its own process.
+type daemonProc struct {
+	cmd *exec.Cmd
+	log *os.File
+}
+
+func startServe(t *testing.T, bin string, c *cli, logPath string) *daemonProc {
+	t.Helper()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LOAXA_DB=" + c.db}
+	for k, v := range c.env {
+		env = append(env, k+"="+v)
+	}
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return &daemonProc{cmd: cmd, log: f}
+}
+
+func (p *daemonProc) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Wait()
+	p.log.Close()
+}
+
+func (p *daemonProc) term(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("loaxa serve after SIGTERM: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		t.Fatal("loaxa serve did not stop within 30s of SIGTERM")
+	}
+	p.log.Close()
+}
+
+// TestKilledDaemonNeverLosesOrRepeatsAMessage kills `loaxa serve` with
+// SIGKILL at random moments of a broadcast to 60 groups, while the
+// simulator loses some answers after delivering, restarts it each time,
+// and checks that every part of every notice reached every group exactly
+// once.
+func TestKilledDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds loaxa and kills it repeatedly; skipped with -short")
+	}
+	bin := buildLoaxa(t)
+	var groups []zalosim.Group
+	var csv strings.Builder
+	csv.WriteString("code,name,group_id\n")
+	for i := range 60 {
+		g := zalosim.Group{ID: fmt.Sprintf("%020d", 7000+i), Name: fmt.Sprintf("Khóm %d", i+1)}
+		groups = append(groups, g)
+		fmt.Fprintf(&csv, "khom-%d,%s,%s\n", i+1, g.Name, g.ID)
+	}
+	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...))
+	c := simCLI(t, sim)
+	c.env["LOAXA_POLL_INTERVAL"] = "200ms"
+	c.ok("hamlet", "import", writeFile(t, "hamlets.csv", csv.String()))
+	c.ok("notice", "add", "--title", "Lịch họp dân", "--body", "Họp lúc 19 giờ tại nhà văn hóa.", "--approve")
+	c.ok("notice", "add", "--title", "Khẩn: nước lên", "--body", "Bà con vùng trũng di dời tài sản.", "--priority", "urgent", "--approve")
+	c.ok("notice", "add", "--title", "Quy định mới về rác thải", "--approve",
+		"--body", strings.Repeat("Từ tháng sau, rác thải phải được phân loại tại nguồn trước khi thu gom. ", 60))
+
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 42))
+	t.Logf("seed %d", seed)
+	sim.SetFaultRate(zalosim.FaultLostAnswer, 0.08)
+	logPath := filepath.Join(t.TempDir(), "serve.log")
+	kills := 0
+	for range 15 {
+		p := startServe(t, bin, c, logPath)
+		time.Sleep(time.Duration(30+rng.IntN(500)) * time.Millisecond)
+		p.kill(t)
+		kills++
+	}
+	sim.ClearFaults()
+	mid := len(sim.AllMessages())
+
+	// A last run settles what the kills left and finishes the broadcast.
+	p := startServe(t, bin, c, logPath)
+	db, err := sql.Open("sqlite3", c.db+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var pending int
+		err := db.QueryRowContext(context.Background(),
+			`SELECT count(*) FROM deliveries WHERE status IN ('queued', 'retry', 'sending')`).Scan(&pending)
+		var total int
+		db.QueryRow(`SELECT count(*) FROM deliveries`).Scan(&total)
+		if err == nil && pending == 0 && total > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			p.kill(t)
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("%d deliveries still pending after 60s; log tail:\n%s", pending, tail(string(log), 30))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.term(t)
+
+	// Every delivery row was sent, and each group holds exactly the parts
+	// its rows say, each once.
+	want := map[string]map[string]int{}
+	rows, err := db.Query(`SELECT group_id, body, status FROM deliveries`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deliveries int
+	for rows.Next() {
+		var g, body, status string
+		if err := rows.Scan(&g, &body, &status); err != nil {
+			t.Fatal(err)
+		}
+		if status != "sent" {
+			t.Errorf("a delivery to %s ended %s; want sent", g, status)
+		}
+		if want[g] == nil {
+			want[g] = map[string]int{}
+		}
+		want[g][body]++
+		deliveries++
+	}
+	rows.Close()
+	if deliveries != 60*5 {
+		t.Errorf("%d delivery rows; want 60 groups × 5 parts = 300", deliveries)
+	}
+	var dup, lost int
+	for _, g := range groups {
+		got := map[string]int{}
+		for _, m := range sim.Messages(g.ID) {
+			got[m.Text]++
+		}
+		for body, n := range want[g.ID] {
+			switch {
+			case got[body] > n:
+				dup += got[body] - n
+			case got[body] < n:
+				lost += n - got[body]
+			}
+		}
+		for body := range got {
+			if want[g.ID][body] == 0 {
+				t.Errorf("group %s holds a message no delivery row accounts for: %.40q", g.ID, body)
+			}
+		}
+	}
+	t.Logf("%d kills; %d messages delivered before the last run, %d in all; %d lost answers injected",
+		kills, mid, len(sim.AllMessages()), sim.Stats().Faults)
+	if dup != 0 || lost != 0 {
+		t.Errorf("after %d kills: %d messages sent twice, %d lost; want 0 and 0", kills, dup, lost)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
