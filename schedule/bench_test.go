@@ -1,0 +1,117 @@
+package schedule_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// The benchmarks behind design.md's performance targets. Each target is a
+// ratio or a bound measured in the same run, never an absolute time on a
+// reference machine; docs/PERFORMANCE.md has the figures and the commands.
+
+// BenchmarkFanout10k fans one notice out to 10,000 groups through the real
+// store, dispatcher loop and client against the simulator with no rate
+// limit, and in the same iteration makes bare HTTP POSTs of the same bodies
+// with the same headers and concurrency to the same simulator. The timed
+// part (ns/op) is the dispatch: from Start of a runner whose deliveries are
+// materialised to Stop returning with every outcome recorded.
+//
+//	ratio_vs_raw      raw time / loaxa time (target >= 0.90)
+//	deliveries/s      loaxa's rate; raw_deliveries/s the bare POSTs'
+//	allocs/delivery   heap allocations per delivery in the whole process
+//	                  (simulator included); raw_allocs/delivery the same for
+//	                  the bare POSTs, so the difference is loaxa's own
+//	materialise_ms    the poll cycle that writes the 10,000 rows (not timed)
+func BenchmarkFanout10k(b *testing.B) {
+	const groups = 10000
+	r := newBenchRig(b, benchOptions{groups: groups})
+	cfg := benchConfig()
+	raw := r.newRawPoster()
+	conc := 8 // the dispatcher's default Concurrency
+	if cfg.Concurrency > 0 {
+		conc = cfg.Concurrency
+	}
+	ctx := context.Background()
+	var tRaw, tLoaxa, tMat time.Duration
+	var aRaw, aLoaxa uint64
+	var ms runtime.MemStats
+	mallocs := func() uint64 { runtime.ReadMemStats(&ms); return ms.Mallocs }
+
+	b.ResetTimer()
+	b.StopTimer()
+	for i := range b.N {
+		id := r.notice(fmt.Sprintf("Tổng vệ sinh môi trường, đợt %d", i+1), false)
+		run := r.runner(cfg)
+		t0 := time.Now()
+		if _, err := run.RunOnce(ctx, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+		tMat += time.Since(t0)
+		r.drainChanged()
+		gs, texts := r.deliveryBodies(id)
+		if len(gs) != groups {
+			b.Fatalf("materialised %d deliveries; want %d", len(gs), groups)
+		}
+		bodies := make([][]byte, len(gs))
+		for j := range gs {
+			bodies[j] = rawBody(gs[j], texts[j])
+		}
+
+		rawPhase := func() {
+			base := r.sends()
+			runtime.GC()
+			m0 := mallocs()
+			took, err := raw.post(ctx, bodies, conc)
+			aRaw += mallocs() - m0
+			if err != nil {
+				b.Fatal(err)
+			}
+			tRaw += took
+			if got := r.sends() - base; got != groups {
+				b.Fatalf("bare POSTs recorded %d messages; want %d", got, groups)
+			}
+		}
+		loaxaPhase := func() {
+			base := r.sends()
+			runtime.GC()
+			m0 := mallocs()
+			b.StartTimer()
+			t0 := time.Now()
+			if err := run.Start(ctx); err != nil {
+				b.Fatal(err)
+			}
+			r.waitSends(base, base+groups, 5*time.Minute)
+			if err := run.Stop(ctx); err != nil {
+				b.Fatal(err)
+			}
+			tLoaxa += time.Since(t0)
+			b.StopTimer()
+			aLoaxa += mallocs() - m0
+			if got := r.sends() - base; got != groups {
+				b.Fatalf("loaxa sent %d messages; want %d, each group once", got, groups)
+			}
+			if c := r.statusCounts(id); c["sent"] != groups {
+				b.Fatalf("deliveries by state %v; want %d sent", c, groups)
+			}
+		}
+		// Alternate the order, so that neither side always runs on a
+		// warmer (or more fragmented) process.
+		if i%2 == 0 {
+			rawPhase()
+			loaxaPhase()
+		} else {
+			loaxaPhase()
+			rawPhase()
+		}
+	}
+	n := float64(b.N * groups)
+	b.ReportMetric(tRaw.Seconds()/tLoaxa.Seconds(), "ratio_vs_raw")
+	b.ReportMetric(n/tLoaxa.Seconds(), "deliveries/s")
+	b.ReportMetric(n/tRaw.Seconds(), "raw_deliveries/s")
+	b.ReportMetric(float64(aLoaxa)/n, "allocs/delivery")
+	b.ReportMetric(float64(aRaw)/n, "raw_allocs/delivery")
+	b.ReportMetric(float64(tMat.Milliseconds())/float64(b.N), "materialise_ms")
+}

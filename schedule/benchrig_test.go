@@ -1,0 +1,335 @@
+package schedule_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
+	"github.com/loaxa/loaxa/zalosim"
+)
+
+// Helpers of the benchmarks in bench_test.go: a store in a file, a second
+// connection to it (as another program would have), the simulator over HTTP
+// with as many groups as hamlets, and the real client, on the real clock.
+
+// benchBody is a typical notice: a few hundred characters of Vietnamese.
+const benchBody = `Thực hiện kế hoạch của UBND huyện, UBND xã thông báo đến bà con nhân dân:
+
+Từ 7 giờ đến 11 giờ sáng Chủ nhật, các khóm tổ chức tổng vệ sinh môi trường, phát quang bụi rậm, khơi thông cống rãnh, diệt lăng quăng phòng chống sốt xuất huyết.
+
+Đề nghị mỗi hộ cử ít nhất một người tham gia, mang theo dụng cụ (cuốc, xẻng, bao đựng rác). Tập trung tại nhà văn hóa khóm lúc 6 giờ 45.
+
+Mọi thắc mắc xin liên hệ trưởng khóm hoặc văn phòng UBND xã.`
+
+type benchRig struct {
+	tb     testing.TB
+	ctx    context.Context
+	path   string
+	store  *notices.Store
+	db     *sql.DB // a second connection, like the sqlite3 shell's
+	sim    *zalosim.TestServer
+	client *bot.Client
+	log    zerolog.Logger
+	groups []string
+}
+
+type benchOptions struct {
+	groups     int              // hamlets, each with its own group
+	ratePerMin int              // the simulator's limit and the client's setting; 0: none
+	now        func() time.Time // the store's clock; nil: the real one
+}
+
+// benchLog is what the daemon logs in production: JSON at info level.
+func benchLog() zerolog.Logger {
+	return zerolog.New(io.Discard).With().Timestamp().Logger().Level(zerolog.InfoLevel)
+}
+
+func benchGroupID(i int) string { return fmt.Sprintf("g%019x", 0x5a10000+i) }
+
+func newBenchRig(tb testing.TB, o benchOptions) *benchRig {
+	tb.Helper()
+	ctx := context.Background()
+	gs := make([]zalosim.Group, o.groups)
+	hs := make([]notices.Hamlet, o.groups)
+	ids := make([]string, o.groups)
+	for i := range gs {
+		ids[i] = benchGroupID(i)
+		gs[i] = zalosim.Group{ID: ids[i], Name: fmt.Sprintf("Khóm %d", i+1)}
+		hs[i] = notices.Hamlet{Code: fmt.Sprintf("khom-%d", i+1), Name: fmt.Sprintf("Khóm %d", i+1), GroupID: ids[i], Active: true}
+	}
+	sim := zalosim.NewTestServer(tb, zalosim.WithGroups(gs...), zalosim.WithRatePerMin(o.ratePerMin))
+	log := benchLog()
+	path := filepath.Join(tb.TempDir(), "loaxa.db")
+	store, err := notices.Open(ctx, path, notices.Options{Now: o.now, Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	if err := store.SaveZaloTokens(ctx, sim.AccessToken, sim.RefreshToken, time.Now().Add(24*time.Hour)); err != nil {
+		tb.Fatal(err)
+	}
+	if len(hs) > 0 {
+		if err := store.ImportHamlets(ctx, "bench", hs); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	rate := o.ratePerMin
+	if rate == 0 {
+		rate = -1
+	}
+	client := bot.NewClient(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
+		RatePerMin: rate, Timeout: 10 * time.Second}, store, log)
+	if err := client.Reload(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	db := openSecond(tb, path)
+	return &benchRig{tb: tb, ctx: ctx, path: path, store: store, db: db, sim: sim, client: client, log: log, groups: ids}
+}
+
+// openSecond opens another connection to the database file, as another
+// program would.
+func openSecond(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000&_journal_mode=WAL")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// benchConfig is the daemon's configuration as `loaxa serve` builds it by
+// default, without quiet hours (so that a benchmark does not depend on the
+// time of day it runs at).
+func benchConfig() schedule.Config {
+	return schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm"}
+}
+
+func (r *benchRig) runner(cfg schedule.Config) *schedule.Runner {
+	r.tb.Helper()
+	run, err := schedule.New(cfg, r.store, r.client, r.log)
+	if err != nil {
+		r.tb.Fatal(err)
+	}
+	return run
+}
+
+// notice stores an approved (or, with pending, a pending) notice for every
+// hamlet and returns its id.
+func (r *benchRig) notice(title string, pending bool) int64 {
+	r.tb.Helper()
+	n := notices.Notice{Title: title, Body: benchBody, Status: notices.StatusApproved, Source: notices.SourceWeb,
+		Author: "canbo"}
+	if pending {
+		n.Status = notices.StatusPending
+	}
+	if err := r.store.CreateNotice(r.ctx, &n); err != nil {
+		r.tb.Fatalf("create notice %q: %v", title, err)
+	}
+	return n.ID
+}
+
+// drainChanged swallows the wake-up the store's last write left, so that a
+// runner started next does not begin with a poll cycle.
+func (r *benchRig) drainChanged() {
+	select {
+	case <-r.store.Changed():
+	default:
+	}
+}
+
+// sends is how many messages the simulator has recorded.
+func (r *benchRig) sends() int { return r.sim.Stats().Sends }
+
+// waitSends waits until the simulator has recorded n messages and returns
+// when the first one past from arrived and when the n-th did.
+func (r *benchRig) waitSends(from, n int, timeout time.Duration) (first, last time.Time) {
+	r.tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := r.sends()
+		now := time.Now()
+		if got > from && first.IsZero() {
+			first = now
+		}
+		if got >= n {
+			return first, now
+		}
+		if now.After(deadline) {
+			r.tb.Fatalf("simulator recorded %d messages after %s; want %d", got, timeout, n)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+// deliveryBodies returns the group and text of each delivery of notice id.
+func (r *benchRig) deliveryBodies(id int64) (groups, texts []string) {
+	r.tb.Helper()
+	rows, err := r.db.QueryContext(r.ctx, `SELECT group_id, body FROM deliveries WHERE notice_id = ? ORDER BY id`, id)
+	if err != nil {
+		r.tb.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g, t string
+		if err := rows.Scan(&g, &t); err != nil {
+			r.tb.Fatal(err)
+		}
+		groups, texts = append(groups, g), append(texts, t)
+	}
+	if err := rows.Err(); err != nil {
+		r.tb.Fatal(err)
+	}
+	return groups, texts
+}
+
+// statusCounts counts notice id's deliveries by state.
+func (r *benchRig) statusCounts(id int64) map[string]int {
+	r.tb.Helper()
+	rows, err := r.db.QueryContext(r.ctx, `SELECT status, count(*) FROM deliveries WHERE notice_id = ? GROUP BY status`, id)
+	if err != nil {
+		r.tb.Fatal(err)
+	}
+	defer rows.Close()
+	m := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			r.tb.Fatal(err)
+		}
+		m[s] = n
+	}
+	return m
+}
+
+// rawPoster makes bare HTTP POSTs of group messages: the same JSON and the
+// same headers as the client's, over a transport configured like the
+// client's, with no store, no client logic and no decoding beyond reading
+// the answer.
+type rawPoster struct {
+	hc     *http.Client
+	url    string
+	header http.Header
+}
+
+// newRawPoster captures one request of the real client (its headers and its
+// body) and checks that rawBody reproduces the body byte for byte.
+func (r *benchRig) newRawPoster() *rawPoster {
+	r.tb.Helper()
+	var mu sync.Mutex
+	var hdr http.Header
+	var body []byte
+	capture := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		mu.Lock()
+		hdr, body = req.Header.Clone(), b
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, `{"data":{"message_id":"m1","group_id":"g1"},"error":0,"message":"Success"}`)
+	}))
+	defer capture.Close()
+	c := bot.NewClient(bot.Config{APIBase: capture.URL, OAuthBase: capture.URL, RatePerMin: -1}, r.store, zerolog.Nop())
+	if _, err := c.SendGroupText(r.ctx, r.groups[0], benchBody); err != nil {
+		r.tb.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := rawBody(r.groups[0], benchBody); !bytes.Equal(body, want) {
+		r.tb.Fatalf("raw body differs from the client's:\n   raw %s\nclient %s", want, body)
+	}
+	hdr.Del("Content-Length")
+	hdr.Del("Accept-Encoding") // the transport adds it, as it does for the client
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64 // as bot.NewClient
+	return &rawPoster{hc: &http.Client{Transport: transport, Timeout: 10 * time.Second},
+		url: r.sim.URL + zalosim.PathGroupMessage, header: hdr}
+}
+
+// rawBody is the JSON the client sends for a text message.
+func rawBody(groupID, text string) []byte {
+	type recipient struct {
+		GroupID string `json:"group_id"`
+	}
+	type message struct {
+		Text string `json:"text,omitempty"`
+	}
+	b, err := json.Marshal(struct {
+		Recipient recipient `json:"recipient"`
+		Message   message   `json:"message"`
+	}{recipient{groupID}, message{text}})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// post sends every body with conc requests in flight and returns how long
+// it took.
+func (p *rawPoster) post(ctx context.Context, bodies [][]byte, conc int) (time.Duration, error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, conc)
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 0, 512)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bodies) {
+					return
+				}
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(bodies[i]))
+				if err != nil {
+					errs <- err
+					return
+				}
+				req.Header = p.header
+				resp, err := p.hc.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				buf = buf[:0]
+				for {
+					n, err := resp.Body.Read(buf[len(buf):cap(buf)])
+					buf = buf[:len(buf)+n]
+					if err != nil {
+						break
+					}
+					if len(buf) == cap(buf) {
+						buf = append(buf, 0)[:len(buf)]
+					}
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || !bytes.Contains(buf, []byte(`"error":0`)) {
+					errs <- fmt.Errorf("raw post: HTTP %d: %s", resp.StatusCode, buf)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	close(errs)
+	return took, <-errs
+}
