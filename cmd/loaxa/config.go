@@ -9,28 +9,28 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
+
+	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
 )
 
 // Config is loaxa's configuration, read from the environment (design.md).
 // Secrets may also come from a file named by the variable with _FILE
 // appended (ZALO_APP_SECRET_FILE …); they are never logged.
 type Config struct {
-	DB           string         // LOAXA_DB; the --db flag overrides it
-	HTTPAddr     string         // LOAXA_HTTP_ADDR
-	TZ           string         // LOAXA_TZ
-	Location     *time.Location // loaded from TZ
-	Commune      string         // LOAXA_COMMUNE: the name in the message footer
-	QuietHours   string         // LOAXA_QUIET_HOURS as given: "21:00-06:00" or "off"
-	QuietOff     bool           // quiet hours disabled
-	QuietStart   time.Duration  // since midnight, commune time
-	QuietEnd     time.Duration  // since midnight; may be before QuietStart (over midnight)
-	MaxLateness  time.Duration  // LOAXA_MAX_LATENESS
-	PollInterval time.Duration  // LOAXA_POLL_INTERVAL
-	SelfApprove  bool           // LOAXA_SELF_APPROVE=1
-	Bulletin     []string       // LOAXA_BULLETIN: cron specs separated by ';'
-	LogFormat    string         // LOAXA_LOG_FORMAT: json or console
+	DB           string              // LOAXA_DB; the --db flag overrides it
+	HTTPAddr     string              // LOAXA_HTTP_ADDR
+	TZ           string              // LOAXA_TZ
+	Location     *time.Location      // loaded from TZ
+	Commune      string              // LOAXA_COMMUNE: the name in the message footer
+	QuietHours   string              // LOAXA_QUIET_HOURS as given: "21:00-06:00" or "off"
+	Quiet        schedule.QuietHours // parsed from QuietHours
+	MaxLateness  time.Duration       // LOAXA_MAX_LATENESS
+	PollInterval time.Duration       // LOAXA_POLL_INTERVAL
+	SelfApprove  bool                // LOAXA_SELF_APPROVE=1
+	Bulletin     []string            // LOAXA_BULLETIN: cron specs separated by ';'
+	LogFormat    string              // LOAXA_LOG_FORMAT: json or console
 
 	ZaloAppID        string // ZALO_APP_ID
 	ZaloAppSecret    string // ZALO_APP_SECRET (secret)
@@ -154,16 +154,11 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("LOAXA_HTTP_ADDR=%q không phải địa chỉ host:port; hãy đặt như 127.0.0.1:8080", c.HTTPAddr)
 	}
-	c.QuietOff = strings.EqualFold(c.QuietHours, "off")
-	if !c.QuietOff {
-		from, to, ok := strings.Cut(c.QuietHours, "-")
-		var err1, err2 error
-		c.QuietStart, err1 = clock(from)
-		c.QuietEnd, err2 = clock(to)
-		if !ok || err1 != nil || err2 != nil || c.QuietStart == c.QuietEnd {
-			bad("LOAXA_QUIET_HOURS=%q không hợp lệ; hãy viết như 21:00-06:00, hoặc off để tắt", c.QuietHours)
-		}
+	quiet, err := schedule.ParseQuietHours(c.QuietHours)
+	if err != nil {
+		bad("LOAXA_QUIET_HOURS=%q không hợp lệ; hãy viết như 21:00-06:00, hoặc off để tắt", c.QuietHours)
 	}
+	c.Quiet = quiet
 	if c.MaxLateness < 0 {
 		bad("LOAXA_MAX_LATENESS không được âm")
 	}
@@ -171,7 +166,7 @@ func (c *Config) Validate() error {
 		bad("LOAXA_POLL_INTERVAL=%s nằm ngoài khoảng 100ms–1h; hãy đặt như 1s", c.PollInterval)
 	}
 	for _, spec := range c.Bulletin {
-		if _, err := cron.ParseStandard(spec); err != nil || strings.HasPrefix(spec, "@every") {
+		if _, err := notices.ParseRecurrence(spec, time.UTC); err != nil {
 			bad("LOAXA_BULLETIN: lịch %q không hợp lệ; hãy viết lịch cron 5 trường như \"30 6,17 * * *\", nhiều lịch cách nhau bởi ;", spec)
 		}
 	}
@@ -190,15 +185,6 @@ func (c *Config) Validate() error {
 		bad("ZALO_APP_ID và ZALO_APP_SECRET phải đặt cùng nhau")
 	}
 	return errors.Join(errs...)
-}
-
-// clock reads "HH:MM" as a time of day.
-func clock(s string) (time.Duration, error) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
-	if err != nil {
-		return 0, err
-	}
-	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
 
 // MarshalZerologObject logs the configuration without its secrets.

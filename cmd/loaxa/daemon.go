@@ -59,15 +59,10 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		return nil, err
 	}
 	d.client = newClient(cfg, store, log)
-	quiet, err := schedule.ParseQuietHours(cfg.QuietHours)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
 	d.runner, err = schedule.New(schedule.Config{
 		Location:     cfg.Location,
 		Commune:      cfg.Commune,
-		QuietHours:   quiet,
+		QuietHours:   cfg.Quiet,
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
 		Bulletin:     cfg.Bulletin,

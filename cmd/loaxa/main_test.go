@@ -325,7 +325,7 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 	if cfg.DB != "loaxa.db" || cfg.HTTPAddr != "127.0.0.1:8080" || cfg.Location.String() != "Asia/Ho_Chi_Minh" ||
-		cfg.QuietStart.Hours() != 21 || cfg.QuietEnd.Hours() != 6 || cfg.MaxLateness.Hours() != 1 ||
+		cfg.Quiet.Start != 21*60 || cfg.Quiet.End != 6*60 || !cfg.Quiet.On || cfg.MaxLateness.Hours() != 1 ||
 		cfg.PollInterval.Seconds() != 1 || cfg.SelfApprove || len(cfg.Bulletin) != 1 || cfg.LogFormat != "json" ||
 		cfg.ZaloAPIBase != "https://openapi.zalo.me" || cfg.ZaloOAuthBase != "https://oauth.zaloapp.com" {
 		t.Errorf("defaults = %+v", cfg)
@@ -334,7 +334,7 @@ func TestConfig(t *testing.T) {
 	env := map[string]string{"LOAXA_QUIET_HOURS": "off", "LOAXA_SELF_APPROVE": "1", "LOAXA_BULLETIN": "30 6 * * *; 0 17 * * 1-5",
 		"ZALO_APP_ID": "123", "ZALO_APP_SECRET_FILE": secret, "ZALO_RATE_PER_MIN": "100", "LOAXA_TZ": "Asia/Bangkok"}
 	cfg, err = loadConfig(func(k string) string { return env[k] })
-	if err != nil || !cfg.QuietOff || !cfg.SelfApprove || len(cfg.Bulletin) != 2 || cfg.ZaloAppSecret != "s3cret" ||
+	if err != nil || cfg.Quiet.On || !cfg.SelfApprove || len(cfg.Bulletin) != 2 || cfg.ZaloAppSecret != "s3cret" ||
 		cfg.ZaloRatePerMin != 100 || cfg.Location.String() != "Asia/Bangkok" {
 		t.Errorf("loadConfig(%v) = %+v, %v", env, cfg, err)
 	}
