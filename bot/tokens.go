@@ -323,3 +323,11 @@ func apiCode(err error) int {
 	}
 	return 0
 }
+
+// Upkeep refreshes the access token if it expires within RefreshAhead. The
+// daemon calls it on a schedule, so that an idle OA keeps its pair fresh
+// rather than discovering an expired one at the next notice.
+func (c *Client) Upkeep(ctx context.Context) error {
+	_, err := c.accessToken(ctx)
+	return err
+}

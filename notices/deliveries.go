@@ -99,11 +99,14 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 	}
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT `+hamletColumnsH+`, d.status, d.sent_at, d.next_attempt_at, d.error, coalesce(d.error_code, 0)
-		FROM hamlets h LEFT JOIN deliveries d ON d.hamlet_id = h.id AND d.notice_id = ?
+		FROM hamlets h LEFT JOIN deliveries d ON d.hamlet_id = h.id AND (d.notice_id = ?1
+		     -- a low notice reaches its hamlets inside their bulletins
+		     OR d.bulletin_id IN (SELECT i.bulletin_id FROM bulletin_items i JOIN occurrences o ON o.id = i.occurrence_id
+		                          WHERE o.notice_id = ?1 AND i.hamlet_id = h.id))
 		WHERE d.id IS NOT NULL
-		   OR (? = 'all' AND h.active = 1)
-		   OR ',' || ? || ',' LIKE '%,' || h.code || ',%'
-		ORDER BY h.code, d.updated_at, d.id`, id, joinTargets(n.Targets), joinTargets(n.Targets))
+		   OR (?2 = 'all' AND h.active = 1)
+		   OR ',' || ?2 || ',' LIKE '%,' || h.code || ',%'
+		ORDER BY h.code, d.updated_at, d.id`, id, joinTargets(n.Targets))
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
 	}

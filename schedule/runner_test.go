@@ -1,7 +1,10 @@
 package schedule_test
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	pngenc "image/png"
 	"strings"
 	"testing"
 	"time"
@@ -264,8 +267,8 @@ func TestCancelWithdrawsWhatArrivedAndStopsWhatDidNot(t *testing.T) {
 
 func TestLowNoticesGoOutTogetherInTheBulletin(t *testing.T) {
 	r := newRig(t, "2026-11-27 08:00", withConfig(func(c *schedule.Config) { c.Bulletin = []string{"30 6,17 * * *"} }))
-	r.notice(notices.Notice{Title: "Lịch thu phí vệ sinh", Priority: notices.Low})
-	r.notice(notices.Notice{Title: "Câu lạc bộ dưỡng sinh", Priority: notices.Low, Targets: []string{"khom-1"}})
+	fee := r.notice(notices.Notice{Title: "Lịch thu phí vệ sinh", Priority: notices.Low})
+	club := r.notice(notices.Notice{Title: "Câu lạc bộ dưỡng sinh", Priority: notices.Low, Targets: []string{"khom-1"}})
 	r.step()
 	r.clock.Set(at(t, "2026-11-27 17:29"))
 	r.step()
@@ -288,9 +291,43 @@ func TestLowNoticesGoOutTogetherInTheBulletin(t *testing.T) {
 			t.Errorf("group %s bulletin has the khom-1 notice = %v; want %v", g.ID, has, i == 0)
 		}
 	}
+	// Staff see each low notice as sent, hamlet by hamlet, through the bulletin.
+	for code, h := range r.deliveries(fee.ID) {
+		if h.State() != notices.DeliverySent {
+			t.Errorf("low notice in hamlet %s: %q; want sent in the bulletin", code, h.State())
+		}
+	}
+	if st := r.deliveries(club.ID); len(st) != 1 || st["khom-1"].State() != notices.DeliverySent {
+		t.Errorf("khom-1 only notice: %v; want sent to khom-1 alone", st)
+	}
 	r.clock.Set(at(t, "2026-11-28 06:30"))
 	r.step()
 	if n := len(r.sim.AllMessages()); n != len(r.groups) {
 		t.Errorf("the next slot with nothing to say sent %d messages in all; want still %d", n, len(r.groups))
+	}
+}
+
+func TestImageIsUploadedOncePerOccurrenceAndSentToEachGroup(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00")
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	var png bytes.Buffer
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	r.notice(notices.Notice{Title: "Bản đồ vùng ngập", Image: png.Bytes(), ImageType: "image/png", Priority: notices.Urgent})
+	r.step()
+	if got := r.sim.Stats().Uploads; got != 1 {
+		t.Errorf("uploads = %d; want one for the occurrence", got)
+	}
+	var attachment string
+	for _, g := range r.groups {
+		msgs := r.sim.Messages(g.ID)
+		if len(msgs) != 1 || msgs[0].AttachmentID == "" || !strings.Contains(msgs[0].Text, "Bản đồ vùng ngập") {
+			t.Fatalf("group %s got %+v; want one image message with the notice as its caption", g.ID, msgs)
+		}
+		if attachment != "" && msgs[0].AttachmentID != attachment {
+			t.Errorf("group %s got attachment %s; want the one upload %s", g.ID, msgs[0].AttachmentID, attachment)
+		}
+		attachment = msgs[0].AttachmentID
 	}
 }

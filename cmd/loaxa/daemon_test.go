@@ -226,3 +226,53 @@ func TestServeDeliversCLIAndExternalNoticesExactlyOnce(t *testing.T) {
 		t.Errorf("notice show lists %d hamlets sent; want %d\n%s", n, len(groups), out)
 	}
 }
+
+func TestRefusedRefreshTokenPausesSendingAndSaysSo(t *testing.T) {
+	sim := zalosim.NewTestServer(t)
+	c := simCLI(t, sim)
+	c.env["ZALO_REFRESH_TOKEN"] = "a-refresh-token-zalo-no-longer-accepts"
+	c.ok("hamlet", "add", "--name", "Khóm 1", "--group-id", sim.Groups()[0].ID)
+	c.ok("notice", "add", "--title", "Giữ trong hàng đợi", "--body", "Chờ kết nối lại.", "--approve")
+	base, log, stop := c.serve()
+
+	var h struct {
+		OK       bool     `json:"ok"`
+		Problems []string `json:"problems"`
+	}
+	waitFor(t, "/healthz to report the lost connection", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		h.Problems = nil
+		return json.NewDecoder(resp.Body).Decode(&h) == nil && resp.StatusCode == 503 &&
+			strings.Contains(strings.Join(h.Problems, " "), "loaxa zalo connect")
+	})
+	time.Sleep(300 * time.Millisecond)
+	if n := len(sim.AllMessages()); n != 0 {
+		t.Errorf("%d messages sent with a refused refresh token; want 0", n)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`"level":"error"[^\n]*reconnect`).MatchString(log.String()) {
+		t.Errorf("no error-level log line tells how to reconnect:\n%s", log)
+	}
+	if out := c.ok("notice", "show", "1"); !strings.Contains(out, "chờ gửi") {
+		t.Errorf("the notice is not kept in the queue:\n%s", out)
+	}
+	// Reconnected (the simulator's valid refresh token stored, as
+	// `loaxa zalo connect` would), the queue goes out.
+	db, err := sql.Open("sqlite3", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE zalo_tokens SET access_token = '', refresh_token = ?`, sim.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	_, _, stop = c.serve()
+	waitFor(t, "the queued notice after reconnecting", func() bool { return len(sim.AllMessages()) == 1 })
+	stop()
+}

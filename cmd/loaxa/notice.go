@@ -250,6 +250,16 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	if n.Body != "" {
 		fmt.Fprintf(w, "\n%s\n", n.Body)
 	}
+	occ, err := s.Occurrences(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(occ) > 0 {
+		fmt.Fprintf(w, "\nCác lượt gửi:\n")
+		for _, o := range occ {
+			row(w, []int{18, 16}, "  "+notices.FormatLocal(o.DueAt, loc), occurrenceLabel(o.Status), o.Reason)
+		}
+	}
 	ds, err := s.NoticeDeliveries(ctx, id)
 	if err != nil {
 		return err
@@ -359,4 +369,19 @@ func noticeRetry(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Đã đưa %d tin bị lỗi của thông báo số %d vào hàng gửi lại.\n", k, id)
 	return nil
+}
+
+// occurrenceLabel is an occurrence's state as staff read it.
+func occurrenceLabel(status string) string {
+	switch status {
+	case notices.OccurrenceQueued:
+		return "đã đưa vào hàng gửi"
+	case notices.OccurrenceHeld:
+		return "chờ bản tin"
+	case notices.OccurrenceBulletined:
+		return "đã vào bản tin"
+	case notices.OccurrenceSkipped:
+		return "bỏ qua"
+	}
+	return status
 }
