@@ -102,8 +102,12 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		wait := d.r.cfg.PollInterval
+		// Idle, the loop sleeps until the next retry falls due, quiet hours
+		// end, or something pokes it (a poll cycle, a recorded result); it
+		// does not take the write lock to find nothing.
+		wait := fullCycle
 		if ok, until := d.claimable(work, d.r.now()); !ok {
+			wait = d.r.cfg.PollInterval // disconnected: look for new tokens
 			if !until.IsZero() {
 				wait = until.Sub(d.r.now())
 			}
@@ -112,6 +116,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			maxRank := 2
 			if d.r.cfg.QuietHours.Contains(now, d.r.cfg.Location) {
 				maxRank = 0 // quiet hours: urgent only
+				wait = d.r.cfg.QuietHours.After(now, d.r.cfg.Location).Sub(now)
 			}
 			jobs, err := d.r.store.ClaimJobs(work, now, free, maxRank)
 			if err != nil {
@@ -233,11 +238,7 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 		d.mu.Unlock()
 		return res
 	}
-	res.Error = bot.Reason(err)
-	var ae *bot.APIError
-	if errors.As(err, &ae) {
-		res.Code = ae.Code
-	}
+	res.Error, res.Code = bot.Reason(err), codeOf(err)
 	class := bot.ErrorClass(err)
 	switch {
 	case errors.Is(err, bot.ErrOutcomeUnknown):

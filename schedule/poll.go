@@ -31,8 +31,6 @@ func (r *Runner) poll(ctx context.Context) {
 			return
 		case <-r.store.Changed():
 			run = true
-		case <-r.wake:
-			run = true
 		case <-ticker.C:
 			v, err := r.store.DataVersion(ctx)
 			if err != nil {
@@ -89,8 +87,11 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 	if _, err := r.store.CloseFinished(ctx); err != nil {
 		return next, err
 	}
-	if t, err := r.store.NextAttempt(ctx); err == nil {
+	if t, err := r.store.NextAttempt(ctx); err == nil && t.After(now) {
 		soonest(t)
+	}
+	if r.cfg.QuietHours.Contains(now, r.cfg.Location) {
+		soonest(r.cfg.QuietHours.After(now, r.cfg.Location)) // held deliveries become claimable
 	}
 	r.disp.poke()
 	return next, nil

@@ -2,11 +2,13 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/notices"
 )
 
@@ -62,6 +64,15 @@ func (r *Runner) reconcile(ctx context.Context, all bool) (int, error) {
 // against its recent conversation.
 func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices.Delivery) ([]notices.Result, error) {
 	items, err := r.sender.GroupConversation(ctx, groupID, r.cfg.HistoryCount)
+	if bot.ErrorClass(err) == bot.ClassPermanentGroup {
+		// The OA is not in this group (any more): nothing sent to it can
+		// have arrived.
+		out := make([]notices.Result, len(jobs))
+		for i, j := range jobs {
+			out[i] = notices.Result{ID: j.ID, Status: notices.DeliveryFailed, Code: codeOf(err), Error: bot.Reason(err)}
+		}
+		return out, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -104,4 +115,13 @@ func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices
 // Windows line ends made plain.
 func sameText(s string) string {
 	return strings.TrimSpace(strings.ReplaceAll(norm.NFC.String(s), "\r\n", "\n"))
+}
+
+// codeOf is Zalo's error code in err, or 0.
+func codeOf(err error) int {
+	var ae *bot.APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return 0
 }

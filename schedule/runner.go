@@ -78,7 +78,6 @@ type Runner struct {
 	disp     *dispatcher
 	metrics  *metrics
 
-	wake    chan struct{}
 	stop    chan struct{}
 	cancel  context.CancelFunc // the work context: cancelled only by a hard stop
 	wg      sync.WaitGroup
@@ -91,7 +90,7 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 	if err := cfg.defaults(); err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
-	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics(), wake: make(chan struct{}, 1)}
+	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics()}
 	for _, spec := range cfg.Bulletin {
 		rec, err := notices.ParseRecurrence(spec, cfg.Location)
 		if err != nil {
@@ -166,13 +165,4 @@ func (r *Runner) Stop(ctx context.Context) error {
 		r.log.Info().Msg("daemon stopped")
 	})
 	return err
-}
-
-// Wake asks the poll loop to look for work now, e.g. after an approval
-// made in this process through another path than the Store's own writes.
-func (r *Runner) Wake() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
 }

@@ -331,3 +331,42 @@ func TestImageIsUploadedOncePerOccurrenceAndSentToEachGroup(t *testing.T) {
 		attachment = msgs[0].AttachmentID
 	}
 }
+
+func TestClaimsLeftByACrashAreSettledFromHistory(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00")
+	if err := r.store.CreateHamlet(r.ctx, "test", &notices.Hamlet{Code: "ap-cu", Name: "Ấp cũ",
+		GroupID: "00000000000000000403", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	n := r.notice(notices.Notice{Title: "Sau sự cố"})
+	if _, err := r.runner.RunOnce(r.ctx, r.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// The process claimed every delivery, sent two of them, and died
+	// before recording anything.
+	jobs, err := r.store.ClaimJobs(r.ctx, r.clock.Now(), 100, 2)
+	if err != nil || len(jobs) != len(r.groups)+1 {
+		t.Fatalf("claimed %d deliveries (%v); want %d", len(jobs), err, len(r.groups)+1)
+	}
+	sent := 0
+	for _, j := range jobs {
+		if j.GroupID != "00000000000000000403" && sent < 2 {
+			if _, err := r.client.SendGroupText(r.ctx, j.GroupID, j.Body); err != nil {
+				t.Fatal(err)
+			}
+			sent++
+		}
+	}
+	r.clock.Add(time.Second)
+	r.step()
+	r.step()
+	for _, g := range r.groups {
+		if got := r.received("Sau sự cố")[g.ID]; got != 1 {
+			t.Errorf("group %s received %d copies; want exactly 1", g.ID, got)
+		}
+	}
+	st := r.deliveries(n.ID)
+	if st["ap-cu"].State() != notices.DeliveryFailed || st["ap-cu"].ErrorCode != -403 {
+		t.Errorf("a claim left for a group the OA is not in: %s %d; want failed with -403", st["ap-cu"].State(), st["ap-cu"].ErrorCode)
+	}
+}
