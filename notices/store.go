@@ -110,12 +110,18 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 }
 
 // dsn builds the connection string: pragmas in the DSN reach every
-// connection the driver opens.
+// connection the driver opens. _stmt_cache_size keeps the daemon's
+// statements prepared on the connection: compiling the claim query cost
+// more than running it (docs/PERFORMANCE.md).
 func dsn(path string, busy time.Duration) string {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate",
-		esc, busy.Milliseconds())
+	return fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"+
+		"&_stmt_cache_size=%d", esc, busy.Milliseconds(), stmtCacheSize)
 }
+
+// stmtCacheSize is how many prepared statements the connection keeps: more
+// than the daemon's and the admin site's distinct queries.
+const stmtCacheSize = 128
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
