@@ -101,7 +101,18 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 	slots := make(chan struct{}, d.r.cfg.Concurrency)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	finish := func() {
+		wg.Wait()
+		close(d.results)
+		<-recorded
+	}
 	for {
+		select {
+		case <-stop: // checked before each claim: a busy loop stops claiming too
+			finish()
+			return
+		default:
+		}
 		// Idle, the loop sleeps until the next retry falls due, quiet hours
 		// end, or something pokes it (a poll cycle, a recorded result); it
 		// does not take the write lock to find nothing.
@@ -145,9 +156,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 		timer.Reset(max(wait, time.Millisecond))
 		select {
 		case <-stop:
-			wg.Wait()
-			close(d.results)
-			<-recorded
+			finish()
 			return
 		case <-d.wake:
 		case <-timer.C:
