@@ -417,7 +417,10 @@ func (s *Store) CloseFinished(ctx context.Context) (int, error) {
 			WHERE status = 'approved' AND recurrence IS NULL AND last_due_at IS NOT NULL
 			  AND NOT EXISTS (SELECT 1 FROM occurrences o WHERE o.notice_id = notices.id AND o.status = 'held')
 			  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notice_id = notices.id
-			                  AND d.status IN ('queued', 'retry', 'sending'))`, fmtTime(tx.Now))
+			                  AND d.status IN ('queued', 'retry', 'sending'))
+			  AND NOT EXISTS (SELECT 1 FROM occurrences o JOIN bulletin_items i ON i.occurrence_id = o.id
+			                  JOIN deliveries d ON d.bulletin_id = i.bulletin_id
+			                  WHERE o.notice_id = notices.id AND d.status IN ('queued', 'retry', 'sending'))`, fmtTime(tx.Now))
 		if err != nil {
 			return fmt.Errorf("close finished notices: %w", err)
 		}

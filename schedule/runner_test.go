@@ -300,6 +300,9 @@ func TestLowNoticesGoOutTogetherInTheBulletin(t *testing.T) {
 	if st := r.deliveries(club.ID); len(st) != 1 || st["khom-1"].State() != notices.DeliverySent {
 		t.Errorf("khom-1 only notice: %v; want sent to khom-1 alone", st)
 	}
+	if got, err := r.store.Notice(r.ctx, fee.ID); err != nil || got.Status != notices.StatusDone {
+		t.Errorf("low notice after its bulletins went out: %v %v; want done", got.Status, err)
+	}
 	r.clock.Set(at(t, "2026-11-28 06:30"))
 	r.step()
 	if n := len(r.sim.AllMessages()); n != len(r.groups) {
