@@ -276,6 +276,12 @@ func TestLowNoticesGoOutTogetherInTheBulletin(t *testing.T) {
 		t.Fatalf("low notices went out one by one before the slot: %d messages", n)
 	}
 	r.clock.Set(at(t, "2026-11-27 17:30"))
+	if _, err := r.runner.RunOnce(r.ctx, r.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.store.Notice(r.ctx, fee.ID); got.Status != notices.StatusApproved {
+		t.Errorf("low notice with its bulletins made but not sent: %s; want still approved", got.Status)
+	}
 	r.step()
 	r.step()
 	for i, g := range r.groups {
