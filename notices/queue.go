@@ -193,9 +193,11 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit, maxPriority
 			WHERE id IN (
 				SELECT d.id FROM deliveries d
 				WHERE d.status IN ('queued', 'retry') AND d.next_attempt_at <= ? AND d.priority <= ?
-				  AND (d.part = 1 OR EXISTS (SELECT 1 FROM deliveries p
-				       WHERE p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent'
-				         AND (p.occurrence_id = d.occurrence_id OR p.bulletin_id = d.bulletin_id)))
+				  AND (d.part = 1
+				       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = d.occurrence_id
+				                  AND p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent')
+				       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = d.bulletin_id
+				                  AND p.part = d.part - 1 AND p.status = 'sent'))
 				  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = d.notice_id
 				       AND (n.status IN ('cancelled', 'rejected', 'expired') OR n.expires_at <= ?))
 				ORDER BY d.priority, d.next_attempt_at, d.id
@@ -289,11 +291,14 @@ func (s *Store) Record(ctx context.Context, results []Result) error {
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', error_code = ?, error = ?,
 					updated_at = ? WHERE id = ? AND status = 'sending'`, nullCode(r.Code), r.Error, now, r.ID)
 				if err == nil {
-					_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', error_code = ?, error = ?,
-						updated_at = ?
-						WHERE id IN (SELECT l.id FROM deliveries l JOIN deliveries f ON f.id = ?
-							WHERE l.hamlet_id = f.hamlet_id AND l.part > f.part AND l.status IN ('queued', 'retry')
-							  AND (l.occurrence_id = f.occurrence_id OR l.bulletin_id = f.bulletin_id))`,
+					_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', error_code = ?1, error = ?2,
+						updated_at = ?3
+						WHERE id IN (
+							SELECT l.id FROM deliveries f JOIN deliveries l ON l.occurrence_id = f.occurrence_id
+							WHERE f.id = ?4 AND l.hamlet_id = f.hamlet_id AND l.part > f.part AND l.status IN ('queued', 'retry')
+							UNION ALL
+							SELECT l.id FROM deliveries f JOIN deliveries l ON l.bulletin_id = f.bulletin_id
+							WHERE f.id = ?4 AND l.part > f.part AND l.status IN ('queued', 'retry'))`,
 						nullCode(r.Code), "phần trước của tin chưa gửi được: "+r.Error, now, r.ID)
 				}
 			case DeliverySending:

@@ -190,6 +190,14 @@ func TestPermanentErrorFailsOnlyThatHamlet(t *testing.T) {
 	if r.sim.Stats().Sends != len(r.groups) {
 		t.Errorf("simulator recorded %d sends; want %d (the failure is not retried)", r.sim.Stats().Sends, len(r.groups))
 	}
+	// The later parts of a long message to that group fail with the first.
+	long := r.notice(notices.Notice{Title: "Dài", Body: strings.Repeat("Một câu thông báo khá dài cho bà con. ", 150),
+		Targets: []string{"ap-la"}})
+	r.step()
+	ap := r.deliveries(long.ID)["ap-la"]
+	if ap.Total < 2 || ap.Count[notices.DeliveryFailed] != ap.Total {
+		t.Errorf("parts of a long message to a group the OA is not in: %v of %d; want all failed", ap.Count, ap.Total)
+	}
 }
 
 func TestTransientErrorsAreRetriedWithBackoff(t *testing.T) {
