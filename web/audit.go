@@ -1,0 +1,96 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// auditData is the audit log page with its filter.
+type auditData struct {
+	Entries []notices.AuditEntry
+	Actor   string
+	Action  string
+	Notice  string
+	From    string // 2006-01-02, in the commune zone
+	To      string // inclusive
+	Actions [][2]string
+	Errs    fieldErrs
+	More    bool
+	Page    int
+}
+
+const auditPageSize = 100
+
+// auditPage lists who did what, when; filterable by actor, action,
+// notice and dates.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	q := r.URL.Query()
+	d := auditData{Actor: strings.TrimSpace(q.Get("actor")), Action: q.Get("action"), Notice: strings.TrimSpace(q.Get("notice")),
+		From: q.Get("from"), To: q.Get("to"), Errs: fieldErrs{}}
+	d.Page, _ = strconv.Atoi(q.Get("page"))
+	d.Page = max(d.Page, 1)
+	f := notices.AuditFilter{Actor: d.Actor, Action: d.Action, Limit: auditPageSize + 1, Offset: (d.Page - 1) * auditPageSize}
+	if d.Notice != "" {
+		id, err := strconv.ParseInt(strings.TrimPrefix(d.Notice, "#"), 10, 64)
+		if err != nil || id <= 0 {
+			d.Errs.add("notice", "Số thông báo phải là một số, ví dụ 12.")
+		}
+		f.NoticeID = id
+	}
+	if d.From != "" {
+		t, err := time.ParseInLocation("2006-01-02", d.From, s.cfg.Location)
+		if err != nil {
+			d.Errs.add("from", "Ngày không hợp lệ; hãy chọn ngày trên lịch.")
+		}
+		f.Since = t
+	}
+	if d.To != "" {
+		t, err := time.ParseInLocation("2006-01-02", d.To, s.cfg.Location)
+		if err != nil {
+			d.Errs.add("to", "Ngày không hợp lệ; hãy chọn ngày trên lịch.")
+		}
+		f.Until = t.AddDate(0, 0, 1)
+	}
+	for a, l := range actionLabels {
+		d.Actions = append(d.Actions, [2]string{a, l})
+	}
+	sort.Slice(d.Actions, func(i, j int) bool { return d.Actions[i][0] < d.Actions[j][0] })
+	status := http.StatusOK
+	if len(d.Errs) == 0 {
+		es, err := s.store.Audit(r.Context(), f)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if len(es) > auditPageSize {
+			es, d.More = es[:auditPageSize], true
+		}
+		d.Entries = es
+	} else {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "audit", view{Title: "Nhật ký", Sess: sess, Nav: "audit", Data: d})
+}
+
+// PageURL is the audit URL of another page with the same filter.
+func (d auditData) PageURL(page int) string {
+	v := make([]string, 0, 6)
+	add := func(k, val string) {
+		if val != "" {
+			v = append(v, k+"="+url.QueryEscape(val))
+		}
+	}
+	add("actor", d.Actor)
+	add("action", d.Action)
+	add("notice", d.Notice)
+	add("from", d.From)
+	add("to", d.To)
+	add("page", strconv.Itoa(page))
+	return "/audit?" + strings.Join(v, "&")
+}

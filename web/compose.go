@@ -1,0 +1,218 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// composeData is the compose page.
+type composeData struct {
+	Form     composeForm
+	Errs     fieldErrs
+	Hamlets  []notices.Hamlet
+	Original *notices.Notice // of a correction or a withdrawal
+	Preview  *preview
+	Weekdays [][2]string // value, name; Monday first
+}
+
+// preview is what the message will look like, and when it will go.
+type preview struct {
+	BodyChars    int      `json:"body_chars"`
+	MessageChars int      `json:"message_chars"`
+	Parts        []string `json:"parts"`
+	Header       string   `json:"header"`
+	Spec         string   `json:"spec,omitempty"`
+	Next         []string `json:"next,omitempty"`
+	ScheduleErr  string   `json:"schedule_error,omitempty"`
+	When         string   `json:"when"`
+}
+
+// composePage shows an empty form, or one pre-filled as a correction
+// (?refers_to=ID, kind update) or a withdrawal (kind cancel) of notice ID.
+func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	f := defaultComposeForm()
+	var orig *notices.Notice
+	if ref := r.URL.Query().Get("refers_to"); ref != "" {
+		id, err := strconv.ParseInt(ref, 10, 64)
+		if err == nil {
+			orig, err = s.store.Notice(r.Context(), id)
+		}
+		if err != nil {
+			s.errorPage(w, r, http.StatusNotFound, "Không có thông báo gốc số "+ref+".")
+			return
+		}
+		f.Kind, f.RefersTo = string(notices.KindUpdate), strconv.FormatInt(orig.ID, 10)
+		f.Title, f.Body, f.Category, f.Priority = orig.Title, orig.Body, orig.Category, string(orig.Priority)
+		if r.URL.Query().Get("kind") == string(notices.KindCancel) {
+			f.Kind, f.Body = string(notices.KindCancel), "Thông báo trên không còn hiệu lực. Xin lỗi bà con vì sự bất tiện."
+		}
+		if len(orig.Targets) > 0 {
+			f.TargetMode, f.Targets = "list", orig.Targets
+		}
+	}
+	s.renderCompose(w, r, sess, http.StatusOK, composeData{Form: f, Errs: fieldErrs{}, Original: orig})
+}
+
+func (s *Server) renderCompose(w http.ResponseWriter, r *http.Request, sess *notices.Session, status int, d composeData) {
+	hs, err := s.store.Hamlets(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, h := range hs {
+		if h.Active || contains(d.Form.Targets, h.Code) {
+			d.Hamlets = append(d.Hamlets, h)
+		}
+	}
+	if d.Original == nil && d.Form.Kind != "" && d.Form.Kind != string(notices.KindNotice) {
+		if id, err := strconv.ParseInt(d.Form.RefersTo, 10, 64); err == nil {
+			d.Original, _ = s.store.Notice(r.Context(), id)
+		}
+	}
+	for _, i := range []int{1, 2, 3, 4, 5, 6, 0} {
+		d.Weekdays = append(d.Weekdays, [2]string{strconv.Itoa(i), weekdaysVN[i]})
+	}
+	title := "Soạn thông báo"
+	if d.Form.Kind == string(notices.KindUpdate) {
+		title = "Gửi đính chính"
+	} else if d.Form.Kind == string(notices.KindCancel) {
+		title = "Gửi thông báo hủy"
+	}
+	s.render(w, r, status, "compose", view{Title: title, Sess: sess, Nav: "compose", Data: d})
+}
+
+// composeSubmit creates the notice (pending approval), or with
+// action=preview shows the form again with the preview; a refused form
+// comes back with each error beside its field and the input kept.
+func (s *Server) composeSubmit(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	f := readComposeForm(r)
+	errs := fieldErrs{}
+	n := f.notice(sess.User.Username, s.now(), s.cfg.Location, errs)
+	img, typ, attached := readImage(r, errs)
+	f.HadImage = attached
+	n.Image, n.ImageType = img, typ
+	d := composeData{Form: f, Errs: errs}
+	if r.PostFormValue("action") == "preview" {
+		d.Preview = s.preview(r, f, n)
+		s.renderCompose(w, r, sess, http.StatusOK, d)
+		return
+	}
+	if len(errs) == 0 {
+		err := s.store.CreateNotice(r.Context(), n)
+		if err == nil {
+			s.redirect(w, r, "/notices/"+strconv.FormatInt(n.ID, 10),
+				"Đã lưu thông báo số "+strconv.FormatInt(n.ID, 10)+" và gửi đi chờ duyệt.")
+			return
+		}
+		if !fromStore(errs, err) {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	if f.HadImage && errs["image"] == "" {
+		errs["image"] = "Ảnh đã chọn chưa được lưu vì biểu mẫu còn lỗi; hãy chọn lại ảnh sau khi sửa."
+	}
+	s.renderCompose(w, r, sess, http.StatusUnprocessableEntity, d)
+}
+
+// composePreview is the script's live preview: the message as Zalo will
+// show it, its length and parts, and the next five times of a recurrence.
+func (s *Server) composePreview(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	f := readComposeForm(r)
+	errs := fieldErrs{}
+	n := f.notice(sess.User.Username, s.now(), s.cfg.Location, errs)
+	p := s.preview(r, f, n)
+	for _, k := range []string{"repeat", "cron", "repeat_time", "repeat_days", "repeat_day"} {
+		if e := errs[k]; e != "" && p.ScheduleErr == "" {
+			p.ScheduleErr = e
+		}
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// preview renders n as the daemon will, and its schedule.
+func (s *Server) preview(r *http.Request, f composeForm, n *notices.Notice) *preview {
+	opt := notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}
+	if n.RefersTo != 0 {
+		if orig, err := s.store.Notice(r.Context(), n.RefersTo); err == nil {
+			opt.RefersTo = orig
+		}
+	}
+	cp := *n
+	cp.Title = strings.TrimSpace(norm.NFC.String(cp.Title))
+	if cp.Priority == "" {
+		cp.Priority = notices.Normal
+	}
+	msg := notices.Render(&cp, opt)
+	p := &preview{
+		BodyChars:    utf8.RuneCountInString(strings.TrimSpace(norm.NFC.String(n.Body))),
+		MessageChars: utf8.RuneCountInString(msg),
+		Parts:        notices.RenderParts(&cp, opt),
+		When:         "Gửi ngay khi được duyệt",
+	}
+	if i := strings.IndexByte(msg, '\n'); i > 0 {
+		p.Header = msg[:i]
+	}
+	now := s.now()
+	switch {
+	case f.When == "at" && !n.PublishAt.IsZero():
+		p.When = "Gửi lúc " + dateVN(n.PublishAt, s.cfg.Location)
+	case f.When == "repeat" && n.Recurrence != "":
+		p.Spec = n.Recurrence
+		rec, err := notices.ParseRecurrence(n.Recurrence, s.cfg.Location)
+		if err != nil {
+			p.ScheduleErr = err.Error()
+			break
+		}
+		p.When = "Lặp lại theo lịch " + n.Recurrence
+		for _, t := range rec.NextN(now, 5) {
+			if !n.ExpiresAt.IsZero() && !t.Before(n.ExpiresAt) {
+				break
+			}
+			p.Next = append(p.Next, dateVN(t, s.cfg.Location))
+		}
+	}
+	return p
+}
+
+// noticeImage serves a notice's image to staff.
+func (s *Server) noticeImage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	s.serveImage(w, r, id)
+}
+
+func (s *Server) serveImage(w http.ResponseWriter, r *http.Request, id int64) {
+	data, typ, err := s.store.NoticeImage(r.Context(), id)
+	if errors.Is(err, notices.ErrNotFound) || err == nil && len(data) == 0 {
+		s.notFound(w, r)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if typ != "image/jpeg" && typ != "image/png" {
+		typ = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", typ)
+	w.Header().Set("Content-Disposition", "inline")
+	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(string(data)))
+}
+
+// pathID reads the {id} of the path.
+func pathID(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return id, err == nil && id > 0
+}

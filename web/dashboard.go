@@ -1,0 +1,206 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// dashboardWindow is how many of the newest notices the dashboard reads.
+const dashboardWindow = 200
+
+// dashboardData is the staff's first page.
+type dashboardData struct {
+	Pending   []notices.Notice
+	Sending   []progressNotice
+	Scheduled []scheduledNotice
+	Recent    []recentNotice
+	Failures  []recentNotice
+	CanApprove bool
+}
+
+type scheduledNotice struct {
+	Notice notices.Notice
+	Next   time.Time
+}
+
+type recentNotice struct {
+	Notice   notices.Notice
+	Activity *notices.Activity
+}
+
+// progressNotice is one notice's live per-hamlet state, as the page shows
+// it and as progress.json sends it.
+type progressNotice struct {
+	ID          int64            `json:"id"`
+	Title       string           `json:"title"`
+	Status      string           `json:"status"`
+	StatusLabel string           `json:"status_label"`
+	Sent        int              `json:"sent"`  // hamlets fully sent
+	Total       int              `json:"total"` // hamlets concerned
+	Done        bool             `json:"done"`  // nothing more will change without a person
+	Hamlets     []progressHamlet `json:"hamlets"`
+	CSRF        string           `json:"-"` // for the retry buttons of the notice page
+}
+
+type progressHamlet struct {
+	ID    int64  `json:"id"`
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	State string `json:"state"`
+	Label string `json:"label"`
+	Parts string `json:"parts"` // "2/3 phần"
+	Error string `json:"error,omitempty"`
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	ctx := r.Context()
+	ns, err := s.store.Notices(ctx, notices.NoticeFilter{Limit: dashboardWindow})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	act, err := s.store.RecentActivity(ctx, dashboardWindow)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	live, err := s.store.LiveNotices(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	now := s.now()
+	d := dashboardData{CanApprove: can(sess.User.Role, notices.RoleApprover)}
+	sending := map[int64]bool{}
+	for _, n := range ns {
+		a := act[n.ID]
+		switch {
+		case n.Status == notices.StatusPending:
+			d.Pending = append(d.Pending, n)
+		case a != nil && a.Pending() > 0:
+			sending[n.ID] = true
+		}
+		if a != nil && a.Count[notices.DeliveryFailed] > 0 && n.Status != notices.StatusCancelled {
+			d.Failures = append(d.Failures, recentNotice{Notice: n, Activity: a})
+		}
+		if a != nil && a.Count[notices.DeliverySent] > 0 && len(d.Recent) < 10 {
+			d.Recent = append(d.Recent, recentNotice{Notice: n, Activity: a})
+		}
+	}
+	for _, n := range live {
+		next := s.nextDue(n, now)
+		if !next.IsZero() && next.After(now) {
+			d.Scheduled = append(d.Scheduled, scheduledNotice{Notice: *n, Next: next})
+		} else if act[n.ID] == nil && n.Recurrence == "" {
+			sending[n.ID] = true // approved and due: the daemon is about to send it
+		}
+	}
+	sort.Slice(d.Scheduled, func(i, j int) bool { return d.Scheduled[i].Next.Before(d.Scheduled[j].Next) })
+	sort.Slice(d.Recent, func(i, j int) bool {
+		return d.Recent[i].Activity.LastSentAt.After(d.Recent[j].Activity.LastSentAt)
+	})
+	ids := make([]int64, 0, len(sending))
+	for id := range sending {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] > ids[j] })
+	if d.Sending, err = s.progress(r, ids); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Tổng quan", Sess: sess, Nav: "dashboard", Data: d})
+}
+
+// nextDue is when an approved notice is next due after now, or zero.
+func (s *Server) nextDue(n *notices.Notice, now time.Time) time.Time {
+	var next time.Time
+	if n.Recurrence != "" {
+		after := now
+		if n.PublishAt.After(after) {
+			after = n.PublishAt.Add(-time.Second)
+		}
+		next = notices.Next(n.Recurrence, after, s.cfg.Location)
+	} else if n.PublishAt.After(now) {
+		next = n.PublishAt
+	}
+	if !n.ExpiresAt.IsZero() && !next.Before(n.ExpiresAt) {
+		return time.Time{}
+	}
+	return next
+}
+
+// dashboardProgress is GET /dashboard/progress.json?ids=1,2: the live
+// state of the notices the dashboard shows as sending.
+func (s *Server) dashboardProgress(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	var ids []int64
+	for _, f := range strings.Split(r.URL.Query().Get("ids"), ",") {
+		if id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64); err == nil && id > 0 && len(ids) < 50 {
+			ids = append(ids, id)
+		}
+	}
+	ps, err := s.progress(r, ids)
+	if err != nil {
+		s.log.Error().Err(err).Msg("progress")
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Lỗi đọc tình trạng gửi."})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notices": ps})
+}
+
+// progress reads the per-hamlet state of each notice in ids; unknown ids
+// are left out.
+func (s *Server) progress(r *http.Request, ids []int64) ([]progressNotice, error) {
+	out := []progressNotice{}
+	for _, id := range ids {
+		n, err := s.store.Notice(r.Context(), id)
+		if errors.Is(err, notices.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		hds, err := s.store.NoticeDeliveries(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, progressOf(n, hds))
+	}
+	return out, nil
+}
+
+func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotice {
+	p := progressNotice{ID: n.ID, Title: n.Title, Status: string(n.Status), StatusLabel: n.Status.Label(),
+		Total: len(hds), Hamlets: []progressHamlet{}}
+	final := n.Status != notices.StatusApproved && n.Status != notices.StatusPending
+	p.Done = true
+	for _, hd := range hds {
+		st := hd.State()
+		h := progressHamlet{ID: hd.Hamlet.ID, Code: hd.Hamlet.Code, Name: hd.Hamlet.Name, State: string(st), Label: st.Label()}
+		if hd.Total > 0 {
+			h.Parts = strconv.Itoa(hd.Count[notices.DeliverySent]) + "/" + strconv.Itoa(hd.Total) + " phần"
+		}
+		if st == notices.DeliveryFailed || st == notices.DeliveryRetry || st == notices.DeliverySkipped {
+			h.Error = hd.Error
+		}
+		switch st {
+		case notices.DeliverySent:
+			p.Sent++
+		case notices.DeliveryFailed, notices.DeliverySkipped:
+		default:
+			if !final || st != "" {
+				p.Done = false
+			}
+		}
+		p.Hamlets = append(p.Hamlets, h)
+	}
+	if n.Status == notices.StatusPending || n.Recurrence != "" && n.Status == notices.StatusApproved {
+		p.Done = false
+	}
+	return p
+}

@@ -1,0 +1,153 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// hamletsData is the hamlets page, with the add form.
+type hamletsData struct {
+	Hamlets []notices.Hamlet
+	Form    notices.Hamlet
+	Errs    fieldErrs
+}
+
+// hamletData is one hamlet's edit form.
+type hamletData struct {
+	Code string // the code it has now, in the form's action
+	Form notices.Hamlet
+	Errs fieldErrs
+}
+
+func (s *Server) hamletList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	s.renderHamlets(w, r, sess, http.StatusOK, hamletsData{Errs: fieldErrs{}})
+}
+
+func (s *Server) renderHamlets(w http.ResponseWriter, r *http.Request, sess *notices.Session, status int, d hamletsData) {
+	var err error
+	if d.Hamlets, err = s.store.Hamlets(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "hamlets", view{Title: "Thôn/ấp", Sess: sess, Nav: "hamlets", Data: d})
+}
+
+func hamletForm(r *http.Request) notices.Hamlet {
+	return notices.Hamlet{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), GroupID: r.PostFormValue("group_id")}
+}
+
+func (s *Server) hamletAdd(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	h := hamletForm(r)
+	typed := h
+	err := s.store.CreateHamlet(r.Context(), sess.User.Username, &h)
+	if err == nil {
+		s.redirect(w, r, "/hamlets", "Đã thêm "+h.Name+" (mã "+h.Code+").")
+		return
+	}
+	errs := fieldErrs{}
+	if !fromStore(errs, err) {
+		s.serverError(w, r, err)
+		return
+	}
+	s.renderHamlets(w, r, sess, http.StatusUnprocessableEntity, hamletsData{Form: typed, Errs: errs})
+}
+
+func (s *Server) loadHamlet(w http.ResponseWriter, r *http.Request) *notices.Hamlet {
+	h, err := s.store.HamletByCode(r.Context(), r.PathValue("code"))
+	if errors.Is(err, notices.ErrNotFound) {
+		s.notFound(w, r)
+		return nil
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return nil
+	}
+	return h
+}
+
+func (s *Server) hamletEditPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	if h := s.loadHamlet(w, r); h != nil {
+		s.render(w, r, http.StatusOK, "hamlet", view{Title: "Sửa " + h.Name, Sess: sess, Nav: "hamlets",
+			Data: hamletData{Code: h.Code, Form: *h, Errs: fieldErrs{}}})
+	}
+}
+
+func (s *Server) hamletEdit(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	old := s.loadHamlet(w, r)
+	if old == nil {
+		return
+	}
+	h := hamletForm(r)
+	h.ID = old.ID
+	typed := h
+	err := s.store.UpdateHamlet(r.Context(), sess.User.Username, &h)
+	if err == nil {
+		s.redirect(w, r, "/hamlets", "Đã lưu "+h.Name+".")
+		return
+	}
+	errs := fieldErrs{}
+	if !fromStore(errs, err) {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "hamlet", view{Title: "Sửa " + old.Name, Sess: sess, Nav: "hamlets",
+		Data: hamletData{Code: old.Code, Form: typed, Errs: errs}})
+}
+
+func (s *Server) hamletActive(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	h := s.loadHamlet(w, r)
+	if h == nil {
+		return
+	}
+	active := r.PostFormValue("active") == "1"
+	if err := s.store.SetHamletActive(r.Context(), sess.User.Username, h.Code, active); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	msg := "Đã tắt " + h.Name + ": thôn/ấp này không nhận thông báo mới."
+	if active {
+		msg = "Đã bật lại " + h.Name + "."
+	}
+	s.redirect(w, r, "/hamlets", msg)
+}
+
+// hamletSync adds a hamlet for each Zalo group of the OA that has none.
+func (s *Server) hamletSync(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	if s.zalo == nil {
+		s.redirect(w, r, "/hamlets", "Chưa cấu hình Zalo OA nên chưa đồng bộ được nhóm.")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 45*time.Second)
+	defer cancel()
+	gs, err := s.zalo.ListGroups(ctx)
+	if err != nil {
+		s.log.Error().Err(err).Msg("list zalo groups")
+		s.redirect(w, r, "/hamlets", "Không đọc được danh sách nhóm từ Zalo ("+err.Error()+"). "+
+			"Hãy kiểm tra trang «Kết nối Zalo» rồi thử lại.")
+		return
+	}
+	groups := make([]notices.Group, 0, len(gs))
+	for _, g := range gs {
+		groups = append(groups, notices.Group{ID: g.GroupID, Name: g.Name})
+	}
+	res, err := s.store.SyncHamlets(r.Context(), sess.User.Username, groups)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	msg := fmt.Sprintf("Đã đọc %d nhóm từ Zalo: thêm %d thôn/ấp mới, %d đã có.", len(gs), len(res.Added), res.Known)
+	if len(res.Missing) > 0 {
+		var names []string
+		for _, h := range res.Missing {
+			names = append(names, h.Name)
+		}
+		msg += " Không thấy nhóm của: " + strings.Join(names, ", ") + " — hãy kiểm tra OA còn trong các nhóm này."
+	}
+	s.redirect(w, r, "/hamlets", msg)
+}

@@ -1,0 +1,288 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// noticeData is a notice's page.
+type noticeData struct {
+	Notice     *notices.Notice
+	Original   *notices.Notice
+	Timeline   []timelineItem
+	Progress   progressNotice
+	Parts      []string
+	Next       []time.Time
+	CanApprove bool
+	SelfNote   string // why this approver may not approve it
+	CanCancel  bool
+	CanRetry   bool
+	CanCorrect bool
+}
+
+type timelineItem struct {
+	At    time.Time
+	Text  string
+	Class string // ok, bad, skip, or empty
+}
+
+func (s *Server) loadNotice(w http.ResponseWriter, r *http.Request) *notices.Notice {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return nil
+	}
+	n, err := s.store.Notice(r.Context(), id)
+	if errors.Is(err, notices.ErrNotFound) {
+		s.notFound(w, r)
+		return nil
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return nil
+	}
+	return n
+}
+
+func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	n := s.loadNotice(w, r)
+	if n == nil {
+		return
+	}
+	ctx := r.Context()
+	d := noticeData{Notice: n}
+	opt := notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}
+	if n.RefersTo != 0 {
+		if orig, err := s.store.Notice(ctx, n.RefersTo); err == nil {
+			d.Original, opt.RefersTo = orig, orig
+		}
+	}
+	d.Parts = notices.RenderParts(n, opt)
+	hds, err := s.store.NoticeDeliveries(ctx, n.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Progress = progressOf(n, hds)
+	d.Progress.CSRF = sess.CSRFToken
+	for _, h := range d.Progress.Hamlets {
+		if h.State == string(notices.DeliveryFailed) {
+			d.CanRetry = true
+		}
+	}
+	if d.Timeline, err = s.timeline(r, n); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if n.Recurrence != "" && n.Status == notices.StatusApproved {
+		if rec, err := notices.ParseRecurrence(n.Recurrence, s.cfg.Location); err == nil {
+			after := s.now()
+			if n.PublishAt.After(after) {
+				after = n.PublishAt.Add(-time.Second)
+			}
+			for _, t := range rec.NextN(after, 5) {
+				if n.ExpiresAt.IsZero() || t.Before(n.ExpiresAt) {
+					d.Next = append(d.Next, t)
+				}
+			}
+		}
+	}
+	user := sess.User
+	if n.Status == notices.StatusPending && can(user.Role, notices.RoleApprover) {
+		if !s.cfg.SelfApprove && strings.EqualFold(n.Author, user.Username) {
+			d.SelfNote = "Bạn là người viết thông báo này nên không tự duyệt được; hãy nhờ một người duyệt khác."
+		} else {
+			d.CanApprove = true
+		}
+	}
+	d.CanCancel = s.mayCancel(user, n)
+	d.CanCorrect = n.Kind != notices.KindCancel && n.Status != notices.StatusPending && n.Status != notices.StatusRejected &&
+		n.Status != notices.StatusDraft
+	s.render(w, r, http.StatusOK, "notice", view{Title: "Thông báo số " + strconv.FormatInt(n.ID, 10), Sess: sess,
+		Nav: "notices", Data: d})
+}
+
+// mayCancel: an approver or admin may cancel any live notice; an editor
+// only their own.
+func (s *Server) mayCancel(u notices.User, n *notices.Notice) bool {
+	switch n.Status {
+	case notices.StatusDraft, notices.StatusPending, notices.StatusApproved:
+	default:
+		return false
+	}
+	return can(u.Role, notices.RoleApprover) || strings.EqualFold(n.Author, u.Username)
+}
+
+// timeline merges the notice's audit entries and its occurrences.
+func (s *Server) timeline(r *http.Request, n *notices.Notice) ([]timelineItem, error) {
+	es, err := s.store.Audit(r.Context(), notices.AuditFilter{NoticeID: n.ID, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	var items []timelineItem
+	for _, e := range es {
+		it := timelineItem{At: e.At}
+		switch e.Action {
+		case "notice.create":
+			it.Text = "Tạo bởi " + e.Actor
+		case "notice.approve":
+			it.Text, it.Class = "Duyệt bởi "+e.Actor, "ok"
+		case "notice.reject":
+			it.Text, it.Class = "Bị từ chối bởi "+e.Actor+": "+e.Detail, "bad"
+		case "notice.cancel":
+			it.Text, it.Class = "Hủy bởi "+e.Actor, "bad"
+			if e.Detail != "" {
+				it.Text += ": " + e.Detail
+			}
+		case "notice.retry":
+			it.Text = "Gửi lại " + e.Detail + " tin lỗi, theo yêu cầu của " + e.Actor
+		case "notice.done":
+			it.Text, it.Class = "Đã gửi xong", "ok"
+		case "notice.expired":
+			it.Text, it.Class = "Hết hạn", "skip"
+		default:
+			it.Text = actionLabel(e.Action) + " (" + e.Actor + ")"
+		}
+		items = append(items, it)
+	}
+	occ, err := s.store.Occurrences(r.Context(), n.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range occ {
+		it := timelineItem{At: o.DueAt}
+		switch o.Status {
+		case notices.OccurrenceQueued:
+			it.Text = "Đến lượt gửi: đã đưa vào hàng đợi gửi tới các nhóm"
+		case notices.OccurrenceHeld:
+			it.Text = "Đến lượt gửi: chờ bản tin kế tiếp (ưu tiên thấp)"
+		case notices.OccurrenceBulletined:
+			it.Text, it.Class = "Đã đưa vào bản tin", "ok"
+		case notices.OccurrenceSkipped:
+			it.Text, it.Class = "Bỏ qua lượt gửi này", "skip"
+			if o.Reason != "" {
+				it.Text += ": " + o.Reason
+			}
+		default:
+			it.Text = "Lượt gửi: " + o.Status
+		}
+		items = append(items, it)
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
+	return items, nil
+}
+
+// noticeProgress is GET /notices/{id}/progress.json for the live table.
+func (s *Server) noticeProgress(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	id, ok := pathID(r)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Không có thông báo này."})
+		return
+	}
+	ps, err := s.progress(r, []int64{id})
+	if err != nil || len(ps) == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Không có thông báo này."})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notices": ps})
+}
+
+// actionDone answers a notice action: back to its page with msg, or
+// with the store's refusal.
+func (s *Server) actionDone(w http.ResponseWriter, r *http.Request, n *notices.Notice, msg string, err error) {
+	to := "/notices/" + strconv.FormatInt(n.ID, 10)
+	var fe notices.FieldErrors
+	switch {
+	case err == nil:
+		s.redirect(w, r, to, msg)
+	case errors.As(err, &fe):
+		s.redirect(w, r, to, "Không thực hiện được: "+fe[0].Msg)
+	default:
+		s.serverError(w, r, err)
+	}
+}
+
+func (s *Server) noticeApprove(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	if n := s.loadNotice(w, r); n != nil {
+		err := s.store.ApproveNotice(r.Context(), n.ID, sess.User.Username, s.cfg.SelfApprove)
+		s.actionDone(w, r, n, "Đã duyệt. Thông báo sẽ được gửi đúng hẹn.", err)
+	}
+}
+
+func (s *Server) noticeReject(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	if n := s.loadNotice(w, r); n != nil {
+		err := s.store.RejectNotice(r.Context(), n.ID, sess.User.Username, r.PostFormValue("reason"))
+		s.actionDone(w, r, n, "Đã từ chối; người viết sẽ thấy lý do.", err)
+	}
+}
+
+func (s *Server) noticeCancel(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	n := s.loadNotice(w, r)
+	if n == nil {
+		return
+	}
+	if !can(sess.User.Role, notices.RoleApprover) && !strings.EqualFold(n.Author, sess.User.Username) {
+		s.errorPage(w, r, http.StatusForbidden, "Chỉ người viết hoặc người duyệt mới hủy được thông báo này.")
+		return
+	}
+	skipped, err := s.store.CancelNotice(r.Context(), n.ID, sess.User.Username, r.PostFormValue("reason"))
+	msg := "Đã hủy thông báo."
+	if skipped > 0 {
+		msg += " " + strconv.Itoa(skipped) + " tin chưa gửi sẽ không gửi nữa."
+	}
+	s.actionDone(w, r, n, msg, err)
+}
+
+func (s *Server) noticeRetry(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	n := s.loadNotice(w, r)
+	if n == nil {
+		return
+	}
+	var count int
+	var err error
+	if h, _ := strconv.ParseInt(r.PostFormValue("hamlet"), 10, 64); h > 0 {
+		count, err = s.store.RetryHamlet(r.Context(), n.ID, h, sess.User.Username)
+	} else {
+		count, err = s.store.RetryNotice(r.Context(), n.ID, sess.User.Username)
+	}
+	msg := "Không có tin lỗi nào để gửi lại."
+	if count > 0 {
+		msg = "Đang gửi lại " + strconv.Itoa(count) + " tin."
+	}
+	s.actionDone(w, r, n, msg, err)
+}
+
+// noticeListData is the list of all notices.
+type noticeListData struct {
+	Notices  []notices.Notice
+	Hamlets  []notices.Hamlet
+	Status   string
+	Hamlet   string
+	Text     string
+	Statuses []notices.Status
+}
+
+func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	q := r.URL.Query()
+	d := noticeListData{Status: q.Get("status"), Hamlet: q.Get("hamlet"), Text: q.Get("q"),
+		Statuses: []notices.Status{notices.StatusPending, notices.StatusApproved, notices.StatusDone,
+			notices.StatusRejected, notices.StatusCancelled, notices.StatusExpired}}
+	var err error
+	d.Notices, err = s.store.Notices(r.Context(), notices.NoticeFilter{Status: notices.Status(d.Status),
+		Hamlet: d.Hamlet, Text: d.Text, Limit: 200})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Hamlets, err = s.store.Hamlets(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "notices", view{Title: "Thông báo", Sess: sess, Nav: "notices", Data: d})
+}

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// The residents' pages: no sign-in, nothing internal. They show only what
+// went out to the groups — title, body, category, when, which hamlets —
+// never authors, approvers, group ids or failure reasons.
+
+const publicPageSize = 30
+
+// publicData is the public archive.
+type publicData struct {
+	Notices []publicItem
+	Hamlets []publicHamlet
+	Hamlet  string // the chosen hamlet's code
+	Page    int
+	More    bool
+	FeedURL string
+}
+
+type publicHamlet struct{ Code, Name string }
+
+type publicItem struct {
+	notices.PublicNotice
+	Header string // 📢 THÔNG BÁO, 🚨 KHẨN CẤP …
+}
+
+func (s *Server) publicHamlets(r *http.Request) ([]publicHamlet, map[string]int64, error) {
+	hs, err := s.store.Hamlets(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	out := []publicHamlet{}
+	ids := map[string]int64{}
+	for _, h := range hs {
+		if h.Active {
+			out = append(out, publicHamlet{Code: h.Code, Name: h.Name})
+			ids[h.Code] = h.ID
+		}
+	}
+	return out, ids, nil
+}
+
+// publicList is GET /public?hamlet=code&page=n: sent notices, newest first.
+func (s *Server) publicList(w http.ResponseWriter, r *http.Request) {
+	hs, ids, err := s.publicHamlets(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d := publicData{Hamlets: hs, Hamlet: r.URL.Query().Get("hamlet"), FeedURL: "/public/feed.atom"}
+	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	d.Page = max(d.Page, 1)
+	hid := ids[d.Hamlet]
+	if hid == 0 {
+		d.Hamlet = ""
+	} else {
+		d.FeedURL += "?hamlet=" + d.Hamlet
+	}
+	ps, err := s.store.PublicNotices(r.Context(), hid, publicPageSize+1, (d.Page-1)*publicPageSize)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if len(ps) > publicPageSize {
+		ps, d.More = ps[:publicPageSize], true
+	}
+	for _, p := range ps {
+		d.Notices = append(d.Notices, publicItem{PublicNotice: p, Header: publicHeader(p)})
+	}
+	s.render(w, r, http.StatusOK, "public", view{Title: "Thông báo của " + s.cfg.Commune, Public: true, Data: d})
+}
+
+// publicNotice is one sent notice, with a stable address (the feed's links).
+func (s *Server) publicNotice(w http.ResponseWriter, r *http.Request) {
+	p := s.loadPublic(w, r)
+	if p == nil {
+		return
+	}
+	s.render(w, r, http.StatusOK, "public_notice", view{Title: p.Title, Public: true,
+		Data: publicItem{PublicNotice: *p, Header: publicHeader(*p)}})
+}
+
+// publicImage serves the image of a sent notice.
+func (s *Server) publicImage(w http.ResponseWriter, r *http.Request) {
+	if p := s.loadPublic(w, r); p != nil {
+		s.serveImage(w, r, p.ID)
+	}
+}
+
+func (s *Server) loadPublic(w http.ResponseWriter, r *http.Request) *notices.PublicNotice {
+	id, ok := pathID(r)
+	if !ok {
+		s.notFound(w, r)
+		return nil
+	}
+	p, err := s.store.PublicNoticeByID(r.Context(), id)
+	if errors.Is(err, notices.ErrNotFound) {
+		s.notFound(w, r)
+		return nil
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return nil
+	}
+	return p
+}
+
+// publicHeader is the message's header line, as residents saw it in Zalo.
+func publicHeader(p notices.PublicNotice) string {
+	n := notices.Notice{Kind: p.Kind, Priority: p.Priority, Title: p.Title}
+	msg := notices.Render(&n, notices.RenderOptions{})
+	for i, c := range msg {
+		if c == '\n' {
+			return msg[:i]
+		}
+	}
+	return msg
+}
