@@ -34,4 +34,3 @@ func csrfFrom(r *http.Request) string {
 func sameToken(got, want string) bool {
 	return got != "" && want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
-

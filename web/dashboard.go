@@ -16,11 +16,11 @@ const dashboardWindow = 200
 
 // dashboardData is the staff's first page.
 type dashboardData struct {
-	Pending   []notices.Notice
-	Sending   []progressNotice
-	Scheduled []scheduledNotice
-	Recent    []recentNotice
-	Failures  []recentNotice
+	Pending    []notices.Notice
+	Sending    []progressNotice
+	Scheduled  []scheduledNotice
+	Recent     []recentNotice
+	Failures   []recentNotice
 	CanApprove bool
 }
 
