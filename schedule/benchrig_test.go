@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -332,4 +333,144 @@ func (p *rawPoster) post(ctx context.Context, bodies [][]byte, conc int) (time.D
 	took := time.Since(start)
 	close(errs)
 	return took, <-errs
+}
+
+// duePollNotices are the live notices of the BenchmarkDuePoll databases:
+// recurring ones, none due at the benchmark's clock.
+var duePollNotices = []notices.Notice{
+	{Title: "Lịch thu gom rác", Recurrence: "0 7 * * 1"},
+	{Title: "Nhắc đóng BHYT", Recurrence: "@monthly"},
+	{Title: "Giờ mở cửa bộ phận một cửa", Recurrence: "0 6 * * *"},
+}
+
+// duePollRig opens (creating it if needed) a database at path with the 10
+// hamlets and live notices of BenchmarkDuePoll, and a runner on a clock
+// stopped at now.
+func duePollRig(tb testing.TB, path string, now time.Time) (*notices.Store, *schedule.Runner) {
+	tb.Helper()
+	ctx := context.Background()
+	clk := func() time.Time { return now }
+	gs := make([]zalosim.Group, 10)
+	for i := range gs {
+		gs[i] = zalosim.Group{ID: benchGroupID(i), Name: fmt.Sprintf("Khóm %d", i+1)}
+	}
+	sim := zalosim.NewTestServer(tb, zalosim.WithGroups(gs...))
+	log := benchLog()
+	store, err := notices.Open(ctx, path, notices.Options{Now: clk, Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	if err := store.SaveZaloTokens(ctx, sim.AccessToken, sim.RefreshToken, now.Add(24*time.Hour)); err != nil {
+		tb.Fatal(err)
+	}
+	if hs, err := store.Hamlets(ctx); err != nil {
+		tb.Fatal(err)
+	} else if len(hs) == 0 {
+		hs := make([]notices.Hamlet, len(gs))
+		for i, g := range gs {
+			hs[i] = notices.Hamlet{Code: fmt.Sprintf("khom-%d", i+1), Name: g.Name, GroupID: g.ID, Active: true}
+		}
+		if err := store.ImportHamlets(ctx, "bench", hs); err != nil {
+			tb.Fatal(err)
+		}
+		for _, n := range duePollNotices {
+			n.Body, n.Status, n.Source, n.Author = benchBody, notices.StatusApproved, notices.SourceWeb, "canbo"
+			if err := store.CreateNotice(ctx, &n); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	client := bot.NewClient(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
+		RatePerMin: -1}, store, log)
+	if err := client.Reload(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	cfg := benchConfig()
+	cfg.Now = clk
+	run, err := schedule.New(cfg, store, client, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The first cycle handles the bulletin slot before now; from then on
+	// nothing is due.
+	if _, err := run.RunOnce(ctx, now); err != nil {
+		tb.Fatal(err)
+	}
+	return store, run
+}
+
+// historyVersion names the shape of the history historyDB builds: change
+// it when the builder changes, so that a cached file is not reused.
+const historyVersion = 1
+
+// historyDB returns a database with the live state of duePollRig and a
+// history of 100,000 notices, 100,000 occurrences and 1,000,000 deliveries
+// from the three years before now, built with bulk SQL in one transaction.
+// The file is kept in the temporary directory, named by the schema and
+// builder versions, and reused by later runs: building it takes a while.
+func historyDB(tb testing.TB, now time.Time) string {
+	tb.Helper()
+	dir := filepath.Join(os.TempDir(), "loaxa-bench")
+	path := filepath.Join(dir, fmt.Sprintf("history-s%d-b%d.db", notices.LatestSchema(), historyVersion))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	tmp := path + ".building"
+	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+		os.Remove(p)
+	}
+	began := time.Now()
+	store, _ := duePollRig(tb, tmp, now)
+	db := openSecond(tb, tmp)
+	tx, err := db.Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	short := []rune(benchBody)[:200]
+	from := now.Add(-3 * 365 * 24 * time.Hour).Format("2006-01-02 15:04:05")
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000),
+			t(x, at) AS (SELECT x, datetime(?1, '+' || (x * 15) || ' minutes') FROM c)
+		INSERT INTO notices (id, title, body, category, priority, status, targets, author, approver, approved_at,
+			source, last_due_at, reason, created_at, updated_at)
+		SELECT 1000 + x, 'Thông báo lưu trữ số ' || x, ?2, 'chung',
+			CASE WHEN x % 10 = 0 THEN 'urgent' WHEN x % 10 = 1 THEN 'low' ELSE 'normal' END,
+			CASE WHEN x % 100 = 0 THEN 'expired' WHEN x % 97 = 0 THEN 'cancelled' ELSE 'done' END,
+			'all', 'canbo', 'lanhdao', at, 'web', at, '', at, at FROM t`, []any{from, benchBody}},
+		{`INSERT INTO occurrences (id, notice_id, due_at, status, created_at)
+		SELECT id - 1000, id, last_due_at, 'queued', last_due_at FROM notices WHERE id > 1000`, nil},
+		{`INSERT INTO deliveries (notice_id, occurrence_id, hamlet_id, group_id, part, parts, body, priority, status,
+			due_at, next_attempt_at, attempts, claimed_at, sent_at, message_id, error_code, error, created_at, updated_at)
+		SELECT o.notice_id, o.id, h.id, h.group_id, 1, 1, ?1, 1,
+			CASE WHEN (o.id + h.id) % 200 = 0 THEN 'failed' WHEN (o.id + h.id) % 301 = 0 THEN 'skipped' ELSE 'sent' END,
+			o.due_at, o.due_at, 1, o.due_at, o.due_at, lower(hex(randomblob(10))),
+			CASE WHEN (o.id + h.id) % 200 = 0 THEN -403 END, '', o.due_at, o.due_at
+		FROM occurrences o CROSS JOIN hamlets h WHERE o.notice_id > 1000 ORDER BY o.id, h.id`, []any{string(short)}},
+		{`INSERT INTO audit_log (at, actor, action, notice_id, detail)
+		SELECT created_at, 'canbo', 'notice.create', id, '' FROM notices WHERE id > 1000`, nil},
+	} {
+		if _, err := tx.Exec(q.sql, q.args...); err != nil {
+			tb.Fatalf("build history: %v", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		tb.Fatal(err)
+	}
+	db.Close()
+	store.Close()
+	if err := os.Rename(tmp, path); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("built %s in %s", path, time.Since(began).Round(time.Second))
+	return path
 }
