@@ -20,12 +20,10 @@ type loginData struct {
 }
 
 // loginPage shows the sign-in form, with a fresh CSRF token in a cookie
-// and the form (double submit: there is no session to keep it in yet).
+// and the form (double submit: there is no session to keep it in yet). It
+// is shown even to a signed-in browser: signing in again (as someone else)
+// replaces the session.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	if s.session(r) != nil {
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
-		return
-	}
 	s.renderLogin(w, r, http.StatusOK, loginData{Next: r.URL.Query().Get("next")})
 }
 

@@ -23,6 +23,14 @@ type composeData struct {
 	Weekdays [][2]string // value, name; Monday first
 }
 
+// PreviewParts are the preview's message parts, if any.
+func (d composeData) PreviewParts() []string {
+	if d.Preview == nil {
+		return nil
+	}
+	return d.Preview.Parts
+}
+
 // preview is what the message will look like, and when it will go.
 type preview struct {
 	BodyChars    int      `json:"body_chars"`
