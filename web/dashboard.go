@@ -34,6 +34,12 @@ type recentNotice struct {
 	Activity *notices.Activity
 }
 
+// Failed counts the notice's failed deliveries.
+func (n recentNotice) Failed() int { return n.Activity.Count[notices.DeliveryFailed] }
+
+// Sent counts the notice's sent deliveries.
+func (n recentNotice) Sent() int { return n.Activity.Count[notices.DeliverySent] }
+
 // progressNotice is one notice's live per-hamlet state, as the page shows
 // it and as progress.json sends it.
 type progressNotice struct {
