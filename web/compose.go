@@ -113,7 +113,10 @@ func (s *Server) composeSubmit(w http.ResponseWriter, r *http.Request, sess *not
 		s.renderCompose(w, r, sess, http.StatusOK, d)
 		return
 	}
-	if len(errs) == 0 {
+	if len(errs) > 0 {
+		// Show the store's checks too, so every field's problem shows at once.
+		fromStore(errs, n.Validate(s.now(), s.cfg.Location))
+	} else {
 		err := s.store.CreateNotice(r.Context(), n)
 		if err == nil {
 			s.redirect(w, r, "/notices/"+strconv.FormatInt(n.ID, 10),
