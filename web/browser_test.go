@@ -254,7 +254,7 @@ func TestBrowserPhone(t *testing.T) {
 	l := newLive(t)
 	ctx := context.Background()
 	n := &notices.Notice{Title: "Lịch tiêm phòng dại cho chó mèo tại nhà văn hóa khóm, mang theo sổ tiêm",
-		Body: strings.Repeat("Bà con mang chó mèo tới nhà văn hóa đúng giờ. ", 30) + strings.Repeat("x", 120),
+		Body:   strings.Repeat("Bà con mang chó mèo tới nhà văn hóa đúng giờ. ", 30) + strings.Repeat("x", 120),
 		Source: notices.SourceWeb, Author: "bien", Status: notices.StatusApproved}
 	if err := l.store.CreateNotice(ctx, n); err != nil {
 		t.Fatal(err)
