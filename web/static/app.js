@@ -25,8 +25,7 @@
       box.textContent = '';
       p.parts.forEach(function (text) {
         var b = document.createElement('div');
-        b.className = 'bubble';
-        b.style.whiteSpace = 'pre-wrap';
+        b.className = 'bubble pre';
         b.textContent = text;
         box.appendChild(b);
       });
