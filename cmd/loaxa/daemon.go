@@ -14,6 +14,7 @@ import (
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/schedule"
+	"github.com/loaxa/loaxa/web"
 )
 
 // stopGrace bounds a graceful stop: in-flight sends get this long to
@@ -117,15 +118,7 @@ func (d *daemon) start(ctx context.Context, addr string, handler http.Handler) e
 		ln.Close()
 		return err
 	}
-	d.srv = &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-	}
+	d.srv = web.NewHTTPServer(addr, handler) // with the site's timeouts and header limit
 	d.served = make(chan error, 1)
 	go func() { d.served <- d.srv.Serve(ln) }()
 	d.log.Info().Str("addr", d.url()).Msg("admin site listening")
@@ -145,9 +138,7 @@ func (d *daemon) opsMux(site http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", d.runner.HealthHandler())
 	mux.Handle("GET /metrics", d.runner.MetricsHandler())
-	if site != nil {
-		mux.Handle("/", site)
-	}
+	mux.Handle("/", site)
 	return mux
 }
 

@@ -193,6 +193,15 @@ func TestServeDeliversCLIAndExternalNoticesExactlyOnce(t *testing.T) {
 		t.Errorf("/healthz = %d %+v (%v); want 200, ok, connected", resp.StatusCode, h, err)
 	}
 	resp.Body.Close()
+	resp, err = http.Get(base + "/public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(public), "Họp dân định kỳ") || strings.Contains(string(public), "Chưa được duyệt") {
+		t.Errorf("GET /public = %d; want the sent notices and not the pending one", resp.StatusCode)
+	}
 	resp, err = http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)

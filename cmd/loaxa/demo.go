@@ -131,7 +131,7 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	printDemoBanner(e.stdout, simURL, d.url(), cfg.DB, password, site != nil)
+	printDemoBanner(e.stdout, simURL, d.url(), cfg.DB, password)
 	select {
 	case <-ctx.Done():
 	case err := <-d.served:
@@ -185,13 +185,11 @@ func seedDemo(ctx context.Context, s *notices.Store, loc *time.Location) (string
 	return password, nil
 }
 
-func printDemoBanner(w io.Writer, simURL, siteURL, db, password string, hasSite bool) {
+func printDemoBanner(w io.Writer, simURL, siteURL, db, password string) {
 	fmt.Fprintf(w, "\n  loaxa đang chạy thử với trình giả lập Zalo OA (không gửi gì ra ngoài).\n\n")
 	fmt.Fprintf(w, "  Nhóm Zalo như bà con thấy:  %s/\n", simURL)
-	if hasSite {
-		fmt.Fprintf(w, "  Trang quản trị:             %s/\n", siteURL)
-		fmt.Fprintf(w, "  Thông báo công khai:        %s/public\n", siteURL)
-	}
+	fmt.Fprintf(w, "  Trang quản trị:             %s/\n", siteURL)
+	fmt.Fprintf(w, "  Thông báo công khai:        %s/public\n", siteURL)
 	fmt.Fprintf(w, "  Tình trạng (healthz):       %s/healthz\n", siteURL)
 	fmt.Fprintf(w, "  Số liệu (metrics):          %s/metrics\n", siteURL)
 	fmt.Fprintf(w, "\n  Đăng nhập: canbo (quản trị), bientap (biên tập), lanhdao (duyệt) — mật khẩu: %s\n", password)

@@ -4,10 +4,16 @@ import (
 	"net/http"
 
 	"github.com/rs/zerolog"
+
+	"github.com/loaxa/loaxa/web"
 )
 
-// newSite builds the admin site and the public page served beside the
-// daemon. Until the web package lands, only /healthz and /metrics are served.
+// newSite builds the staff admin site and the public page served beside
+// the daemon, on the daemon's store and Zalo client.
 func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
-	return nil, nil
+	return web.New(web.Config{
+		Location:    cfg.Location,
+		Commune:     cfg.Commune,
+		SelfApprove: cfg.SelfApprove,
+	}, d.store, d.client, log.With().Str("component", "web").Logger())
 }

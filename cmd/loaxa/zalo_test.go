@@ -137,6 +137,19 @@ func TestDemoSendsTheWelcomeNotice(t *testing.T) {
 			t.Errorf("the demo banner lacks %q:\n%s", want, out.String())
 		}
 	}
+	site := regexp.MustCompile(`Trang quản trị:\s+(http://\S+)/`).FindStringSubmatch(out.String())
+	if site == nil {
+		t.Fatalf("the demo banner gives no admin site:\n%s", out.String())
+	}
+	resp, err := http.Get(site[1] + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "password") {
+		t.Errorf("GET %s/login = %d; want the sign-in form", site[1], resp.StatusCode)
+	}
 	type msg struct {
 		GroupID string `json:"group_id"`
 		Text    string `json:"text"`
