@@ -21,6 +21,14 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error().Err(err).Fields(kv).Msg("cron: " + msg)
 }
 
+// newCron is a scheduler in loc whose jobs recover from panics (logged at
+// error level) and are skipped while their previous run is still going.
+func newCron(loc *time.Location, log zerolog.Logger) *cron.Cron {
+	l := cronLogger{log}
+	return cron.New(cron.WithLocation(loc), cron.WithLogger(l),
+		cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)))
+}
+
 // Upkeeper is implemented by a Sender that can refresh its token ahead of
 // expiry on its own schedule.
 type Upkeeper interface {
@@ -32,9 +40,7 @@ type Upkeeper interface {
 // timeout derived from the runner's work context, recovers from panics and
 // is skipped if its previous run is still going.
 func (r *Runner) calendar(work context.Context) *cron.Cron {
-	l := cronLogger{r.log}
-	c := cron.New(cron.WithLocation(r.cfg.Location), cron.WithLogger(l),
-		cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)))
+	c := newCron(r.cfg.Location, r.log)
 	job := func(name string, timeout time.Duration, fn func(ctx context.Context) error) cron.Job {
 		return cron.FuncJob(func() {
 			ctx, cancel := context.WithTimeout(work, timeout)
