@@ -25,6 +25,8 @@ import (
 //	allocs/delivery   heap allocations per delivery in the whole process
 //	                  (simulator included); raw_allocs/delivery the same for
 //	                  the bare POSTs, so the difference is loaxa's own
+//	cpu_us/delivery   CPU time of the whole process (user+system) per
+//	                  delivery; raw_cpu_us/delivery the same for the POSTs
 //	materialise_ms    the poll cycle that writes the 10,000 rows (not timed)
 func BenchmarkFanout10k(b *testing.B) {
 	const groups = 10000
@@ -38,6 +40,7 @@ func BenchmarkFanout10k(b *testing.B) {
 	ctx := context.Background()
 	var tRaw, tLoaxa, tMat time.Duration
 	var aRaw, aLoaxa uint64
+	var cRaw, cLoaxa time.Duration
 	var ms runtime.MemStats
 	mallocs := func() uint64 { runtime.ReadMemStats(&ms); return ms.Mallocs }
 
@@ -64,9 +67,9 @@ func BenchmarkFanout10k(b *testing.B) {
 		rawPhase := func() {
 			base := r.sends()
 			runtime.GC()
-			m0 := mallocs()
+			m0, c0 := mallocs(), cpuTime()
 			took, err := raw.post(ctx, bodies, conc)
-			aRaw += mallocs() - m0
+			aRaw, cRaw = aRaw+mallocs()-m0, cRaw+cpuTime()-c0
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -78,7 +81,7 @@ func BenchmarkFanout10k(b *testing.B) {
 		loaxaPhase := func() {
 			base := r.sends()
 			runtime.GC()
-			m0 := mallocs()
+			m0, c0 := mallocs(), cpuTime()
 			b.StartTimer()
 			t0 := time.Now()
 			if err := run.Start(ctx); err != nil {
@@ -90,7 +93,7 @@ func BenchmarkFanout10k(b *testing.B) {
 			}
 			tLoaxa += time.Since(t0)
 			b.StopTimer()
-			aLoaxa += mallocs() - m0
+			aLoaxa, cLoaxa = aLoaxa+mallocs()-m0, cLoaxa+cpuTime()-c0
 			if got := r.sends() - base; got != groups {
 				b.Fatalf("loaxa sent %d messages; want %d, each group once", got, groups)
 			}
@@ -114,6 +117,8 @@ func BenchmarkFanout10k(b *testing.B) {
 	b.ReportMetric(n/tRaw.Seconds(), "raw_deliveries/s")
 	b.ReportMetric(float64(aLoaxa)/n, "allocs/delivery")
 	b.ReportMetric(float64(aRaw)/n, "raw_allocs/delivery")
+	b.ReportMetric(float64(cLoaxa.Microseconds())/n, "cpu_us/delivery")
+	b.ReportMetric(float64(cRaw.Microseconds())/n, "raw_cpu_us/delivery")
 	b.ReportMetric(float64(tMat.Milliseconds())/float64(b.N), "materialise_ms")
 }
 
