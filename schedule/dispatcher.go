@@ -20,6 +20,12 @@ type Sender interface {
 	Health() bot.TokenHealth
 }
 
+// claimBatch is how many deliveries the dispatcher claims at a time when
+// there is a backlog, beyond the Concurrency sends in flight. A crash
+// leaves at most Concurrency+claimBatch rows in 'sending' for the
+// reconciler; a stop gives back those whose turn has not come.
+const claimBatch = 64
+
 // attachmentLife is how long an uploaded image is reused: Zalo forgets
 // assets after about 7 days (-100).
 const attachmentLife = 6 * 24 * time.Hour
@@ -98,7 +104,15 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 		defer close(recorded)
 		d.record(work)
 	}()
-	slots := make(chan struct{}, d.r.cfg.Concurrency)
+	// Up to Concurrency sends are on the wire (sending), and up to
+	// claimBatch more claimed rows wait for their turn (claimed counts
+	// both). Claims are made a batch at a time, when a batch's worth of
+	// room is free: a claim transaction per send cost more than the send
+	// (BenchmarkFanout10k), and this way the next batch is ready when a
+	// send ends.
+	conc := d.r.cfg.Concurrency
+	claimed := make(chan struct{}, conc+claimBatch)
+	sending := make(chan struct{}, conc)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	finish := func() {
@@ -122,7 +136,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			if !until.IsZero() {
 				wait = until.Sub(d.r.now())
 			}
-		} else if free := cap(slots) - len(slots); free > 0 {
+		} else if free := cap(claimed) - len(claimed); free >= claimBatch {
 			now := d.r.now()
 			maxRank := 2
 			if d.r.cfg.QuietHours.Contains(now, d.r.cfg.Location) {
@@ -133,19 +147,21 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			if err != nil {
 				d.r.log.Error().Err(err).Msg("claim deliveries")
 			}
+			d.mu.Lock()
 			for _, j := range jobs {
-				slots <- struct{}{}
-				d.mu.Lock()
 				d.inFlight[j.ID] = true
-				d.mu.Unlock()
+			}
+			d.mu.Unlock()
+			for _, j := range jobs {
+				claimed <- struct{}{}
 				wg.Add(1)
 				go func() {
-					defer func() { <-slots; wg.Done() }()
-					d.results <- d.send(work, j)
+					defer func() { <-claimed; wg.Done() }()
+					d.results <- d.sendInTurn(work, stop, sending, j)
 				}()
 			}
 			if len(jobs) == free {
-				continue // there may be more: claim as slots free up
+				continue // there may be more: claim as room frees up
 			}
 			// Sleep until the next retry falls due; rows due already but
 			// not claimable (a later part, quiet hours) wait for a poke.
@@ -215,6 +231,46 @@ func (d *dispatcher) isInFlight(id int64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.inFlight[id]
+}
+
+// sendInTurn sends a claimed delivery once a sending slot is free. One
+// whose turn has not come when the runner stops is given back unsent, as
+// if it had not been claimed.
+func (d *dispatcher) sendInTurn(ctx context.Context, stop <-chan struct{}, sending chan struct{}, j notices.Delivery) result {
+	select {
+	case sending <- struct{}{}:
+	case <-stop:
+		return d.giveBack(j)
+	case <-ctx.Done():
+		return d.giveBack(j)
+	}
+	defer func() { <-sending }()
+	select {
+	case <-stop: // both were ready and select chose the slot
+		return d.giveBack(j)
+	default:
+	}
+	if d.held(d.r.now()) {
+		// Zalo said -32, or the connection broke, since the claim.
+		return d.giveBack(j)
+	}
+	return d.send(ctx, j)
+}
+
+// held reports whether sending is paused after -32 or disconnected.
+func (d *dispatcher) held(now time.Time) bool {
+	d.mu.Lock()
+	until := d.pauseTil
+	d.mu.Unlock()
+	return now.Before(until) || !d.r.sender.Health().Connected
+}
+
+// giveBack is the outcome of a claimed delivery that was never handed to
+// Zalo: queued again, without spending an attempt.
+func (d *dispatcher) giveBack(j notices.Delivery) result {
+	res := result{job: j}
+	res.ID, res.Status, res.At, res.Unclaim = j.ID, notices.DeliveryQueued, d.r.now(), true
+	return res
 }
 
 // send makes one call to Zalo for a claimed delivery and decides what it
