@@ -156,8 +156,13 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 				claimed <- struct{}{}
 				wg.Add(1)
 				go func() {
-					defer func() { <-claimed; wg.Done() }()
-					d.results <- d.sendInTurn(work, stop, sending, j)
+					defer wg.Done()
+					res := d.sendInTurn(work, stop, sending, j)
+					// Free the room before the result can be recorded: the
+					// recorder's poke must find it free, or the loop sleeps
+					// on with a batch's room free and nothing to wake it.
+					<-claimed
+					d.results <- res
 				}()
 			}
 			if len(jobs) == free {
