@@ -15,10 +15,12 @@ const (
 	KindSlow                            // answer normally after Delay
 	KindLostAnswer                      // process (record the message), then drop the connection unanswered
 	KindCode                            // {"error":Code,...}; nothing processed
+	KindSlowAnswer                      // process at once, then answer after Delay: the work is done while the answer is on its way
 )
 
 var kindNames = map[FaultKind]string{
 	Kind5xx: "5xx", KindSendFailed: "send_failed", KindSlow: "slow", KindLostAnswer: "lost_answer", KindCode: "code",
+	KindSlowAnswer: "slow_answer",
 }
 
 // Fault describes one injected fault. Faults hit group message sends unless
@@ -27,7 +29,7 @@ type Fault struct {
 	Kind   FaultKind
 	Status int           // Kind5xx: HTTP status, default 503
 	Code   int           // KindCode: the error code
-	Delay  time.Duration // KindSlow: how long to wait
+	Delay  time.Duration // KindSlow, KindSlowAnswer: how long to wait
 	Path   string        // API path it hits; "" = PathGroupMessage, "*" = every API call
 }
 
@@ -37,6 +39,10 @@ var (
 	FaultSendFailed = Fault{Kind: KindSendFailed}
 	FaultSlow       = Fault{Kind: KindSlow, Delay: 2 * time.Second}
 	FaultLostAnswer = Fault{Kind: KindLostAnswer}
+	// FaultSlowAnswer does the work (records the message, rotates the token
+	// pair) at once and answers after Delay: a client killed meanwhile
+	// never learns what was done.
+	FaultSlowAnswer = Fault{Kind: KindSlowAnswer, Delay: 2 * time.Second}
 )
 
 // FaultCode is a fault answering the given error code, for example
@@ -47,7 +53,7 @@ func FaultCode(code int) Fault { return Fault{Kind: KindCode, Code: code} }
 // PathAccessToken or "*" for every API call.
 func (f Fault) On(path string) Fault { f.Path = path; return f }
 
-// Taking returns a KindSlow fault with the given delay.
+// Taking returns the fault (KindSlow or KindSlowAnswer) with the given delay.
 func (f Fault) Taking(d time.Duration) Fault { f.Delay = d; return f }
 
 func (f Fault) String() string {
@@ -57,7 +63,7 @@ func (f Fault) String() string {
 		s = fmt.Sprintf("%s(%d)", s, f.Status)
 	case KindCode:
 		s = fmt.Sprintf("%s(%d)", s, f.Code)
-	case KindSlow:
+	case KindSlow, KindSlowAnswer:
 		s = fmt.Sprintf("%s(%s)", s, f.Delay)
 	}
 	if f.Path != "" {

@@ -121,6 +121,11 @@ func (s *Server) postFault(w http.ResponseWriter, r *http.Request) {
 		if req.DelayMS > 0 {
 			f.Delay = time.Duration(req.DelayMS) * time.Millisecond
 		}
+	case "slow_answer":
+		f = FaultSlowAnswer
+		if req.DelayMS > 0 {
+			f.Delay = time.Duration(req.DelayMS) * time.Millisecond
+		}
 	case "lost_answer":
 		f = FaultLostAnswer
 	case "code":
@@ -130,7 +135,7 @@ func (s *Server) postFault(w http.ResponseWriter, r *http.Request) {
 		}
 		f = FaultCode(req.Code)
 	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "kind must be 5xx, send_failed, slow, lost_answer or code"})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "kind must be 5xx, send_failed, slow, slow_answer, lost_answer or code"})
 		return
 	}
 	f.Path = req.Path

@@ -296,6 +296,9 @@ func (s *Server) api(path string, authed bool, h func(*http.Request) answer) htt
 			dropConnection(w)
 			return
 		}
+		if hit && f.Kind == KindSlowAnswer {
+			s.sleep(r, f.Delay)
+		}
 		s.writeAnswer(w, a)
 	}
 }
