@@ -42,7 +42,9 @@ type Config struct {
 	// Timeout bounds every HTTP exchange. 0 means DefaultTimeout.
 	Timeout time.Duration
 	// RefreshAhead refreshes the access token when it has less than this
-	// left. 0 means DefaultRefreshAhead.
+	// left. 0 means DefaultRefreshAhead, or a fifth of the token's lifetime
+	// if that is shorter (a token that lives less than the margin would
+	// otherwise be refreshed, and its refresh token rotated, on every call).
 	RefreshAhead time.Duration
 }
 
@@ -55,6 +57,8 @@ type Client struct {
 	log     zerolog.Logger
 	limiter *limiter
 	now     func() time.Time
+
+	autoAhead bool // RefreshAhead was left to its default: cap it by the token's lifetime
 
 	refreshMu sync.Mutex // serialises refreshes, code exchanges and reloads
 	mu        sync.Mutex // guards tok
@@ -70,7 +74,8 @@ func NewClient(cfg Config, store TokenStore, log zerolog.Logger) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if cfg.RefreshAhead <= 0 {
+	autoAhead := cfg.RefreshAhead <= 0
+	if autoAhead {
 		cfg.RefreshAhead = DefaultRefreshAhead
 	}
 	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
@@ -87,12 +92,13 @@ func NewClient(cfg Config, store TokenStore, log zerolog.Logger) *Client {
 		SetHeader("User-Agent", "loaxa (+https://github.com/loaxa/loaxa)")
 
 	return &Client{
-		cfg:     cfg,
-		http:    hc,
-		store:   store,
-		log:     log,
-		limiter: newLimiter(cfg.RatePerMin, time.Minute),
-		now:     time.Now,
+		cfg:       cfg,
+		http:      hc,
+		store:     store,
+		log:       log,
+		limiter:   newLimiter(cfg.RatePerMin, time.Minute),
+		now:       time.Now,
+		autoAhead: autoAhead,
 	}
 }
 

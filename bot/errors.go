@@ -20,7 +20,13 @@ var (
 	// ErrReconnect means Zalo refused the refresh token. Every call fails fast
 	// with it until new tokens are stored (ExchangeCode, or a Reload that finds
 	// a different pair in the store).
-	ErrReconnect = errors.New("the Zalo refresh token was refused; reconnect the OA with `loaxa zalo connect` or the admin site")
+	ErrReconnect = errors.New("the Zalo refresh token was refused; reconnect the OA with `loaxa zalo connect` or the admin site (Kết nối Zalo OA)")
+
+	// ErrTokensUnsaved means the token store did not take a write: a
+	// rotated pair waits in memory to be stored, or a refresh was not
+	// attempted because its answer could not have been stored. Nothing was
+	// sent; calls wait until the store takes writes again.
+	ErrTokensUnsaved = errors.New("zalo tokens cannot be stored now; sending waits until the database takes writes")
 
 	// ErrNotConnected means no tokens are stored at all.
 	ErrNotConnected = errors.New("no Zalo tokens stored; connect the OA with `loaxa zalo connect` or the admin site")
@@ -286,7 +292,7 @@ func ErrorClass(err error) Class {
 	if err == nil {
 		return ClassNone
 	}
-	if errors.Is(err, ErrReconnect) || errors.Is(err, ErrNotConnected) {
+	if errors.Is(err, ErrReconnect) || errors.Is(err, ErrNotConnected) || errors.Is(err, ErrTokensUnsaved) {
 		return ClassDisconnected
 	}
 	var ae *APIError
@@ -313,6 +319,8 @@ func Reason(err error) string {
 		return "Zalo từ chối mã làm mới (refresh token); quản trị cần kết nối lại OA (loaxa zalo connect hoặc trang quản trị)"
 	case errors.Is(err, ErrNotConnected):
 		return "Chưa kết nối Zalo OA; quản trị cần kết nối OA (loaxa zalo connect hoặc trang quản trị)"
+	case errors.Is(err, ErrTokensUnsaved):
+		return "Không ghi được mã Zalo vào cơ sở dữ liệu; tin chờ gửi đến khi cơ sở dữ liệu ghi được"
 	case errors.As(err, &ae):
 		return ae.Reason()
 	case errors.Is(err, ErrOutcomeUnknown):

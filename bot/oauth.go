@@ -128,7 +128,8 @@ func (c *Client) requestToken(ctx context.Context, op string, form map[string]st
 	if ans.ExpiresIn <= 0 {
 		ttl = 25 * time.Hour // not stated: the documented lifetime; -216 catches an earlier end
 	}
-	return tokenPair{access: ans.AccessToken, refresh: ans.RefreshToken, expiresAt: c.now().Add(ttl)}, nil
+	return tokenPair{access: ans.AccessToken, refresh: ans.RefreshToken, expiresAt: c.now().Add(ttl),
+		lifetime: ttl, asked: start}, nil
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -16,12 +16,36 @@ type TokenStore interface {
 	SaveZaloTokens(ctx context.Context, access, refresh string, accessExpiresAt time.Time) error
 }
 
+// RefreshJournal is implemented by a TokenStore that records a refresh
+// request before it goes to Zalo (notices.Store does). Zalo spends the
+// refresh token when it receives the request, so a process that dies before
+// storing the answer leaves a stored refresh token Zalo refuses; the mark
+// says why, and the client refuses to spend the token while the store does
+// not take writes (the answer could not be stored either).
+type RefreshJournal interface {
+	// BeginZaloRefresh commits the mark, keeping an earlier one, and
+	// returns the earlier one's time (zero if none).
+	BeginZaloRefresh(ctx context.Context) (earlier time.Time, err error)
+	// EndZaloRefresh removes the mark after an answer that rotated nothing.
+	// SaveZaloTokens removes it too.
+	EndZaloRefresh(ctx context.Context) error
+}
+
+// tokenAger is implemented by a TokenStore that knows when the pair was
+// saved, so that the access token's lifetime is known after a restart.
+type tokenAger interface {
+	ZaloTokensSavedAt(ctx context.Context) (time.Time, error)
+}
+
 // TokenHealth is what /healthz and `loaxa zalo status` show.
 type TokenHealth struct {
 	Connected       bool
 	AccessExpiresAt time.Time
 	LastRefresh     time.Time
 	LastError       string // never contains a token
+	// Unsaved: Zalo rotated the pair and the store has not taken it yet; it
+	// is held in memory only, and stopping the process now strands the OA.
+	Unsaved bool
 }
 
 type connState int
@@ -49,6 +73,7 @@ type tokenState struct {
 	access    string
 	refresh   string
 	expiresAt time.Time
+	lifetime  time.Duration // of the access token, when known; bounds the refresh-ahead margin
 
 	pending *tokenPair // rotated by Zalo, not yet stored: must be stored before anything else
 
@@ -64,6 +89,21 @@ type tokenState struct {
 type tokenPair struct {
 	access, refresh string
 	expiresAt       time.Time
+	lifetime        time.Duration
+	asked           time.Time // when the request that returned it was sent
+}
+
+// aheadLocked is how long before expiry the access token is refreshed:
+// Config.RefreshAhead as given; by default DefaultRefreshAhead, but at most
+// a fifth of the token's lifetime, so that a token that lives shorter than
+// the margin (Zalo's "expires_in" of old, 3600) is not refreshed, and its
+// refresh token rotated, on every call.
+func (c *Client) aheadLocked() time.Duration {
+	ahead := c.cfg.RefreshAhead
+	if l := c.tok.lifetime; c.autoAhead && l > 0 && l/5 < ahead {
+		ahead = l / 5
+	}
+	return ahead
 }
 
 // Health reports the token state without I/O.
@@ -75,6 +115,7 @@ func (c *Client) Health() TokenHealth {
 		AccessExpiresAt: c.tok.expiresAt,
 		LastRefresh:     c.tok.lastRefresh,
 		LastError:       c.tok.lastErr,
+		Unsaved:         c.tok.pending != nil,
 	}
 }
 
@@ -94,6 +135,12 @@ func (c *Client) loadLocked(ctx context.Context) error {
 		return err
 	}
 	access, refresh, exp, err := c.store.LoadZaloTokens(ctx)
+	var lifetime time.Duration
+	if ag, ok := c.store.(tokenAger); ok && err == nil && !exp.IsZero() {
+		if saved, aerr := ag.ZaloTokensSavedAt(ctx); aerr == nil && !saved.IsZero() && exp.After(saved) {
+			lifetime = exp.Sub(saved)
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.tok.lastStoreCheck = c.now()
@@ -113,6 +160,9 @@ func (c *Client) loadLocked(ctx context.Context) error {
 			c.tok.lastErr = ""
 		}
 		c.tok.state = stateConnected
+		if access != c.tok.access || refresh != c.tok.refresh {
+			c.tok.lifetime = lifetime
+		}
 		c.tok.access, c.tok.refresh, c.tok.expiresAt = access, refresh, exp
 		c.tok.refused = ""
 		c.tok.proactiveAfter = time.Time{}
@@ -157,7 +207,7 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 	}
 	access, exp := c.tok.access, c.tok.expiresAt
 	now := c.now()
-	due := access == "" || exp.IsZero() || !now.Before(exp.Add(-c.cfg.RefreshAhead))
+	due := access == "" || exp.IsZero() || !now.Before(exp.Add(-c.aheadLocked()))
 	due = due && !now.Before(c.tok.proactiveAfter)
 	c.mu.Unlock()
 	if !due {
@@ -221,14 +271,34 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 		c.log.Warn().Err(err).Msg("read zalo tokens before refresh; using the ones in memory")
 	} else if sr != "" && sr != rt {
 		c.mu.Lock()
-		c.tok.access, c.tok.refresh, c.tok.expiresAt = sa, sr, sexp
+		c.tok.access, c.tok.refresh, c.tok.expiresAt, c.tok.lifetime = sa, sr, sexp, 0
+		fresh := sa != "" && c.now().Before(sexp.Add(-c.aheadLocked()))
 		c.mu.Unlock()
-		fresh := sa != "" && c.now().Before(sexp.Add(-c.cfg.RefreshAhead))
 		if (forced && sa != seen) || fresh {
 			c.log.Info().Msg("using newer zalo tokens found in the store")
 			return nil
 		}
 		rt = sr
+	}
+
+	// Mark the refresh before Zalo spends the refresh token. A store that
+	// cannot take the mark could not take the new pair either: keep the
+	// token unspent and try again later.
+	var earlier time.Time
+	journal, _ := c.store.(RefreshJournal)
+	if journal != nil {
+		var jerr error
+		if earlier, jerr = journal.BeginZaloRefresh(ctx); jerr != nil {
+			c.mu.Lock()
+			c.tok.gen++
+			c.tok.proactiveAfter = c.now().Add(refreshCooldown)
+			err := fmt.Errorf("refresh zalo token: %w: %v", ErrTokensUnsaved, jerr)
+			c.tok.lastErr = err.Error()
+			c.tok.lastRefreshErr = err
+			c.mu.Unlock()
+			c.log.Error().Err(jerr).Msg("database does not take writes; zalo token not refreshed, so that the rotated pair cannot be lost")
+			return err
+		}
 	}
 
 	pair, err := c.requestToken(ctx, "refresh zalo token", map[string]string{
@@ -237,6 +307,12 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 		"grant_type":    "refresh_token",
 	})
 
+	if err != nil && journal != nil && earlier.IsZero() && !errors.Is(err, ErrOutcomeUnknown) && answered(err) {
+		// Zalo answered and rotated nothing: this refresh left no doubt.
+		if jerr := journal.EndZaloRefresh(context.WithoutCancel(ctx)); jerr != nil {
+			c.log.Warn().Err(jerr).Msg("clear the zalo token refresh mark")
+		}
+	}
 	c.mu.Lock()
 	c.tok.gen++
 	if err != nil {
@@ -245,9 +321,18 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 			c.tok.refused = rt
 			c.tok.lastStoreCheck = c.now()
 			c.tok.lastErr = err.Error()
-			err = fmt.Errorf("%w (%v)", ErrReconnect, err)
-			c.log.Error().Err(err).Int("zalo_code", apiCode(err)).
-				Msg("zalo refused the refresh token; sending stops until the OA is reconnected")
+			if !earlier.IsZero() {
+				// The stored refresh token was spent by a request whose
+				// answer never reached the database: the process stopped
+				// (or the answer was lost) between Zalo rotating the pair
+				// and our commit.
+				c.tok.lastErr = fmt.Sprintf("a token refresh started at %s never stored Zalo's answer "+
+					"(loaxa was stopped, or the answer was lost, after Zalo rotated the token), so Zalo refuses "+
+					"the stored refresh token: %v", earlier.Local().Format(time.DateTime), err)
+			}
+			err = fmt.Errorf("%w (%s)", ErrReconnect, c.tok.lastErr)
+			c.log.Error().Err(err).Int("zalo_code", apiCode(err)).Time("refresh_started_at", earlier).
+				Msg("zalo refused the refresh token; sending stops until the OA is reconnected: run `loaxa zalo connect` or use Kết nối Zalo OA in the admin site")
 		} else {
 			c.tok.proactiveAfter = c.now().Add(refreshCooldown)
 			c.tok.lastErr = err.Error()
@@ -258,7 +343,8 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 		return err
 	}
 	// The refresh token rt is spent now: the new pair must be stored before
-	// anything uses it, and before any other refresh.
+	// anything uses it, and before any other refresh. Nothing else happens
+	// before the commit.
 	c.tok.pending = &pair
 	c.tok.lastRefreshErr = nil
 	c.mu.Unlock()
@@ -289,16 +375,21 @@ func (c *Client) savePendingLocked(ctx context.Context) error {
 	if err != nil {
 		c.tok.lastErr = "store rotated zalo tokens: " + err.Error()
 		c.log.Error().Err(err).Msg("store rotated zalo tokens; holding them in memory and trying again on the next call")
-		return fmt.Errorf("store rotated zalo tokens: %w", err)
+		return fmt.Errorf("store rotated zalo tokens: %w: %v", ErrTokensUnsaved, err)
 	}
 	c.tok.pending = nil
 	c.tok.state = stateConnected
-	c.tok.access, c.tok.refresh, c.tok.expiresAt = p.access, p.refresh, p.expiresAt
+	c.tok.access, c.tok.refresh, c.tok.expiresAt, c.tok.lifetime = p.access, p.refresh, p.expiresAt, p.lifetime
 	c.tok.refused = ""
 	c.tok.lastRefresh = c.now()
 	c.tok.lastErr = ""
 	c.tok.proactiveAfter = time.Time{}
-	c.log.Info().Time("access_expires_at", p.expiresAt).Msg("zalo tokens rotated and stored")
+	ev := c.log.Info().Time("access_expires_at", p.expiresAt)
+	if !p.asked.IsZero() {
+		// From the request to the commit: the moment a crash strands the OA.
+		ev = ev.Int64("took_ms", time.Since(p.asked).Milliseconds())
+	}
+	ev.Msg("zalo tokens rotated and stored")
 	return nil
 }
 
@@ -314,6 +405,16 @@ func refusedByZalo(err error) bool {
 		return false
 	}
 	return true
+}
+
+// answered reports whether Zalo's token endpoint gave a definite answer:
+// an error code or a 4xx/503, not a lost or unreadable one.
+func answered(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Code != 0 || ae.HTTPStatus < 500 || ae.HTTPStatus == 503
 }
 
 func apiCode(err error) int {

@@ -37,6 +37,7 @@ type Options struct {
 // process, and busy_timeout covers writes by other processes.
 type Store struct {
 	db      *sql.DB
+	tokenDB *sql.DB // a connection of its own for SaveZaloTokens, synchronous=FULL
 	path    string
 	now     func() time.Time
 	loc     *time.Location
@@ -106,6 +107,21 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.applied = applied
+	// Storing a rotated Zalo token pair must not wait for the daemon's
+	// other statements on the one connection, and must survive a power
+	// cut: its own connection, with synchronous=FULL.
+	s.tokenDB, err = sql.Open("sqlite3",
+		strings.Replace(dsn(path, opts.BusyTimeout), "_synchronous=NORMAL", "_synchronous=FULL", 1))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s.tokenDB.SetMaxOpenConns(1)
+	if err := s.tokenDB.PingContext(ctx); err != nil {
+		db.Close()
+		s.tokenDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -124,7 +140,13 @@ func dsn(path string, busy time.Duration) string {
 const stmtCacheSize = 128
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.tokenDB != nil {
+		err = errors.Join(err, s.tokenDB.Close())
+	}
+	return err
+}
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
