@@ -31,10 +31,21 @@ func (r *Runner) Health(ctx context.Context) Health {
 	tok := r.sender.Health()
 	h.Zalo = ZaloState{Connected: tok.Connected, AccessExpiresAt: tok.AccessExpiresAt,
 		LastRefresh: tok.LastRefresh, LastError: tok.LastError}
-	if !tok.Connected {
+	switch {
+	case tok.Unsaved:
 		h.OK = false
 		h.Problems = append(h.Problems,
-			"Zalo OA disconnected: sending is paused, the queue is kept; reconnect with `loaxa zalo connect` or the admin site")
+			"Zalo rotated the token pair and the database has not stored it yet (it is held in memory): "+
+				"make the database writable (free disk space, stop the program holding it) and do not stop loaxa until this clears: "+
+				tok.LastError)
+	case !tok.Connected:
+		h.OK = false
+		p := "Zalo OA disconnected: sending is paused, the queue is kept; reconnect with `loaxa zalo connect` " +
+			"or the admin site (Kết nối Zalo OA)"
+		if tok.LastError != "" {
+			p += ": " + tok.LastError
+		}
+		h.Problems = append(h.Problems, p)
 	}
 	depth, err := r.store.QueueDepth(ctx)
 	if err != nil {
