@@ -26,6 +26,10 @@ type Sender interface {
 // reconciler; a stop gives back those whose turn has not come.
 const claimBatch = 64
 
+// recordGather is how long the recorder waits for more outcomes to commit
+// with the first: a commit costs about as much as the rows it writes.
+const recordGather = 2 * time.Millisecond
+
 // attachmentLife is how long an uploaded image is reused: Zalo forgets
 // assets after about 7 days (-100).
 const attachmentLife = 6 * 24 * time.Hour
@@ -57,7 +61,7 @@ func newDispatcher(r *Runner) *dispatcher {
 	return &dispatcher{
 		r:        r,
 		wake:     make(chan struct{}, 1),
-		results:  make(chan result, 4*r.cfg.Concurrency),
+		results:  make(chan result, r.cfg.Concurrency+claimBatch),
 		inFlight: map[int64]bool{},
 		uploads:  map[int64]*sync.Mutex{},
 	}
@@ -157,12 +161,12 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					res := d.sendInTurn(work, stop, sending, j)
-					// Free the room before the result can be recorded: the
-					// recorder's poke must find it free, or the loop sleeps
-					// on with a batch's room free and nothing to wake it.
+					d.results <- d.sendInTurn(work, stop, sending, j)
+					// The room is freed once the recorder has the result,
+					// which bounds the outcomes not yet recorded; the poke
+					// tells the loop, which may be waiting for a batch's room.
 					<-claimed
-					d.results <- res
+					d.poke()
 				}()
 			}
 			if len(jobs) == free {
@@ -195,8 +199,10 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 // one transaction.
 func (d *dispatcher) record(ctx context.Context) {
 	batch := make([]result, 0, 64)
+	gather := time.NewTimer(0)
 	for res := range d.results {
 		batch = append(batch[:0], res)
+		gather.Reset(recordGather)
 	drain:
 		for len(batch) < cap(batch) {
 			select {
@@ -205,10 +211,11 @@ func (d *dispatcher) record(ctx context.Context) {
 					break drain
 				}
 				batch = append(batch, more)
-			default:
+			case <-gather.C:
 				break drain
 			}
 		}
+		gather.Stop()
 		rows := make([]notices.Result, len(batch))
 		for i, b := range batch {
 			rows[i] = b.Result
