@@ -330,8 +330,9 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 					"(loaxa was stopped, or the answer was lost, after Zalo rotated the token), so Zalo refuses "+
 					"the stored refresh token: %v", earlier.Local().Format(time.DateTime), err)
 			}
+			code := apiCode(err)
 			err = fmt.Errorf("%w (%s)", ErrReconnect, c.tok.lastErr)
-			c.log.Error().Err(err).Int("zalo_code", apiCode(err)).Time("refresh_started_at", earlier).
+			c.log.Error().Err(err).Int("zalo_code", code).Time("refresh_started_at", earlier).
 				Msg("zalo refused the refresh token; sending stops until the OA is reconnected: run `loaxa zalo connect` or use Kết nối Zalo OA in the admin site")
 		} else {
 			c.tok.proactiveAfter = c.now().Add(refreshCooldown)
@@ -429,6 +430,26 @@ func apiCode(err error) int {
 // daemon calls it on a schedule, so that an idle OA keeps its pair fresh
 // rather than discovering an expired one at the next notice.
 func (c *Client) Upkeep(ctx context.Context) error {
+	// A refresh whose answer never reached the store (the process died
+	// between Zalo rotating the pair and the commit) may have spent the
+	// stored refresh token. Find out now, with a refresh, rather than at
+	// the next send hours later: either it works (the request never
+	// reached Zalo) or Zalo refuses and the alarm goes up at once.
+	if mr, ok := c.store.(interface {
+		ZaloRefreshInterrupted(ctx context.Context) (time.Time, error)
+	}); ok {
+		if at, err := mr.ZaloRefreshInterrupted(ctx); err == nil && !at.IsZero() {
+			if _, err := c.accessToken(ctx); err != nil {
+				return err
+			}
+			c.mu.Lock()
+			access := c.tok.access
+			c.mu.Unlock()
+			c.log.Warn().Time("refresh_started_at", at).
+				Msg("a zalo token refresh never stored its answer; checking the stored refresh token now")
+			return c.refreshFrom(ctx, access, true)
+		}
+	}
 	_, err := c.accessToken(ctx)
 	return err
 }

@@ -84,6 +84,9 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 	if _, err := r.reconcile(ctx, false); err != nil {
 		r.log.Warn().Err(err).Msg("reconcile deliveries of unknown outcome")
 	}
+	if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
+		soonest(settle) // the previous run's claims are checked then
+	}
 	if _, err := r.store.CloseFinished(ctx); err != nil {
 		return next, err
 	}

@@ -24,6 +24,11 @@ func (r *Runner) reconcile(ctx context.Context, all bool) (int, error) {
 	before := r.now().Add(-r.cfg.ReconcileAfter)
 	if all {
 		before = r.now().Add(24 * time.Hour)
+	} else if r.now().Before(r.started.Add(r.cfg.ReconcileAfter)) {
+		// Claims from before this start are the previous run's: their
+		// requests may still be landing at Zalo (see Start). Claims made
+		// since are younger than ReconcileAfter anyway.
+		return 0, nil
 	}
 	jobs, err := r.store.SendingJobs(ctx, before)
 	if err != nil {

@@ -83,6 +83,7 @@ type Runner struct {
 	wg      sync.WaitGroup
 	cal     *cron.Cron
 	stopped sync.Once
+	started time.Time // when Start ran: claims older than it were left by a previous run
 }
 
 // New checks cfg and returns a Runner that is not yet running.
@@ -112,17 +113,35 @@ func (r *Runner) Start(ctx context.Context) error {
 			r.log.Error().Err(err).Msg("Zalo OA not connected: deliveries wait in the queue until it is")
 		}
 	}
-	if n, err := r.reconcile(ctx, true); err != nil {
-		r.log.Warn().Err(err).Msg("reconcile at start-up; unsettled deliveries stay held and are checked again")
-	} else if n > 0 {
-		r.log.Info().Int("count", n).Msg("settled deliveries left in sending by the previous run")
+	// Claims left in 'sending' by a previous run are settled from the
+	// groups' history, but not at once: a request the dead process sent
+	// just before it died may still be on its way into Zalo, and a history
+	// read too early would miss it and send the message again. The poll
+	// loop settles them once ReconcileAfter has passed since this start.
+	r.started = r.now()
+	if left, err := r.store.SendingJobs(ctx, r.started.Add(time.Hour)); err != nil {
+		r.log.Warn().Err(err).Msg("list deliveries left in sending by the previous run")
+	} else if len(left) > 0 {
+		r.log.Info().Int("count", len(left)).Dur("settle", r.cfg.ReconcileAfter).
+			Msg("deliveries left in sending by the previous run; checking them against the groups' history once their requests have settled")
 	}
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
 	r.stop = make(chan struct{})
 	r.cal = r.calendar(work)
 	r.cal.Start()
-	r.wg.Add(2)
+	r.wg.Add(3)
+	go func() {
+		defer r.wg.Done()
+		// Check the Zalo tokens at once (a refresh that is due, or one a
+		// previous run left unfinished), so that a stranded OA raises the
+		// alarm now rather than at the next send.
+		ctx, cancel := context.WithTimeout(work, time.Minute)
+		defer cancel()
+		if err := r.upkeep(ctx); err != nil {
+			r.log.Error().Err(err).Msg("zalo token check at start-up")
+		}
+	}()
 	go func() {
 		defer r.wg.Done()
 		r.poll(work)
