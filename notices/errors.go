@@ -88,3 +88,16 @@ func (e *SchemaTooNewError) Error() string {
 	return fmt.Sprintf("database schema version %d is newer than this loaxa (knows up to %d); upgrade loaxa",
 		e.DBVersion, e.Known)
 }
+
+// DamagedError is returned by Open for a file that is not a SQLite database,
+// or whose pages SQLite finds damaged. Restore the last backup.
+type DamagedError struct {
+	Path string
+	Err  error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("database %s is not a SQLite database or is damaged (%v); restore the last backup", e.Path, e.Err)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }

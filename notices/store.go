@@ -99,12 +99,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, damaged(path, fmt.Errorf("open database %s: %w", path, err))
 	}
 	applied, err := s.Migrate(ctx)
 	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, damaged(path, err)
 	}
 	s.applied = applied
 	// Storing a rotated Zalo token pair must not wait for the daemon's
@@ -256,6 +256,16 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+// damaged wraps err in a *DamagedError when SQLite says the file is not a
+// database or is corrupt.
+func damaged(path string, err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+		return &DamagedError{Path: path, Err: err}
+	}
+	return err
 }
 
 // isConstraint reports whether err is a SQLite constraint violation whose

@@ -24,6 +24,7 @@ func (r *Runner) poll(ctx context.Context) {
 	var version int64 = -1
 	var next time.Time
 	last := time.Time{}
+	fails := 0 // consecutive failed cycles
 	for {
 		run := false
 		select {
@@ -45,10 +46,18 @@ func (r *Runner) poll(ctx context.Context) {
 		}
 		last = r.now()
 		n, err := r.RunOnce(ctx, last)
-		if err != nil {
-			r.log.Error().Err(err).Msg("poll cycle")
-		}
 		next = n
+		if err != nil {
+			// The database refused (locked by another program past
+			// busy_timeout, disk full): try again soon, backing off, rather
+			// than wait for the next change or full cycle.
+			fails++
+			retry := min(r.cfg.PollInterval<<min(fails-1, 8), 30*time.Second)
+			next = last.Add(retry)
+			r.log.Error().Err(err).Int("failures", fails).Dur("retry_in", retry).Msg("poll cycle")
+		} else {
+			fails = 0
+		}
 	}
 }
 

@@ -117,9 +117,23 @@ func (e *env) open(ctx context.Context) (*notices.Store, Config, error) {
 			return nil, cfg, fmt.Errorf("cơ sở dữ liệu %s ở phiên bản lược đồ %d, mới hơn bản loaxa này (chỉ biết đến %d); hãy nâng cấp loaxa",
 				e.db, tooNew.DBVersion, tooNew.Known)
 		}
+		if msg := damagedMessage(e.db, err); msg != "" {
+			return nil, cfg, errors.New(msg)
+		}
 		return nil, cfg, fmt.Errorf("không mở được cơ sở dữ liệu %s (%v); hãy kiểm tra đường dẫn --db và quyền ghi", e.db, err)
 	}
 	return s, cfg, nil
+}
+
+// damagedMessage explains a damaged database file in one line, with the
+// way out; "" for any other error.
+func damagedMessage(path string, err error) string {
+	var dmg *notices.DamagedError
+	if !errors.As(err, &dmg) {
+		return ""
+	}
+	return fmt.Sprintf("tệp %s không phải cơ sở dữ liệu SQLite hoặc đã hỏng (%v); hãy khôi phục bản sao lưu gần nhất: "+
+		"dừng loaxa, chép tệp sao lưu đè lên tệp này, rồi chạy lại (docs/RELIABILITY.md)", path, dmg.Err)
 }
 
 // explain turns a store error into one line for the command line: field

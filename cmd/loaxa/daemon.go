@@ -52,6 +52,9 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 			return nil, fmt.Errorf("cơ sở dữ liệu %s ở phiên bản lược đồ %d, mới hơn bản loaxa này (chỉ biết đến %d); hãy nâng cấp loaxa",
 				cfg.DB, tooNew.DBVersion, tooNew.Known)
 		}
+		if msg := damagedMessage(cfg.DB, err); msg != "" {
+			return nil, errors.New(msg)
+		}
 		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
 	}
 	d := &daemon{cfg: cfg, log: log, store: store}

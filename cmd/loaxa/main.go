@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 func main() {
@@ -32,6 +34,17 @@ func exitCode(err error, stderr io.Writer) int {
 		return 0
 	}
 	msg := oneLine(err.Error())
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrFull:
+			msg = "đĩa đầy, cơ sở dữ liệu không ghi được (" + msg + "); không có gì thay đổi: hãy giải phóng chỗ trống rồi chạy lại"
+		case sqlite3.ErrBusy, sqlite3.ErrLocked:
+			msg = "cơ sở dữ liệu đang bị chương trình khác khóa quá lâu (" + msg + "); không có gì thay đổi: hãy chạy lại sau"
+		case sqlite3.ErrReadonly, sqlite3.ErrPerm, sqlite3.ErrCantOpen:
+			msg = "không ghi được cơ sở dữ liệu (" + msg + "); hãy kiểm tra đường dẫn --db và quyền ghi"
+		}
+	}
 	if !strings.HasPrefix(msg, "loaxa ") && !strings.HasPrefix(msg, "loaxa:") {
 		msg = "loaxa: " + msg
 	}
