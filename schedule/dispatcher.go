@@ -22,8 +22,9 @@ type Sender interface {
 
 // claimBatch is how many deliveries the dispatcher claims at a time when
 // there is a backlog, beyond the Concurrency sends in flight. A crash
-// leaves at most Concurrency+claimBatch rows in 'sending' for the
-// reconciler; a stop gives back those whose turn has not come.
+// leaves those claimed rows in 'sending' for the reconciler, besides the
+// outcomes not yet recorded (at most as many again, and a record batch);
+// a stop gives back those whose turn has not come.
 const claimBatch = 64
 
 // recordGather is how long the recorder waits for more outcomes to commit
