@@ -273,11 +273,14 @@ func trimSpaceRight(rs []rune) []rune {
 	return rs
 }
 
-// cleanText normalises resident-facing text: NFC, "\n" line endings, no
-// control characters but tabs, no trailing spaces, at most one blank line in
-// a row, no blank lines at either end.
+// cleanText normalises resident-facing text: valid UTF-8, NFC, "\n" line
+// endings, no control characters but tabs, no trailing spaces, at most one
+// blank line in a row, no blank lines at either end. Invalid bytes (a
+// program inserting Windows-1258 or Latin-1) become U+FFFD here, as JSON
+// would turn them on the way to Zalo: the text stored for a delivery is the
+// text Zalo shows, so reconciliation can find it.
 func cleanText(s string) string {
-	s = norm.NFC.String(s)
+	s = norm.NFC.String(strings.ToValidUTF8(s, "\uFFFD"))
 	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n\n").Replace(s)
 	lines := strings.Split(s, "\n")
 	out := lines[:0]
