@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,6 +153,14 @@ func (c *Client) do(ctx context.Context, cl call, data any) error {
 }
 
 // once makes exactly one HTTP request.
+//
+// The send path is the daemon's hot loop (BenchmarkFanout10k), so the
+// request goes through resty with as little of its per-request work as the
+// API allows: the body is marshalled once and handed over as a
+// *bytes.Reader (resty neither re-marshals nor copies it, and net/http
+// still sets Content-Length), Accept is set as resty would set it (sparing
+// its content-type regexp), and the answer is read here
+// (SetDoNotParseResponse) and decoded in one pass.
 func (c *Client) once(ctx context.Context, cl call, tok string, data any) error {
 	if err := c.limiter.wait(ctx); err != nil {
 		return fmt.Errorf("%s: wait for the rate limit: %w", cl.op, err)
@@ -161,13 +170,25 @@ func (c *Client) once(ctx context.Context, cl call, tok string, data any) error 
 		req.SetQueryParamsFromValues(cl.query)
 	}
 	if cl.body != nil {
-		req.SetHeader("Content-Type", "application/json").SetBody(cl.body)
+		body, err := json.Marshal(cl.body)
+		if err != nil {
+			return fmt.Errorf("%s: encode the request: %w", cl.op, err)
+		}
+		req.SetHeader("Content-Type", "application/json").SetHeader("Accept", "application/json").
+			SetBody(bytes.NewReader(body))
 	}
 	if cl.file != nil {
 		req.SetFileReader(cl.file.field, cl.file.name, bytes.NewReader(cl.file.data))
 	}
+	req.SetDoNotParseResponse(true)
 	start := time.Now()
 	resp, err := req.Execute(cl.method, c.cfg.APIBase+cl.path)
+	var buf *bytes.Buffer
+	if err == nil {
+		buf = answerBuffers.Get().(*bytes.Buffer)
+		defer putAnswerBuffer(buf)
+		err = readAnswer(buf, resp.RawBody())
+	}
 	took := time.Since(start)
 	if err != nil {
 		te := newTransportError(cl.op, cl.send, err)
@@ -175,7 +196,7 @@ func (c *Client) once(ctx context.Context, cl call, tok string, data any) error 
 			Bool("outcome_unknown", te.MaybeDelivered).Int64("took_ms", took.Milliseconds()).Msg("zalo call failed")
 		return te
 	}
-	err = c.decode(cl, resp.StatusCode(), resp.Body(), data)
+	err = c.decode(cl, resp.StatusCode(), buf.Bytes(), data)
 	ev := c.log.Debug().Str("op", cl.op).Str("group_id", cl.group).Int("http_status", resp.StatusCode()).
 		Int64("took_ms", took.Milliseconds())
 	var ae *APIError
@@ -191,12 +212,35 @@ func (c *Client) once(ctx context.Context, cl call, tok string, data any) error 
 	return err
 }
 
+// answerBuffers hold answers while they are decoded: nothing decoded
+// refers to the buffer afterwards (strings and json.RawMessage copy).
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putAnswerBuffer(b *bytes.Buffer) {
+	if b.Cap() > 64<<10 { // a rare large answer (history) is not kept
+		return
+	}
+	b.Reset()
+	answerBuffers.Put(b)
+}
+
+// readAnswer reads a whole answer body and closes it, as resty would have
+// (an error while reading is a transport error: the connection broke).
+func readAnswer(buf *bytes.Buffer, body io.ReadCloser) error {
+	if body == nil {
+		return nil
+	}
+	_, err := buf.ReadFrom(body)
+	if cerr := body.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return err
+}
+
 // decode reads an answer: the body's "error" decides, whatever the status.
 func (c *Client) decode(cl call, status int, body []byte, data any) error {
-	var env envelope
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&env); err != nil || env.Error == nil {
+	env, err := decodeEnvelope(body)
+	if err != nil || env.Error == nil {
 		if status >= 400 {
 			return c.maybeUnknown(cl, status, newAPIError(0, http.StatusText(status), status))
 		}
@@ -233,6 +277,36 @@ func (c *Client) decode(cl call, status int, body []byte, data any) error {
 		return err
 	}
 	return nil
+}
+
+// rawData is the envelope's data, left in the answer's buffer: unlike
+// json.RawMessage it is not copied. It is only used while the buffer is.
+type rawData []byte
+
+func (d *rawData) UnmarshalJSON(b []byte) error {
+	*d = b
+	return nil
+}
+
+// decodeEnvelope decodes the first JSON value of body into an envelope, as
+// a json.Decoder with UseNumber would. An answer that is exactly one JSON
+// value (all of Zalo's) takes the one-pass json.Unmarshal; anything else
+// (trailing bytes, invalid JSON) goes the Decoder's way, so that the result
+// and the error are the Decoder's.
+func decodeEnvelope(body []byte) (envelope, error) {
+	var fast struct {
+		Error   *flexInt `json:"error"`
+		Message string   `json:"message"`
+		Data    rawData  `json:"data"`
+	}
+	if json.Unmarshal(body, &fast) == nil {
+		return envelope{Error: fast.Error, Message: fast.Message, Data: json.RawMessage(fast.Data)}, nil
+	}
+	var env envelope
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	err := dec.Decode(&env)
+	return env, err
 }
 
 // maybeUnknown marks an HTTP error without a Zalo code as outcome unknown for

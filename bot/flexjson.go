@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The sources disagree on JSON types (expires_in "90000" or 90000, IDs and
@@ -23,12 +24,20 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 	case bytes.Equal(b, []byte("null")):
 		*s = ""
 	case len(b) > 0 && b[0] == '"':
+		if v, ok := plainJSONString(b); ok {
+			*s = flexString(v)
+			return nil
+		}
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return err
 		}
 		*s = flexString(v)
 	default:
+		if isJSONNumber(b) {
+			*s = flexString(b)
+			return nil
+		}
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
 			return fmt.Errorf("want a string or a number, got %s", b)
@@ -36,6 +45,68 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 		*s = flexString(n.String())
 	}
 	return nil
+}
+
+// plainJSONString returns the text of a quoted JSON string that needs no
+// unescaping (no backslash, no control character, valid UTF-8): what
+// json.Unmarshal would return, without its second pass over the answer.
+func plainJSONString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	in := b[1 : len(b)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
+}
+
+// isJSONNumber reports whether b is exactly one JSON number literal, which
+// json.Number would keep as it is.
+func isJSONNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		start := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		start := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // flexInt accepts a JSON number, a numeric string, "" or null.
