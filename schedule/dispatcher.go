@@ -21,11 +21,19 @@ type Sender interface {
 }
 
 // claimBatch is how many deliveries the dispatcher claims at a time when
-// there is a backlog, beyond the Concurrency sends in flight. A crash
-// leaves those claimed rows in 'sending' for the reconciler, besides the
-// outcomes not yet recorded (at most as many again, and a record batch);
-// a stop gives back those whose turn has not come.
+// there is a backlog. Besides the Concurrency sends in flight, up to two
+// batches wait for their turn: the next batch is claimed while the one
+// before is still being sent, so the workers never wait for a claim
+// transaction (with room for one batch only, the queue was empty whenever
+// a claim began, and the sends stalled behind it: BenchmarkFanout10k). A
+// crash leaves those claimed rows in 'sending' for the reconciler, besides
+// the outcomes not yet recorded (at most Concurrency + claimBatch, and a
+// record batch); a stop gives back those whose turn has not come.
 const claimBatch = 64
+
+// claimRoom is how many claimed deliveries may wait for their turn or be on
+// the wire, with conc sends in flight.
+func claimRoom(conc int) int { return conc + 2*claimBatch }
 
 // recordGather is how long the recorder waits for more outcomes to commit
 // with the first: a commit costs about as much as the rows it writes.
@@ -103,24 +111,44 @@ type Reloader interface {
 // in-flight send has finished and been recorded. Sends run on work, which
 // the runner cancels only when a graceful stop overruns its deadline.
 func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
-	var wg sync.WaitGroup
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
 		d.record(work)
 	}()
-	// Up to Concurrency sends are on the wire (sending), and up to
-	// claimBatch more claimed rows wait for their turn (claimed counts
-	// both). Claims are made a batch at a time, when a batch's worth of
-	// room is free: a claim transaction per send cost more than the send
-	// (BenchmarkFanout10k), and this way the next batch is ready when a
-	// send ends.
+	// Up to Concurrency sends are on the wire, one per worker, and up to
+	// two batches of claimed rows wait in the queue for their turn
+	// (claimed counts both, until the recorder has the outcome). Claims
+	// are made a batch at a time, when a batch's worth of room is free: a
+	// claim transaction per send cost more than the send
+	// (BenchmarkFanout10k), and this way the next batch is ready before
+	// the queue runs dry. The workers live as long as the loop: a
+	// goroutine per delivery grew its stack anew for every send.
 	conc := d.r.cfg.Concurrency
-	claimed := make(chan struct{}, conc+claimBatch)
-	sending := make(chan struct{}, conc)
+	claimed := make(chan struct{}, claimRoom(conc))
+	queue := make(chan notices.Delivery, claimRoom(conc))
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				d.results <- d.sendInTurn(work, stop, j)
+				// The room is freed once the recorder has the result,
+				// which bounds the outcomes not yet recorded. The loop
+				// waits for a batch's room: the release that makes it
+				// pokes (the recorder pokes after each commit anyway).
+				<-claimed
+				if cap(claimed)-len(claimed) >= claimBatch {
+					d.poke()
+				}
+			}
+		}()
+	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	finish := func() {
+		close(queue) // the workers give back what is still queued
 		wg.Wait()
 		close(d.results)
 		<-recorded
@@ -158,17 +186,8 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			}
 			d.mu.Unlock()
 			for _, j := range jobs {
-				claimed <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					d.results <- d.sendInTurn(work, stop, sending, j)
-					// The room is freed once the recorder has the result,
-					// which bounds the outcomes not yet recorded; the poke
-					// tells the loop, which may be waiting for a batch's room.
-					<-claimed
-					d.poke()
-				}()
+				claimed <- struct{}{} // never blocks: there was room for free
+				queue <- j            // never blocks: each queued row holds room
 			}
 			if len(jobs) == free {
 				continue // there may be more: claim as room frees up
@@ -246,25 +265,18 @@ func (d *dispatcher) isInFlight(id int64) bool {
 	return d.inFlight[id]
 }
 
-// sendInTurn sends a claimed delivery once a sending slot is free. One
-// whose turn has not come when the runner stops is given back unsent, as
-// if it had not been claimed.
-func (d *dispatcher) sendInTurn(ctx context.Context, stop <-chan struct{}, sending chan struct{}, j notices.Delivery) result {
+// sendInTurn sends a claimed delivery, now that a worker has taken it from
+// the queue. One whose turn has not come when the runner stops is given
+// back unsent, as if it had not been claimed.
+func (d *dispatcher) sendInTurn(ctx context.Context, stop <-chan struct{}, j notices.Delivery) result {
 	select {
-	case sending <- struct{}{}:
 	case <-stop:
-		return d.giveBack(j)
-	case <-ctx.Done():
-		return d.giveBack(j)
-	}
-	defer func() { <-sending }()
-	select {
-	case <-stop: // both were ready and select chose the slot
 		return d.giveBack(j)
 	default:
 	}
-	if d.held(d.r.now()) {
-		// Zalo said -32, or the connection broke, since the claim.
+	if ctx.Err() != nil || d.held(d.r.now()) {
+		// Stopped hard, or Zalo said -32, or the connection broke, since
+		// the claim.
 		return d.giveBack(j)
 	}
 	return d.send(ctx, j)
