@@ -151,6 +151,11 @@ func (l *limiter) backOff() time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
+	if now.Before(l.pausedUntil) {
+		// Answers to requests sent before this pause began (all those in
+		// flight get -32 together): one strike, not one per request.
+		return l.pausedUntil.Sub(now)
+	}
 	l.strikes++
 	pause := minPause << (l.strikes - 1)
 	if pause > maxPause || pause <= 0 {

@@ -102,3 +102,18 @@ func TestLimiterUnlimited(t *testing.T) {
 		t.Errorf("10000 unlimited waits took %v", d)
 	}
 }
+
+// Every request in flight gets -32 together: that is one strike, not eight,
+// or sending would pause for the longest time after a single burst.
+func TestLimiterCountsOneStrikeForAnswersInFlight(t *testing.T) {
+	l := newLimiter(6000, time.Minute)
+	for range 8 {
+		l.backOff()
+	}
+	l.mu.Lock()
+	strikes, paused := l.strikes, time.Until(l.pausedUntil)
+	l.mu.Unlock()
+	if strikes != 1 || paused > time.Second {
+		t.Errorf("after 8 answers of -32 at once: %d strikes, paused %v; want 1 strike and at most 1s", strikes, paused)
+	}
+}

@@ -400,6 +400,11 @@ func (d *dispatcher) attachment(ctx context.Context, j notices.Delivery) (string
 func (d *dispatcher) slowDown(now time.Time) time.Time {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if now.Before(d.pauseTil) {
+		// Answers to sends made before this pause began: one strike,
+		// not one per send in flight.
+		return d.pauseTil
+	}
 	d.rlStreak++
 	pause := min(time.Second<<min(d.rlStreak-1, 6), time.Minute)
 	if until := now.Add(pause); until.After(d.pauseTil) {
