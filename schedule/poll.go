@@ -90,12 +90,11 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 		return next, err
 	}
 	soonest(t)
-	if _, err := r.reconcile(ctx, false); err != nil {
+	_, again, err := r.reconcile(ctx, false)
+	if err != nil {
 		r.log.Warn().Err(err).Msg("reconcile deliveries of unknown outcome")
 	}
-	if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
-		soonest(settle) // the previous run's claims are checked then
-	}
+	soonest(again) // when a claim of unknown outcome can next be settled
 	if _, err := r.store.CloseFinished(ctx); err != nil {
 		return next, err
 	}

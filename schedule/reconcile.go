@@ -20,24 +20,38 @@ import (
 // message_id); no such message means it did not ('retry', due now); an
 // unreadable history leaves the row 'sending' to be checked again later.
 // Nothing is dropped and nothing is sent twice.
-func (r *Runner) reconcile(ctx context.Context, all bool) (int, error) {
-	before := r.now().Add(-r.cfg.ReconcileAfter)
+func (r *Runner) reconcile(ctx context.Context, all bool) (int, time.Time, error) {
+	now := r.now()
+	before := now.Add(-r.cfg.ReconcileAfter)
 	if all {
-		before = r.now().Add(24 * time.Hour)
-	} else if r.now().Before(r.started.Add(r.cfg.ReconcileAfter)) {
+		before = now.Add(24 * time.Hour)
+	} else if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
 		// Claims from before this start are the previous run's: their
 		// requests may still be landing at Zalo (see Start). Claims made
 		// since are younger than ReconcileAfter anyway.
-		return 0, nil
+		return 0, settle, nil
 	}
-	jobs, err := r.store.SendingJobs(ctx, before)
+	// Every row in 'sending' (few: those in flight and those of unknown
+	// outcome), so that the next look is planned for when the youngest can
+	// be settled, rather than left to the next full poll cycle.
+	jobs, err := r.store.SendingJobs(ctx, now.Add(time.Hour))
 	if err != nil {
-		return 0, err
+		return 0, time.Time{}, err
+	}
+	var next time.Time
+	soonest := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
 	}
 	byGroup := map[string][]notices.Delivery{}
 	var groups []string
 	for _, j := range jobs {
 		if !all && r.disp.isInFlight(j.ID) {
+			continue
+		}
+		if !j.ClaimedAt.IsZero() && j.ClaimedAt.After(before) {
+			soonest(j.ClaimedAt.Add(r.cfg.ReconcileAfter + time.Second))
 			continue
 		}
 		if byGroup[j.GroupID] == nil {
@@ -53,17 +67,22 @@ func (r *Runner) reconcile(ctx context.Context, all bool) (int, error) {
 			if firstErr == nil {
 				firstErr = err
 			}
+			soonest(now.Add(unreadableRetry))
 			r.log.Warn().Err(err).Str("group_id", g).Int("count", len(byGroup[g])).
 				Msg("conversation unreadable; deliveries stay held until it can be checked")
 			continue
 		}
 		if err := r.store.Record(ctx, res); err != nil {
-			return settled, err
+			return settled, next, err
 		}
 		settled += len(res)
 	}
-	return settled, firstErr
+	return settled, next, firstErr
 }
+
+// unreadableRetry is when a group whose history could not be read is
+// looked at again.
+const unreadableRetry = 5 * time.Second
 
 // settleGroup matches one group's unsettled deliveries, oldest first,
 // against its recent conversation.
