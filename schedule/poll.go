@@ -90,7 +90,7 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 		return next, err
 	}
 	soonest(t)
-	_, again, err := r.reconcile(ctx, false)
+	_, again, err := r.reconcile(ctx)
 	if err != nil {
 		r.log.Warn().Err(err).Msg("reconcile deliveries of unknown outcome")
 	}

@@ -12,20 +12,18 @@ import (
 	"github.com/loaxa/loaxa/notices"
 )
 
-// reconcile settles deliveries left in 'sending': by a crash (at start-up,
-// all of them) or by a send whose answer was lost (later, once the claim is
-// ReconcileAfter old and the send is no longer in flight). Each group's
+// reconcile settles deliveries left in 'sending' by a crash (once
+// ReconcileAfter has passed since this start) or by a send whose answer was
+// lost (once the claim is ReconcileAfter old and no longer in flight). Each group's
 // recent conversation is read once: a message of ours with the same text
 // that no other delivery has claimed means it arrived ('sent', with its
 // message_id); no such message means it did not ('retry', due now); an
 // unreadable history leaves the row 'sending' to be checked again later.
 // Nothing is dropped and nothing is sent twice.
-func (r *Runner) reconcile(ctx context.Context, all bool) (int, time.Time, error) {
+func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 	now := r.now()
 	before := now.Add(-r.cfg.ReconcileAfter)
-	if all {
-		before = now.Add(24 * time.Hour)
-	} else if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
+	if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
 		// Claims from before this start are the previous run's: their
 		// requests may still be landing at Zalo (see Start). Claims made
 		// since are younger than ReconcileAfter anyway.
@@ -47,7 +45,7 @@ func (r *Runner) reconcile(ctx context.Context, all bool) (int, time.Time, error
 	byGroup := map[string][]notices.Delivery{}
 	var groups []string
 	for _, j := range jobs {
-		if !all && r.disp.isInFlight(j.ID) {
+		if r.disp.isInFlight(j.ID) {
 			continue
 		}
 		if !j.ClaimedAt.IsZero() && j.ClaimedAt.After(before) {
