@@ -125,14 +125,18 @@ const publicSent = `(EXISTS (SELECT 1 FROM deliveries d WHERE d.notice_id = n.id
 		WHERE o.notice_id = n.id AND d.status = 'sent' AND (?2 = 0 OR bi.hamlet_id = ?2)))`
 
 // PublicNotices lists notices that reached at least one group (hamletID:
-// that hamlet's; 0: any), newest first.
+// that hamlet's; 0: any), newest first by when they fell due.
 func (s *Store) PublicNotices(ctx context.Context, hamletID int64, limit, offset int) ([]PublicNotice, error) {
 	if limit <= 0 {
 		limit = 50
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT n.id, n.title, n.body, n.category, n.priority, n.kind,
 			coalesce(n.refers_to, 0), n.image_type IS NOT NULL, n.created_at
-		FROM notices n WHERE `+publicSent+` ORDER BY n.id DESC LIMIT ?1 OFFSET ?3`, limit, hamletID, max(offset, 0))
+		FROM notices n WHERE `+publicSent+`
+		-- newest first by when it fell due (a notice written Monday for Friday
+		-- is Friday's news; a recurring one rises with each occurrence)
+		ORDER BY coalesce(n.last_due_at, n.approved_at, n.created_at) DESC, n.id DESC
+		LIMIT ?1 OFFSET ?3`, limit, hamletID, max(offset, 0))
 	if err != nil {
 		return nil, fmt.Errorf("public notices: %w", err)
 	}

@@ -3,6 +3,7 @@ package notices_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -103,5 +104,56 @@ func TestActivityAndPublic(t *testing.T) {
 	es, _ := s.Audit(ctx, notices.AuditFilter{Action: "notice.retry"})
 	if len(es) != 1 || es[0].HamletID != hs[1].ID {
 		t.Errorf("audit of the retry: %+v", es)
+	}
+}
+
+// A notice written first but sent last is the newest news on the public page.
+func TestPublicNoticesNewestByWhenTheyFellDue(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	h := notices.Hamlet{Code: "khom-1", Name: "Khóm 1", GroupID: "g1"}
+	if err := s.CreateHamlet(ctx, "test", &h); err != nil {
+		t.Fatal(err)
+	}
+	friday := &notices.Notice{Title: "Phát gạo thứ Sáu", Body: "…", Source: notices.SourceWeb, Author: "lan",
+		Status: notices.StatusApproved, PublishAt: fixedNow.Add(2 * time.Hour)}
+	tonight := &notices.Notice{Title: "Họp tối nay", Body: "…", Source: notices.SourceWeb, Author: "lan",
+		Status: notices.StatusApproved}
+	for _, n := range []*notices.Notice{friday, tonight} {
+		if err := s.CreateNotice(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, o := range []struct {
+		id  int64
+		due time.Time
+	}{{tonight.ID, fixedNow}, {friday.ID, fixedNow.Add(2 * time.Hour)}} {
+		if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: o.id, DueAt: o.due, LastDueAt: o.due,
+			Status: notices.OccurrenceQueued, Parts: []string{"x"}, Priority: 1,
+			Targets: []notices.Target{{HamletID: h.ID, GroupID: h.GroupID}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs, err := s.ClaimJobs(ctx, fixedNow.Add(3*time.Hour), 10, 2)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("claimed %d (%v); want 2", len(jobs), err)
+	}
+	var rs []notices.Result
+	for i, j := range jobs {
+		rs = append(rs, notices.Result{ID: j.ID, Status: notices.DeliverySent, MessageID: fmt.Sprint("m", i), At: j.DueAt})
+	}
+	if err := s.Record(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := s.PublicNotices(ctx, 0, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pub) != 2 || pub[0].ID != friday.ID || pub[1].ID != tonight.ID {
+		var got []string
+		for _, p := range pub {
+			got = append(got, p.Title)
+		}
+		t.Errorf("public order = %q; want the one due last (%q) first", got, friday.Title)
 	}
 }
