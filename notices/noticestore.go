@@ -196,11 +196,12 @@ func (s *Store) Notice(ctx context.Context, id int64) (*Notice, error) {
 
 // NoticeFilter selects notices for Notices. Zero fields select everything.
 type NoticeFilter struct {
-	Status Status // one status
-	Hamlet string // hamlet code: notices for all hamlets or naming it
-	Text   string // in the title or body
-	Limit  int    // default 100
-	Offset int
+	Status   Status // one status
+	Hamlet   string // hamlet code: notices for all hamlets or naming it
+	Text     string // in the title or body
+	RefersTo int64  // corrections and withdrawals of this notice
+	Limit    int    // default 100
+	Offset   int
 }
 
 // Notices lists notices, newest first, without their images (ImageType
@@ -214,6 +215,9 @@ func (s *Store) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error) {
 	if f.Hamlet != "" {
 		where = append(where, `(targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%')`)
 		args = append(args, strings.ToLower(strings.TrimSpace(f.Hamlet)))
+	}
+	if f.RefersTo != 0 {
+		where, args = append(where, `refers_to = ?`), append(args, f.RefersTo)
 	}
 	if t := nfcTrim(f.Text); t != "" {
 		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(t)

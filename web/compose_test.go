@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -236,5 +237,10 @@ func TestCorrection(t *testing.T) {
 	_, body = b.get("/notices/" + strconv.FormatInt(ns[0].ID, 10))
 	if !strings.Contains(body, "🔄 CẬP NHẬT") || !strings.Contains(body, "Đính chính thông báo «Cắt điện thứ Bảy»") {
 		t.Errorf("correction page lacks the rendered reference")
+	}
+	// The original's page now points at its correction.
+	_, body = b.get("/notices/" + strconv.FormatInt(orig.ID, 10))
+	if link := fmt.Sprintf(`<a href="/notices/%d">#%d «Cắt điện thứ Bảy»</a>`, ns[0].ID, ns[0].ID); !strings.Contains(body, link) {
+		t.Errorf("the original's page does not link its correction %s", link)
 	}
 }

@@ -24,6 +24,7 @@ type noticeData struct {
 	CanCancel  bool
 	CanRetry   bool
 	CanCorrect bool
+	FollowUps  []notices.Notice // corrections and withdrawals that refer to it
 }
 
 type timelineItem struct {
@@ -64,6 +65,12 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		}
 	}
 	d.Parts = notices.RenderParts(n, opt)
+	followUps, err := s.store.Notices(ctx, notices.NoticeFilter{RefersTo: n.ID})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.FollowUps = followUps
 	hds, err := s.store.NoticeDeliveries(ctx, n.ID)
 	if err != nil {
 		s.serverError(w, r, err)
