@@ -2,7 +2,6 @@ package main
 
 import (
 	"database/sql"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,18 +21,11 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 		t.Skip("builds loaxa; skipped with -short")
 	}
 	bin := buildLoaxa(t)
-	var groups []zalosim.Group
-	var csv strings.Builder
-	csv.WriteString("code,name,group_id\n")
-	for i := range 60 {
-		g := zalosim.Group{ID: fmt.Sprintf("%020d", 8000+i), Name: fmt.Sprintf("Ấp %d", i+1)}
-		groups = append(groups, g)
-		fmt.Fprintf(&csv, "ap-%d,%s,%s\n", i+1, g.Name, g.ID)
-	}
+	groups, csv := manyGroups(t, 60, 8000, "ap", "Ấp")
 	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...))
 	sim.SetDelay(20 * time.Millisecond) // a broadcast that takes a while
 	c := simCLI(t, sim)
-	c.ok("hamlet", "import", writeFile(t, "ap.csv", csv.String()))
+	c.ok("hamlet", "import", csv)
 	c.ok("notice", "add", "--title", "Sao lưu", "--approve", "--body", strings.Repeat("Nội dung dài để có nhiều phần. ", 150))
 	logPath := filepath.Join(t.TempDir(), "serve.log")
 	p := startServe(t, bin, c, logPath)

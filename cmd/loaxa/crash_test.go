@@ -89,18 +89,11 @@ func TestKilledDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
 		t.Skip("builds loaxa and kills it repeatedly; skipped with -short")
 	}
 	bin := buildLoaxa(t)
-	var groups []zalosim.Group
-	var csv strings.Builder
-	csv.WriteString("code,name,group_id\n")
-	for i := range 60 {
-		g := zalosim.Group{ID: fmt.Sprintf("%020d", 7000+i), Name: fmt.Sprintf("Khóm %d", i+1)}
-		groups = append(groups, g)
-		fmt.Fprintf(&csv, "khom-%d,%s,%s\n", i+1, g.Name, g.ID)
-	}
+	groups, csv := manyGroups(t, 60, 7000, "khom", "Khóm")
 	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...))
 	c := simCLI(t, sim)
 	c.env["LOAXA_POLL_INTERVAL"] = "200ms"
-	c.ok("hamlet", "import", writeFile(t, "hamlets.csv", csv.String()))
+	c.ok("hamlet", "import", csv)
 	c.ok("notice", "add", "--title", "Lịch họp dân", "--body", "Họp lúc 19 giờ tại nhà văn hóa.", "--approve")
 	c.ok("notice", "add", "--title", "Khẩn: nước lên", "--body", "Bà con vùng trũng di dời tài sản.", "--priority", "urgent", "--approve")
 	c.ok("notice", "add", "--title", "Quy định mới về rác thải", "--approve",
@@ -198,6 +191,21 @@ func TestKilledDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
 	if dup != 0 || lost != 0 {
 		t.Errorf("after %d kills: %d messages sent twice, %d lost; want 0 and 0", kills, dup, lost)
 	}
+}
+
+// manyGroups makes n simulator groups with ids counted from base, and a
+// hamlet CSV for them (codes prefix-1…, names "Name 1"…), written to a file.
+func manyGroups(t *testing.T, n, base int, prefix, name string) ([]zalosim.Group, string) {
+	t.Helper()
+	var groups []zalosim.Group
+	var csv strings.Builder
+	csv.WriteString("code,name,group_id\n")
+	for i := range n {
+		g := zalosim.Group{ID: fmt.Sprintf("%020d", base+i), Name: fmt.Sprintf("%s %d", name, i+1)}
+		groups = append(groups, g)
+		fmt.Fprintf(&csv, "%s-%d,%s,%s\n", prefix, i+1, g.Name, g.ID)
+	}
+	return groups, writeFile(t, prefix+".csv", csv.String())
 }
 
 func tail(s string, n int) string {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -64,21 +63,14 @@ func TestFaultSoak(t *testing.T) {
 	t.Logf("soak: %d groups, %d kills, seed %d (LOAXA_SOAK_SEED=%d replays the simulator's dice)", nGroups, nKills, seed, seed)
 
 	bin := buildLoaxa(t)
-	var groups []zalosim.Group
-	var csv strings.Builder
-	csv.WriteString("code,name,group_id\n")
-	for i := range nGroups {
-		g := zalosim.Group{ID: fmt.Sprintf("%019d", 9100000+i), Name: fmt.Sprintf("Thôn %d", i+1)}
-		groups = append(groups, g)
-		fmt.Fprintf(&csv, "thon-%d,%s,%s\n", i+1, g.Name, g.ID)
-	}
+	groups, csv := manyGroups(t, nGroups, 9100000, "thon", "Thôn")
 	const tokenTTL = 4 * time.Second
 	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(tokenTTL),
 		zalosim.WithConfig(func(c *zalosim.Config) { c.Seed = seed }))
 	c := simCLI(t, sim)
 	c.env["LOAXA_POLL_INTERVAL"] = "200ms"
 	c.env["ZALO_RATE_PER_MIN"] = strconv.Itoa(soakEnv(t, "LOAXA_SOAK_RATE_PER_MIN", 15000))
-	c.ok("hamlet", "import", writeFile(t, "hamlets.csv", csv.String()))
+	c.ok("hamlet", "import", csv)
 	c.ok("notice", "add", "--title", "Lịch họp dân", "--body", "Họp lúc 19 giờ tại nhà văn hóa thôn.", "--approve")
 	c.ok("notice", "add", "--title", "Khẩn: nước lên", "--priority", "urgent", "--approve",
 		"--body", "Bà con vùng trũng di dời tài sản, người già và trẻ em lên chỗ cao trước 17 giờ.")
