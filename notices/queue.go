@@ -3,6 +3,7 @@ package notices
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -209,16 +210,27 @@ func parseText(s string) time.Time {
 // recorded on a delivery.
 func (s *Store) KnownMessageIDs(ctx context.Context, ids []string) (map[string]bool, error) {
 	known := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE message_id = ?`, id).Scan(&n); err != nil {
-			return nil, fmt.Errorf("look up message %s: %w", id, err)
-		}
-		if n > 0 {
-			known[id] = true
-		}
+	if len(ids) == 0 {
+		return known, nil
 	}
-	return known, nil
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT message_id FROM deliveries
+		WHERE message_id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("look up %d Zalo messages: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		known[id] = true
+	}
+	return known, rows.Err()
 }
 
 // DeliveryCounts counts deliveries by state: all of them, or those changed
