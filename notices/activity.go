@@ -80,7 +80,7 @@ func (s *Store) RecentActivity(ctx context.Context, limit int) (map[int64]*Activ
 func (s *Store) RetryHamlet(ctx context.Context, id, hamletID int64, actor string) (int, error) {
 	var n int64
 	err := s.update(ctx, func(tx *txn) error {
-		status, _, expires, err := noticeState(ctx, tx, id)
+		status, _, expires, _, err := noticeState(ctx, tx, id)
 		if err != nil {
 			return err
 		}

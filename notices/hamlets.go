@@ -28,10 +28,11 @@ func scanHamlet(sc interface{ Scan(...any) error }) (Hamlet, error) {
 	if err := sc.Scan(&h.ID, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated); err != nil {
 		return h, err
 	}
-	var err1, err2 error
-	h.CreatedAt, err1 = parseTime(created)
-	h.UpdatedAt, err2 = parseTime(updated)
-	return h, errors.Join(err1, err2)
+	// The times are only shown: one that cannot be read reads as zero
+	// rather than stop every hamlet's deliveries.
+	h.CreatedAt, _ = parseTime(created)
+	h.UpdatedAt, _ = parseTime(updated)
+	return h, nil
 }
 
 // uniqueHamlet checks in tx that no other hamlet (other than id) has h's

@@ -70,4 +70,10 @@ type Notice struct {
 	LastDueAt  time.Time // kept by the daemon
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Damaged, when set, says in plain Vietnamese why the notice cannot be
+	// read, planned or materialised: a row another program wrote that the
+	// schema did not refuse. The daemon sets such a notice aside (DamagedAt)
+	// and sends nothing of it; staff can still cancel it.
+	Damaged   string
+	DamagedAt time.Time // when the daemon set it aside; zero if it has not (yet)
 }

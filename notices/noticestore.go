@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Label is the status as staff read it.
@@ -28,32 +29,6 @@ func (s Status) Label() string {
 		return "hết hạn"
 	}
 	return string(s)
-}
-
-// noticeColumns are read by scanNotice; image is replaced by NULL in lists.
-const noticeColumns = `id, title, body, category, priority, status, targets, publish_at, recurrence, expires_at,
-	kind, refers_to, %s, image_type, author, approver, approved_at, reason, source, last_due_at, created_at, updated_at`
-
-func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
-	var n Notice
-	var targets string
-	var publish, expires, approved, lastDue, created, updated, recurrence, imageType sql.NullString
-	var refersTo sql.NullInt64
-	if err := sc.Scan(&n.ID, &n.Title, &n.Body, &n.Category, &n.Priority, &n.Status, &targets, &publish, &recurrence,
-		&expires, &n.Kind, &refersTo, &n.Image, &imageType, &n.Author, &n.Approver, &approved, &n.Reason, &n.Source,
-		&lastDue, &created, &updated); err != nil {
-		return n, err
-	}
-	n.Targets = splitTargets(targets)
-	n.Recurrence, n.ImageType, n.RefersTo = recurrence.String, imageType.String, refersTo.Int64
-	var errs [6]error
-	n.PublishAt, errs[0] = parseTime(publish)
-	n.ExpiresAt, errs[1] = parseTime(expires)
-	n.ApprovedAt, errs[2] = parseTime(approved)
-	n.LastDueAt, errs[3] = parseTime(lastDue)
-	n.CreatedAt, errs[4] = parseTime(created)
-	n.UpdatedAt, errs[5] = parseTime(updated)
-	return n, errors.Join(errs[:]...)
 }
 
 // splitTargets reads the targets column: nil for 'all'.
@@ -173,6 +148,17 @@ func (s *Store) CreateNotice(ctx context.Context, n *Notice) error {
 	})
 }
 
+// checkReason refuses a reason longer than the schema keeps, or with NUL.
+func checkReason(reason string) error {
+	if l := utf8.RuneCountInString(reason); l > MaxReason {
+		return fieldErr("reason", "Lý do dài %d ký tự, quá giới hạn %d; hãy rút gọn.", l, MaxReason)
+	}
+	if strings.IndexByte(reason, 0) >= 0 {
+		return fieldErr("reason", "Lý do có ký tự NUL (mã 0); hãy gõ lại lý do.")
+	}
+	return nil
+}
+
 func quoteList(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
@@ -240,7 +226,7 @@ func (s *Store) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error) {
 	defer rows.Close()
 	var ns []Notice
 	for rows.Next() {
-		n, err := scanNotice(rows)
+		n, err := scanNotice(rows) // a row it cannot read comes back Damaged, not as an error
 		if err != nil {
 			return nil, fmt.Errorf("list notices: %w", err)
 		}
@@ -249,18 +235,19 @@ func (s *Store) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error) {
 	return ns, rows.Err()
 }
 
-// noticeState reads what the state changes check, in tx.
-func noticeState(ctx context.Context, tx *txn, id int64) (status Status, author string, expires time.Time, err error) {
-	var exp sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT status, author, expires_at FROM notices WHERE id = ?`, id).Scan(&status, &author, &exp)
+// noticeState reads what the state changes check, in tx. It works on a
+// damaged row (an unreadable expires_at reads as "never"), so that such a
+// notice can still be cancelled; damaged says whether it is set aside or
+// unreadable.
+func noticeState(ctx context.Context, tx *txn, id int64) (status Status, author string, expires time.Time, damaged bool, err error) {
+	n, err := scanNotice(tx.QueryRowContext(ctx, `SELECT `+fmt.Sprintf(noticeColumns, "NULL")+` FROM notices WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", time.Time{}, ErrNotFound
+		return "", "", time.Time{}, false, ErrNotFound
 	}
 	if err != nil {
-		return "", "", time.Time{}, fmt.Errorf("get notice %d: %w", id, err)
+		return "", "", time.Time{}, false, fmt.Errorf("get notice %d: %w", id, err)
 	}
-	expires, err = parseTime(exp)
-	return status, author, expires, err
+	return n.Status, n.Author, n.ExpiresAt, n.Damaged != "", nil
 }
 
 // ApproveNotice approves pending notice id. The approver may not be its
@@ -269,12 +256,18 @@ func noticeState(ctx context.Context, tx *txn, id int64) (status Status, author 
 func (s *Store) ApproveNotice(ctx context.Context, id int64, approver string, allowSelf bool) error {
 	approver = strings.TrimSpace(approver)
 	return s.update(ctx, func(tx *txn) error {
-		status, author, expires, err := noticeState(ctx, tx, id)
+		status, author, expires, damaged, err := noticeState(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if status != StatusPending {
 			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q; chỉ duyệt được thông báo đang chờ duyệt.", id, status.Label())
+		}
+		if damaged {
+			return fieldErr("status", "Thông báo số %d bị hỏng nên không duyệt được; hãy hủy nó và viết lại thông báo mới.", id)
+		}
+		if l := utf8.RuneCountInString(approver); l > MaxAuthor {
+			return fieldErr("approver", "Tên người duyệt dài %d ký tự, quá giới hạn %d; hãy rút gọn.", l, MaxAuthor)
 		}
 		if !allowSelf && author != "" && strings.EqualFold(author, approver) {
 			return fieldErr("approver", "Người duyệt không được là người viết thông báo (%s); hãy nhờ người khác duyệt.", author)
@@ -303,8 +296,11 @@ func (s *Store) RejectNotice(ctx context.Context, id int64, approver, reason str
 	if reason == "" {
 		return fieldErr("reason", "Hãy ghi lý do từ chối để người viết biết cần sửa gì.")
 	}
+	if err := checkReason(reason); err != nil {
+		return err
+	}
 	return s.update(ctx, func(tx *txn) error {
-		status, _, _, err := noticeState(ctx, tx, id)
+		status, _, _, _, err := noticeState(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -330,9 +326,12 @@ func (s *Store) CancelNotice(ctx context.Context, id int64, actor, reason string
 	if reason != "" {
 		why += ": " + reason
 	}
+	if err := checkReason(reason); err != nil {
+		return 0, err
+	}
 	var skipped int64
 	err := s.update(ctx, func(tx *txn) error {
-		status, _, _, err := noticeState(ctx, tx, id)
+		status, _, _, _, err := noticeState(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -365,7 +364,7 @@ func (s *Store) CancelNotice(ctx context.Context, id int64, actor, reason string
 func (s *Store) RetryNotice(ctx context.Context, id int64, actor string) (int, error) {
 	var n int64
 	err := s.update(ctx, func(tx *txn) error {
-		status, _, expires, err := noticeState(ctx, tx, id)
+		status, _, expires, _, err := noticeState(ctx, tx, id)
 		if err != nil {
 			return err
 		}

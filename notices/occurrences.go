@@ -246,13 +246,17 @@ func (s *Store) CloseFinished(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-// LiveNotices lists approved notices, oldest first, without their images.
+// LiveNotices lists approved notices not set aside, oldest first, without
+// their images.
 func (s *Store) LiveNotices(ctx context.Context) ([]*Notice, error) {
 	// The IN term is the partial index notices_live's own condition:
 	// without it SQLite cannot tell that the index covers the rows, and
 	// scans every notice ever written (BenchmarkDuePoll).
+	// Notices set aside (damaged_at) are left out; one that is damaged but
+	// not yet set aside comes back with Damaged set, for the daemon to set
+	// aside, instead of failing the list.
 	rows, err := s.db.QueryContext(ctx, `SELECT `+fmt.Sprintf(noticeColumns, "NULL")+`
-		FROM notices WHERE status IN ('pending', 'approved') AND status = 'approved' ORDER BY id`)
+		FROM notices WHERE status IN ('pending', 'approved') AND status = 'approved' AND damaged_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list approved notices: %w", err)
 	}

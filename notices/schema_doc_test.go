@@ -49,6 +49,83 @@ func statements(block string) []string {
 	return out
 }
 
+// refusal is one refused example of docs/schema.md and the error it must
+// give ("-- error: …" on the line before it).
+type refusal struct{ sql, want string }
+
+// refusals reads a "-- refused" block: each statement with the message its
+// "-- error:" line promises.
+func refusals(t *testing.T, block string) []refusal {
+	t.Helper()
+	var out []refusal
+	for _, st := range strings.Split(block, ";\n") {
+		var want string
+		var lines []string
+		for _, l := range strings.Split(st, "\n") {
+			l = strings.TrimSpace(l)
+			if w, ok := strings.CutPrefix(l, "-- error:"); ok {
+				want = strings.TrimSpace(w)
+			} else if l != "" && !strings.HasPrefix(l, "--") {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		if want == "" {
+			t.Errorf("refused example without an -- error: line:\n%s", strings.Join(lines, "\n"))
+		}
+		out = append(out, refusal{sql: strings.Join(lines, "\n"), want: want})
+	}
+	return out
+}
+
+// TestSchemaDocRefusals runs every refused example of docs/schema.md, as
+// another program would, through a second database/sql connection and
+// through the sqlite3 shell: each is refused with the message the document
+// promises, and inserts nothing.
+func TestSchemaDocRefusals(t *testing.T) {
+	s, path := openStore(t)
+	addHamlets(t, s, "Khóm 1", "Khóm 2")
+	db := rawDB(t, path)
+	bin, shellErr := exec.LookPath("sqlite3")
+	var all []refusal
+	for _, block := range docBlocks(t) {
+		if strings.HasPrefix(block, "-- refused") {
+			all = append(all, refusals(t, block)...)
+		}
+	}
+	if len(all) < 20 {
+		t.Fatalf("docs/schema.md lists %d refused examples; want every rule's (at least 20)", len(all))
+	}
+	for _, r := range all {
+		before := counts(t, db)
+		_, err := db.Exec(r.sql)
+		switch {
+		case err == nil:
+			t.Errorf("database/sql accepted; want refused with %q:\n%s", r.want, r.sql)
+		case !strings.Contains(err.Error(), r.want):
+			t.Errorf("database/sql refused with %q; want %q:\n%s", err, r.want, r.sql)
+		}
+		if bin != "" {
+			var out bytes.Buffer
+			cmd := exec.Command(bin, path, ".timeout 5000", r.sql)
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err == nil {
+				t.Errorf("sqlite3 shell accepted; want refused with %q:\n%s", r.want, r.sql)
+			} else if !strings.Contains(out.String(), r.want) {
+				t.Errorf("sqlite3 shell said %q; want %q:\n%s", out.String(), r.want, r.sql)
+			}
+		}
+		if after := counts(t, db); after["notices"] != before["notices"] || after["audit_log"] != before["audit_log"] {
+			t.Errorf("refused example wrote rows (%v → %v):\n%s", before, after, r.sql)
+		}
+	}
+	if shellErr != nil {
+		t.Logf("sqlite3 shell not installed: the refusals were checked through database/sql only")
+	}
+}
+
 // TestSchemaDocExamples runs every example of docs/schema.md, as another
 // program would, on a plain connection without foreign_keys: those under
 // "-- refused" must fail and insert nothing, the others must succeed.

@@ -76,6 +76,20 @@ func (n *Notice) Validate(now time.Time, loc *time.Location) error {
 	if l := utf8.RuneCountInString(n.Category); l > MaxCategory {
 		es.add("category", "Chuyên mục dài %d ký tự, quá giới hạn %d; hãy rút gọn.", l, MaxCategory)
 	}
+	if l := utf8.RuneCountInString(n.Author); l > MaxAuthor {
+		es.add("author", "Tên người viết dài %d ký tự, quá giới hạn %d; hãy rút gọn.", l, MaxAuthor)
+	}
+	if l := utf8.RuneCountInString(n.Recurrence); l > MaxRecurrence {
+		es.add("recurrence", "Lịch lặp dài %d ký tự, quá giới hạn %d; hãy kiểm tra lại.", l, MaxRecurrence)
+	}
+	// NUL hides the rest of a text from SQLite's length(); the schema
+	// refuses it (0002_refusals.sql), so say it here first, in Vietnamese.
+	for _, f := range []struct{ field, label, value string }{{"title", "Tiêu đề", n.Title}, {"body", "Nội dung", n.Body},
+		{"category", "Chuyên mục", n.Category}, {"author", "Tên người viết", n.Author}} {
+		if strings.IndexByte(f.value, 0) >= 0 {
+			es.add(f.field, "%s có ký tự NUL (mã 0), thường do dán từ tệp nhị phân; hãy xóa ký tự đó hoặc gõ lại.", f.label)
+		}
+	}
 	switch n.Priority {
 	case Urgent, Normal, Low:
 	default:
