@@ -217,4 +217,3 @@ func TestOwnWritesPassTheRefusals(t *testing.T) {
 		t.Errorf("CancelNotice with a 6000-character reason = %v; want a FieldError on reason", err)
 	}
 }
-
