@@ -277,3 +277,26 @@ func isConstraint(err error, text string) bool {
 	}
 	return strings.Contains(err.Error(), text)
 }
+
+// IsTransient reports whether err says the database could not do the work
+// right now (locked by another program, disk full or read-only, I/O, a
+// cancelled context, a closed connection), as opposed to refusing this
+// particular row. The daemon retries the first kind and sets a notice aside
+// for the second.
+func IsTransient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) ||
+		err != nil && strings.Contains(err.Error(), "sql: database is closed") {
+		return true
+	}
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code {
+	case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrIoErr, sqlite3.ErrFull, sqlite3.ErrReadonly,
+		sqlite3.ErrCantOpen, sqlite3.ErrNomem, sqlite3.ErrInterrupt, sqlite3.ErrCorrupt, sqlite3.ErrNotADB,
+		sqlite3.ErrProtocol, sqlite3.ErrAbort, sqlite3.ErrPerm, sqlite3.ErrSchema:
+		return true
+	}
+	return false
+}

@@ -3,18 +3,56 @@ package schedule
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// Thresholds of /healthz (README, Operations).
+const (
+	// pollFailingAfter consecutive failed poll cycles make the daemon
+	// "failing" (503): nothing new is being scheduled. Fewer make it
+	// "degraded": one cycle may meet a lock another program holds.
+	pollFailingAfter = 3
+	// lateAfter is how long the oldest due delivery may wait before the
+	// daemon is "degraded": sends are not keeping up, or are stuck.
+	lateAfter = 5 * time.Minute
+)
+
+// Health states: ok; degraded (working, but something needs a person;
+// 200); failing (503).
+const (
+	HealthOK       = "ok"
+	HealthDegraded = "degraded"
+	HealthFailing  = "failing"
 )
 
 // Health is what /healthz reports.
 type Health struct {
-	OK         bool      `json:"ok"`
+	OK         bool      `json:"ok"`       // Status is "ok"
+	Status     string    `json:"status"`   // ok, degraded or failing
 	Database   string    `json:"database"` // "ok" or the error
 	Zalo       ZaloState `json:"zalo"`
 	LastPoll   time.Time `json:"last_poll"`
+	Poll       PollState `json:"poll"`
 	QueueDepth int       `json:"queue_depth"` // queued, retry and sending deliveries
-	Problems   []string  `json:"problems,omitempty"`
+	// SetAside lists the notices set aside as damaged that still wait for
+	// a person (cancel them), with why.
+	SetAside []notices.SetAsideNotice `json:"set_aside"`
+	// OldestDueAgeSeconds is how long the oldest due delivery that has not
+	// gone out has waited; 0 when none is due.
+	OldestDueAgeSeconds float64   `json:"oldest_due_age_seconds"`
+	OldestDueSince      time.Time `json:"oldest_due_since,omitzero"`
+	Problems            []string  `json:"problems,omitempty"`
+}
+
+// PollState is the poll loop's recent record.
+type PollState struct {
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+	FailingSince        time.Time `json:"failing_since,omitzero"`
+	LastError           string    `json:"last_error,omitempty"`
 }
 
 // ZaloState is the Zalo connection as /healthz reports it.
@@ -25,43 +63,92 @@ type ZaloState struct {
 	LastError       string    `json:"last_error,omitempty"`
 }
 
-// Health checks the database, the Zalo connection and the poll loop.
+// Health checks the database, the Zalo connection, the poll loop, the
+// notices set aside and how late the queue is.
 func (r *Runner) Health(ctx context.Context) Health {
-	h := Health{OK: true, Database: "ok"}
+	h := Health{Status: HealthOK, Database: "ok", SetAside: []notices.SetAsideNotice{}}
+	worse := func(status, problem string) {
+		if status == HealthFailing || h.Status == HealthOK {
+			h.Status = status
+		}
+		h.Problems = append(h.Problems, problem)
+	}
+	now := r.now()
 	tok := r.sender.Health()
 	h.Zalo = ZaloState{Connected: tok.Connected, AccessExpiresAt: tok.AccessExpiresAt,
 		LastRefresh: tok.LastRefresh, LastError: tok.LastError}
 	switch {
 	case tok.Unsaved:
-		h.OK = false
-		h.Problems = append(h.Problems,
+		worse(HealthFailing,
 			"Zalo rotated the token pair and the database has not stored it yet (it is held in memory): "+
 				"make the database writable (free disk space, stop the program holding it) and do not stop loaxa until this clears: "+
 				tok.LastError)
 	case !tok.Connected:
-		h.OK = false
 		p := "Zalo OA disconnected: sending is paused, the queue is kept; reconnect with `loaxa zalo connect` " +
 			"or the admin site (Kết nối Zalo OA)"
 		if tok.LastError != "" {
 			p += ": " + tok.LastError
 		}
-		h.Problems = append(h.Problems, p)
+		worse(HealthFailing, p)
 	}
 	depth, err := r.store.QueueDepth(ctx)
 	if err != nil {
-		h.OK = false
 		h.Database = err.Error()
-		h.Problems = append(h.Problems, "database: "+err.Error())
+		worse(HealthFailing, "database: "+err.Error())
 	}
 	h.QueueDepth = depth
 	r.metrics.mu.Lock()
 	h.LastPoll = r.metrics.lastPoll
+	h.Poll = PollState{ConsecutiveFailures: r.metrics.pollFails, FailingSince: r.metrics.pollFailFrom,
+		LastError: r.metrics.pollLastErr}
 	r.metrics.mu.Unlock()
-	if h.LastPoll.IsZero() || r.now().Sub(h.LastPoll) > 2*fullCycle {
-		h.OK = false
-		h.Problems = append(h.Problems, "the poll loop has not run for over two minutes")
+	if h.LastPoll.IsZero() || now.Sub(h.LastPoll) > 2*fullCycle {
+		worse(HealthFailing, "the poll loop has not run for over two minutes")
 	}
+	if f := h.Poll.ConsecutiveFailures; f > 0 {
+		status := HealthDegraded
+		if f >= pollFailingAfter {
+			status = HealthFailing
+		}
+		worse(status, fmt.Sprintf("%d poll cycles in a row have failed, since %s: no new notice is scheduled until one succeeds: %s",
+			f, h.Poll.FailingSince.Format(time.RFC3339), h.Poll.LastError))
+	}
+	b, err := r.backlog(ctx)
+	if err != nil {
+		h.Database = err.Error()
+		worse(HealthFailing, "database: "+err.Error())
+	}
+	h.SetAside = append(h.SetAside, b.setAside...)
+	for _, a := range b.setAside {
+		worse(HealthDegraded, fmt.Sprintf("notice %d (%q) set aside as damaged, nothing of it is sent: %s; "+
+			"cancel it (loaxa notice cancel %d, or the admin site) and write it again", a.ID, a.Title, a.Reason, a.ID))
+	}
+	if age := b.oldestDueAge(now); age > 0 {
+		h.OldestDueAgeSeconds, h.OldestDueSince = age.Seconds(), b.oldestDue
+		if age > lateAfter {
+			worse(HealthDegraded, fmt.Sprintf("the oldest due delivery has waited %s (over %s): sends are not keeping up or are stuck",
+				age.Round(time.Second), lateAfter))
+		}
+	}
+	h.OK = h.Status == HealthOK
 	return h
+}
+
+// backlog reads the notices set aside and the oldest due delivery.
+func (r *Runner) backlog(ctx context.Context) (backlog, error) {
+	var b backlog
+	var err error
+	if b.setAside, err = r.store.SetAsideNotices(ctx); err != nil {
+		return b, err
+	}
+	t, err := r.store.NextAttempt(ctx)
+	if err != nil {
+		return b, fmt.Errorf("oldest due delivery: %w", err)
+	}
+	if !t.IsZero() && !t.After(r.now()) {
+		b.oldestDue = t
+	}
+	return b, nil
 }
 
 // HealthHandler serves /healthz: JSON, 200 when healthy, 503 otherwise.
@@ -70,7 +157,7 @@ func (r *Runner) HealthHandler() http.Handler {
 		h := r.Health(req.Context())
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		if !h.OK {
+		if h.Status == HealthFailing {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 		_ = json.NewEncoder(w).Encode(h)
@@ -85,7 +172,12 @@ func (r *Runner) MetricsHandler() http.Handler {
 			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
+		b, err := r.backlog(req.Context())
+		if err != nil {
+			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		r.writeMetrics(w, counts, r.sender.Health())
+		r.writeMetrics(w, counts, r.sender.Health(), b)
 	})
 }

@@ -25,6 +25,11 @@ type metrics struct {
 	send     histogram
 	poll     histogram
 	lastPoll time.Time
+	// Poll cycles that failed in a row, since when, and the last error;
+	// all zero after a cycle that succeeds.
+	pollFails    int
+	pollFailFrom time.Time
+	pollLastErr  string
 }
 
 type histogram struct {
@@ -85,15 +90,39 @@ func (r *Runner) observe(res result) {
 		Str("outcome", outcome).Msg("delivery")
 }
 
-func (m *metrics) observePoll(took time.Duration, at time.Time) {
+func (m *metrics) observePoll(took time.Duration, at time.Time, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.poll.observe(took.Seconds())
 	m.lastPoll = at
+	if err == nil {
+		m.pollFails, m.pollFailFrom, m.pollLastErr = 0, time.Time{}, ""
+		return
+	}
+	if m.pollFails == 0 {
+		m.pollFailFrom = at
+	}
+	m.pollFails++
+	m.pollLastErr = err.Error()
+}
+
+// backlog is what the queue looks like for /metrics and /healthz: the
+// notices set aside and the age of the oldest due delivery not yet sent.
+type backlog struct {
+	setAside  []notices.SetAsideNotice
+	oldestDue time.Time // next_attempt_at of the oldest due queued or retry delivery; zero if none is due
+}
+
+// oldestDueAge is how long the oldest due delivery has waited at now.
+func (b backlog) oldestDueAge(now time.Time) time.Duration {
+	if b.oldestDue.IsZero() || b.oldestDue.After(now) {
+		return 0
+	}
+	return now.Sub(b.oldestDue)
 }
 
 // writeMetrics writes the Prometheus text exposition.
-func (r *Runner) writeMetrics(w io.Writer, counts map[string]int, tok bot.TokenHealth) {
+func (r *Runner) writeMetrics(w io.Writer, counts map[string]int, tok bot.TokenHealth, b backlog) {
 	m := r.metrics
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -121,6 +150,15 @@ func (r *Runner) writeMetrics(w io.Writer, counts map[string]int, tok bot.TokenH
 	fmt.Fprintln(w, "# HELP loaxa_last_poll_timestamp_seconds When the last poll cycle ran.")
 	fmt.Fprintln(w, "# TYPE loaxa_last_poll_timestamp_seconds gauge")
 	fmt.Fprintf(w, "loaxa_last_poll_timestamp_seconds %d\n", unixOrZero(m.lastPoll))
+	fmt.Fprintln(w, "# HELP loaxa_poll_failures_consecutive Poll cycles that failed in a row (0 after one that succeeds).")
+	fmt.Fprintln(w, "# TYPE loaxa_poll_failures_consecutive gauge")
+	fmt.Fprintf(w, "loaxa_poll_failures_consecutive %d\n", m.pollFails)
+	fmt.Fprintln(w, "# HELP loaxa_notices_set_aside Approved or pending notices set aside as damaged, waiting for a person.")
+	fmt.Fprintln(w, "# TYPE loaxa_notices_set_aside gauge")
+	fmt.Fprintf(w, "loaxa_notices_set_aside %d\n", len(b.setAside))
+	fmt.Fprintln(w, "# HELP loaxa_oldest_due_delivery_age_seconds How long the oldest due delivery not yet sent has waited (0 if none).")
+	fmt.Fprintln(w, "# TYPE loaxa_oldest_due_delivery_age_seconds gauge")
+	fmt.Fprintf(w, "loaxa_oldest_due_delivery_age_seconds %g\n", b.oldestDueAge(r.now()).Seconds())
 	fmt.Fprintln(w, "# HELP loaxa_zalo_connected 1 while the Zalo OA token can be used.")
 	fmt.Fprintln(w, "# TYPE loaxa_zalo_connected gauge")
 	fmt.Fprintf(w, "loaxa_zalo_connected %d\n", boolInt(tok.Connected))

@@ -3,6 +3,7 @@ package schedule
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -68,26 +69,28 @@ func (r *Runner) poll(ctx context.Context) {
 // until then. Tests call it with an injected clock.
 func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) {
 	began := time.Now()
-	defer func() { r.metrics.observePoll(time.Since(began), r.now()) }()
 	var next time.Time
 	soonest := func(t time.Time) {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
 	}
+	// Each step runs even when an earlier one failed: deliveries that are
+	// already queued still go out, and the cycle reports every failure.
+	var errs []error
 	if n, err := r.store.SweepExpired(ctx, now); err != nil {
-		return next, err
+		errs = append(errs, err)
 	} else if n > 0 {
 		r.log.Info().Int("count", n).Msg("notices expired")
 	}
 	t, err := r.materialise(ctx, now)
 	if err != nil {
-		return next, err
+		errs = append(errs, err)
 	}
 	soonest(t)
 	t, err = r.bulletins(ctx, now)
 	if err != nil {
-		return next, err
+		errs = append(errs, err)
 	}
 	soonest(t)
 	_, again, err := r.reconcile(ctx)
@@ -96,7 +99,7 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 	}
 	soonest(again) // when a claim of unknown outcome can next be settled
 	if _, err := r.store.CloseFinished(ctx); err != nil {
-		return next, err
+		errs = append(errs, err)
 	}
 	if t, err := r.store.NextAttempt(ctx); err == nil && t.After(now) {
 		soonest(t)
@@ -105,7 +108,9 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 		soonest(r.cfg.QuietHours.After(now, r.cfg.Location)) // held deliveries become claimable
 	}
 	r.disp.poke()
-	return next, nil
+	err = errors.Join(errs...)
+	r.metrics.observePoll(time.Since(began), r.now(), err)
+	return next, err
 }
 
 // materialise turns every due occurrence of every approved notice into
@@ -122,46 +127,93 @@ func (r *Runner) materialise(ctx context.Context, now time.Time) (time.Time, err
 	// with 10,000 of them (BenchmarkFanout10k).
 	var hamlets map[string]notices.Hamlet
 	var next time.Time
+	var errs []error
 	for _, n := range live {
+		if n.Damaged != "" {
+			if err := r.setAside(ctx, n.ID, n.Damaged, nil); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
 		dues, err := dueTimes(n, now, r.cfg.MaxLateness, r.cfg.Location)
 		if err != nil {
 			// A bad spec can only come from another program's INSERT.
 			reason := "lịch lặp không hợp lệ: " + err.Error()
 			r.log.Error().Err(err).Int64("notice_id", n.ID).Msg("notice refused by the daemon")
 			if err := r.store.CloseNotice(ctx, n.ID, notices.StatusRejected, reason); err != nil {
-				return next, err
+				errs = append(errs, err)
 			}
 			continue
 		}
 		for _, d := range dues {
 			if hamlets == nil {
 				if hamlets, err = r.activeHamlets(ctx); err != nil {
-					return next, err
+					return next, errors.Join(append(errs, err)...)
 				}
 			}
-			plan, err := r.plan(ctx, n, d, hamlets, now)
-			if err != nil {
-				return next, fmt.Errorf("plan notice %d at %s: %w", n.ID, d.At, err)
+			if err := r.materialiseOne(ctx, n, d, hamlets, now); err != nil {
+				errs = append(errs, err)
+				break // the next occurrences of this notice wait for the next cycle
 			}
-			created, err := r.store.Materialise(ctx, plan)
-			if err != nil {
-				return next, fmt.Errorf("materialise notice %d at %s: %w", n.ID, d.At, err)
-			}
-			if !created {
-				continue
-			}
-			ev := r.log.Info()
-			if d.Skip {
-				ev = r.log.Warn().Str("reason", d.Reason)
-			}
-			ev.Int64("notice_id", n.ID).Time("due_at", d.At).Str("occurrence", plan.Status).
-				Int("hamlets", len(plan.Targets)).Int("parts", len(plan.Parts)).Msg("occurrence materialised")
 		}
 		if t := nextDue(n, now, r.cfg.Location); !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
 	}
-	return next, nil
+	return next, errors.Join(errs...)
+}
+
+// materialiseOne plans and records one due occurrence of n. When the
+// notice itself is at fault (a row the database refuses, a notice it
+// refers to that is gone), it is set aside and nil is returned, so that
+// the others go on; an error is returned only when the database could not
+// do the work now, to be tried again next cycle.
+func (r *Runner) materialiseOne(ctx context.Context, n *notices.Notice, d due, hamlets map[string]notices.Hamlet, now time.Time) error {
+	plan, err := r.plan(ctx, n, d, hamlets, now)
+	if err != nil {
+		if notices.IsTransient(err) {
+			return fmt.Errorf("plan notice %d at %s: %w", n.ID, d.At, err)
+		}
+		why := "không lập được lượt gửi"
+		if errors.Is(err, notices.ErrNotFound) {
+			why = fmt.Sprintf("không đọc được thông báo gốc số %d mà thông báo này sửa hoặc hủy", n.RefersTo)
+		}
+		return r.setAside(ctx, n.ID, why, err)
+	}
+	created, err := r.store.Materialise(ctx, plan)
+	if err != nil {
+		if notices.IsTransient(err) {
+			return fmt.Errorf("materialise notice %d at %s: %w", n.ID, d.At, err)
+		}
+		return r.setAside(ctx, n.ID, "cơ sở dữ liệu không nhận các tin gửi của thông báo này", err)
+	}
+	if !created {
+		return nil
+	}
+	ev := r.log.Info()
+	if d.Skip {
+		ev = r.log.Warn().Str("reason", d.Reason)
+	}
+	ev.Int64("notice_id", n.ID).Time("due_at", d.At).Str("occurrence", plan.Status).
+		Int("hamlets", len(plan.Targets)).Int("parts", len(plan.Parts)).Msg("occurrence materialised")
+	return nil
+}
+
+// setAside sets notice id aside with a reason for staff (and the error
+// behind it, if any), and logs it at error level the one time it happens.
+func (r *Runner) setAside(ctx context.Context, id int64, reason string, cause error) error {
+	if cause != nil {
+		reason += " (" + cause.Error() + ")"
+	}
+	first, err := r.store.SetAside(ctx, id, reason)
+	if err != nil {
+		return fmt.Errorf("set notice %d aside: %w", id, err)
+	}
+	if first {
+		r.log.Error().Err(cause).Int64("notice_id", id).Str("reason", reason).
+			Msg("notice set aside: it cannot be read, planned or materialised; nothing of it is sent, every other notice goes on; cancel it and write it again")
+	}
+	return nil
 }
 
 // activeHamlets maps hamlet codes to the active hamlets.
