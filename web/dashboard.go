@@ -16,6 +16,7 @@ const dashboardWindow = 200
 
 // dashboardData is the staff's first page.
 type dashboardData struct {
+	Damaged    []notices.Notice // live notices that cannot be sent, with why
 	Pending    []notices.Notice
 	Sending    []progressNotice
 	Scheduled  []scheduledNotice
@@ -86,6 +87,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 	sending := map[int64]bool{}
 	for _, n := range ns {
 		a := act[n.ID]
+		if n.Damaged != "" && (n.Status == notices.StatusApproved || n.Status == notices.StatusPending ||
+			n.Status == notices.StatusDraft) {
+			d.Damaged = append(d.Damaged, n)
+			continue
+		}
 		switch {
 		case n.Status == notices.StatusPending:
 			d.Pending = append(d.Pending, n)
@@ -100,6 +106,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		}
 	}
 	for _, n := range live {
+		if n.Damaged != "" {
+			continue // listed as damaged above; nothing of it will be sent
+		}
 		next := s.nextDue(n, now)
 		if !next.IsZero() && next.After(now) {
 			d.Scheduled = append(d.Scheduled, scheduledNotice{Notice: *n, Next: next})

@@ -102,7 +102,9 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 	}
 	user := sess.User
 	if n.Status == notices.StatusPending && can(user.Role, notices.RoleApprover) {
-		if !s.cfg.SelfApprove && strings.EqualFold(n.Author, user.Username) {
+		if n.Damaged != "" {
+			d.SelfNote = "Thông báo này bị hỏng nên không duyệt được; hãy dừng nó và viết lại thông báo mới."
+		} else if !s.cfg.SelfApprove && strings.EqualFold(n.Author, user.Username) {
 			d.SelfNote = "Bạn là người viết thông báo này nên không tự duyệt được; hãy nhờ một người duyệt khác."
 		} else {
 			d.CanApprove = true
