@@ -157,6 +157,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	}
 	widths := []int{5, 12, 8, 16, 20}
 	row(e.stdout, widths, "SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ")
+	damaged := 0
 	for _, n := range ns {
 		when := notices.FormatLocal(n.PublishAt, s.Location())
 		if n.Recurrence != "" {
@@ -164,8 +165,16 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 		} else if when == "" {
 			when = "khi duyệt"
 		}
+		title := n.Title
+		if n.Damaged != "" {
+			title = "[HỎNG] " + title
+			damaged++
+		}
 		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), n.Status.Label(), string(n.Priority), when,
-			targetsText(n.Targets), n.Title)
+			targetsText(n.Targets), title)
+	}
+	if damaged > 0 {
+		fmt.Fprintf(e.stdout, "\n%d thông báo bị hỏng, đánh dấu HỎNG: không gửi được; xem lý do bằng loaxa notice show SỐ, dừng bằng loaxa notice cancel SỐ.\n", damaged)
 	}
 	return nil
 }
@@ -215,6 +224,13 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	loc := s.Location()
 	w := e.stdout
 	fmt.Fprintf(w, "Thông báo số %d: %s\n", n.ID, n.Title)
+	if n.Damaged != "" {
+		fmt.Fprintf(w, "  %s.\n  Không gửi gì của thông báo này", n.DamagedText())
+		if !n.DamagedAt.IsZero() {
+			fmt.Fprintf(w, " (để riêng từ %s)", notices.FormatLocal(n.DamagedAt, loc))
+		}
+		fmt.Fprintf(w, "; dừng nó bằng loaxa notice cancel %d và viết lại nếu vẫn cần gửi.\n", n.ID)
+	}
 	field := func(label, value string) {
 		if value != "" {
 			fmt.Fprintf(w, "  %-16s %s\n", label+":", value)
@@ -247,7 +263,9 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	field("Người duyệt", n.Approver)
 	field("Duyệt lúc", notices.FormatLocal(n.ApprovedAt, loc))
 	field("Tạo lúc", notices.FormatLocal(n.CreatedAt, loc))
-	if n.Body != "" {
+	if body := []rune(n.Body); n.Damaged != "" && len(body) > 2000 {
+		fmt.Fprintf(w, "\n%s… (còn %d ký tự)\n", string(body[:2000]), len(body)-2000)
+	} else if n.Body != "" {
 		fmt.Fprintf(w, "\n%s\n", n.Body)
 	}
 	occ, err := s.Occurrences(ctx, id)
