@@ -176,6 +176,30 @@ func TestUpgradedSchemaRefusesPoison(t *testing.T) {
 			t.Errorf("insert %q on the upgraded v1.db = %v; want %q", title, err, want)
 		}
 	}
+	// An UPDATE that writes such a value is refused too; one that leaves
+	// an old bad value alone is not (see TestSetAsideAndCancel).
+	for q, want := range map[string]string{
+		`UPDATE notices SET approved_at = 'hôm qua' WHERE id = 1`:                  "notices.approved_at is not a time",
+		`UPDATE notices SET targets = 'khom-1,khom-1' WHERE id = 2`:                "notices.targets names the same hamlet code twice",
+		`UPDATE notices SET body = 'A' || char(0) || 'B' WHERE id = 3`:             "notices.body contains a NUL character",
+		`UPDATE notices SET created_at = '2026-12-01 24:00' WHERE id = 3`:          "notices.created_at is not a time",
+		`UPDATE notices SET reason = printf('%.*c', 4001, 'x') WHERE id = 3`:       "notices.reason is longer than 4,000 characters",
+		`UPDATE notices SET updated_at = '2026-12-01T09:00:00+07:00' WHERE id = 3`: "",
+	} {
+		_, err := db.Exec(q)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s = %v; want it accepted", q, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%s = %v; want %q", q, err, want)
+		}
+	}
+	var updated string
+	db.QueryRow(`SELECT updated_at FROM notices WHERE id = 3`).Scan(&updated)
+	if updated != "2026-12-01 02:00:00" {
+		t.Errorf("updated_at written with an offset is stored as %q; want 2026-12-01 02:00:00", updated)
+	}
+
 	// The form the contract documents is accepted, and stored in UTC.
 	res, err := db.Exec(poisonRows["Giờ tạo có múi giờ"])
 	if err != nil {

@@ -85,8 +85,19 @@ func refusals(t *testing.T, block string) []refusal {
 // through the sqlite3 shell: each is refused with the message the document
 // promises, and inserts nothing.
 func TestSchemaDocRefusals(t *testing.T) {
-	s, path := openStore(t)
-	addHamlets(t, s, "Khóm 1", "Khóm 2")
+	t.Run("fresh", func(t *testing.T) {
+		s, path := openStore(t)
+		addHamlets(t, s, "Khóm 1", "Khóm 2")
+		checkDocRefusals(t, path)
+	})
+	t.Run("upgraded v1.db with poison rows", func(t *testing.T) {
+		s, path, _ := v1WithPoison(t) // has khom-1 already
+		addHamlets(t, s, "Khóm 2")
+		checkDocRefusals(t, path)
+	})
+}
+
+func checkDocRefusals(t *testing.T, path string) {
 	db := rawDB(t, path)
 	bin, shellErr := exec.LookPath("sqlite3")
 	var all []refusal
