@@ -151,9 +151,12 @@ func (r *Runner) materialise(ctx context.Context, now time.Time) (time.Time, err
 					return next, errors.Join(append(errs, err)...)
 				}
 			}
-			if err := r.materialiseOne(ctx, n, d, hamlets, now); err != nil {
+			aside, err := r.materialiseOne(ctx, n, d, hamlets, now)
+			if err != nil {
 				errs = append(errs, err)
-				break // the next occurrences of this notice wait for the next cycle
+			}
+			if aside || err != nil {
+				break // set aside: no more of it; failed: its next occurrences wait for the next cycle
 			}
 		}
 		if t := nextDue(n, now, r.cfg.Location); !t.IsZero() && (next.IsZero() || t.Before(next)) {
@@ -165,30 +168,30 @@ func (r *Runner) materialise(ctx context.Context, now time.Time) (time.Time, err
 
 // materialiseOne plans and records one due occurrence of n. When the
 // notice itself is at fault (a row the database refuses, a notice it
-// refers to that is gone), it is set aside and nil is returned, so that
-// the others go on; an error is returned only when the database could not
-// do the work now, to be tried again next cycle.
-func (r *Runner) materialiseOne(ctx context.Context, n *notices.Notice, d due, hamlets map[string]notices.Hamlet, now time.Time) error {
+// refers to that is gone), it is set aside (aside is true) and no error is
+// returned, so that the others go on; an error is returned only when the
+// database could not do the work now, to be tried again next cycle.
+func (r *Runner) materialiseOne(ctx context.Context, n *notices.Notice, d due, hamlets map[string]notices.Hamlet, now time.Time) (aside bool, err error) {
 	plan, err := r.plan(ctx, n, d, hamlets, now)
 	if err != nil {
 		if notices.IsTransient(err) {
-			return fmt.Errorf("plan notice %d at %s: %w", n.ID, d.At, err)
+			return false, fmt.Errorf("plan notice %d at %s: %w", n.ID, d.At, err)
 		}
 		why := "không lập được lượt gửi"
 		if errors.Is(err, notices.ErrNotFound) {
 			why = fmt.Sprintf("không đọc được thông báo gốc số %d mà thông báo này sửa hoặc hủy", n.RefersTo)
 		}
-		return r.setAside(ctx, n.ID, why, err)
+		return true, r.setAside(ctx, n.ID, why, err)
 	}
 	created, err := r.store.Materialise(ctx, plan)
 	if err != nil {
 		if notices.IsTransient(err) {
-			return fmt.Errorf("materialise notice %d at %s: %w", n.ID, d.At, err)
+			return false, fmt.Errorf("materialise notice %d at %s: %w", n.ID, d.At, err)
 		}
-		return r.setAside(ctx, n.ID, "cơ sở dữ liệu không nhận các tin gửi của thông báo này", err)
+		return true, r.setAside(ctx, n.ID, "cơ sở dữ liệu không nhận các tin gửi của thông báo này", err)
 	}
 	if !created {
-		return nil
+		return false, nil
 	}
 	ev := r.log.Info()
 	if d.Skip {
@@ -196,7 +199,7 @@ func (r *Runner) materialiseOne(ctx context.Context, n *notices.Notice, d due, h
 	}
 	ev.Int64("notice_id", n.ID).Time("due_at", d.At).Str("occurrence", plan.Status).
 		Int("hamlets", len(plan.Targets)).Int("parts", len(plan.Parts)).Msg("occurrence materialised")
-	return nil
+	return false, nil
 }
 
 // setAside sets notice id aside with a reason for staff (and the error
