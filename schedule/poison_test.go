@@ -41,7 +41,7 @@ var poison = map[string]string{
 // returns the new ids by title.
 func insertUnchecked(t *testing.T, path string, rows map[string]string) map[string]int64 {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000&_txlock=immediate")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // (and put back), and returns their ids in order.
 func insertUnchecked(t *testing.T, path string, rows ...string) []int64 {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000&_txlock=immediate")
 	if err != nil {
 		t.Fatal(err)
 	}

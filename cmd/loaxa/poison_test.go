@@ -21,7 +21,7 @@ import (
 // put back. It returns the new ids in order.
 func writeAroundTheSchema(t *testing.T, path string, rows ...string) []int64 {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000")
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000&_txlock=immediate")
 	if err != nil {
 		t.Fatal(err)
 	}
