@@ -1,4 +1,4 @@
--- loaxa schema, version 2: refuse what cannot be read, and set aside what got in before.
+-- loaxa schema, version 2: refuse rows that cannot be read, and record the notices the daemon sets aside.
 --
 -- SQLite cannot add a CHECK to an existing table without rebuilding it, so
 -- the rules are BEFORE triggers whose RAISE(ABORT, …) is the error the
