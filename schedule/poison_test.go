@@ -216,6 +216,13 @@ func TestPollFailuresAndLateDeliveriesShowInHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A second notice is approved just before another program takes the
+	// write lock: its materialising fails for the lock, which is no fault of
+	// the notice, so it must not be set aside.
+	n2 := notices.Notice{Title: "Đến sau", Body: "Chờ khóa.", Status: notices.StatusApproved, Source: notices.SourceCLI}
+	if err := store.CreateNotice(ctx, &n2); err != nil {
+		t.Fatal(err)
+	}
 	other, err := sql.Open("sqlite3", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
@@ -232,8 +239,12 @@ func TestPollFailuresAndLateDeliveriesShowInHealth(t *testing.T) {
 	began := clk.Now()
 	for i := 1; i <= 3; i++ {
 		clk.Add(time.Second)
-		if _, err := runner.RunOnce(ctx, clk.Now()); err == nil {
+		_, err := runner.RunOnce(ctx, clk.Now())
+		if err == nil {
 			t.Fatalf("cycle %d succeeded while another program held the write lock", i)
+		}
+		if want := "materialise notice " + itoa(n2.ID); !strings.Contains(err.Error(), want) {
+			t.Errorf("cycle %d error = %v; want it to include %q", i, err, want)
 		}
 		h := runner.Health(ctx)
 		want, code := schedule.HealthDegraded, http.StatusOK
@@ -253,6 +264,9 @@ func TestPollFailuresAndLateDeliveriesShowInHealth(t *testing.T) {
 	}
 	if m := metrics(t, runner); !strings.Contains(m, "\nloaxa_poll_failures_consecutive 3\n") {
 		t.Errorf("/metrics lacks loaxa_poll_failures_consecutive 3:\n%s", m)
+	}
+	if aside, err := store.SetAsideNotices(ctx); err != nil || len(aside) != 0 {
+		t.Errorf("SetAsideNotices() after cycles failed for a lock = %+v, %v; want none: a busy database is no notice's fault", aside, err)
 	}
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
@@ -274,6 +288,17 @@ func TestPollFailuresAndLateDeliveriesShowInHealth(t *testing.T) {
 	}
 	if _, err := runner.Drain(ctx); err != nil {
 		t.Fatal(err)
+	}
+	for _, title := range []string{"Họp", "Đến sau"} {
+		got := 0
+		for _, m := range sim.Messages(g.ID) {
+			if strings.Contains(m.Text, title) {
+				got++
+			}
+		}
+		if got != 1 {
+			t.Errorf("%q reached the group %d times once the lock was gone; want 1", title, got)
+		}
 	}
 	if h := runner.Health(ctx); h.Status != schedule.HealthOK || h.OldestDueAgeSeconds != 0 {
 		t.Errorf("Health once sent = %s, age %g, %q; want ok, 0", h.Status, h.OldestDueAgeSeconds, h.Problems)
