@@ -16,7 +16,7 @@ type Sender interface {
 	SendGroupText(ctx context.Context, groupID, text string) (messageID string, err error)
 	SendGroupImage(ctx context.Context, groupID, attachmentID, caption string) (messageID string, err error)
 	UploadImage(ctx context.Context, filename string, data []byte) (attachmentID string, err error)
-	GroupConversation(ctx context.Context, groupID string, count int) ([]bot.ConversationItem, error)
+	GroupConversationPage(ctx context.Context, groupID string, offset, count int) ([]bot.ConversationItem, error)
 	Health() bot.TokenHealth
 }
 

@@ -25,7 +25,8 @@ type Config struct {
 	MaxAttempts    int            // transient failures before a delivery fails; default 8
 	Backoff        Backoff        // waits between attempts; default DefaultBackoff
 	ReconcileAfter time.Duration  // how long an unknown outcome settles before it is checked; default 20s
-	HistoryCount   int            // conversation items read to reconcile; default 50
+	HistoryCount   int            // most conversation items read to settle one group; default 200
+	UnprovenAfter  time.Duration  // a claim neither found nor ruled out this long fails for a person to check; default 1h
 	Now            func() time.Time
 }
 
@@ -59,7 +60,10 @@ func (c *Config) defaults() error {
 		c.ReconcileAfter = 20 * time.Second
 	}
 	if c.HistoryCount <= 0 {
-		c.HistoryCount = 50
+		c.HistoryCount = 200
+	}
+	if c.UnprovenAfter <= 0 {
+		c.UnprovenAfter = time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -84,6 +88,9 @@ type Runner struct {
 	cal     *cron.Cron
 	stopped sync.Once
 	started time.Time // when Start ran: claims older than it were left by a previous run
+
+	unprovenMu sync.Mutex
+	unproven   map[int64]time.Time // deliveries not proven either way → when to look again
 }
 
 // New checks cfg and returns a Runner that is not yet running.

@@ -1,0 +1,142 @@
+package schedule_test
+
+import (
+	"bytes"
+	"image"
+	pngenc "image/png"
+	"testing"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
+	"github.com/loaxa/loaxa/zalosim"
+)
+
+func testPNG(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := pngenc.Encode(&b, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// exactlyOnce checks that every group of the rig got exactly one message
+// containing s, and that every hamlet's deliveries of n are sent.
+func (r *rig) exactlyOnce(n *notices.Notice, s string) {
+	r.t.Helper()
+	got := r.received(s)
+	for _, g := range r.groups {
+		if got[g.ID] != 1 {
+			r.t.Errorf("group %s received %d copies of %q; want exactly 1", g.ID, got[g.ID], s)
+		}
+	}
+	for code, h := range r.deliveries(n.ID) {
+		if h.State() != notices.DeliverySent {
+			r.t.Errorf("hamlet %s: %s (%s); want sent", code, h.State(), h.Error)
+		}
+	}
+}
+
+// Zalo's history shows a photo with its caption in description and no
+// message (§12): a lost answer on an image delivery must be found there.
+func TestLostAnswerOnImageIsReconciledNotResent(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00")
+	r.sim.FailNext(2, zalosim.FaultLostAnswer)
+	n := r.notice(notices.Notice{Title: "Bản đồ vùng ngập", Image: testPNG(t), ImageType: "image/png"})
+	r.step()
+	r.step()
+	r.step()
+	r.exactlyOnce(n, "Bản đồ vùng ngập")
+}
+
+// Zalo serves at most 10 history items a request (§12): a message with 30
+// newer ones above it must still be found, by paging.
+func TestLostAnswerInABusyGroupIsFoundByPaging(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00")
+	r.sim.FailNext(len(r.groups), zalosim.FaultLostAnswer)
+	n := r.notice(notices.Notice{Title: "Lịch cắt điện"})
+	r.step()
+	for _, g := range r.groups {
+		for range 30 {
+			r.sim.PostAsMember(g.ID, "Cư dân", "Dạ cảm ơn ấp")
+		}
+	}
+	r.step()
+	r.step()
+	r.exactlyOnce(n, "Lịch cắt điện")
+}
+
+// An image and a text of the same words are different messages: a text
+// item with the caption's words never proves that the photo arrived.
+func TestTextInHistoryDoesNotProveAnImage(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00")
+	r.sim.FailNext(len(r.groups), zalosim.FaultLostAnswer)
+	n := r.notice(notices.Notice{Title: "Ảnh và chữ", Image: testPNG(t), ImageType: "image/png"})
+	r.step()
+	// The photos arrived but their answers were lost. Then the same words
+	// arrive as text (another tool, a person pasting): newer than the
+	// photos, so a reconciler comparing words alone would take them.
+	photos := map[string]string{}
+	for _, m := range r.sim.AllMessages() {
+		photos[m.GroupID] = m.ID
+		if _, err := r.client.SendGroupText(r.ctx, m.GroupID, m.Text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.step()
+	r.step()
+	ids := make([]string, 0, len(photos))
+	for _, id := range photos {
+		ids = append(ids, id)
+	}
+	known, err := r.store.KnownMessageIDs(r.ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for g, id := range photos {
+		if !known[id] {
+			t.Errorf("group %s: the photo %s is not the message recorded as the delivery", g, id)
+		}
+		if len(r.sim.Messages(g)) != 2 {
+			t.Errorf("group %s has %d messages; want the photo and the text, nothing resent", g, len(r.sim.Messages(g)))
+		}
+	}
+	for code, h := range r.deliveries(n.ID) {
+		if h.State() != notices.DeliverySent {
+			t.Errorf("hamlet %s: %s; want sent", code, h.State())
+		}
+	}
+}
+
+// More newer messages than the reconciler may read: the delivery is not
+// proven either way, so it is neither resent nor marked sent; it says so,
+// and after UnprovenAfter it fails with a reason that asks a person to look.
+func TestUnprovenDeliveryIsNeverResentBlindly(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00", withConfig(func(c *schedule.Config) { c.HistoryCount = 30 }))
+	g := r.groups[0]
+	r.sim.FailNext(1, zalosim.FaultLostAnswer.On(zalosim.PathGroupMessage))
+	n := r.notice(notices.Notice{Title: "Nhóm quá đông", Targets: []string{"khom-1"}})
+	r.step()
+	for range 45 {
+		r.sim.PostAsMember(g.ID, "Cư dân", "tin nhắn")
+	}
+	r.step()
+	r.step()
+	if got := r.received("Nhóm quá đông")[g.ID]; got != 1 {
+		t.Fatalf("group received %d copies; want 1 (never resent while unproven)", got)
+	}
+	h := r.deliveries(n.ID)["khom-1"]
+	if h.State() != notices.DeliverySending || h.Error == "" {
+		t.Errorf("hamlet: %s %q; want still sending with a note that it is not proven", h.State(), h.Error)
+	}
+	r.clock.Add(2 * time.Hour)
+	r.step()
+	h = r.deliveries(n.ID)["khom-1"]
+	if h.State() != notices.DeliveryFailed || h.Error == "" {
+		t.Errorf("after two hours: %s %q; want failed with a reason asking a person to check the group", h.State(), h.Error)
+	}
+	if got := r.received("Nhóm quá đông")[g.ID]; got != 1 {
+		t.Errorf("group received %d copies; want 1", got)
+	}
+}
