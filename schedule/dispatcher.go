@@ -343,11 +343,15 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 		res.Status, res.At = notices.DeliveryRetry, nightBanEnd(now, r.cfg.Location)
 	case class == bot.ClassTransient || class == bot.ClassReupload || class == bot.ClassQuota ||
 		class == bot.ClassTokenExpired:
-		if j.Attempts >= r.cfg.MaxAttempts {
+		ladder, most := r.cfg.Backoff, r.cfg.MaxAttempts
+		if j.Priority == 0 {
+			ladder, most = r.cfg.UrgentBackoff, r.cfg.UrgentMaxAttempts
+		}
+		if j.Attempts >= most {
 			res.Status = notices.DeliveryFailed
 			res.Error = "đã thử " + strconv.Itoa(j.Attempts) + " lần không được: " + res.Error
 		} else {
-			res.Status, res.At = notices.DeliveryRetry, r.later(now, j, r.cfg.Backoff.Delay(j.Attempts))
+			res.Status, res.At = notices.DeliveryRetry, r.later(now, j, ladder.Delay(j.Attempts))
 		}
 	case ctx.Err() != nil:
 		// Stopped before the call: nothing went out.

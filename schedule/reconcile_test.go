@@ -140,3 +140,32 @@ func TestUnprovenDeliveryIsNeverResentBlindly(t *testing.T) {
 		t.Errorf("group received %d copies; want 1", got)
 	}
 }
+
+// An urgent delivery that meets three faults in a row goes out within
+// about 14 s (2 s, 4 s, 8 s); a normal one in the same plight waits on
+// the longer ladder (15 s, 30 s, 1 min).
+func TestUrgentRetriesOnAShortLadder(t *testing.T) {
+	for _, c := range []struct {
+		priority notices.Priority
+		byThen   int // copies received 20 s after the first try
+	}{{notices.Urgent, 1}, {notices.Normal, 0}} {
+		t.Run(string(c.priority), func(t *testing.T) {
+			r := newRig(t, "2026-11-27 09:00")
+			r.sim.FailNext(3, zalosim.Fault5xx)
+			r.notice(notices.Notice{Title: "Triều cường", Priority: c.priority, Targets: []string{"khom-1"}})
+			for range 20 {
+				r.step() // one second each
+			}
+			if got := r.received("Triều cường")[r.groups[0].ID]; got != c.byThen {
+				t.Errorf("%s after three faults: %d copies within 20 s; want %d", c.priority, got, c.byThen)
+			}
+			for range 10 {
+				r.clock.Add(time.Minute)
+				r.step()
+			}
+			if got := r.received("Triều cường")[r.groups[0].ID]; got != 1 {
+				t.Errorf("%s: %d copies in the end; want 1", c.priority, got)
+			}
+		})
+	}
+}

@@ -24,6 +24,10 @@ type Config struct {
 	Concurrency    int            // sends in flight at once; default 8
 	MaxAttempts    int            // transient failures before a delivery fails; default 8
 	Backoff        Backoff        // waits between attempts; default DefaultBackoff
+	// Urgent deliveries retry on their own, shorter ladder, and try more
+	// times before failing, so that they keep trying for about as long.
+	UrgentBackoff     Backoff // default UrgentBackoff
+	UrgentMaxAttempts int     // default 16
 	ReconcileAfter time.Duration  // how long an unknown outcome settles before it is checked; default 20s
 	HistoryCount   int            // most conversation items read to settle one group; default 200
 	UnprovenAfter  time.Duration  // a claim neither found nor ruled out this long fails for a person to check; default 1h
@@ -55,6 +59,12 @@ func (c *Config) defaults() error {
 	}
 	if c.Backoff == (Backoff{}) {
 		c.Backoff = DefaultBackoff
+	}
+	if c.UrgentBackoff == (Backoff{}) {
+		c.UrgentBackoff = UrgentBackoff
+	}
+	if c.UrgentMaxAttempts <= 0 {
+		c.UrgentMaxAttempts = 16
 	}
 	if c.ReconcileAfter <= 0 {
 		c.ReconcileAfter = 20 * time.Second
