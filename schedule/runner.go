@@ -15,23 +15,23 @@ import (
 
 // Config tunes a Runner. Zero fields take the defaults in design.md.
 type Config struct {
-	Location       *time.Location // the commune zone; default Asia/Ho_Chi_Minh
-	Commune        string         // the name in every message's footer
-	QuietHours     QuietHours     // normal and low deliveries wait for the morning
-	MaxLateness    time.Duration  // a recurring occurrence later than this is skipped; default 1h
-	PollInterval   time.Duration  // how often other processes' writes are looked for; default 1s
-	Bulletin       []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
-	Concurrency    int            // sends in flight at once; default 8
-	MaxAttempts    int            // transient failures before a delivery fails; default 8
-	Backoff        Backoff        // waits between attempts; default DefaultBackoff
+	Location     *time.Location // the commune zone; default Asia/Ho_Chi_Minh
+	Commune      string         // the name in every message's footer
+	QuietHours   QuietHours     // normal and low deliveries wait for the morning
+	MaxLateness  time.Duration  // a recurring occurrence later than this is skipped; default 1h
+	PollInterval time.Duration  // how often other processes' writes are looked for; default 1s
+	Bulletin     []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
+	Concurrency  int            // sends in flight at once; default 8
+	MaxAttempts  int            // transient failures before a delivery fails; default 8
+	Backoff      Backoff        // waits between attempts; default DefaultBackoff
 	// Urgent deliveries retry on their own, shorter ladder, and try more
 	// times before failing, so that they keep trying for about as long.
-	UrgentBackoff     Backoff // default UrgentBackoff
-	UrgentMaxAttempts int     // default 16
-	ReconcileAfter time.Duration  // how long an unknown outcome settles before it is checked; default 20s
-	HistoryCount   int            // most conversation items read to settle one group; default 200
-	UnprovenAfter  time.Duration  // a claim neither found nor ruled out this long fails for a person to check; default 1h
-	Now            func() time.Time
+	UrgentBackoff     Backoff       // default UrgentBackoff
+	UrgentMaxAttempts int           // default 16
+	ReconcileAfter    time.Duration // how long an unknown outcome settles before it is checked; default 20s
+	HistoryCount      int           // most conversation items read to settle one group; default 200
+	UnprovenAfter     time.Duration // a claim neither found nor ruled out this long fails for a person to check; default 1h
+	Now               func() time.Time
 }
 
 func (c *Config) defaults() error {

@@ -235,7 +235,7 @@ func TestContract(t *testing.T) {
 			// strings and valid_through as dd/mm/yyyy.
 			"data.group_info.total_member": anyNum(), "data.group_info.max_member": str("100"),
 			"data.asset_info.asset_id": anyStr(), "data.asset_info.auto_renew": str("false"),
-			"data.asset_info.valid_through": ddmmyyyy(),
+			"data.asset_info.valid_through":    ddmmyyyy(),
 			"data.group_setting.lock_send_msg": boolean(), "data.group_setting.join_appr": boolean(),
 			"data.group_setting.enable_msg_history": boolean(), "data.group_setting.enable_link_join": boolean()})},
 		{"getgroup unknown -403", func(t *testing.T, ts *TestServer) reply {
