@@ -48,7 +48,14 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		if r.disp.isInFlight(j.ID) {
 			continue
 		}
-		if !j.ClaimedAt.IsZero() && j.ClaimedAt.After(before) {
+		if at, mine := r.disp.settleTime(j.ID); mine {
+			// Sent by this run, its answer lost: settled from when the
+			// call ended, not from the claim.
+			if now.Before(at) {
+				soonest(at)
+				continue
+			}
+		} else if !j.ClaimedAt.IsZero() && j.ClaimedAt.After(before) {
 			soonest(j.ClaimedAt.Add(r.cfg.ReconcileAfter + time.Second))
 			continue
 		}
@@ -76,6 +83,11 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		}
 		if err := r.store.Record(ctx, res); err != nil {
 			return settled, next, err
+		}
+		for _, x := range res {
+			if x.Status != notices.DeliverySending {
+				r.disp.settled(x.ID)
+			}
 		}
 		settled += len(res)
 	}
@@ -114,7 +126,7 @@ func (r *Runner) readHistory(ctx context.Context, groupID string, since time.Tim
 	var h history
 	seen := map[string]bool{}
 	for offset := 0; len(h.items) < r.cfg.HistoryCount; {
-		page, err := r.sender.GroupConversationPage(ctx, groupID, offset, bot.MaxConversationPage)
+		page, err := r.historyPage(ctx, groupID, offset)
 		if err != nil {
 			return h, err
 		}
@@ -149,6 +161,28 @@ func (r *Runner) readHistory(ctx context.Context, groupID string, since time.Tim
 		offset += len(page)
 	}
 	return h, nil
+}
+
+// historyPage reads one page of a group's conversation, trying again at
+// once after a transient failure: a read can be repeated safely, and a
+// group left unsettled waits unreadableRetry.
+func (r *Runner) historyPage(ctx context.Context, groupID string, offset int) ([]bot.ConversationItem, error) {
+	var err error
+	for try := range 3 {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, err
+			case <-time.After(time.Duration(try) * 200 * time.Millisecond):
+			}
+		}
+		var page []bot.ConversationItem
+		page, err = r.sender.GroupConversationPage(ctx, groupID, offset, bot.MaxConversationPage)
+		if err == nil || bot.ErrorClass(err) != bot.ClassTransient {
+			return page, err
+		}
+	}
+	return nil, err
 }
 
 // settleGroup matches one group's unsettled deliveries, oldest first,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	pngenc "image/png"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,5 +168,54 @@ func TestUrgentRetriesOnAShortLadder(t *testing.T) {
 				t.Errorf("%s: %d copies in the end; want 1", c.priority, got)
 			}
 		})
+	}
+}
+
+// A send of this run whose answer was lost is looked for AnswerSettle
+// after the call ended, not ReconcileAfter after the claim; before that it
+// is neither resent nor settled.
+func TestLostAnswerSettlesFromTheEndOfTheCall(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00", withConfig(func(c *schedule.Config) {
+		c.ReconcileAfter, c.AnswerSettle = 20*time.Second, 5*time.Second
+	}))
+	r.sim.FailNext(1, zalosim.FaultLostAnswer)
+	n := r.notice(notices.Notice{Title: "Cúp nước", Priority: notices.Urgent, Targets: []string{"khom-1"}})
+	r.step() // the lost answer; +1 s
+	r.clock.Add(2 * time.Second)
+	r.step()
+	if h := r.deliveries(n.ID)["khom-1"]; h.State() != notices.DeliverySending {
+		t.Fatalf("3 s after the lost answer: %s; want still sending (settling)", h.State())
+	}
+	r.clock.Add(3 * time.Second)
+	r.step() // 6 s after: read the history, find it
+	if h := r.deliveries(n.ID)["khom-1"]; h.State() != notices.DeliverySent {
+		t.Errorf("6 s after the lost answer: %s; want sent, found in the history well before ReconcileAfter", h.State())
+	}
+	if got := r.received("Cúp nước")[r.groups[0].ID]; got != 1 {
+		t.Errorf("group received %d copies; want 1", got)
+	}
+}
+
+// A later part that is due but waits for the part before it (whose answer
+// was lost) must not hide a retry due later: the dispatcher sleeps until
+// NextAttempt, and a past time there made it sleep a full minute.
+func TestNextAttemptIsNotHiddenByAWaitingPart(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00", withConfig(func(c *schedule.Config) {
+		c.ReconcileAfter, c.AnswerSettle = 20*time.Second, 20*time.Second
+	}))
+	r.sim.FailNext(1, zalosim.FaultLostAnswer)
+	r.notice(notices.Notice{Title: "Dài", Priority: notices.Urgent, Targets: []string{"khom-1"},
+		Body: strings.Repeat("Một câu thông báo khá dài để tách thành nhiều phần. ", 80)})
+	r.step()
+	r.sim.FailNext(1, zalosim.Fault5xx)
+	r.notice(notices.Notice{Title: "Ngắn", Targets: []string{"khom-2"}}) // retried in about 15 s
+	r.step()
+	now := r.clock.Now()
+	next, err := r.store.NextAttempt(r.ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.IsZero() || !next.After(now) || next.After(now.Add(time.Minute)) {
+		t.Errorf("NextAttempt = %v (now %v); want the retry of the short notice, a few seconds ahead", next, now)
 	}
 }

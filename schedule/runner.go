@@ -26,12 +26,20 @@ type Config struct {
 	Backoff      Backoff        // waits between attempts; default DefaultBackoff
 	// Urgent deliveries retry on their own, shorter ladder, and try more
 	// times before failing, so that they keep trying for about as long.
-	UrgentBackoff     Backoff       // default UrgentBackoff
-	UrgentMaxAttempts int           // default 16
-	ReconcileAfter    time.Duration // how long an unknown outcome settles before it is checked; default 20s
-	HistoryCount      int           // most conversation items read to settle one group; default 200
-	UnprovenAfter     time.Duration // a claim neither found nor ruled out this long fails for a person to check; default 1h
-	Now               func() time.Time
+	UrgentBackoff     Backoff // default UrgentBackoff
+	UrgentMaxAttempts int     // default 16
+	// ReconcileAfter is how long claims left by a previous run, and calls
+	// of this run that timed out, settle before their groups' history is
+	// read: no shorter than the client's timeout, so that a request still
+	// at work in Zalo has landed; default 20s.
+	ReconcileAfter time.Duration
+	// AnswerSettle is how long after a call that ended without a readable
+	// answer, but not by a timeout (a broken connection), its group's
+	// history is read; default 5s.
+	AnswerSettle  time.Duration
+	HistoryCount  int           // most conversation items read to settle one group; default 200
+	UnprovenAfter time.Duration // a claim neither found nor ruled out this long fails for a person to check; default 1h
+	Now           func() time.Time
 }
 
 func (c *Config) defaults() error {
@@ -69,6 +77,9 @@ func (c *Config) defaults() error {
 	if c.ReconcileAfter <= 0 {
 		c.ReconcileAfter = 20 * time.Second
 	}
+	if c.AnswerSettle <= 0 {
+		c.AnswerSettle = 5 * time.Second
+	}
 	if c.HistoryCount <= 0 {
 		c.HistoryCount = 200
 	}
@@ -99,6 +110,10 @@ type Runner struct {
 	stopped sync.Once
 	started time.Time // when Start ran: claims older than it were left by a previous run
 
+	planned chan struct{} // planCycle signals the poll loop
+	planMu  sync.Mutex
+	planAt  time.Time // the earliest cycle asked for by planCycle
+
 	unprovenMu sync.Mutex
 	unproven   map[int64]time.Time // deliveries not proven either way → when to look again
 }
@@ -108,7 +123,8 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 	if err := cfg.defaults(); err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
-	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics()}
+	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics(),
+		planned: make(chan struct{}, 1)}
 	for _, spec := range cfg.Bulletin {
 		rec, err := notices.ParseRecurrence(spec, cfg.Location)
 		if err != nil {
@@ -121,6 +137,29 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 }
 
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC() }
+
+// planCycle asks the poll loop for a cycle at t (or sooner), without
+// waking it now.
+func (r *Runner) planCycle(t time.Time) {
+	r.planMu.Lock()
+	if r.planAt.IsZero() || t.Before(r.planAt) {
+		r.planAt = t
+	}
+	r.planMu.Unlock()
+	select {
+	case r.planned <- struct{}{}:
+	default:
+	}
+}
+
+// takePlan returns and forgets the earliest cycle asked for.
+func (r *Runner) takePlan() time.Time {
+	r.planMu.Lock()
+	defer r.planMu.Unlock()
+	t := r.planAt
+	r.planAt = time.Time{}
+	return t
+}
 
 // Start settles what a previous run left in 'sending', then starts the poll
 // loop, the dispatcher and the calendar. ctx bounds the start-up only.
