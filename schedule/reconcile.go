@@ -125,6 +125,7 @@ type history struct {
 func (r *Runner) readHistory(ctx context.Context, groupID string, since time.Time) (history, error) {
 	var h history
 	seen := map[string]bool{}
+	stale := 0 // pages in a row with nothing new
 	for offset := 0; len(h.items) < r.cfg.HistoryCount; {
 		page, err := r.historyPage(ctx, groupID, offset)
 		if err != nil {
@@ -150,10 +151,16 @@ func (r *Runner) readHistory(ctx context.Context, groupID string, since time.Tim
 			}
 		}
 		if fresh == 0 {
-			// A server that ignores offset: what lies further back
-			// cannot be read.
-			return h, nil
+			// Every item was read already: new messages pushed them down
+			// (go on), or the server ignores offset (after a few such
+			// pages, what lies further back cannot be read).
+			if stale++; stale >= 3 {
+				return h, nil
+			}
+			offset += len(page)
+			continue
 		}
+		stale = 0
 		if !since.IsZero() && !oldest.IsZero() && oldest.Before(since.Add(-clockSkew)) {
 			h.complete = true
 			return h, nil
@@ -242,6 +249,13 @@ func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices
 		case h.complete:
 			res = notices.Result{ID: j.ID, Status: notices.DeliveryRetry, At: now,
 				Error: "không thấy tin trong lịch sử nhóm sau khi mất kết nối; gửi lại"}
+			// A claim that a previous run left behind was cut short by
+			// that run's end, not refused by Zalo: it does not count as a
+			// failed try, so that restarts do not push a delivery up the
+			// backoff ladder (six of them made an urgent one wait a
+			// minute at its next fault).
+			_, mine := r.disp.settleTime(j.ID)
+			res.Unclaim = !mine && j.ClaimedAt.Before(r.started)
 		case !j.ClaimedAt.IsZero() && now.Sub(j.ClaimedAt) >= r.cfg.UnprovenAfter:
 			// Never sent blindly: a person looks at the group and decides.
 			res = notices.Result{ID: j.ID, Status: notices.DeliveryFailed,

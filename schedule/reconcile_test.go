@@ -2,12 +2,16 @@ package schedule_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	pngenc "image/png"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/zalosim"
@@ -217,5 +221,63 @@ func TestNextAttemptIsNotHiddenByAWaitingPart(t *testing.T) {
 	}
 	if next.IsZero() || !next.After(now) || next.After(now.Add(time.Minute)) {
 		t.Errorf("NextAttempt = %v (now %v); want the retry of the short notice, a few seconds ahead", next, now)
+	}
+}
+
+// pushingSender is the real client, except that before each history page
+// after the first a resident posts in the group, pushing every item one
+// place down: each page then starts with an item already read.
+type pushingSender struct {
+	*bot.Client
+	sim    *zalosim.TestServer
+	pages  int
+	pushed bool
+}
+
+func (p *pushingSender) GroupConversationPage(ctx context.Context, groupID string, offset, count int) ([]bot.ConversationItem, error) {
+	if offset > 0 && !p.pushed {
+		p.sim.PostAsMember(groupID, "Cư dân", "tin mới trong lúc đọc")
+		p.pushed = true
+	}
+	p.pages++
+	return p.Client.GroupConversationPage(ctx, groupID, offset, count)
+}
+
+// A message that arrives while the history is paged pushes the items down:
+// the next page may hold only items read already. That is not the end of
+// what can be read (the soak saw such a delivery held as "not proven" for
+// a minute): paging goes on, and a claim that never reached Zalo is sent.
+func TestPagingPastItemsPushedDownByNewMessages(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00")
+	ps := &pushingSender{Client: r.client, sim: r.sim}
+	runner, err := schedule.New(schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Now: r.clock.Now,
+		Bulletin: []string{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond},
+		r.store, ps, zerolog.New(zerolog.NewTestWriter(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.runner = runner
+	n := r.notice(notices.Notice{Title: "Sau khi sập nguồn", Targets: []string{"khom-1"}})
+	if _, err := r.runner.RunOnce(r.ctx, r.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Claimed, then the process died before the call: nothing reached Zalo.
+	if jobs, err := r.store.ClaimJobs(r.ctx, r.clock.Now(), 10, 2); err != nil || len(jobs) != 1 {
+		t.Fatalf("claimed %d (%v); want 1", len(jobs), err)
+	}
+	for range 10 {
+		r.sim.PostAsMember(r.groups[0].ID, "Cư dân", "Dạ")
+	}
+	r.clock.Add(time.Second)
+	r.step()
+	r.step()
+	if got := r.received("Sau khi sập nguồn")[r.groups[0].ID]; got != 1 {
+		t.Errorf("group received %d copies; want 1", got)
+	}
+	if h := r.deliveries(n.ID)["khom-1"]; h.State() != notices.DeliverySent {
+		t.Errorf("hamlet: %s (%s); want sent", h.State(), h.Error)
+	}
+	if !ps.pushed || ps.pages < 3 {
+		t.Errorf("pages read %d, pushed %v: the test did not page past a pushed-down item", ps.pages, ps.pushed)
 	}
 }
