@@ -177,24 +177,31 @@ func TestGroupConversation(t *testing.T) {
 	f.handle("/v3.0/oa/group/conversation", func(w http.ResponseWriter, r *http.Request) {
 		checkRequest(t, r, http.MethodGet, "/v3.0/oa/group/conversation")
 		q := r.URL.Query()
-		if q.Get("group_id") != "g1" || q.Get("count") != "20" || q.Get("offset") != "0" {
-			t.Errorf("query = %q; want group_id=g1, offset=0, count=20", r.URL.RawQuery)
+		// At most 10 a page (§12), asked for in plain query parameters.
+		if q.Get("group_id") != "g1" || q.Get("count") != "10" || q.Get("offset") != "20" || q.Has("data") {
+			t.Errorf("query = %q; want group_id=g1, offset=20, count=10", r.URL.RawQuery)
 		}
 		w.Header().Set("Content-Type", "application/json")
+		// The photo item of Zalo's page: description, no message.
 		io.WriteString(w, `{"data":[
+			{"src":0,"time":1695953605615,"type":"photo","thumb":"https://t.zdn.vn/480/c5.jpg","url":"https://f.zdn.vn/c5.jpg","description":"Bản đồ","message_id":"d181af9c7607d15d8812","from_id":"8756287263669629130","from_display_name":"UBND","from_avatar":"https://s240/a.jpg","group_id":"g1"},
 			{"src":0,"time":1696317670193,"type":"text","message":"Thông báo","message_id":"m2","from_id":"8756287263669629130"},
 			{"src":"1","time":"1696317600000","type":"text","message":"Alo","message_id":12345678901234567890,"from_id":8756287263669629131}
 		],"error":0,"message":"Success"}`)
 	})
 	c := newClient(t, f, &memStore{})
-	items, err := c.GroupConversation(context.Background(), "g1", 20)
+	items, err := c.GroupConversationPage(context.Background(), "g1", 20, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 2 {
-		t.Fatalf("GroupConversation = %d items; want 2", len(items))
+	if len(items) != 3 {
+		t.Fatalf("GroupConversationPage = %d items; want 3", len(items))
 	}
-	first, second := items[0], items[1]
+	photo, first, second := items[0], items[1], items[2]
+	if !photo.IsPhoto() || photo.Description != "Bản đồ" || photo.Message != "" || photo.URL != "https://f.zdn.vn/c5.jpg" ||
+		photo.Thumb == "" || photo.MessageID != "d181af9c7607d15d8812" || !photo.FromOA() {
+		t.Errorf("photo item = %+v", photo)
+	}
 	if first.MessageID != "m2" || !first.FromOA() || first.Time.UnixMilli() != 1696317670193 || first.FromID != "8756287263669629130" {
 		t.Errorf("items[0] = %+v", first)
 	}

@@ -97,6 +97,9 @@ func TestContractOperations(t *testing.T) {
 		items[1].Time.IsZero() || !strings.Contains(items[1].Message, "Họp thôn") {
 		t.Fatalf("GroupConversation = %+v; want the image then the text, newest first", items)
 	}
+	if !items[0].IsPhoto() || items[0].Description != "Bản đồ điểm tiêm" || items[0].Message != "" || items[1].IsPhoto() {
+		t.Errorf("history items %+v; want a photo with its caption in description, then a text", items[:2])
+	}
 }
 
 func TestContractErrorClasses(t *testing.T) {

@@ -37,7 +37,9 @@ type GroupDetail struct {
 	EnableLinkJoin   bool
 }
 
-// ConversationItem is one message of a group's history.
+// ConversationItem is one message of a group's history. Its words are in
+// Message for a text item and in Description (the caption) for a photo,
+// which has no message (§12).
 type ConversationItem struct {
 	MessageID       string
 	FromID          string
@@ -45,8 +47,14 @@ type ConversationItem struct {
 	Src             int // 0: sent by the OA, 1: sent by a user
 	Type            string
 	Message         string
+	Description     string // a photo's caption
+	URL             string // a photo's (or GIF's, sticker's, voice message's) address
+	Thumb           string
 	Time            time.Time
 }
+
+// IsPhoto reports whether the item is an image message.
+func (it ConversationItem) IsPhoto() bool { return it.Type == "photo" }
 
 // FromOA reports whether the OA sent the message.
 func (it ConversationItem) FromOA() bool { return it.Src == 0 }
@@ -173,26 +181,45 @@ type conversationJSON struct {
 	Time            flexInt    `json:"time"`
 	Type            string     `json:"type"`
 	Message         flexString `json:"message"`
+	Description     flexString `json:"description"`
+	URL             string     `json:"url"`
+	Thumb           string     `json:"thumb"`
 	MessageID       flexString `json:"message_id"`
 	FromID          flexString `json:"from_id"`
 	FromDisplayName string     `json:"from_display_name"`
 }
 
-// GroupConversation returns the group's latest count messages, newest first
-// (GET /v3.0/oa/group/conversation?group_id=&offset=0&count=). The dispatcher
-// uses it to reconcile sends whose outcome is unknown.
+// MaxConversationPage is the most items GroupConversationPage asks for:
+// Zalo's group page gives no maximum, its sibling 1:1 history allows 10
+// (§12), so larger pages are not relied on.
+const MaxConversationPage = 10
+
+// GroupConversation returns the group's latest count messages (at most
+// MaxConversationPage), newest first.
 func (c *Client) GroupConversation(ctx context.Context, groupID string, count int) ([]ConversationItem, error) {
-	if count <= 0 {
-		count = 10
+	return c.GroupConversationPage(ctx, groupID, 0, count)
+}
+
+// GroupConversationPage returns up to count messages of the group's
+// history (at most MaxConversationPage), newest first, skipping the offset
+// newest (GET /v3.0/oa/group/conversation?group_id=&offset=&count=). Zalo
+// may answer fewer than asked; only an empty page is the end of the
+// history. The dispatcher pages through it to reconcile sends whose outcome
+// is unknown.
+func (c *Client) GroupConversationPage(ctx context.Context, groupID string, offset, count int) ([]ConversationItem, error) {
+	if count <= 0 || count > MaxConversationPage {
+		count = MaxConversationPage
 	}
+	offset = max(offset, 0)
 	var items []conversationJSON
 	err := c.do(ctx, call{
 		op:     "group conversation",
 		method: http.MethodGet,
 		path:   "/v3.0/oa/group/conversation",
-		query:  url.Values{"group_id": {groupID}, "offset": {"0"}, "count": {strconv.Itoa(count)}},
-		group:  groupID,
-		empty:  true,
+		query: url.Values{"group_id": {groupID}, "offset": {strconv.Itoa(offset)},
+			"count": {strconv.Itoa(count)}},
+		group: groupID,
+		empty: true,
 	}, &items)
 	if err != nil {
 		return nil, err
@@ -206,6 +233,9 @@ func (c *Client) GroupConversation(ctx context.Context, groupID string, count in
 			Src:             int(it.Src),
 			Type:            it.Type,
 			Message:         string(it.Message),
+			Description:     string(it.Description),
+			URL:             it.URL,
+			Thumb:           it.Thumb,
 			Time:            msTime(it.Time),
 		})
 	}

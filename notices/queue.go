@@ -178,12 +178,15 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
-// NextAttempt is the earliest time a queued or retrying delivery becomes
-// due, or the zero time when there is none.
-func (s *Store) NextAttempt(ctx context.Context) (time.Time, error) {
+// NextAttempt is the earliest time after now at which a queued or retrying
+// delivery becomes due, or the zero time when there is none. Deliveries
+// due already are left out: those that could be claimed have been, and
+// the rest wait for something else (the part before them, the end of
+// quiet hours), so they must not hide a later retry.
+func (s *Store) NextAttempt(ctx context.Context, now time.Time) (time.Time, error) {
 	var ts sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM deliveries
-		WHERE status IN ('queued', 'retry')`).Scan(&ts)
+		WHERE status IN ('queued', 'retry') AND next_attempt_at > ?`, fmtTime(now)).Scan(&ts)
 	if err != nil || !ts.Valid {
 		return time.Time{}, err
 	}

@@ -12,8 +12,13 @@ type Backoff struct {
 	Base, Max time.Duration
 }
 
-// DefaultBackoff waits 15 s, 30 s, 1 min, … up to 30 min.
+// DefaultBackoff waits 15 s, 30 s, 1 min, … up to 30 min: normal and low
+// deliveries.
 var DefaultBackoff = Backoff{Base: 15 * time.Second, Max: 30 * time.Minute}
+
+// UrgentBackoff waits 2 s, 4 s, 8 s, … up to 1 min: an urgent notice (a
+// flood, a storm) that met a passing fault goes again within seconds.
+var UrgentBackoff = Backoff{Base: 2 * time.Second, Max: time.Minute}
 
 // Delay returns the jittered wait before the given attempt.
 func (b Backoff) Delay(attempt int) time.Duration {

@@ -16,7 +16,7 @@ type Sender interface {
 	SendGroupText(ctx context.Context, groupID, text string) (messageID string, err error)
 	SendGroupImage(ctx context.Context, groupID, attachmentID, caption string) (messageID string, err error)
 	UploadImage(ctx context.Context, filename string, data []byte) (attachmentID string, err error)
-	GroupConversation(ctx context.Context, groupID string, count int) ([]bot.ConversationItem, error)
+	GroupConversationPage(ctx context.Context, groupID string, offset, count int) ([]bot.ConversationItem, error)
 	Health() bot.TokenHealth
 }
 
@@ -54,6 +54,10 @@ type dispatcher struct {
 
 	mu       sync.Mutex
 	inFlight map[int64]bool
+	// settleAt holds this run's deliveries whose answer was lost: when
+	// their call ended plus the settle wait, the earliest their group's
+	// history is read for them.
+	settleAt map[int64]time.Time
 	pauseTil time.Time // after -32: nobody claims until then
 	rlStreak int       // consecutive -32 answers, for the pause length
 	uploads  map[int64]*sync.Mutex
@@ -61,9 +65,10 @@ type dispatcher struct {
 
 type result struct {
 	notices.Result
-	job  notices.Delivery
-	took time.Duration
-	err  error
+	job   notices.Delivery
+	took  time.Duration
+	ended time.Time // when the call to Zalo ended, at the runner's clock
+	err   error
 }
 
 func newDispatcher(r *Runner) *dispatcher {
@@ -72,6 +77,7 @@ func newDispatcher(r *Runner) *dispatcher {
 		wake:     make(chan struct{}, 1),
 		results:  make(chan result, r.cfg.Concurrency+claimBatch),
 		inFlight: map[int64]bool{},
+		settleAt: map[int64]time.Time{},
 		uploads:  map[int64]*sync.Mutex{},
 	}
 }
@@ -194,7 +200,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			}
 			// Sleep until the next retry falls due; rows due already but
 			// not claimable (a later part, quiet hours) wait for a poke.
-			if next, err := d.r.store.NextAttempt(work); err == nil && next.After(now) {
+			if next, err := d.r.store.NextAttempt(work, now); err == nil && next.After(now) {
 				wait = min(wait, next.Sub(now)+5*time.Millisecond)
 			}
 		}
@@ -245,6 +251,7 @@ func (d *dispatcher) record(ctx context.Context) {
 		d.mu.Lock()
 		for _, b := range batch {
 			delete(d.inFlight, b.job.ID)
+			d.noteUnknownLocked(b)
 		}
 		d.mu.Unlock()
 		if err != nil {
@@ -263,6 +270,42 @@ func (d *dispatcher) isInFlight(id int64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.inFlight[id]
+}
+
+// noteUnknownLocked remembers when a send whose outcome is unknown may be
+// looked for in its group's history. A call that ended with a broken
+// connection or an unreadable answer was over at Zalo's end too, so
+// AnswerSettle covers it; one that timed out may still be at work there,
+// and waits ReconcileAfter (no shorter than the client's own timeout)
+// from when it ended.
+func (d *dispatcher) noteUnknownLocked(b result) {
+	if b.Status != notices.DeliverySending {
+		return
+	}
+	wait := d.r.cfg.AnswerSettle
+	var te *bot.TransportError
+	if errors.As(b.err, &te) && te.Timeout {
+		wait = d.r.cfg.ReconcileAfter
+	}
+	at := b.ended.Add(wait)
+	d.settleAt[b.job.ID] = at
+	d.r.planCycle(at)
+}
+
+// settleTime reports when this run's delivery whose answer was lost may be
+// reconciled; ok is false for a delivery this run did not send.
+func (d *dispatcher) settleTime(id int64) (t time.Time, ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok = d.settleAt[id]
+	return t, ok
+}
+
+// settled forgets a delivery whose outcome the reconciler decided.
+func (d *dispatcher) settled(id int64) {
+	d.mu.Lock()
+	delete(d.settleAt, id)
+	d.mu.Unlock()
 }
 
 // sendInTurn sends a claimed delivery, now that a worker has taken it from
@@ -318,9 +361,9 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 	} else {
 		msgID, err = r.sender.SendGroupText(ctx, j.GroupID, j.Body)
 	}
-	res := result{job: j, took: time.Since(began), err: err}
-	res.ID = j.ID
 	now := r.now()
+	res := result{job: j, took: time.Since(began), ended: now, err: err}
+	res.ID = j.ID
 	if err == nil {
 		res.Status, res.MessageID, res.At = notices.DeliverySent, msgID, now
 		d.mu.Lock()
@@ -343,11 +386,15 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 		res.Status, res.At = notices.DeliveryRetry, nightBanEnd(now, r.cfg.Location)
 	case class == bot.ClassTransient || class == bot.ClassReupload || class == bot.ClassQuota ||
 		class == bot.ClassTokenExpired:
-		if j.Attempts >= r.cfg.MaxAttempts {
+		ladder, most := r.cfg.Backoff, r.cfg.MaxAttempts
+		if j.Priority == 0 {
+			ladder, most = r.cfg.UrgentBackoff, r.cfg.UrgentMaxAttempts
+		}
+		if j.Attempts >= most {
 			res.Status = notices.DeliveryFailed
 			res.Error = "đã thử " + strconv.Itoa(j.Attempts) + " lần không được: " + res.Error
 		} else {
-			res.Status, res.At = notices.DeliveryRetry, r.later(now, j, r.cfg.Backoff.Delay(j.Attempts))
+			res.Status, res.At = notices.DeliveryRetry, r.later(now, j, ladder.Delay(j.Attempts))
 		}
 	case ctx.Err() != nil:
 		// Stopped before the call: nothing went out.
@@ -453,8 +500,13 @@ func (r *Runner) Drain(ctx context.Context) (int, error) {
 		}
 		wg.Wait()
 		rows := make([]notices.Result, len(results))
+		r.disp.mu.Lock()
 		for i, res := range results {
 			rows[i] = res.Result
+			r.disp.noteUnknownLocked(res)
+		}
+		r.disp.mu.Unlock()
+		for _, res := range results {
 			r.observe(res)
 		}
 		if err := r.store.Record(ctx, rows); err != nil {

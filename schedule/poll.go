@@ -33,6 +33,12 @@ func (r *Runner) poll(ctx context.Context) {
 			return
 		case <-r.store.Changed():
 			run = true
+		case <-r.planned:
+			// The dispatcher lost an answer: settle it when it can be.
+			if t := r.takePlan(); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+				next = t
+			}
+			continue
 		case <-ticker.C:
 			v, err := r.store.DataVersion(ctx)
 			if err != nil {
@@ -101,7 +107,7 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 	if _, err := r.store.CloseFinished(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	if t, err := r.store.NextAttempt(ctx); err == nil && t.After(now) {
+	if t, err := r.store.NextAttempt(ctx, now); err == nil && t.After(now) {
 		soonest(t)
 	}
 	if r.cfg.QuietHours.Contains(now, r.cfg.Location) {

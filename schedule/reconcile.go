@@ -48,8 +48,19 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		if r.disp.isInFlight(j.ID) {
 			continue
 		}
-		if !j.ClaimedAt.IsZero() && j.ClaimedAt.After(before) {
+		if at, mine := r.disp.settleTime(j.ID); mine {
+			// Sent by this run, its answer lost: settled from when the
+			// call ended, not from the claim.
+			if now.Before(at) {
+				soonest(at)
+				continue
+			}
+		} else if !j.ClaimedAt.IsZero() && j.ClaimedAt.After(before) {
 			soonest(j.ClaimedAt.Add(r.cfg.ReconcileAfter + time.Second))
+			continue
+		}
+		if t := r.unprovenUntil(j.ID, now); !t.IsZero() {
+			soonest(t)
 			continue
 		}
 		if byGroup[j.GroupID] == nil {
@@ -73,6 +84,11 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		if err := r.store.Record(ctx, res); err != nil {
 			return settled, next, err
 		}
+		for _, x := range res {
+			if x.Status != notices.DeliverySending {
+				r.disp.settled(x.ID)
+			}
+		}
 		settled += len(res)
 	}
 	return settled, next, firstErr
@@ -82,10 +98,113 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 // looked at again.
 const unreadableRetry = 5 * time.Second
 
+// unprovenRetry is when a delivery whose message could be neither found
+// nor ruled out (more history than HistoryCount above the claim) is
+// looked for again.
+const unprovenRetry = time.Minute
+
+// clockSkew is how far Zalo's clock (the history's times) may be behind
+// ours (the claims' times) before an item older than a claim is taken for
+// one sent before it.
+const clockSkew = 5 * time.Minute
+
+// history is what was read of a group's conversation for one settlement.
+type history struct {
+	items []bot.ConversationItem // newest first, without repeats
+	// complete is true when every message since the oldest claim was
+	// read: the history ended, or its items became older than the claim.
+	complete bool
+}
+
+// readHistory pages through a group's conversation, newest first, at most
+// bot.MaxConversationPage items a request (Zalo may serve no more: §12),
+// until the items are older than since (less clockSkew) or the history
+// ends (an empty page), reading at most HistoryCount items. A zero since
+// reads to the end. Only an empty page ends the history: Zalo may answer
+// fewer items than asked.
+func (r *Runner) readHistory(ctx context.Context, groupID string, since time.Time) (history, error) {
+	var h history
+	seen := map[string]bool{}
+	stale := 0 // pages in a row with nothing new
+	for offset := 0; len(h.items) < r.cfg.HistoryCount; {
+		page, err := r.historyPage(ctx, groupID, offset)
+		if err != nil {
+			return h, err
+		}
+		if len(page) == 0 {
+			h.complete = true
+			return h, nil
+		}
+		fresh := 0
+		oldest := page[len(page)-1].Time
+		for _, it := range page {
+			// New messages arriving while we page push older ones to
+			// higher offsets: a page may repeat items, never skip them.
+			if it.MessageID != "" && seen[it.MessageID] {
+				continue
+			}
+			seen[it.MessageID] = true
+			h.items = append(h.items, it)
+			fresh++
+			if !it.Time.IsZero() && it.Time.Before(oldest) {
+				oldest = it.Time
+			}
+		}
+		if fresh == 0 {
+			// Every item was read already: new messages pushed them down
+			// (go on), or the server ignores offset (after a few such
+			// pages, what lies further back cannot be read).
+			if stale++; stale >= 3 {
+				return h, nil
+			}
+			offset += len(page)
+			continue
+		}
+		stale = 0
+		if !since.IsZero() && !oldest.IsZero() && oldest.Before(since.Add(-clockSkew)) {
+			h.complete = true
+			return h, nil
+		}
+		offset += len(page)
+	}
+	return h, nil
+}
+
+// historyPage reads one page of a group's conversation, trying again at
+// once after a transient failure: a read can be repeated safely, and a
+// group left unsettled waits unreadableRetry.
+func (r *Runner) historyPage(ctx context.Context, groupID string, offset int) ([]bot.ConversationItem, error) {
+	var err error
+	for try := range 3 {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, err
+			case <-time.After(time.Duration(try) * 200 * time.Millisecond):
+			}
+		}
+		var page []bot.ConversationItem
+		page, err = r.sender.GroupConversationPage(ctx, groupID, offset, bot.MaxConversationPage)
+		if err == nil || bot.ErrorClass(err) != bot.ClassTransient {
+			return page, err
+		}
+	}
+	return nil, err
+}
+
 // settleGroup matches one group's unsettled deliveries, oldest first,
-// against its recent conversation.
+// against its conversation since the oldest of their claims.
 func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices.Delivery) ([]notices.Result, error) {
-	items, err := r.sender.GroupConversation(ctx, groupID, r.cfg.HistoryCount)
+	since := jobs[0].ClaimedAt
+	for _, j := range jobs {
+		if j.ClaimedAt.IsZero() || j.ClaimedAt.Before(since) {
+			since = j.ClaimedAt
+		}
+		if since.IsZero() {
+			break
+		}
+	}
+	h, err := r.readHistory(ctx, groupID, since)
 	if bot.ErrorClass(err) == bot.ClassPermanentGroup {
 		// The OA is not in this group (any more): nothing sent to it can
 		// have arrived.
@@ -98,6 +217,7 @@ func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices
 	if err != nil {
 		return nil, err
 	}
+	items := h.items
 	ids := make([]string, 0, len(items))
 	for _, it := range items {
 		ids = append(ids, it.MessageID)
@@ -109,28 +229,91 @@ func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices
 	now := r.now()
 	var out []notices.Result
 	for _, j := range jobs {
-		res := notices.Result{ID: j.ID, Status: notices.DeliveryRetry, At: now,
-			Error: "không thấy tin trong lịch sử nhóm sau khi mất kết nối; gửi lại"}
-		want := sameText(j.Body)
+		res, found := notices.Result{}, false
 		// Oldest first, so that two identical deliveries take their
 		// messages in the order they were sent.
 		for i := len(items) - 1; i >= 0; i-- {
 			it := items[i]
-			if !it.FromOA() || known[it.MessageID] || sameText(it.Message) != want {
+			if !it.FromOA() || known[it.MessageID] || !sameMessage(j, it) {
 				continue
 			}
 			known[it.MessageID] = true
-			res = notices.Result{ID: j.ID, Status: notices.DeliverySent, MessageID: it.MessageID, At: it.Time}
+			res, found = notices.Result{ID: j.ID, Status: notices.DeliverySent, MessageID: it.MessageID, At: it.Time}, true
 			if res.At.IsZero() {
 				res.At = now
 			}
 			break
 		}
+		switch {
+		case found:
+		case h.complete:
+			res = notices.Result{ID: j.ID, Status: notices.DeliveryRetry, At: now,
+				Error: "không thấy tin trong lịch sử nhóm sau khi mất kết nối; gửi lại"}
+			// A claim that a previous run left behind was cut short by
+			// that run's end, not refused by Zalo: it does not count as a
+			// failed try, so that restarts do not push a delivery up the
+			// backoff ladder (six of them made an urgent one wait a
+			// minute at its next fault).
+			_, mine := r.disp.settleTime(j.ID)
+			res.Unclaim = !mine && j.ClaimedAt.Before(r.started)
+		case !j.ClaimedAt.IsZero() && now.Sub(j.ClaimedAt) >= r.cfg.UnprovenAfter:
+			// Never sent blindly: a person looks at the group and decides.
+			res = notices.Result{ID: j.ID, Status: notices.DeliveryFailed,
+				Error: "không xác minh được tin đã đến nhóm hay chưa: nhóm có quá nhiều tin mới sau lần gửi. " +
+					"Hãy xem nhóm Zalo; nếu chưa có tin thì bấm «Gửi lại»"}
+		default:
+			res = notices.Result{ID: j.ID, Status: notices.DeliverySending,
+				Error: "chưa xác minh được tin đã đến nhóm hay chưa (nhóm có nhiều tin mới); sẽ kiểm tra lại, không gửi lại khi chưa rõ"}
+			r.holdUnproven(j.ID, now.Add(unprovenRetry))
+		}
 		r.log.Info().Int64("delivery_id", j.ID).Int64("notice_id", j.NoticeID).Str("group_id", groupID).
+			Int("history_read", len(items)).Bool("history_complete", h.complete).
 			Str("outcome", string(res.Status)).Msg("delivery reconciled against the group's conversation")
+		if res.Status == notices.DeliverySending {
+			r.log.Warn().Int64("delivery_id", j.ID).Str("group_id", groupID).Int("history_read", len(items)).
+				Msg("delivery not proven either way: more messages above it than the reconciler reads; checked again later, never resent blindly")
+		}
 		out = append(out, res)
 	}
 	return out, nil
+}
+
+// sameMessage reports whether a history item is the message a delivery
+// would have made: a photo with the delivery's text as its description for
+// an image delivery, a text item with it as its message otherwise (§12).
+// Empty words match nothing.
+func sameMessage(j notices.Delivery, it bot.ConversationItem) bool {
+	want := sameText(j.Body)
+	if want == "" {
+		return false
+	}
+	if j.WithImage {
+		return it.IsPhoto() && sameText(it.Description) == want
+	}
+	return !it.IsPhoto() && it.Type != "sticker" && sameText(it.Message) == want
+}
+
+// holdUnproven keeps an unproven delivery out of reconciliation until t.
+func (r *Runner) holdUnproven(id int64, t time.Time) {
+	r.unprovenMu.Lock()
+	defer r.unprovenMu.Unlock()
+	if r.unproven == nil {
+		r.unproven = map[int64]time.Time{}
+	}
+	r.unproven[id] = t
+}
+
+// unprovenUntil is when a held unproven delivery is looked at again, or
+// the zero time.
+func (r *Runner) unprovenUntil(id int64, now time.Time) time.Time {
+	r.unprovenMu.Lock()
+	defer r.unprovenMu.Unlock()
+	t, ok := r.unproven[id]
+	if ok && !now.Before(t) {
+		delete(r.unproven, id)
+		return time.Time{}
+	}
+	return t
 }
 
 // sameText is the form two texts are compared in: NFC, trimmed, with

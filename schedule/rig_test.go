@@ -90,7 +90,7 @@ func newRig(t *testing.T, start string, opts ...rigOption) *rig {
 	clk := &clock{t: at(t, start)}
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	cfg := schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Now: clk.Now, Bulletin: []string{},
-		ReconcileAfter: time.Nanosecond}
+		ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
 	var simOpts []zalosim.Option
 	for _, o := range opts {
 		o(&cfg, &simOpts)

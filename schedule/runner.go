@@ -15,18 +15,31 @@ import (
 
 // Config tunes a Runner. Zero fields take the defaults in design.md.
 type Config struct {
-	Location       *time.Location // the commune zone; default Asia/Ho_Chi_Minh
-	Commune        string         // the name in every message's footer
-	QuietHours     QuietHours     // normal and low deliveries wait for the morning
-	MaxLateness    time.Duration  // a recurring occurrence later than this is skipped; default 1h
-	PollInterval   time.Duration  // how often other processes' writes are looked for; default 1s
-	Bulletin       []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
-	Concurrency    int            // sends in flight at once; default 8
-	MaxAttempts    int            // transient failures before a delivery fails; default 8
-	Backoff        Backoff        // waits between attempts; default DefaultBackoff
-	ReconcileAfter time.Duration  // how long an unknown outcome settles before it is checked; default 20s
-	HistoryCount   int            // conversation items read to reconcile; default 50
-	Now            func() time.Time
+	Location     *time.Location // the commune zone; default Asia/Ho_Chi_Minh
+	Commune      string         // the name in every message's footer
+	QuietHours   QuietHours     // normal and low deliveries wait for the morning
+	MaxLateness  time.Duration  // a recurring occurrence later than this is skipped; default 1h
+	PollInterval time.Duration  // how often other processes' writes are looked for; default 1s
+	Bulletin     []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
+	Concurrency  int            // sends in flight at once; default 8
+	MaxAttempts  int            // transient failures before a delivery fails; default 8
+	Backoff      Backoff        // waits between attempts; default DefaultBackoff
+	// Urgent deliveries retry on their own, shorter ladder, and try more
+	// times before failing, so that they keep trying for about as long.
+	UrgentBackoff     Backoff // default UrgentBackoff
+	UrgentMaxAttempts int     // default 16
+	// ReconcileAfter is how long claims left by a previous run, and calls
+	// of this run that timed out, settle before their groups' history is
+	// read: no shorter than the client's timeout, so that a request still
+	// at work in Zalo has landed; default 20s.
+	ReconcileAfter time.Duration
+	// AnswerSettle is how long after a call that ended without a readable
+	// answer, but not by a timeout (a broken connection), its group's
+	// history is read; default 5s.
+	AnswerSettle  time.Duration
+	HistoryCount  int           // most conversation items read to settle one group; default 200
+	UnprovenAfter time.Duration // a claim neither found nor ruled out this long fails for a person to check; default 1h
+	Now           func() time.Time
 }
 
 func (c *Config) defaults() error {
@@ -55,11 +68,23 @@ func (c *Config) defaults() error {
 	if c.Backoff == (Backoff{}) {
 		c.Backoff = DefaultBackoff
 	}
+	if c.UrgentBackoff == (Backoff{}) {
+		c.UrgentBackoff = UrgentBackoff
+	}
+	if c.UrgentMaxAttempts <= 0 {
+		c.UrgentMaxAttempts = 16
+	}
 	if c.ReconcileAfter <= 0 {
 		c.ReconcileAfter = 20 * time.Second
 	}
+	if c.AnswerSettle <= 0 {
+		c.AnswerSettle = 5 * time.Second
+	}
 	if c.HistoryCount <= 0 {
-		c.HistoryCount = 50
+		c.HistoryCount = 200
+	}
+	if c.UnprovenAfter <= 0 {
+		c.UnprovenAfter = time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -84,6 +109,13 @@ type Runner struct {
 	cal     *cron.Cron
 	stopped sync.Once
 	started time.Time // when Start ran: claims older than it were left by a previous run
+
+	planned chan struct{} // planCycle signals the poll loop
+	planMu  sync.Mutex
+	planAt  time.Time // the earliest cycle asked for by planCycle
+
+	unprovenMu sync.Mutex
+	unproven   map[int64]time.Time // deliveries not proven either way → when to look again
 }
 
 // New checks cfg and returns a Runner that is not yet running.
@@ -91,7 +123,8 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 	if err := cfg.defaults(); err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
-	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics()}
+	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics(),
+		planned: make(chan struct{}, 1)}
 	for _, spec := range cfg.Bulletin {
 		rec, err := notices.ParseRecurrence(spec, cfg.Location)
 		if err != nil {
@@ -104,6 +137,29 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 }
 
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC() }
+
+// planCycle asks the poll loop for a cycle at t (or sooner), without
+// waking it now.
+func (r *Runner) planCycle(t time.Time) {
+	r.planMu.Lock()
+	if r.planAt.IsZero() || t.Before(r.planAt) {
+		r.planAt = t
+	}
+	r.planMu.Unlock()
+	select {
+	case r.planned <- struct{}{}:
+	default:
+	}
+}
+
+// takePlan returns and forgets the earliest cycle asked for.
+func (r *Runner) takePlan() time.Time {
+	r.planMu.Lock()
+	defer r.planMu.Unlock()
+	t := r.planAt
+	r.planAt = time.Time{}
+	return t
+}
 
 // Start settles what a previous run left in 'sending', then starts the poll
 // loop, the dispatcher and the calendar. ctx bounds the start-up only.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // This table is the independent check on the simulator: every expectation
@@ -159,9 +160,17 @@ func TestContract(t *testing.T) {
 			id := mustUpload(t, ts, pngBytes)
 			return postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, imageBody(g1, "template", "attachment_id", id, "Ảnh"))
 		}, 200, merge(apiOK, map[string]want{"data.message_id": anyStr(), "data.group_id": str(g1)})},
-		{"send image type image by url", func(t *testing.T, ts *TestServer) reply {
-			return postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, imageBody(g1, "image", "url", "https://example.vn/a.png", ""))
-		}, 200, merge(apiOK, map[string]want{"data.message_id": anyStr()})},
+		{"send image by url, the doc's example", func(t *testing.T, ts *TestServer) reply {
+			return postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, imageBody(g1, "template", "url", "https://stc-developers.zdn.vn/images/bg_1.jpg", "Zalo đạt 100 triệu người dùng"))
+		}, 200, merge(apiOK, map[string]want{"data.message_id": anyStr(), "data.group_id": str(g1)})},
+		// §12: attachment.type "template" is required; S3's "image" is refused.
+		{"send image type image refused", func(t *testing.T, ts *TestServer) reply {
+			return postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, imageBody(g1, "image", "url", "https://example.vn/a.png", "Ảnh"))
+		}, 200, map[string]want{"error": num(-201), "message": anyStr(), "data": absent()}},
+		// §12: the caption (text) of a group image message is required.
+		{"send image without text refused", func(t *testing.T, ts *TestServer) reply {
+			return postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, imageBody(g1, "template", "url", "https://example.vn/a.png", ""))
+		}, 200, map[string]want{"error": num(-201), "message": anyStr(), "data": absent()}},
 		{"send unknown group -403", func(t *testing.T, ts *TestServer) reply {
 			return postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, textBody("0000000000000000000a", "x"))
 		}, 200, map[string]want{"error": num(-403), "message": anyStr(), "data": absent()}},
@@ -213,16 +222,20 @@ func TestContract(t *testing.T) {
 		{"getgroupsofoa paging", func(t *testing.T, ts *TestServer) reply {
 			return getAPI(t, ts.URL, PathGroupsOfOA+"?offset=2&count=5", ts.AccessToken)
 		}, 200, merge(apiOK, map[string]want{"data.offset": num(2), "data.total": num(3), "data.groups": listOf(1)})},
-		{"getgroupsofoa data= form", func(t *testing.T, ts *TestServer) reply {
-			return getAPI(t, ts.URL, PathGroupsOfOA+"?data="+url.QueryEscape(`{"offset":0,"count":2}`), ts.AccessToken)
-		}, 200, merge(apiOK, map[string]want{"data.total": num(3), "data.groups": listOf(2)})},
+		// §12: plain query parameters; a data= object is not read.
+		{"getgroupsofoa data= form is not read", func(t *testing.T, ts *TestServer) reply {
+			return getAPI(t, ts.URL, PathGroupsOfOA+"?data="+url.QueryEscape(`{"offset":2,"count":1}`), ts.AccessToken)
+		}, 200, merge(apiOK, map[string]want{"data.offset": num(0), "data.total": num(3), "data.groups": listOf(3)})},
 		{"getgroup", func(t *testing.T, ts *TestServer) reply {
 			return getAPI(t, ts.URL, PathGroupInfo+"?group_id="+g1, ts.AccessToken)
 		}, 200, merge(apiOK, map[string]want{
 			"data.group_info.group_id": str(g1), "data.group_info.name": str("Khóm 1"),
 			"data.group_info.group_link": anyStr(), "data.group_info.status": str("enabled"),
-			"data.group_info.total_member": anyNum(), "data.group_info.max_member": anyNum(),
-			"data.asset_info.asset_id": anyStr(), "data.asset_info.auto_renew": boolean(),
+			// §12: Zalo's example answers max_member and auto_renew as
+			// strings and valid_through as dd/mm/yyyy.
+			"data.group_info.total_member": anyNum(), "data.group_info.max_member": str("100"),
+			"data.asset_info.asset_id": anyStr(), "data.asset_info.auto_renew": str("false"),
+			"data.asset_info.valid_through":    ddmmyyyy(),
 			"data.group_setting.lock_send_msg": boolean(), "data.group_setting.join_appr": boolean(),
 			"data.group_setting.enable_msg_history": boolean(), "data.group_setting.enable_link_join": boolean()})},
 		{"getgroup unknown -403", func(t *testing.T, ts *TestServer) reply {
@@ -236,11 +249,11 @@ func TestContract(t *testing.T) {
 		}, 200, merge(apiOK, map[string]want{"data": listOf(2),
 			"data.0.message": str("mới"), "data.1.message": str("cũ"), "data.0.type": str("text"),
 			"data.0.src": anyNum(), "data.0.time": anyNum(), "data.0.message_id": anyStr(), "data.0.from_id": anyStr()})},
-		{"conversation data= form", func(t *testing.T, ts *TestServer) reply {
+		{"conversation data= form is not read", func(t *testing.T, ts *TestServer) reply {
 			postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, textBody(g1, "một"))
 			q := url.QueryEscape(`{"group_id":"` + g1 + `","offset":0,"count":5}`)
 			return getAPI(t, ts.URL, PathConversation+"?data="+q, ts.AccessToken)
-		}, 200, merge(apiOK, map[string]want{"data": listOf(1), "data.0.message": str("một")})},
+		}, 200, map[string]want{"error": num(-201), "data": absent()}},
 		{"conversation unknown group -403", func(t *testing.T, ts *TestServer) reply {
 			return getAPI(t, ts.URL, PathConversation+"?group_id=nope&offset=0&count=5", ts.AccessToken)
 		}, 200, map[string]want{"error": num(-403)}},
@@ -274,6 +287,17 @@ func TestContract(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// ddmmyyyy wants a string date in the form of Zalo's "10/10/2024".
+func ddmmyyyy() want {
+	return func(v any, ok bool) string {
+		s, isStr := v.(string)
+		if _, err := time.Parse("02/01/2006", s); !ok || !isStr || err != nil {
+			return fmt.Sprintf("%#v (%T); want a dd/mm/yyyy string", v, v)
+		}
+		return ""
 	}
 }
 

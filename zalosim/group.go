@@ -21,7 +21,7 @@ func (s *Server) AddGroup(g Group) {
 		old.Group = g
 		return
 	}
-	gs := &groupState{Group: g}
+	gs := &groupState{Group: g, added: s.now()}
 	s.groups = append(s.groups, gs)
 	s.byID[g.ID] = gs
 }
@@ -37,8 +37,26 @@ func (s *Server) Groups() []Group {
 	return out
 }
 
-// Messages returns the messages recorded for a group, oldest first.
+// Messages returns the messages the OA posted to a group, oldest first.
 func (s *Server) Messages(groupID string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.byID[groupID]
+	if !ok {
+		return nil
+	}
+	var out []Message
+	for _, m := range g.messages {
+		if m.FromOA() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Chat returns every message of a group, the OA's and its members',
+// oldest first.
+func (s *Server) Chat(groupID string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, ok := s.byID[groupID]
@@ -48,7 +66,28 @@ func (s *Server) Messages(groupID string) []Message {
 	return append([]Message(nil), g.messages...)
 }
 
-// AllMessages returns every recorded message, in the order received.
+// PostAsMember adds a message from a member to a group's chat, as residents
+// talking in a busy group do; it is not one of the OA's sends. It reports
+// false when the group is unknown.
+func (s *Server) PostAsMember(groupID, name, text string) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.byID[groupID]
+	if !ok {
+		return Message{}, false
+	}
+	if name == "" {
+		name = "Cư dân"
+	}
+	m := Message{ID: randomHex(10), GroupID: groupID, Text: text, Time: s.now(),
+		FromID: "87" + randomDigits(17), FromName: name}
+	g.messages = append(g.messages, m)
+	g.MembersPost = true
+	s.stats.MemberPosts++
+	return m, true
+}
+
+// AllMessages returns every message the OA posted, in the order received.
 func (s *Server) AllMessages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -77,6 +116,8 @@ type sendRequest struct {
 					MediaType    string `json:"media_type"`
 					AttachmentID string `json:"attachment_id"`
 					URL          string `json:"url"`
+					Width        int    `json:"width"`
+					Height       int    `json:"height"`
 				} `json:"elements"`
 			} `json:"payload"`
 		} `json:"attachment"`
@@ -84,7 +125,7 @@ type sendRequest struct {
 }
 
 // handleGroupMessage is POST /v3.0/oa/group/message: text, or an image by
-// attachment_id or url with an optional caption.
+// attachment_id or url with its caption.
 func (s *Server) handleGroupMessage(r *http.Request) answer {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
 		return invalidField("Content-Type")
@@ -103,21 +144,33 @@ func (s *Server) handleGroupMessage(r *http.Request) answer {
 	if utf8.RuneCountInString(norm.NFC.String(m.Text)) > MaxTextRunes {
 		return apiError(CodeParamExceedsLimit, "param exceeds limit: message.text is longer than 2000 characters")
 	}
+	// Text and image messages both require text: the body of one, the
+	// caption of the other (§12, "text … yes" on both pages).
+	if m.Text == "" {
+		return invalidField("message.text")
+	}
 	if a := req.Message.Attachment; a != nil {
-		if a.Type != "template" && a.Type != "image" {
-			return apiError(CodeMessageType, codeMessage(CodeMessageType))
+		// §12: "type=template" is required; template_type "media" with at
+		// most one element, media_type "image" or "gif" (gif with its size).
+		if a.Type != "template" {
+			return invalidField("message.attachment.type")
 		}
-		if a.Type == "template" && a.Payload.TemplateType != "media" {
+		if a.Payload.TemplateType != "media" {
 			return invalidField("message.attachment.payload.template_type")
 		}
 		if len(a.Payload.Elements) != 1 {
 			return invalidField("message.attachment.payload.elements")
 		}
 		e := a.Payload.Elements[0]
-		if e.MediaType != "image" {
+		switch {
+		case e.MediaType == "gif" && (e.Width <= 0 || e.Height <= 0):
+			return invalidField("message.attachment.payload.elements.width")
+		case e.MediaType != "image" && e.MediaType != "gif":
 			return apiError(CodeMessageType, codeMessage(CodeMessageType))
 		}
 		switch {
+		case e.AttachmentID != "" && e.URL != "": // "only one of attachment_id or url"
+			return invalidField("message.attachment.payload.elements.url")
 		case e.AttachmentID != "":
 			m.AttachmentID = e.AttachmentID
 		case isHTTPURL(e.URL):
@@ -125,8 +178,6 @@ func (s *Server) handleGroupMessage(r *http.Request) answer {
 		default:
 			return invalidField("message.attachment.payload.elements.attachment_id")
 		}
-	} else if m.Text == "" {
-		return invalidField("message.text")
 	}
 
 	s.mu.Lock()
@@ -159,31 +210,19 @@ func (s *Server) handleGroupMessage(r *http.Request) answer {
 	}{m.ID, m.GroupID})
 }
 
-// params reads GET parameters given either as a plain query or as one
-// URL-encoded JSON object in data= (zalo-oa-api.md §0, §11.2).
+// params are the plain query parameters of the group GETs. Zalo's pages
+// for getgroupsofoa, getgroup and conversation give them as plain query
+// parameters (§12, settling §11.2); a data= JSON object is not read, so a
+// client that sends one gets Zalo's answer to a request without them.
 type params map[string]string
 
-func readParams(r *http.Request) (params, bool) {
+func queryParams(r *http.Request) params {
 	q := r.URL.Query()
 	p := params{}
 	for k := range q {
 		p[k] = q.Get(k)
 	}
-	if d := q.Get("data"); d != "" {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(d), &m); err != nil {
-			return nil, false
-		}
-		for k, v := range m {
-			switch v := v.(type) {
-			case string:
-				p[k] = v
-			case float64:
-				p[k] = strconv.FormatFloat(v, 'f', -1, 64)
-			}
-		}
-	}
-	return p, true
+	return p
 }
 
 // intParam reads a non-negative integer, def when absent.
@@ -198,10 +237,7 @@ func (p params) intParam(name string, def int) (int, bool) {
 
 // handleGroupsOfOA is GET /v3.0/oa/group/getgroupsofoa?offset=&count=.
 func (s *Server) handleGroupsOfOA(r *http.Request) answer {
-	p, okp := readParams(r)
-	if !okp {
-		return invalidField("data")
-	}
+	p := queryParams(r)
 	offset, ok1 := p.intParam("offset", 0)
 	count, ok2 := p.intParam("count", 5)
 	if !ok1 {
@@ -253,8 +289,8 @@ func (s *Server) groupItemLocked(g *groupState) groupItem {
 
 // handleGroupInfo is GET /v3.0/oa/group/getgroup?group_id=.
 func (s *Server) handleGroupInfo(r *http.Request) answer {
-	p, okp := readParams(r)
-	if !okp || p["group_id"] == "" {
+	p := queryParams(r)
+	if p["group_id"] == "" {
 		return invalidField("group_id")
 	}
 	s.mu.Lock()
@@ -264,23 +300,34 @@ func (s *Server) handleGroupInfo(r *http.Request) answer {
 		return apiError(CodeNotInGroup, codeMessage(CodeNotInGroup))
 	}
 	gi := s.groupItemLocked(g)
-	validThrough := s.now().AddDate(1, 0, 0)
-	if g.Disabled {
+	validThrough := g.ValidThrough
+	switch {
+	case !validThrough.IsZero():
+	case g.Disabled:
 		validThrough = s.now().AddDate(0, 0, -1)
+	default:
+		validThrough = g.added.AddDate(1, 0, 0)
 	}
+	maxMember := g.MaxMember
+	if maxMember <= 0 {
+		maxMember = 100
+	}
+	// Shapes as in Zalo's example (§12): total_member a number, max_member
+	// and auto_renew strings, valid_through "dd/mm/yyyy"; the settings are
+	// booleans.
 	type groupInfo struct {
 		groupItem
-		MaxMember int `json:"max_member"`
+		MaxMember string `json:"max_member"`
 	}
 	return ok(map[string]any{
-		"group_info": groupInfo{gi, 100},
+		"group_info": groupInfo{gi, strconv.Itoa(maxMember)},
 		"asset_info": map[string]any{
-			"asset_id":      "gmf100-" + g.ID,
-			"valid_through": strconv.FormatInt(validThrough.UnixMilli(), 10),
-			"auto_renew":    false,
+			"asset_id":      "gmf" + strconv.Itoa(maxMember) + "-" + g.ID,
+			"valid_through": validThrough.In(vietnam).Format("02/01/2006"),
+			"auto_renew":    strconv.FormatBool(g.AutoRenew),
 		},
 		"group_setting": map[string]any{
-			"lock_send_msg":      true,
+			"lock_send_msg":      !g.MembersPost,
 			"join_appr":          true,
 			"enable_msg_history": true,
 			"enable_link_join":   false,

@@ -2,45 +2,51 @@ package zalosim
 
 import (
 	"net/http"
-	"strconv"
 )
 
-// historyItem is one entry of GET /v3.0/oa/group/conversation. src 0 means
-// the OA sent it (1 would be a member); time is epoch milliseconds as a
-// number, as in Zalo's 1:1 conversation API; IDs are strings.
+// MaxConversationCount is the most items GET /v3.0/oa/group/conversation
+// serves per request, whatever count asks. Zalo's group page gives a default
+// of 5 and no maximum; its sibling 1:1 history allows at most 10 (§12), so
+// the simulator holds clients to 10 and they must page with offset.
+const MaxConversationCount = 10
+
+// historyItem is one entry of GET /v3.0/oa/group/conversation, in the shapes
+// of Zalo's page (§12): every item has src (0 the OA, 1 a member), time
+// (epoch ms, a number), type, message_id, from_id, from_display_name,
+// from_avatar and group_id. A text item carries message; a photo item
+// carries thumb, url and description (the caption) and no message.
 type historyItem struct {
-	Src             int    `json:"src"`
-	Time            int64  `json:"time"`
-	SentTime        string `json:"sent_time"`
-	Type            string `json:"type"`
-	Message         string `json:"message"`
-	MessageID       string `json:"message_id"`
-	FromID          string `json:"from_id"`
-	FromDisplayName string `json:"from_display_name"`
-	ToID            string `json:"to_id"`
-	GroupID         string `json:"group_id"`
-	URL             string `json:"url,omitempty"`
-	Thumb           string `json:"thumb,omitempty"`
+	Src             int     `json:"src"`
+	Time            int64   `json:"time"`
+	Type            string  `json:"type"`
+	Message         *string `json:"message,omitempty"`
+	Thumb           string  `json:"thumb,omitempty"`
+	URL             string  `json:"url,omitempty"`
+	Description     *string `json:"description,omitempty"`
+	MessageID       string  `json:"message_id"`
+	FromID          string  `json:"from_id"`
+	FromDisplayName string  `json:"from_display_name"`
+	FromAvatar      string  `json:"from_avatar"`
+	GroupID         string  `json:"group_id"`
 }
 
-// handleConversation is GET /v3.0/oa/group/conversation with group_id,
-// offset and count (plain query or data= JSON). data is a list, newest first.
+// handleConversation is GET /v3.0/oa/group/conversation?group_id=&offset=&count=
+// (plain query parameters). data is a list, newest first, of at most
+// MaxConversationCount items; count defaults to 5.
 func (s *Server) handleConversation(r *http.Request) answer {
-	p, okp := readParams(r)
-	if !okp {
-		return invalidField("data")
-	}
+	p := queryParams(r)
 	if p["group_id"] == "" {
 		return invalidField("group_id")
 	}
 	offset, ok1 := p.intParam("offset", 0)
-	count, ok2 := p.intParam("count", 10)
+	count, ok2 := p.intParam("count", 5)
 	if !ok1 {
 		return invalidField("offset")
 	}
 	if !ok2 || count == 0 {
 		return invalidField("count")
 	}
+	count = min(count, MaxConversationCount)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, found := s.byID[p["group_id"]]
@@ -55,21 +61,26 @@ func (s *Server) handleConversation(r *http.Request) answer {
 }
 
 func (s *Server) historyItemLocked(m Message, base string) historyItem {
+	text := m.Text
 	it := historyItem{
 		Src:             0,
 		Time:            m.Time.UnixMilli(),
-		SentTime:        strconv.FormatInt(m.Time.UnixMilli(), 10),
 		Type:            "text",
-		Message:         m.Text,
 		MessageID:       m.ID,
 		FromID:          s.cfg.OAID,
 		FromDisplayName: s.cfg.OAName,
-		ToID:            m.GroupID,
+		FromAvatar:      base + "/_sim/static/avatar.svg",
 		GroupID:         m.GroupID,
+	}
+	if !m.FromOA() {
+		it.Src, it.FromID, it.FromDisplayName = 1, m.FromID, m.FromName
 	}
 	if url := imageURL(m, base); url != "" {
 		it.Type = "photo"
 		it.URL, it.Thumb = url, url
+		it.Description = &text
+	} else {
+		it.Message = &text
 	}
 	return it
 }

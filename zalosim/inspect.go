@@ -15,6 +15,7 @@ import (
 //	GET    /_sim/credentials             app id, secret, OA id, current token pair
 //	GET    /_sim/groups                  groups
 //	POST   /_sim/groups                  {"group_id":"…","name":"…"} adds a group
+//	POST   /_sim/groups/{id}/chatter     {"count":N,"text":"…"} N messages from members
 //	GET    /_sim/faults                  queued faults, fault rates, delay
 //	POST   /_sim/faults                  {"kind":"5xx|send_failed|slow|lost_answer|code",
 //	                                      "code":-248,"status":502,"delay_ms":3000,"path":"…",
@@ -52,6 +53,27 @@ func (s *Server) inspectRoutes(m *http.ServeMux) {
 		}
 		s.AddGroup(g)
 		writeJSON(w, http.StatusOK, s.Groups())
+	})
+	m.HandleFunc("POST /_sim/groups/{id}/chatter", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Count int    `json:"count"`
+			Text  string `json:"text"`
+			Name  string `json:"name"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Count < 1 || req.Count > 10000 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"count\":N} with 1 <= N <= 10000"})
+			return
+		}
+		if req.Text == "" {
+			req.Text = "Cảm ơn ban điều hành ấp"
+		}
+		for range req.Count {
+			if _, ok := s.PostAsMember(r.PathValue("id"), req.Name, req.Text); !ok {
+				writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such group"})
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"posted": req.Count})
 	})
 	m.HandleFunc("GET /_sim/faults", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Faults())

@@ -39,13 +39,23 @@ const (
 
 // Group is an OA-owned group chat (GMF) known to the simulator.
 type Group struct {
-	ID       string `json:"group_id"`
-	Name     string `json:"name"`
-	Members  int    `json:"total_member"` // 0 means a default of 25
-	Disabled bool   `json:"disabled"`     // sends answer -237 (GMF asset expired)
+	ID        string `json:"group_id"`
+	Name      string `json:"name"`
+	Members   int    `json:"total_member"`         // 0 means a default of 25
+	MaxMember int    `json:"max_member,omitempty"` // the package's ceiling; 0 means 100 (gmf100)
+	Disabled  bool   `json:"disabled"`             // sends answer -237 (GMF asset expired)
+	// ValidThrough is when the group's GMF package ends; zero means a
+	// year after the group was added (or yesterday for a disabled group).
+	ValidThrough time.Time `json:"valid_through,omitempty"`
+	AutoRenew    bool      `json:"auto_renew,omitempty"`
+	// MembersPost is an open group (lock_send_msg false), where residents
+	// talk too; PostAsMember turns it on.
+	MembersPost bool `json:"members_post,omitempty"`
 }
 
-// Message is one message the OA posted to a group, as recorded by the simulator.
+// Message is one message in a group, as recorded by the simulator: posted
+// by the OA, or by a member (FromID set) to make a group busy. For an image
+// Text is the caption.
 type Message struct {
 	ID           string    `json:"message_id"`
 	GroupID      string    `json:"group_id"`
@@ -53,7 +63,12 @@ type Message struct {
 	AttachmentID string    `json:"attachment_id,omitempty"`
 	ImageURL     string    `json:"image_url,omitempty"`
 	Time         time.Time `json:"time"`
+	FromID       string    `json:"from_id,omitempty"`   // a member's user id; empty for the OA
+	FromName     string    `json:"from_name,omitempty"` // a member's display name
 }
+
+// FromOA reports whether the OA posted the message.
+func (m Message) FromOA() bool { return m.FromID == "" }
 
 // Config configures a Server. Zero values get sensible defaults; missing
 // credentials are generated (see Server.Credentials).
@@ -76,18 +91,15 @@ type Config struct {
 	// ExpiresInNumber makes the token endpoint speak expires_in as a JSON
 	// number instead of the documented string.
 	ExpiresInNumber bool
-	// ImageAttachmentType is the attachment.type the simulator reports for
-	// images ("template" by default); requests may always use "template" or "image".
-	ImageAttachmentType string
-
-	Now  func() time.Time // injectable clock, default time.Now
-	Seed uint64           // seed for injected faults; 0 picks a random one
+	Now             func() time.Time // injectable clock, default time.Now
+	Seed            uint64           // seed for injected faults; 0 picks a random one
 }
 
 // Stats counts what the simulator has seen.
 type Stats struct {
 	Requests      int `json:"requests"`       // API calls (OAuth and OpenAPI), including refused ones
-	Sends         int `json:"sends"`          // messages recorded
+	Sends         int `json:"sends"`          // messages the OA posted
+	MemberPosts   int `json:"member_posts"`   // messages members posted (PostAsMember)
 	Uploads       int `json:"uploads"`        // images stored
 	Refreshes     int `json:"refreshes"`      // successful refresh_token grants
 	CodeExchanges int `json:"code_exchanges"` // successful authorization_code grants
@@ -109,7 +121,7 @@ type Server struct {
 	mu         sync.Mutex
 	groups     []*groupState
 	byID       map[string]*groupState
-	messages   []Message
+	messages   []Message            // the OA's, in the order received
 	access     map[string]time.Time // access token → expiry
 	refresh    map[string]refreshState
 	curAccess  string
@@ -126,7 +138,8 @@ type Server struct {
 
 type groupState struct {
 	Group
-	messages []Message
+	added    time.Time
+	messages []Message // the OA's and members', oldest first
 }
 
 // New returns a simulator configured by cfg. Missing credentials are
@@ -197,9 +210,6 @@ func withDefaults(c Config) Config {
 	}
 	if c.RefreshTTL <= 0 {
 		c.RefreshTTL = DefaultRefreshTTL
-	}
-	if c.ImageAttachmentType == "" {
-		c.ImageAttachmentType = "template"
 	}
 	return c
 }

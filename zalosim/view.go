@@ -64,7 +64,7 @@ type chatMessage struct {
 
 // handleChat shows one group's chat as a member sees it in Zalo.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	msgs := s.Messages(r.PathValue("id"))
+	msgs := s.Chat(r.PathValue("id"))
 	var g Group
 	found := false
 	for _, x := range s.Groups() {
