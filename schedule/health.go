@@ -141,7 +141,7 @@ func (r *Runner) backlog(ctx context.Context) (backlog, error) {
 	if b.setAside, err = r.store.SetAsideNotices(ctx); err != nil {
 		return b, err
 	}
-	t, err := r.store.NextAttempt(ctx)
+	t, err := r.store.OldestDue(ctx)
 	if err != nil {
 		return b, fmt.Errorf("oldest due delivery: %w", err)
 	}
