@@ -45,7 +45,7 @@ type daemon struct {
 // openDaemon opens the database and builds the client and runner; nothing
 // runs until start.
 func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, error) {
-	store, err := notices.Open(ctx, cfg.DB, notices.Options{Location: cfg.Location, Logger: log})
+	store, err := notices.Open(ctx, cfg.DB, notices.Options{Location: cfg.Location, Logger: log, Commune: cfg.Commune})
 	if err != nil {
 		var tooNew *notices.SchemaTooNewError
 		if errors.As(err, &tooNew) {
