@@ -444,4 +444,3 @@ func TestSessionIdleTimeout(t *testing.T) {
 		t.Errorf("after 12 h = %d; want 303 to /login", resp.StatusCode)
 	}
 }
-
