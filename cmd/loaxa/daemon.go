@@ -136,14 +136,9 @@ func (d *daemon) url() string {
 	return "http://" + d.ln.Addr().String()
 }
 
-// opsMux serves /healthz and /metrics, and everything else with site.
-func (d *daemon) opsMux(site http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", d.runner.HealthHandler())
-	mux.Handle("GET /metrics", d.runner.MetricsHandler())
-	mux.Handle("/", site)
-	return mux
-}
+// opsMux serves the site, which serves /healthz and /metrics too, with
+// its security headers (web.Config.Health, Metrics).
+func (d *daemon) opsMux(site http.Handler) http.Handler { return site }
 
 // stop stops claiming, lets in-flight sends finish within stopGrace, shuts
 // the HTTP server down, and closes the database last.

@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+	"github.com/rs/zerolog"
 
 	"github.com/loaxa/loaxa/notices"
 )
@@ -353,9 +355,23 @@ func TestConfig(t *testing.T) {
 		cfg.ZaloRatePerMin != 100 || cfg.Location.String() != "Asia/Bangkok" {
 		t.Errorf("loadConfig(%v) = %+v, %v", env, cfg, err)
 	}
+	env = map[string]string{"LOAXA_BASE_URL": "https://loa.xaanphu.gov.vn/", "LOAXA_TRUST_PROXY": "127.0.0.1, 10.0.0.0/8 ::1",
+		"LOAXA_SESSION_IDLE": "30m", "LOAXA_METRICS_TOKEN_FILE": secret}
+	cfg, err = loadConfig(func(k string) string { return env[k] })
+	if err != nil || cfg.BaseURL != "https://loa.xaanphu.gov.vn" || len(cfg.TrustProxy) != 3 ||
+		cfg.SessionIdle != 30*time.Minute || cfg.MetricsToken != "s3cret" {
+		t.Errorf("loadConfig(%v) = %+v, %v", env, cfg, err)
+	}
+	var logged bytes.Buffer
+	lg := zerolog.New(&logged)
+	lg.Info().Object("config", cfg).Msg("")
+	if strings.Contains(logged.String(), "s3cret") {
+		t.Errorf("the metrics token is logged: %s", logged.String())
+	}
 	for k, v := range map[string]string{"LOAXA_TZ": "Mars/Base", "LOAXA_QUIET_HOURS": "21-6", "LOAXA_MAX_LATENESS": "1 giờ",
 		"LOAXA_POLL_INTERVAL": "1ms", "LOAXA_BULLETIN": "@every 1h", "LOAXA_LOG_FORMAT": "xml", "LOAXA_SELF_APPROVE": "yes",
-		"ZALO_RATE_PER_MIN": "nhiều", "LOAXA_HTTP_ADDR": "8080", "ZALO_API_BASE": "openapi.zalo.me", "ZALO_APP_ID": "1"} {
+		"ZALO_RATE_PER_MIN": "nhiều", "LOAXA_HTTP_ADDR": "8080", "ZALO_API_BASE": "openapi.zalo.me", "ZALO_APP_ID": "1",
+		"LOAXA_BASE_URL": "loa.xaanphu.gov.vn", "LOAXA_TRUST_PROXY": "nginx", "LOAXA_SESSION_IDLE": "30s"} {
 		if _, err := loadConfig(func(name string) string { return map[string]string{k: v}[name] }); err == nil {
 			t.Errorf("loadConfig(%s=%q) = nil error; want a refusal", k, v)
 		} else if !strings.Contains(err.Error(), k) {
