@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"strconv"
@@ -123,12 +124,24 @@ func (s *Server) loginLimits(username, addr string) (pair, byAddr, byUser notice
 		name = name[:64]
 	}
 	c := s.cfg
+	addr = throttleAddr(addr)
 	pair = notices.LoginLimit{Key: "pair:" + name + " " + addr, Free: c.PairFailures, Base: time.Second,
 		Max: c.ThrottleMax, Forget: c.FailureForget, User: name, Address: addr}
 	byAddr = notices.LoginLimit{Key: "addr:" + addr, Free: c.AddrFailures, Base: time.Second,
 		Max: c.ThrottleMax, Forget: c.FailureForget, Address: addr}
 	byUser = notices.LoginLimit{Key: "user:" + name, Forget: c.FailureForget, User: name}
 	return pair, byAddr, byUser
+}
+
+// throttleAddr is the address failures are counted against: an IPv4
+// address, or an IPv6 address's /64, since one subscriber usually holds a
+// whole /64 and could otherwise try from a new address each time.
+func throttleAddr(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return addr
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
 }
 
 // waitMessage says when sign-in may be tried again from this address.

@@ -101,6 +101,21 @@ func TestForwardedForFromStrangersIgnored(t *testing.T) {
 	}
 }
 
+func TestIPv6NetworkCountsAsOneAddress(t *testing.T) {
+	s := newSite(t, behindProxy, func(c *web.Config) { c.AddrFailures = 8 })
+	b := s.browser()
+	b.get("/login")
+	for i := range 9 { // a new address of the same /64 each time
+		b.xff = "2001:db8:1:2::" + strconv.FormatInt(int64(i+1), 16)
+		failLogin(b, "khong-co-"+strconv.Itoa(i))
+	}
+	b.xff = "2001:db8:1:2:ffff::1"
+	if resp := failLogin(b, "khac"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("after 9 failures from one /64 = %d; want 429", resp.StatusCode)
+	}
+	s.behind("2001:db8:1:3::1").login("quantri") // the next /64 is another subscriber
+}
+
 func TestSecureCookiesAndHSTSWithHTTPSBase(t *testing.T) {
 	s := newSite(t, func(c *web.Config) { c.BaseURL = "https://loa.xaanphu.gov.vn" })
 	b := s.browser()
