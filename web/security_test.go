@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -457,5 +458,23 @@ func TestSessionIdleTimeout(t *testing.T) {
 	}
 	if resp, _ := c.get("/dashboard"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after 12 h = %d; want 303 to /login", resp.StatusCode)
+	}
+}
+
+func TestSQLInsertShownUnverified(t *testing.T) {
+	s := newSite(t)
+	db, err := sql.Open("sqlite3", "file:"+s.store.Path()+"?_busy_timeout=5000") // another program
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec(`INSERT INTO notices (title, body, source, author) VALUES ('Giả danh', 'b', 'web', 'quantri')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	_, body := s.signedIn("duyet").get("/notices/" + strconv.FormatInt(id, 10))
+	if !strings.Contains(body, "quantri <span class=\"muted\">(chưa xác minh") {
+		t.Errorf("a row inserted by SQL claiming author quantri is not marked as unverified")
 	}
 }
