@@ -79,7 +79,7 @@ func (r *rowReader) time(col string, v any) time.Time {
 	}
 	t, err := time.ParseInLocation(sqlTime, s, time.UTC)
 	if err != nil {
-		r.bad("cột %s có giá trị %q, không phải một thời điểm (cần dạng %q, giờ UTC)", col, clip(s), "2026-12-01 00:30:00")
+		r.bad("cột %s có giá trị %q, không phải một thời điểm (cần dạng %q, giờ UTC)", col, clipShown(s), "2026-12-01 00:30:00")
 		return time.Time{}
 	}
 	return t
@@ -97,7 +97,7 @@ func (r *rowReader) id(col string, v any) int64 {
 	if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
 		return n
 	}
-	r.bad("cột %s có giá trị %q, không phải số thông báo", col, clip(s))
+	r.bad("cột %s có giá trị %q, không phải số thông báo", col, clipShown(s))
 	return 0
 }
 
@@ -132,10 +132,10 @@ func (r *rowReader) oneOf(col, s string, allowed ...string) {
 			return
 		}
 	}
-	r.bad("cột %s có giá trị lạ %q", col, clip(s))
+	r.bad("cột %s có giá trị lạ %q", col, clipShown(s))
 }
 
-func clip(s string) string {
+func clipShown(s string) string {
 	if utf8.RuneCountInString(s) <= 40 {
 		return s
 	}

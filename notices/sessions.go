@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
@@ -20,6 +21,7 @@ import (
 
 // Session is a signed-in staff member's session.
 type Session struct {
+	ID        string // the stored hash of the cookie value; names the session, signs nobody in
 	User      User
 	CSRFToken string // sent back in every state-changing form
 	CreatedAt time.Time
@@ -78,34 +80,50 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 }
 
 // SessionByToken returns the live session whose cookie value is token, with
-// its user, or ErrNotFound when there is none, it has expired or its user
-// is disabled.
-func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, error) {
+// its user, or ErrNotFound when there is none, it has expired, it has not
+// been used for idle (when idle > 0) or its user is disabled. Using a
+// session keeps it alive: its last use is stored, at most once a minute.
+func (s *Store) SessionByToken(ctx context.Context, token string, idle time.Duration) (*Session, error) {
 	if token == "" {
 		return nil, ErrNotFound
 	}
-	var sess Session
-	var created, expires sql.NullString
+	now := s.Now()
+	sess := Session{ID: tokenHash(token)}
+	var created, expires, seen sql.NullString
 	row := s.db.QueryRowContext(ctx, `SELECT u.id, u.username, u.display_name, u.role, u.active, u.created_at, u.updated_at,
-			s.csrf_token, s.created_at, s.expires_at
+			s.csrf_token, s.created_at, s.expires_at, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id = ? AND s.expires_at > ? AND u.active = 1`, tokenHash(token), fmtTime(s.Now()))
+		WHERE s.id = ? AND s.expires_at > ? AND u.active = 1`, sess.ID, fmtTime(now))
 	var ucreated, uupdated sql.NullString
 	err := row.Scan(&sess.User.ID, &sess.User.Username, &sess.User.DisplayName, &sess.User.Role, &sess.User.Active,
-		&ucreated, &uupdated, &sess.CSRFToken, &created, &expires)
+		&ucreated, &uupdated, &sess.CSRFToken, &created, &expires, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get session: %w", err)
 	}
-	var errs [4]error
+	var errs [5]error
+	var lastSeen time.Time
 	sess.User.CreatedAt, errs[0] = parseTime(ucreated)
 	sess.User.UpdatedAt, errs[1] = parseTime(uupdated)
 	sess.CreatedAt, errs[2] = parseTime(created)
 	sess.ExpiresAt, errs[3] = parseTime(expires)
+	lastSeen, errs[4] = parseTime(seen)
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("get session: %w", err)
+	}
+	if idle > 0 && !now.Before(lastSeen.Add(idle)) {
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, sess.ID); err != nil {
+			return nil, fmt.Errorf("end idle session: %w", err)
+		}
+		return nil, ErrNotFound
+	}
+	if now.Sub(lastSeen) >= time.Minute {
+		if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`,
+			fmtTime(now), sess.ID); err != nil {
+			return nil, fmt.Errorf("touch session: %w", err)
+		}
 	}
 	return &sess, nil
 }
@@ -125,112 +143,17 @@ func (s *Store) EndSession(ctx context.Context, token, actor string) error {
 	})
 }
 
-// LoginLimit is a throttling rule for one kind of key (a user name, an
-// address): after Max failures within Window, sign-in with that key is
-// refused for Lockout.
-type LoginLimit struct {
-	Key     string // e.g. "user:lan" or "addr:10.0.0.7"
-	Max     int
-	Window  time.Duration
-	Lockout time.Duration
-}
-
-// LoginLockedUntil returns the latest time until which any of keys is
-// locked out, or the zero time when none is.
-func (s *Store) LoginLockedUntil(ctx context.Context, keys ...string) (time.Time, error) {
-	var until time.Time
-	now := fmtTime(s.Now())
-	for _, k := range keys {
-		var lu sql.NullString
-		err := s.db.QueryRowContext(ctx, `SELECT locked_until FROM login_failures WHERE key = ? AND locked_until > ?`,
-			k, now).Scan(&lu)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return time.Time{}, fmt.Errorf("check login lock %s: %w", k, err)
-		}
-		t, err := parseTime(lu)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("check login lock %s: %w", k, err)
-		}
-		if t.After(until) {
-			until = t
-		}
-	}
-	return until, nil
-}
-
-// RecordLoginFailure counts a failed sign-in against each limit's key, in
-// one transaction with an audit entry (actor is the user name typed, detail
-// the address). It returns the latest lockout it started or extended, or
-// the zero time.
-func (s *Store) RecordLoginFailure(ctx context.Context, actor, detail string, limits ...LoginLimit) (time.Time, error) {
-	var until time.Time
-	actor = strings.TrimSpace(actor)
-	if len(actor) > 40 {
-		actor = actor[:40]
-	}
-	if actor == "" {
-		actor = "?"
-	}
-	err := s.commit(ctx, func(tx *txn) error {
-		until = time.Time{}
-		for _, l := range limits {
-			var failures int
-			var first sql.NullString
-			err := tx.QueryRowContext(ctx, `SELECT failures, first_at FROM login_failures WHERE key = ?`, l.Key).
-				Scan(&failures, &first)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("read login failures %s: %w", l.Key, err)
-			}
-			firstAt, _ := parseTime(first)
-			if errors.Is(err, sql.ErrNoRows) || tx.Now.Sub(firstAt) >= l.Window {
-				failures, firstAt = 0, tx.Now
-			}
-			failures++
-			var locked any
-			if failures >= l.Max {
-				t := tx.Now.Add(l.Lockout)
-				locked = fmtTime(t)
-				if t.After(until) {
-					until = t
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key, failures, first_at, locked_until)
-				VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-				first_at = excluded.first_at, locked_until = coalesce(excluded.locked_until, locked_until)`,
-				l.Key, failures, fmtTime(firstAt), locked); err != nil {
-				return fmt.Errorf("record login failure %s: %w", l.Key, err)
-			}
-		}
-		return tx.audit(ctx, actor, "user.login_failed", 0, 0, detail)
-	})
-	return until, err
-}
-
-// ClearLoginFailures forgets the failures counted against keys, after a
-// successful sign-in.
-func (s *Store) ClearLoginFailures(ctx context.Context, keys ...string) error {
-	return s.commit(ctx, func(tx *txn) error {
-		for _, k := range keys {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, k); err != nil {
-				return fmt.Errorf("clear login failures %s: %w", k, err)
-			}
-		}
-		return nil
-	})
-}
-
 // SaveOAuthState records the PKCE verifier of a Zalo OAuth flow started by
-// actor, keyed by its state nonce, and audits the start.
-func (s *Store) SaveOAuthState(ctx context.Context, actor, state, verifier, redirectURI string) error {
+// actor in session sessionID, keyed by its state nonce, and audits the
+// start.
+func (s *Store) SaveOAuthState(ctx context.Context, actor, sessionID, state, verifier, redirectURI string) error {
 	if state == "" || verifier == "" {
 		return errors.New("save oauth state: state and verifier are required")
 	}
 	return s.commit(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO oauth_states (state, code_verifier, redirect_uri, created_at)
-			VALUES (?, ?, ?, ?)`, state, verifier, redirectURI, fmtTime(tx.Now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO oauth_states (state, code_verifier, redirect_uri, created_at,
+			actor, session_id) VALUES (?, ?, ?, ?, ?, ?)`, state, verifier, redirectURI, fmtTime(tx.Now),
+			actor, sessionID); err != nil {
 			return fmt.Errorf("save oauth state: %w", err)
 		}
 		return tx.audit(ctx, actor, "zalo.connect_start", 0, 0, "")
@@ -238,16 +161,21 @@ func (s *Store) SaveOAuthState(ctx context.Context, actor, state, verifier, redi
 }
 
 // TakeOAuthState returns and forgets the verifier and redirect URI saved
-// for state. A state unknown, used already or older than maxAge is
-// ErrNotFound. Flows older than maxAge are swept.
-func (s *Store) TakeOAuthState(ctx context.Context, state string, maxAge time.Duration) (verifier, redirectURI string, err error) {
+// for state. A state is used once: it is forgotten whoever presents it. It
+// is ErrNotFound when unknown, used already, older than maxAge, or started
+// by another admin or in another session (a callback link planted by
+// someone else). Flows older than maxAge are swept.
+func (s *Store) TakeOAuthState(ctx context.Context, state, actor, sessionID string, maxAge time.Duration) (verifier, redirectURI string, err error) {
+	var stranger bool
 	err = s.commit(ctx, func(tx *txn) error {
+		stranger = false
 		oldest := fmtTime(tx.Now.Add(-maxAge))
 		if _, err := tx.ExecContext(ctx, `DELETE FROM oauth_states WHERE created_at < ?`, oldest); err != nil {
 			return fmt.Errorf("sweep oauth states: %w", err)
 		}
-		err := tx.QueryRowContext(ctx, `SELECT code_verifier, redirect_uri FROM oauth_states WHERE state = ?`, state).
-			Scan(&verifier, &redirectURI)
+		var owner, session string
+		err := tx.QueryRowContext(ctx, `SELECT code_verifier, redirect_uri, actor, session_id FROM oauth_states
+			WHERE state = ?`, state).Scan(&verifier, &redirectURI, &owner, &session)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -257,7 +185,16 @@ func (s *Store) TakeOAuthState(ctx context.Context, state string, maxAge time.Du
 		if _, err := tx.ExecContext(ctx, `DELETE FROM oauth_states WHERE state = ?`, state); err != nil {
 			return fmt.Errorf("take oauth state: %w", err)
 		}
+		if owner == "" || session == "" || !strings.EqualFold(owner, actor) ||
+			subtle.ConstantTimeCompare([]byte(session), []byte(sessionID)) != 1 {
+			// Spent all the same (the deletion commits), and the caller
+			// sees no difference from an unknown state.
+			stranger = true
+		}
 		return nil
 	})
+	if err == nil && stranger {
+		return "", "", ErrNotFound
+	}
 	return verifier, redirectURI, err
 }

@@ -34,11 +34,11 @@ func TestSessions(t *testing.T) {
 	if sess.CSRFToken == "" || sess.User.Username != "lan" || !sess.ExpiresAt.Equal(fixedNow.Add(time.Hour)) {
 		t.Fatalf("CreateSession = %+v", sess)
 	}
-	got, err := s.SessionByToken(ctx, tok)
+	got, err := s.SessionByToken(ctx, tok, 0)
 	if err != nil || got.User.ID != u.ID || got.CSRFToken != sess.CSRFToken {
 		t.Fatalf("SessionByToken = %+v, %v; want the session of lan", got, err)
 	}
-	if _, err := s.SessionByToken(ctx, tok+"x"); !errors.Is(err, notices.ErrNotFound) {
+	if _, err := s.SessionByToken(ctx, tok+"x", 0); !errors.Is(err, notices.ErrNotFound) {
 		t.Errorf("SessionByToken(wrong) = %v; want ErrNotFound", err)
 	}
 
@@ -47,13 +47,13 @@ func TestSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SessionByToken(ctx, tok); !errors.Is(err, notices.ErrNotFound) {
+	if _, err := s.SessionByToken(ctx, tok, 0); !errors.Is(err, notices.ErrNotFound) {
 		t.Errorf("old session after a new sign-in: %v; want ErrNotFound", err)
 	}
 	if err := s.EndSession(ctx, tok2, "lan"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SessionByToken(ctx, tok2); !errors.Is(err, notices.ErrNotFound) {
+	if _, err := s.SessionByToken(ctx, tok2, 0); !errors.Is(err, notices.ErrNotFound) {
 		t.Errorf("session after sign-out: %v; want ErrNotFound", err)
 	}
 
@@ -67,7 +67,7 @@ func TestSessions(t *testing.T) {
 	if err := s.SetUserActive(ctx, "admin", "lan", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SessionByToken(ctx, tok4); !errors.Is(err, notices.ErrNotFound) {
+	if _, err := s.SessionByToken(ctx, tok4, 0); !errors.Is(err, notices.ErrNotFound) {
 		t.Errorf("session of a disabled user: %v; want ErrNotFound", err)
 	}
 	if _, _, err := s.CreateSession(ctx, u.ID, time.Hour, "", ""); !errors.Is(err, notices.ErrNotFound) {
@@ -101,7 +101,7 @@ func TestSessionExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = now.Add(time.Hour)
-	if _, err := s.SessionByToken(ctx, tok); !errors.Is(err, notices.ErrNotFound) {
+	if _, err := s.SessionByToken(ctx, tok, 0); !errors.Is(err, notices.ErrNotFound) {
 		t.Errorf("session at its expiry: %v; want ErrNotFound", err)
 	}
 }
@@ -110,31 +110,49 @@ func TestLoginThrottle(t *testing.T) {
 	ctx := context.Background()
 	now := fixedNow
 	s := openStoreClock(t, func() time.Time { return now })
-	lim := notices.LoginLimit{Key: "user:lan", Max: 3, Window: 15 * time.Minute, Lockout: 10 * time.Minute}
-	for i := 1; i <= 2; i++ {
-		until, err := s.RecordLoginFailure(ctx, "lan", "10.0.0.7", lim)
-		if err != nil || !until.IsZero() {
-			t.Fatalf("failure %d: until %v, %v; want no lockout", i, until, err)
+	pair := notices.LoginLimit{Key: "pair:lan 10.0.0.7", Free: 2, Base: time.Second, Max: 10 * time.Second,
+		Forget: time.Hour, User: "lan", Address: "10.0.0.7"}
+	user := notices.LoginLimit{Key: "user:lan", Forget: time.Hour, User: "lan"} // counted, never waits
+	// Two free failures, then 1 s, 2 s, 4 s, 8 s, 10 s (the cap), 10 s.
+	for i, want := range []time.Duration{0, 0, 1, 2, 4, 8, 10, 10} {
+		until, counts, err := s.RecordLoginFailure(ctx, "lan", "10.0.0.7", pair, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := want * time.Second; w == 0 && !until.IsZero() || w > 0 && !until.Equal(now.Add(w)) {
+			t.Errorf("failure %d: wait until %v; want %v after now", i+1, until, w)
+		}
+		if counts[0] != i+1 || counts[1] != i+1 {
+			t.Errorf("failure %d: counts %v", i+1, counts)
 		}
 	}
-	until, err := s.RecordLoginFailure(ctx, "lan", "10.0.0.7", lim)
-	if err != nil || !until.Equal(now.Add(10*time.Minute)) {
-		t.Fatalf("third failure: until %v, %v; want %v", until, err, now.Add(10*time.Minute))
+	if got, _ := s.LoginLockedUntil(ctx, "addr:x", pair.Key, user.Key); !got.Equal(now.Add(10 * time.Second)) {
+		t.Errorf("LoginLockedUntil = %v; want 10 s from now", got)
 	}
-	if got, _ := s.LoginLockedUntil(ctx, "addr:x", "user:lan"); !got.Equal(until) {
-		t.Errorf("LoginLockedUntil = %v; want %v", got, until)
+	if got, _ := s.LoginLockedUntil(ctx, user.Key); !got.IsZero() {
+		t.Errorf("the user name alone waits until %v; want never", got)
 	}
-	now = now.Add(11 * time.Minute)
-	if got, _ := s.LoginLockedUntil(ctx, "user:lan"); !got.IsZero() {
-		t.Errorf("LoginLockedUntil after the lockout = %v; want zero", got)
+	ts, err := s.LoginTargets(ctx, 5, now.Add(-time.Hour))
+	if err != nil || len(ts) != 1 || ts[0].User != "lan" || ts[0].Failures != 8 || ts[0].Addresses != 1 {
+		t.Errorf("LoginTargets = %+v, %v; want lan with 8 failures from 1 address", ts, err)
 	}
-	// The window restarted: one more failure does not lock.
-	now = now.Add(15 * time.Minute)
-	if until, _ := s.RecordLoginFailure(ctx, "lan", "", lim); !until.IsZero() {
-		t.Errorf("failure in a new window locked until %v", until)
+	now = now.Add(11 * time.Second)
+	if got, _ := s.LoginLockedUntil(ctx, pair.Key); !got.IsZero() {
+		t.Errorf("LoginLockedUntil after the wait = %v; want zero", got)
 	}
-	if err := s.ClearLoginFailures(ctx, "user:lan"); err != nil {
+	// An hour with no failure: forgotten, the free failures start again.
+	now = now.Add(time.Hour)
+	if until, counts, _ := s.RecordLoginFailure(ctx, "lan", "", pair); !until.IsZero() || counts[0] != 1 {
+		t.Errorf("failure after a quiet hour: wait until %v, count %v; want none, 1", until, counts)
+	}
+	if ts, _ := s.LoginTargets(ctx, 5, now.Add(-time.Hour)); len(ts) != 0 {
+		t.Errorf("LoginTargets after a quiet hour = %+v; want none", ts)
+	}
+	if err := s.ClearLoginFailures(ctx, pair.Key); err != nil {
 		t.Fatal(err)
+	}
+	if until, counts, _ := s.RecordLoginFailure(ctx, "lan", "", pair); !until.IsZero() || counts[0] != 1 {
+		t.Errorf("failure after clearing: wait until %v, count %v; want none, 1", until, counts)
 	}
 }
 
@@ -142,22 +160,61 @@ func TestOAuthStates(t *testing.T) {
 	ctx := context.Background()
 	now := fixedNow
 	s := openStoreClock(t, func() time.Time { return now })
-	if err := s.SaveOAuthState(ctx, "admin", "st1", "verifier1", "https://x/cb"); err != nil {
+	if err := s.SaveOAuthState(ctx, "admin", "sess-a", "st1", "verifier1", "https://x/cb"); err != nil {
 		t.Fatal(err)
 	}
-	v, r, err := s.TakeOAuthState(ctx, "st1", 10*time.Minute)
+	v, r, err := s.TakeOAuthState(ctx, "st1", "admin", "sess-a", 10*time.Minute)
 	if err != nil || v != "verifier1" || r != "https://x/cb" {
 		t.Fatalf("TakeOAuthState = %q, %q, %v", v, r, err)
 	}
-	if _, _, err := s.TakeOAuthState(ctx, "st1", 10*time.Minute); !errors.Is(err, notices.ErrNotFound) {
+	if _, _, err := s.TakeOAuthState(ctx, "st1", "admin", "sess-a", 10*time.Minute); !errors.Is(err, notices.ErrNotFound) {
 		t.Errorf("second TakeOAuthState = %v; want ErrNotFound", err)
 	}
-	if err := s.SaveOAuthState(ctx, "admin", "st2", "verifier2", ""); err != nil {
+	// Another session, or another admin, cannot use it, and spends it.
+	for i, who := range [][2]string{{"admin", "sess-b"}, {"other", "sess-a"}} {
+		st := "st-x" + string(rune('0'+i))
+		if err := s.SaveOAuthState(ctx, "admin", "sess-a", st, "v", ""); err != nil {
+			t.Fatal(err)
+		}
+		if v, _, err := s.TakeOAuthState(ctx, st, who[0], who[1], 10*time.Minute); !errors.Is(err, notices.ErrNotFound) || v != "" {
+			t.Errorf("TakeOAuthState by %v = %q, %v; want ErrNotFound", who, v, err)
+		}
+		if _, _, err := s.TakeOAuthState(ctx, st, "admin", "sess-a", 10*time.Minute); !errors.Is(err, notices.ErrNotFound) {
+			t.Errorf("TakeOAuthState after a stranger's try = %v; want ErrNotFound (spent)", err)
+		}
+	}
+	if err := s.SaveOAuthState(ctx, "admin", "sess-a", "st2", "verifier2", ""); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(11 * time.Minute)
-	if _, _, err := s.TakeOAuthState(ctx, "st2", 10*time.Minute); !errors.Is(err, notices.ErrNotFound) {
+	if _, _, err := s.TakeOAuthState(ctx, "st2", "admin", "sess-a", 10*time.Minute); !errors.Is(err, notices.ErrNotFound) {
 		t.Errorf("stale TakeOAuthState = %v; want ErrNotFound", err)
+	}
+}
+
+func TestSessionIdle(t *testing.T) {
+	ctx := context.Background()
+	now := fixedNow
+	s := openStoreClock(t, func() time.Time { return now })
+	u := addUser(t, s, "lan", notices.RoleEditor)
+	tok, _, err := s.CreateSession(ctx, u.ID, 12*time.Hour, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Used every 90 minutes, it lives on past the idle limit of 2 h …
+	for i := 0; i < 4; i++ {
+		now = now.Add(90 * time.Minute)
+		if _, err := s.SessionByToken(ctx, tok, 2*time.Hour); err != nil {
+			t.Fatalf("use %d after 90 min: %v", i+1, err)
+		}
+	}
+	// … and ends after 2 h unused.
+	now = now.Add(2 * time.Hour)
+	if _, err := s.SessionByToken(ctx, tok, 2*time.Hour); !errors.Is(err, notices.ErrNotFound) {
+		t.Errorf("session idle for 2 h: %v; want ErrNotFound", err)
+	}
+	if _, err := s.SessionByToken(ctx, tok, 0); !errors.Is(err, notices.ErrNotFound) {
+		t.Errorf("idle session still stored: %v; want it ended", err)
 	}
 }
 

@@ -30,6 +30,9 @@ type Options struct {
 	Logger       zerolog.Logger   // default: discard
 	PasswordCost int              // bcrypt cost; default bcrypt.DefaultCost (tests use bcrypt.MinCost)
 	BusyTimeout  time.Duration    // how long to wait for another process's write lock; default 5s
+	// Commune is the commune's name (LOAXA_COMMUNE); staff passwords may
+	// not be made of it.
+	Commune string
 }
 
 // Store is the SQLite database of one commune. It is safe for concurrent use;
@@ -43,6 +46,7 @@ type Store struct {
 	loc     *time.Location
 	log     zerolog.Logger
 	cost    int
+	commune string
 	changed chan struct{}
 	applied []Migration
 
@@ -95,6 +99,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		loc:     opts.Location,
 		log:     opts.Logger,
 		cost:    opts.PasswordCost,
+		commune: opts.Commune,
 		changed: make(chan struct{}, 1),
 	}
 	if err := db.PingContext(ctx); err != nil {

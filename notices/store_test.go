@@ -88,10 +88,9 @@ func addHamlets(t testing.TB, s *notices.Store, names ...string) []notices.Hamle
 func TestMigrate(t *testing.T) {
 	ctx := context.Background()
 	s, path := openStore(t)
-	got := s.Applied()
-	if len(got) != notices.LatestSchema() || len(got) < 2 || got[0].Name != "0001_init.sql" || got[0].Version != 1 ||
-		got[1].Name != "0002_refusals.sql" || got[1].Version != 2 {
-		t.Fatalf("Applied() on an empty database = %d migrations; want every one, 0001_init.sql and 0002_refusals.sql first", len(got))
+	if got := s.Applied(); len(got) == 0 || got[0].Name != "0001_init.sql" || got[0].Version != 1 ||
+		got[len(got)-1].Version != notices.LatestSchema() {
+		t.Fatalf("Applied() on an empty database = %v; want 0001_init.sql … %d", got, notices.LatestSchema())
 	}
 	again, err := s.Migrate(ctx)
 	if err != nil || len(again) != 0 {
@@ -134,7 +133,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !errors.As(err, &tooNew) {
 		t.Fatalf("Open of a newer database = %v; want *SchemaTooNewError", err)
 	}
-	want := fmt.Sprintf("database schema version 7 is newer than this loaxa (knows up to %d); upgrade loaxa", notices.LatestSchema())
+	want := fmt.Sprintf("database schema version 7 is newer than this loaxa (knows up to %d); upgrade loaxa",
+		notices.LatestSchema())
 	if err.Error() != want {
 		t.Errorf("error = %q; want %q", err, want)
 	}

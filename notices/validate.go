@@ -16,7 +16,7 @@ const (
 	MaxHamlet   = 100     // name
 	MaxCode     = 40
 	MaxGroupID  = 64
-	MinPassword = 10
+	MinPassword = 12
 )
 
 // DefaultCategory is a notice's category when none is given.

@@ -322,7 +322,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // aside with the reason and the notice after it still goes out.
 func TestNoticeThatCannotBePlannedIsSetAside(t *testing.T) {
 	r := newRig(t, "2026-12-01 09:00")
-	orig := r.notice(notices.Notice{Title: "Gốc", Status: notices.StatusPending})
+	orig := r.notice(notices.Notice{Title: "Gốc", Targets: []string{"khom-1"}})
 	fix := r.notice(notices.Notice{Title: "Đính chính", Kind: notices.KindUpdate, RefersTo: orig.ID})
 	db, err := sql.Open("sqlite3", "file:"+r.store.Path()+"?_busy_timeout=5000")
 	if err != nil {

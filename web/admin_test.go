@@ -160,7 +160,7 @@ func TestHamletsUsersAudit(t *testing.T) {
 		t.Errorf("hamlet not turned off")
 	}
 	// Weak passwords are refused; a strong one works and the user can sign in.
-	resp, body = b.post("/users", url.Values{"username": {"lan"}, "role": {"approver"}, "password": {"1234567890"}, "password2": {"1234567890"}})
+	resp, body = b.post("/users", url.Values{"username": {"lan"}, "role": {"approver"}, "password": {"matkhau12345"}, "password2": {"matkhau12345"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "quá phổ biến") || !strings.Contains(body, `value="lan"`) {
 		t.Errorf("weak password: %d", resp.StatusCode)
 	}

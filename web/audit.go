@@ -23,6 +23,9 @@ type auditData struct {
 	Errs    fieldErrs
 	More    bool
 	Page    int
+	// Targets are the user names many failed sign-ins were tried for
+	// lately: someone may be guessing their passwords.
+	Targets []notices.LoginTarget
 }
 
 const auditPageSize = 100
@@ -61,6 +64,12 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices
 		d.Actions = append(d.Actions, [2]string{a, l})
 	}
 	sort.Slice(d.Actions, func(i, j int) bool { return d.Actions[i][0] < d.Actions[j][0] })
+	ts, err := s.store.LoginTargets(r.Context(), s.cfg.AttackAlarm, s.now().Add(-s.cfg.FailureForget))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Targets = ts
 	status := http.StatusOK
 	if len(d.Errs) == 0 {
 		es, err := s.store.Audit(r.Context(), f)

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,9 +37,9 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, "login", view{Title: "Đăng nhập", CSRF: token, Data: d})
 }
 
-// loginSubmit checks the password, with throttling per user name and per
-// address, and starts a new session: a session cookie the browser brought
-// along is ended, never promoted (no fixation).
+// loginSubmit checks the password, with throttling per (user name,
+// address) and per address, and starts a new session: a session cookie the
+// browser brought along is ended, never promoted (no fixation).
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		s.formError(w, r, err)
@@ -53,31 +56,37 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	password := r.PostFormValue("password")
 	d := loginData{Username: username, Next: r.PostFormValue("next")}
 	addr := s.clientAddr(r)
-	userKey, addrKey := "user:"+strings.ToLower(username), "addr:"+addr
+	pair, byAddr, byUser := s.loginLimits(username, addr)
 
-	until, err := s.store.LoginLockedUntil(ctx, userKey, addrKey)
+	until, err := s.store.LoginLockedUntil(ctx, pair.Key, byAddr.Key)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	if !until.IsZero() {
-		d.Error = s.lockedMessage(until)
+		d.Error = s.waitMessage(until)
 		s.renderLogin(w, r, http.StatusTooManyRequests, d)
 		return
 	}
 	u, err := s.store.Authenticate(ctx, username, password)
 	if errors.Is(err, notices.ErrBadCredentials) {
-		until, err := s.store.RecordLoginFailure(ctx, username, addr,
-			notices.LoginLimit{Key: userKey, Max: s.cfg.UserFailures, Window: s.cfg.FailureWindow, Lockout: s.cfg.Lockout},
-			notices.LoginLimit{Key: addrKey, Max: s.cfg.AddrFailures, Window: s.cfg.FailureWindow, Lockout: s.cfg.Lockout})
+		until, counts, err := s.store.RecordLoginFailure(ctx, username, addr, pair, byAddr, byUser)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
+		if n := counts[2]; n == s.cfg.AttackAlarm || n > s.cfg.AttackAlarm && n%(10*s.cfg.AttackAlarm) == 0 {
+			s.log.Warn().Str("user", byUser.User).Int("failures", n).Str("last_address", addr).
+				Msg("many failed sign-ins for one user name: someone may be guessing its password")
+			if err := s.store.AppendAudit(ctx, notices.AuditEntry{Actor: byUser.User, Action: "user.login_attack",
+				Detail: strconv.Itoa(n) + " lần đăng nhập sai; lần gần nhất từ " + addr}); err != nil {
+				s.log.Error().Err(err).Msg("audit sign-in attack")
+			}
+		}
 		status := http.StatusUnauthorized
 		d.Error = "Tên đăng nhập hoặc mật khẩu không đúng. Hãy kiểm tra lại (chú ý bộ gõ tiếng Việt và phím Caps Lock)."
 		if !until.IsZero() {
-			status, d.Error = http.StatusTooManyRequests, s.lockedMessage(until)
+			status, d.Error = http.StatusTooManyRequests, d.Error+" "+s.waitMessage(until)
 		}
 		s.renderLogin(w, r, status, d)
 		return
@@ -86,7 +95,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.store.ClearLoginFailures(ctx, userKey); err != nil {
+	// Only this pair is forgiven: the address's count stays, so that one
+	// good account does not reset a guesser's budget.
+	if err := s.store.ClearLoginFailures(ctx, pair.Key); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -104,14 +115,45 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(d.Next), http.StatusSeeOther)
 }
 
-// lockedMessage says when sign-in may be tried again.
-func (s *Server) lockedMessage(until time.Time) string {
-	mins := int(math.Ceil(until.Sub(s.now()).Minutes()))
-	if mins < 1 {
-		mins = 1
+// loginLimits are the throttling rules of a sign-in as username from addr:
+// the pair and the address wait more after each failure; the user name is
+// only counted, to tell staff it is under attack.
+func (s *Server) loginLimits(username, addr string) (pair, byAddr, byUser notices.LoginLimit) {
+	name := strings.ToLower(username)
+	if len(name) > 64 {
+		name = name[:64]
 	}
-	return fmt.Sprintf("Đăng nhập sai quá nhiều lần nên tạm bị khóa. Hãy thử lại sau %s (khoảng %d phút nữa), "+
-		"hoặc nhờ quản trị viên đặt lại mật khẩu.", until.In(s.cfg.Location).Format("15:04"), mins)
+	c := s.cfg
+	addr = throttleAddr(addr)
+	pair = notices.LoginLimit{Key: "pair:" + name + " " + addr, Free: c.PairFailures, Base: time.Second,
+		Max: c.ThrottleMax, Forget: c.FailureForget, User: name, Address: addr}
+	byAddr = notices.LoginLimit{Key: "addr:" + addr, Free: c.AddrFailures, Base: time.Second,
+		Max: c.ThrottleMax, Forget: c.FailureForget, Address: addr}
+	byUser = notices.LoginLimit{Key: "user:" + name, Forget: c.FailureForget, User: name}
+	return pair, byAddr, byUser
+}
+
+// throttleAddr is the address failures are counted against: an IPv4
+// address, or an IPv6 address's /64, since one subscriber usually holds a
+// whole /64 and could otherwise try from a new address each time.
+func throttleAddr(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return addr
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
+// waitMessage says when sign-in may be tried again from this address.
+func (s *Server) waitMessage(until time.Time) string {
+	left := until.Sub(s.now())
+	in := fmt.Sprintf("khoảng %d phút nữa", int(math.Ceil(left.Minutes())))
+	if left < time.Minute {
+		in = fmt.Sprintf("%d giây nữa", max(1, int(math.Ceil(left.Seconds()))))
+	}
+	return "Đã đăng nhập sai nhiều lần từ máy này nên phải chờ: hãy thử lại sau " +
+		until.In(s.cfg.Location).Format("15:04:05") + " (" + in + "). Tài khoản không bị khóa; " +
+		"nếu quên mật khẩu, hãy nhờ quản trị viên đặt lại."
 }
 
 // logout ends the session.
@@ -126,29 +168,31 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess *notices.Se
 	s.redirect(w, r, "/login", "Bạn đã đăng xuất.")
 }
 
-// safeNext keeps a post-sign-in destination on this site.
+// safeNext keeps a post-sign-in destination on this site: a path of
+// this site, parsed as a URL, with no scheme, host or user, no control
+// character, space, backslash or non-ASCII byte anywhere (browsers drop or
+// rewrite them, "/\t/evil.example" becomes "//evil.example"), not starting
+// with "//" and not the sign-in page itself. Anything else goes to the
+// dashboard.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
-		strings.HasPrefix(next, "/login") {
-		return "/dashboard"
+	const home = "/dashboard"
+	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") ||
+		strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return home
 	}
-	return next
-}
-
-// clientAddr is the address sign-in failures are counted against: the
-// peer, or with TrustProxy the address the proxy saw.
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
-				return ip
-			}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return home
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") ||
+		strings.ContainsFunc(u.Path, func(r rune) bool { return r <= ' ' || r == '\\' || r == 0x7f }) {
+		return home
 	}
-	return host
+	if p := path.Clean(u.Path); p == "/login" || strings.HasPrefix(p, "/login/") || strings.HasPrefix(p, "//") {
+		return home
+	}
+	return next
 }

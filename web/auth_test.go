@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -204,42 +205,51 @@ func TestOwnNoticeRules(t *testing.T) {
 }
 
 func TestLoginThrottling(t *testing.T) {
-	s := newSite(t, func(c *web.Config) { c.AddrFailures = 8 })
+	s := newSite(t)
 	b := s.browser()
 	b.get("/login")
-	for i := 1; i <= 4; i++ {
-		resp, body := b.post("/login", url.Values{"username": {"bien"}, "password": {"sai mật khẩu rồi"}})
+	fail := func(b *browser, user string) (*http.Response, string) {
+		return b.post("/login", url.Values{"username": {user}, "password": {"sai mật khẩu rồi"}})
+	}
+	for i := 1; i <= 5; i++ {
+		resp, body := fail(b, "bien")
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "không đúng") {
 			t.Fatalf("failure %d = %d; want 401 with a plain message", i, resp.StatusCode)
 		}
 	}
-	resp, body := b.post("/login", url.Values{"username": {"bien"}, "password": {"sai mật khẩu rồi"}})
-	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Hãy thử lại sau 08:15") {
-		t.Fatalf("fifth failure = %d; want 429 saying when to try again (08:15)\n%s", resp.StatusCode, body)
+	// Past the five free failures the pair waits 1 s, then 2 s, 4 s …
+	resp, body := fail(b, "bien")
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "hãy thử lại sau 08:00:01 (1 giây nữa)") {
+		t.Fatalf("sixth failure = %d; want 429 saying when to try again (08:00:01)\n%s", resp.StatusCode, body)
 	}
-	// Locked even with the right password; another user is not.
-	resp, _ = b.post("/login", url.Values{"username": {"bien"}, "password": {password}})
-	if resp.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("right password while locked = %d; want 429", resp.StatusCode)
+	// While waiting even the right password is not tried; another user is.
+	if resp, _ := b.post("/login", url.Values{"username": {"bien"}, "password": {password}}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("right password while waiting = %d; want 429", resp.StatusCode)
 	}
 	if resp, _ := b.post("/login", url.Values{"username": {"duyet"}, "password": {password}}); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("another user from the same address = %d; want 303", resp.StatusCode)
 	}
-	s.clock.Add(16 * time.Minute)
+	s.clock.Add(time.Second)
+	b.get("/login") // a fresh form: the sign-in above used up the last one
+	if resp, body := fail(b, "bien"); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "(2 giây nữa)") {
+		t.Errorf("seventh failure = %d; want 429 with a 2 s wait\n%s", resp.StatusCode, body)
+	}
+	s.clock.Add(2 * time.Second)
 	c := s.browser()
 	c.get("/login")
 	if resp, _ := c.post("/login", url.Values{"username": {"bien"}, "password": {password}}); resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("after the lockout = %d; want 303", resp.StatusCode)
+		t.Errorf("after the wait = %d; want 303", resp.StatusCode)
 	}
 
 	// Per address: many user names from one address.
-	d := s.browser()
+	s2 := newSite(t, func(c *web.Config) { c.AddrFailures = 8 })
+	d := s2.browser()
 	d.get("/login")
-	for i := range 8 {
-		d.post("/login", url.Values{"username": {"khong-co-" + strconv.Itoa(i)}, "password": {"x"}})
+	for i := range 9 {
+		fail(d, "khong-co-"+strconv.Itoa(i))
 	}
 	if resp, _ := d.post("/login", url.Values{"username": {"quantri"}, "password": {password}}); resp.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("after 8 failures from one address = %d; want 429", resp.StatusCode)
+		t.Errorf("after 9 failures from one address = %d; want 429", resp.StatusCode)
 	}
 }
 
@@ -277,7 +287,8 @@ func TestSessionFixation(t *testing.T) {
 }
 
 func TestCookieFlags(t *testing.T) {
-	s := newSite(t, func(c *web.Config) { c.TrustProxy = true })
+	proxy := netip.MustParsePrefix("127.0.0.1/32")
+	s := newSite(t, func(c *web.Config) { c.TrustedProxies = []netip.Prefix{proxy} })
 	b := s.browser()
 	b.get("/login")
 	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/login", strings.NewReader(url.Values{
@@ -298,6 +309,9 @@ func TestCookieFlags(t *testing.T) {
 	if !found {
 		t.Fatalf("no session cookie set")
 	}
+	if hsts := resp.Header.Get("Strict-Transport-Security"); hsts == "" {
+		t.Errorf("no HSTS behind a trusted https proxy")
+	}
 	b2 := s.browser()
 	b2.login("bien")
 	u, _ := url.Parse(s.srv.URL)
@@ -305,5 +319,19 @@ func TestCookieFlags(t *testing.T) {
 		if c.Name == "loaxa_session" && c.Secure {
 			t.Errorf("Secure cookie over plain http")
 		}
+	}
+	// X-Forwarded-Proto from a peer that is not a trusted proxy is ignored.
+	s3 := newSite(t)
+	b3 := s3.browser()
+	req, _ = http.NewRequest(http.MethodGet, s3.srv.URL+"/login", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp, _ = b3.do(req)
+	for _, c := range resp.Cookies() {
+		if c.Secure {
+			t.Errorf("cookie %s Secure on the word of an untrusted peer", c.Name)
+		}
+	}
+	if resp.Header.Get("Strict-Transport-Security") != "" {
+		t.Errorf("HSTS on the word of an untrusted peer")
 	}
 }

@@ -57,6 +57,11 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notic
 			s.errorPage(w, r, http.StatusNotFound, "Không có thông báo gốc số "+ref+".")
 			return
 		}
+		if !orig.Published() {
+			s.errorPage(w, r, http.StatusUnprocessableEntity, "Thông báo số "+ref+" chưa từng được duyệt để gửi đi, "+
+				"nên không đính chính hay hủy được; hãy sửa hoặc hủy chính thông báo đó.")
+			return
+		}
 		f.Kind, f.RefersTo = string(notices.KindUpdate), strconv.FormatInt(orig.ID, 10)
 		f.Title, f.Body, f.Category, f.Priority = orig.Title, orig.Body, orig.Category, string(orig.Priority)
 		if r.URL.Query().Get("kind") == string(notices.KindCancel) {
@@ -82,7 +87,9 @@ func (s *Server) renderCompose(w http.ResponseWriter, r *http.Request, sess *not
 	}
 	if d.Original == nil && d.Form.Kind != "" && d.Form.Kind != string(notices.KindNotice) {
 		if id, err := strconv.ParseInt(d.Form.RefersTo, 10, 64); err == nil {
-			d.Original, _ = s.store.Notice(r.Context(), id)
+			if orig, err := s.store.Notice(r.Context(), id); err == nil && orig.Published() {
+				d.Original = orig // never quote a title that did not go out
+			}
 		}
 	}
 	for _, i := range []int{1, 2, 3, 4, 5, 6, 0} {
@@ -153,7 +160,7 @@ func (s *Server) composePreview(w http.ResponseWriter, r *http.Request, sess *no
 func (s *Server) preview(r *http.Request, f composeForm, n *notices.Notice) *preview {
 	opt := notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}
 	if n.RefersTo != 0 {
-		if orig, err := s.store.Notice(r.Context(), n.RefersTo); err == nil {
+		if orig, err := s.store.Notice(r.Context(), n.RefersTo); err == nil && orig.Published() {
 			opt.RefersTo = orig
 		}
 	}

@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/loaxa/loaxa/notices"
 )
 
 // The Atom feed (RFC 4287) of the public archive, for residents without
@@ -62,7 +65,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	}
 	code := r.URL.Query().Get("hamlet")
 	hid := ids[code]
-	base := s.baseURL(r)
+	// Links are absolute only from a trusted base (absBase): never from a
+	// forged Host. Without one they are relative, which Atom allows
+	// (RFC 4287 §4.2.7: IRI references, resolved against the feed's URL).
+	base := s.absBase(r)
 	self := base + "/public/feed.atom"
 	alt := base + "/public"
 	if hid != 0 {
@@ -80,7 +86,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	}
 	f := atomFeed{
 		Lang:   "vi",
-		ID:     self,
+		ID:     s.feedID(base, self),
 		Title:  "Thông báo của " + s.cfg.Commune,
 		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self}, {Rel: "alternate", Type: "text/html", Href: alt}},
 		Author: atomPerson{Name: s.cfg.Commune},
@@ -96,7 +102,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		}
 		link := base + "/public/notices/" + strconv.FormatInt(p.ID, 10)
 		e := atomEntry{
-			ID:        "tag:" + host + "," + p.CreatedAt.UTC().Format("2006-01-02") + ":notice/" + strconv.FormatInt(p.ID, 10),
+			ID:        entryID(host, p),
 			Title:     atomText{Type: "text", Body: publicHeader(p) + ": " + p.Title},
 			Updated:   sent.UTC().Format(time.RFC3339),
 			Published: sent.UTC().Format(time.RFC3339),
@@ -120,4 +126,20 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(out)
+}
+
+// feedID is the feed's id: its own address when that is absolute, or a tag:
+// URI otherwise (an id must be an absolute IRI).
+func (s *Server) feedID(base, self string) string {
+	if base != "" {
+		return self
+	}
+	return "tag:loaxa.invalid,2026:" + strings.TrimPrefix(self, "/")
+}
+
+// entryID is a notice's Atom id. It is the seam for making ids stable from
+// a stored value: today it is built from the host of the trusted base
+// (never from a request's Host) and the notice's creation date and number.
+func entryID(host string, p notices.PublicNotice) string {
+	return "tag:" + host + "," + p.CreatedAt.UTC().Format("2006-01-02") + ":notice/" + strconv.FormatInt(p.ID, 10)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -60,4 +61,84 @@ func FuzzComposeForm(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzSafeNext: whatever the sign-in form's next, the destination is a
+// path of this site that no browser reads as another host.
+//
+//	go test ./web -run '^$' -fuzz '^FuzzSafeNext$' -fuzztime 30s
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/dashboard", "//evil.example", "/\t/evil.example", "/\\evil", "https://x", "/a?b=c#d",
+		"/%2F/x", "/\u3000/x", "/.//x", "/login", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		u, err := url.Parse(got)
+		if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(got, "/") ||
+			strings.HasPrefix(got, "//") {
+			t.Fatalf("safeNext(%q) = %q: not a path of this site", next, got)
+		}
+		for _, c := range []byte(got) {
+			if c <= ' ' || c >= 0x7f || c == '\\' {
+				t.Fatalf("safeNext(%q) = %q: has byte %#x", next, got, c)
+			}
+		}
+		if got != "/dashboard" && got != next {
+			t.Fatalf("safeNext(%q) = %q: rewritten rather than kept or refused", next, got)
+		}
+	})
+}
+
+// FuzzClientAddr: whatever X-Forwarded-For a client sends, the address
+// throttling counts is a valid IP; from an untrusted peer it is the peer,
+// and through a trusted proxy it is never a trusted proxy's own address
+// unless every hop is one.
+//
+//	go test ./web -run '^$' -fuzz '^FuzzClientAddr$' -fuzztime 30s
+func FuzzClientAddr(f *testing.F) {
+	f.Add("10.0.0.1:5000", "203.0.113.9")
+	f.Add("127.0.0.1:5000", "1.2.3.4, 203.0.113.9, 10.0.0.2")
+	f.Add("127.0.0.1:5000", "[2001:db8::1]:443, garbage")
+	f.Add("[::1]:80", "::ffff:10.0.0.9,,,")
+	f.Add("127.0.0.1:1", "127.0.0.1, 10.0.0.3")
+	trusted, err := ParseTrustedProxies("127.0.0.1 ::1, 10.0.0.0/8")
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := &Server{cfg: Config{TrustedProxies: trusted}}
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r := &http.Request{RemoteAddr: remote, Header: http.Header{"X-Forwarded-For": {xff}}}
+		got := s.clientAddr(r)
+		peer := peerAddr(r)
+		if !peer.IsValid() {
+			if got != remote {
+				t.Fatalf("clientAddr with peer %q = %q; want the raw peer", remote, got)
+			}
+			return
+		}
+		a, err := netip.ParseAddr(got)
+		if err != nil {
+			t.Fatalf("clientAddr(%q, %q) = %q: not an address", remote, xff, got)
+		}
+		if !s.trusted(peer) && a != peer {
+			t.Fatalf("clientAddr(%q, %q) = %q; want the untrusted peer %s", remote, xff, got, peer)
+		}
+		if s.trusted(peer) && s.trusted(a) && allParse(xff) {
+			for _, h := range strings.Split(xff, ",") {
+				if hop, _ := parseHop(h); !s.trusted(hop) {
+					t.Fatalf("clientAddr(%q, %q) = %q, a trusted proxy, though hop %s is not", remote, xff, got, hop)
+				}
+			}
+		}
+	})
+}
+
+func allParse(xff string) bool {
+	for _, h := range strings.Split(xff, ",") {
+		if _, ok := parseHop(h); !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -33,8 +33,14 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		if s.isTLS(r) {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		if !strings.HasPrefix(r.URL.Path, "/static/") && !strings.HasPrefix(r.URL.Path, "/public") {
-			h.Set("Cache-Control", "no-store")
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/static/"): // cacheStatic sets its own
+		case publicPath(r.URL.Path):
+			// The public archive and feed: anyone may keep them a minute,
+			// so a proxy cache can absorb a crowd after an urgent notice.
+			h.Set("Cache-Control", publicCache)
+		default:
+			h.Set("Cache-Control", "no-store") // staff pages, sign-in, /healthz, /metrics
 		}
 		defer func() {
 			if v := recover(); v != nil {
@@ -47,6 +53,28 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// publicCache is the Cache-Control of the public pages and the feed.
+const publicCache = "public, max-age=60"
+
+// publicPath reports whether path is one of the public archive's.
+func publicPath(path string) bool { return path == "/public" || strings.HasPrefix(path, "/public/") }
+
+// ops serves /healthz or /metrics behind the site's headers; with a
+// token, only to a request that carries it as a bearer token.
+func (s *Server) ops(h http.Handler, token string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if token != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || !sameToken(strings.TrimSpace(got), token) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="loaxa metrics"`)
+				http.Error(w, "Cần mã truy cập (LOAXA_METRICS_TOKEN) trong tiêu đề Authorization: Bearer …", http.StatusUnauthorized)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}
 }
 
 // allowFormAction widens the page's form-action to origin, for a form

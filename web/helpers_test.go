@@ -138,7 +138,13 @@ func newSite(t *testing.T, mod ...func(*web.Config)) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s)
+	// An https base URL is served over TLS, so that Secure cookies travel.
+	srv := httptest.NewUnstartedServer(s)
+	if strings.HasPrefix(cfg.BaseURL, "https://") {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	return &site{t: t, store: store, srv: srv, clock: clk, zalo: fz}
 }
@@ -149,13 +155,21 @@ type browser struct {
 	site *site
 	c    *http.Client
 	csrf string // the last csrf_token seen on a page
+	xff  string // sent as X-Forwarded-For: the browser behind a proxy
 }
 
 func (s *site) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: s.t, site: s, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
+	return &browser{t: s.t, site: s, c: &http.Client{Jar: jar, Transport: s.srv.Client().Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// behind returns a browser whose requests arrive through a proxy that
+// says they came from addr.
+func (s *site) behind(addr string) *browser {
+	b := s.browser()
+	b.xff = addr
+	return b
 }
 
 var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -163,6 +177,9 @@ var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 // do sends a request and returns the answer with its body read.
 func (b *browser) do(req *http.Request) (*http.Response, string) {
 	b.t.Helper()
+	if b.xff != "" && req.Header.Get("X-Forwarded-For") == "" {
+		req.Header.Set("X-Forwarded-For", b.xff)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)

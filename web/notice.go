@@ -111,8 +111,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		}
 	}
 	d.CanCancel = s.mayCancel(user, n)
-	d.CanCorrect = n.Kind != notices.KindCancel && n.Status != notices.StatusPending && n.Status != notices.StatusRejected &&
-		n.Status != notices.StatusDraft
+	d.CanCorrect = n.Kind != notices.KindCancel && n.Published()
 	s.render(w, r, http.StatusOK, "notice", view{Title: "Thông báo số " + strconv.FormatInt(n.ID, 10), Sess: sess,
 		Nav: "notices", Data: d})
 }

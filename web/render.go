@@ -92,7 +92,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		}
 		v.Banner = s.banner()
 	}
-	if v.Flash == "" {
+	if v.Flash == "" && !publicPath(r.URL.Path) { // public pages are cached: never one person's message
 		v.Flash = s.takeFlash(w, r)
 	}
 	var buf bytes.Buffer
@@ -116,6 +116,9 @@ type errorData struct {
 // errorPage answers with a plain Vietnamese error page; msg defaults by status.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	d := errorData{Status: status, Message: msg}
+	if status >= 500 {
+		w.Header().Set("Cache-Control", "no-store") // not kept by a cache in front, even on public pages
+	}
 	switch status {
 	case http.StatusNotFound:
 		d.Heading = "Không tìm thấy trang"
@@ -191,7 +194,7 @@ var actionLabels = map[string]string{
 	"hamlet.disable": "tắt thôn/ấp", "hamlet.sync": "đồng bộ nhóm Zalo",
 	"user.add": "thêm tài khoản", "user.password": "đặt lại mật khẩu", "user.enable": "mở khóa tài khoản",
 	"user.disable": "khóa tài khoản", "user.login": "đăng nhập", "user.logout": "đăng xuất",
-	"user.login_failed": "đăng nhập sai", "zalo.tokens": "lưu mã truy cập Zalo",
+	"user.login_failed": "đăng nhập sai", "user.login_attack": "tài khoản bị dò mật khẩu", "zalo.tokens": "lưu mã truy cập Zalo",
 	"zalo.connect_start": "bắt đầu kết nối Zalo", "zalo.connect": "kết nối Zalo OA",
 }
 

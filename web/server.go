@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -35,26 +37,43 @@ type Config struct {
 	// (LOAXA_SELF_APPROVE=1, for communes with a single officer).
 	SelfApprove bool
 
-	// BaseURL is the site's public address, e.g. https://loaxa.example.vn.
-	// It makes the Atom feed's links and ids stable and, when https, marks
-	// cookies Secure. Empty: taken from each request.
+	// BaseURL is the site's public address (LOAXA_BASE_URL), e.g.
+	// https://loa.xaanphu.gov.vn. Every absolute URL the site writes (the
+	// feed's links, the Zalo OAuth redirect_uri) is built from it, never
+	// from the request's Host header. When it is https, cookies are Secure
+	// and HSTS is sent. Empty: links are relative, and the Zalo connection
+	// can be started only from this machine (a loopback Host, from a
+	// loopback peer that is not a proxy), as in `loaxa demo`.
 	BaseURL string
-	// TrustProxy believes X-Forwarded-Proto and X-Forwarded-For (the site
-	// runs behind a reverse proxy that sets them).
-	TrustProxy bool
+	// TrustedProxies are the reverse proxies (LOAXA_TRUST_PROXY) whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed; see proxy.go.
+	TrustedProxies []netip.Prefix
 	// OAuthRedirectURL is the Zalo callback registered in the Zalo console
-	// ("Official Account Callback URL"). Default BaseURL + "/zalo/callback",
-	// or the request's own address.
+	// ("Official Account Callback URL"). Default BaseURL + "/zalo/callback".
 	OAuthRedirectURL string
 
-	SessionTTL time.Duration // default 12h
-	// Sign-in throttling: after UserFailures failed sign-ins for one user
-	// name, or AddrFailures from one address, within FailureWindow, sign-in
-	// is refused for Lockout. Defaults 5, 20, 15m, 15m.
-	UserFailures  int
+	SessionTTL  time.Duration // absolute limit of a session; default 12h
+	SessionIdle time.Duration // a session unused this long ends (LOAXA_SESSION_IDLE); default 2h
+
+	// Sign-in throttling (notices/throttle.go): past PairFailures failed
+	// sign-ins for one user name from one client address, or AddrFailures
+	// from one address whatever the names, each further failure doubles
+	// that key's wait, from 1 s up to ThrottleMax. A user name is never
+	// locked from every address. Failures are forgotten FailureForget after
+	// the last one. A user name with AttackAlarm failures (from anywhere)
+	// is logged and shown on the audit page. Defaults 5, 20, 15m, 1h, 10.
+	PairFailures  int
 	AddrFailures  int
-	FailureWindow time.Duration
-	Lockout       time.Duration
+	ThrottleMax   time.Duration
+	FailureForget time.Duration
+	AttackAlarm   int
+
+	// Health and Metrics serve /healthz and /metrics with the site's
+	// security headers; nil: not served. With MetricsToken
+	// (LOAXA_METRICS_TOKEN) /metrics needs "Authorization: Bearer <token>".
+	Health       http.Handler
+	Metrics      http.Handler
+	MetricsToken string
 
 	Now func() time.Time // default time.Now
 }
@@ -79,17 +98,23 @@ func (c *Config) defaults(store *notices.Store) error {
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
 	}
-	if c.UserFailures <= 0 {
-		c.UserFailures = 5
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = 2 * time.Hour
+	}
+	if c.PairFailures <= 0 {
+		c.PairFailures = 5
 	}
 	if c.AddrFailures <= 0 {
 		c.AddrFailures = 20
 	}
-	if c.FailureWindow <= 0 {
-		c.FailureWindow = 15 * time.Minute
+	if c.ThrottleMax <= 0 {
+		c.ThrottleMax = 15 * time.Minute
 	}
-	if c.Lockout <= 0 {
-		c.Lockout = 15 * time.Minute
+	if c.FailureForget <= 0 {
+		c.FailureForget = time.Hour
+	}
+	if c.AttackAlarm <= 0 {
+		c.AttackAlarm = 10
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -187,6 +212,14 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /public/notices/{id}/image", s.limit(formLimit, s.publicImage))
 	m.HandleFunc("GET /public/feed.atom", s.limit(formLimit, s.feed))
 
+	// Operations, with the same headers; /metrics optionally behind a token.
+	if s.cfg.Health != nil {
+		m.HandleFunc("GET /healthz", s.ops(s.cfg.Health, ""))
+	}
+	if s.cfg.Metrics != nil {
+		m.HandleFunc("GET /metrics", s.ops(s.cfg.Metrics, s.cfg.MetricsToken))
+	}
+
 	m.HandleFunc("/", s.notFound)
 }
 
@@ -209,22 +242,35 @@ func NewHTTPServer(addr string, h http.Handler) *http.Server {
 // now is the site's clock, in UTC.
 func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
 
-// baseURL is the site's address: the configured one, or the request's.
-func (s *Server) baseURL(r *http.Request) string {
+// absBase is the origin absolute URLs are built from: BaseURL, or without
+// it the request's own address only when both its Host and its peer are
+// this machine's loopback and the peer is not a proxy (local use and
+// `loaxa demo`), so that a forged Host never reaches a link or a
+// redirect. "" otherwise: callers then write relative links, or refuse.
+func (s *Server) absBase(r *http.Request) string {
 	if s.cfg.BaseURL != "" {
 		return s.cfg.BaseURL
 	}
+	peer := peerAddr(r)
+	if !peer.IsValid() || !peer.IsLoopback() || s.trusted(peer) {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); !(host == "localhost" || err == nil && a.IsLoopback()) {
+		return ""
+	}
 	scheme := "http"
-	if s.isTLS(r) {
+	if r.TLS != nil {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
 }
 
-// isTLS reports whether the browser reached us over TLS.
+// isTLS reports whether the browser reached us over TLS: directly, through
+// a trusted proxy that says so, or by the https base URL.
 func (s *Server) isTLS(r *http.Request) bool {
-	if r.TLS != nil || strings.HasPrefix(s.cfg.BaseURL, "https://") {
-		return true
-	}
-	return s.cfg.TrustProxy && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
+	return r.TLS != nil || strings.HasPrefix(s.cfg.BaseURL, "https://") || s.forwardedHTTPS(r)
 }

@@ -91,7 +91,7 @@ func (s *Server) session(r *http.Request) *notices.Session {
 	if err != nil || c.Value == "" {
 		return nil
 	}
-	sess, err := s.store.SessionByToken(r.Context(), c.Value)
+	sess, err := s.store.SessionByToken(r.Context(), c.Value, s.cfg.SessionIdle)
 	if err != nil {
 		if !errors.Is(err, notices.ErrNotFound) {
 			s.log.Error().Err(err).Msg("read session")

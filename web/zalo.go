@@ -5,15 +5,21 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/notices"
 )
 
-// oauthMaxAge is how long a started Zalo authorisation may take; Zalo's
-// code itself lives 10 minutes.
-const oauthMaxAge = 15 * time.Minute
+// oauthMaxAge is how long a started Zalo authorisation may take, as long
+// as Zalo's code itself lives.
+const oauthMaxAge = 10 * time.Minute
+
+// noBaseURL explains why the Zalo connection cannot start from here.
+const noBaseURL = "Chưa đặt địa chỉ công khai của trang (LOAXA_BASE_URL, ví dụ https://loa.xaanphu.gov.vn) nên chưa " +
+	"kết nối Zalo được từ xa: Zalo cần một địa chỉ quay về đáng tin. Quản trị viên hãy đặt LOAXA_BASE_URL rồi khởi động " +
+	"lại loaxa, hoặc mở trang này ngay trên máy chủ (http://127.0.0.1:…), hoặc chạy «loaxa zalo connect»."
 
 // reconnectStep is the exact thing to do when the connection is lost.
 const reconnectStep = "Để kết nối lại: quản trị viên mở trang «Kết nối Zalo» (/zalo), bấm nút «Kết nối Zalo OA» " +
@@ -67,6 +73,9 @@ type zaloData struct {
 
 func (s *Server) zaloPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	d := zaloData{Configured: s.zalo != nil, RedirectURL: s.redirectURL(r)}
+	if d.RedirectURL == "" {
+		d.Error = noBaseURL
+	}
 	if s.zalo != nil {
 		d.Health = s.zalo.Health()
 		allowFormAction(w, s.oauthOrigin())
@@ -81,10 +90,14 @@ func (s *Server) zaloConnect(w http.ResponseWriter, r *http.Request, sess *notic
 		s.redirect(w, r, "/zalo", "Chưa cấu hình Zalo OA (ZALO_APP_ID, ZALO_APP_SECRET) nên chưa kết nối được.")
 		return
 	}
+	redirect := s.redirectURL(r)
+	if redirect == "" {
+		s.redirect(w, r, "/zalo", noBaseURL)
+		return
+	}
 	verifier, challenge := bot.NewPKCE()
 	state := notices.RandomToken()
-	redirect := s.redirectURL(r)
-	if err := s.store.SaveOAuthState(r.Context(), sess.User.Username, state, verifier, redirect); err != nil {
+	if err := s.store.SaveOAuthState(r.Context(), sess.User.Username, sess.ID, state, verifier, redirect); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -101,17 +114,21 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	q := r.URL.Query()
 	code, state := q.Get("code"), q.Get("state")
 	if code == "" || state == "" {
-		msg := "Zalo không trả về mã cấp quyền; có thể bạn đã bấm từ chối. Hãy bấm «Kết nối Zalo OA» để thử lại."
-		if e := q.Get("error"); e != "" {
-			msg = "Zalo báo lỗi khi cấp quyền (" + e + "). Hãy bấm «Kết nối Zalo OA» để thử lại."
+		// Zalo's error text is not shown: it comes in the URL, which anyone
+		// can write. It is logged, clipped, for the admin to look up.
+		e := q.Get("error")
+		if len(e) > 100 {
+			e = e[:100]
 		}
-		s.redirect(w, r, "/zalo", msg)
+		s.log.Warn().Str("zalo_error", e).Msg("zalo authorisation returned no code")
+		s.redirect(w, r, "/zalo", oauthErrorMessage(e))
 		return
 	}
 	ctx := r.Context()
-	verifier, _, err := s.store.TakeOAuthState(ctx, state, oauthMaxAge)
+	verifier, _, err := s.store.TakeOAuthState(ctx, state, sess.User.Username, sess.ID, oauthMaxAge)
 	if errors.Is(err, notices.ErrNotFound) {
-		s.redirect(w, r, "/zalo", "Lượt kết nối này đã hết hạn hoặc đã dùng rồi. Hãy bấm «Kết nối Zalo OA» để bắt đầu lại.")
+		s.redirect(w, r, "/zalo", "Lượt kết nối này không hợp lệ: đã hết hạn (quá 10 phút), đã dùng rồi, hoặc không do "+
+			"chính bạn bắt đầu trong phiên đăng nhập này. Hãy bấm «Kết nối Zalo OA» để bắt đầu lại.")
 		return
 	}
 	if err != nil {
@@ -122,7 +139,12 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	defer cancel()
 	if err := s.zalo.ExchangeCode(xctx, code, verifier); err != nil {
 		s.log.Error().Err(err).Msg("exchange zalo authorisation code")
-		s.redirect(w, r, "/zalo", "Zalo không chấp nhận mã cấp quyền ("+err.Error()+"). Hãy bấm «Kết nối Zalo OA» để thử lại.")
+		msg := "Zalo không chấp nhận mã cấp quyền"
+		var apiErr *bot.APIError
+		if errors.As(err, &apiErr) {
+			msg += " (mã lỗi " + strconv.Itoa(apiErr.Code) + ")"
+		}
+		s.redirect(w, r, "/zalo", msg+". Hãy bấm «Kết nối Zalo OA» để thử lại; nếu vẫn lỗi, xem nhật ký của loaxa.")
 		return
 	}
 	if err := s.zalo.Reload(xctx); err != nil {
@@ -135,12 +157,30 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	s.redirect(w, r, "/zalo", "Đã kết nối Zalo OA. Các tin đang chờ sẽ được gửi đi.")
 }
 
-// redirectURL is the Zalo callback address.
+// redirectURL is the Zalo callback address: configured, from the base URL,
+// or from this machine's own loopback address (absBase); "" when there is
+// no trusted address to give Zalo.
 func (s *Server) redirectURL(r *http.Request) string {
 	if s.cfg.OAuthRedirectURL != "" {
 		return s.cfg.OAuthRedirectURL
 	}
-	return s.baseURL(r) + "/zalo/callback"
+	if base := s.absBase(r); base != "" {
+		return base + "/zalo/callback"
+	}
+	return ""
+}
+
+// oauthErrorMessage is the fixed message for the error Zalo's
+// authorisation page sent back, whatever its text.
+func oauthErrorMessage(code string) string {
+	switch code {
+	case "":
+		return "Zalo không trả về mã cấp quyền; có thể bạn đã bấm từ chối. Hãy bấm «Kết nối Zalo OA» để thử lại."
+	case "access_denied":
+		return "Bạn (hoặc tài khoản quản trị OA) đã từ chối cấp quyền cho loaxa. Hãy bấm «Kết nối Zalo OA» và chọn đồng ý."
+	}
+	return "Zalo báo lỗi khi cấp quyền. Hãy bấm «Kết nối Zalo OA» để thử lại; nếu vẫn lỗi, kiểm tra ứng dụng trong " +
+		"trang Zalo for Developers (mã ứng dụng, địa chỉ quay về)."
 }
 
 // oauthOrigin is the origin of Zalo's authorisation page.

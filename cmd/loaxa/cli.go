@@ -110,7 +110,7 @@ func (e *env) open(ctx context.Context) (*notices.Store, Config, error) {
 	if cfg.Location == nil {
 		return nil, cfg, err
 	}
-	s, err := notices.Open(ctx, e.db, notices.Options{Location: cfg.Location, Logger: zerolog.Nop()})
+	s, err := notices.Open(ctx, e.db, notices.Options{Location: cfg.Location, Logger: zerolog.Nop(), Commune: cfg.Commune})
 	if err != nil {
 		var tooNew *notices.SchemaTooNewError
 		if errors.As(err, &tooNew) {

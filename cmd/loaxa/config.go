@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/schedule"
+	"github.com/loaxa/loaxa/web"
 )
 
 // Config is loaxa's configuration, read from the environment (design.md).
@@ -31,6 +34,11 @@ type Config struct {
 	SelfApprove  bool                // LOAXA_SELF_APPROVE=1
 	Bulletin     []string            // LOAXA_BULLETIN: cron specs separated by ';'
 	LogFormat    string              // LOAXA_LOG_FORMAT: json or console
+
+	BaseURL      string         // LOAXA_BASE_URL: the public address, e.g. https://loa.xaanphu.gov.vn
+	TrustProxy   []netip.Prefix // LOAXA_TRUST_PROXY: proxies whose X-Forwarded-* are believed
+	SessionIdle  time.Duration  // LOAXA_SESSION_IDLE
+	MetricsToken string         // LOAXA_METRICS_TOKEN (secret): bearer token for /metrics
 
 	ZaloAppID        string // ZALO_APP_ID
 	ZaloAppSecret    string // ZALO_APP_SECRET (secret)
@@ -58,6 +66,10 @@ var envVars = []envVar{
 	{"LOAXA_SELF_APPROVE", "0", "1: người duyệt được duyệt thông báo do chính mình viết"},
 	{"LOAXA_BULLETIN", "30 6,17 * * *", "giờ gửi bản tin (lịch cron, nhiều lịch cách nhau bởi ;)"},
 	{"LOAXA_LOG_FORMAT", "json", "định dạng nhật ký: json hoặc console"},
+	{"LOAXA_BASE_URL", "", "địa chỉ công khai của trang, ví dụ https://loa.xaanphu.gov.vn: liên kết tuyệt đối, địa chỉ quay về của Zalo; https thì cookie Secure và HSTS"},
+	{"LOAXA_TRUST_PROXY", "", "địa chỉ hoặc CIDR của reverse proxy (nginx, Caddy) được tin tiêu đề X-Forwarded-For/-Proto, ví dụ 127.0.0.1"},
+	{"LOAXA_SESSION_IDLE", "2h", "phiên đăng nhập không dùng quá mức này thì hết (ngoài giới hạn 12h)"},
+	{"LOAXA_METRICS_TOKEN", "", "nếu đặt: /metrics cần tiêu đề Authorization: Bearer <mã> (hoặc LOAXA_METRICS_TOKEN_FILE)"},
 	{"ZALO_APP_ID", "", "mã ứng dụng Zalo"},
 	{"ZALO_APP_SECRET", "", "khóa bí mật ứng dụng Zalo (hoặc ZALO_APP_SECRET_FILE)"},
 	{"ZALO_REFRESH_TOKEN", "", "refresh token đầu tiên; sau đó cơ sở dữ liệu giữ cặp token (hoặc _FILE)"},
@@ -100,6 +112,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		QuietHours:       get("LOAXA_QUIET_HOURS"),
 		SelfApprove:      get("LOAXA_SELF_APPROVE") == "1",
 		LogFormat:        get("LOAXA_LOG_FORMAT"),
+		BaseURL:          strings.TrimRight(get("LOAXA_BASE_URL"), "/"),
+		MetricsToken:     secret("LOAXA_METRICS_TOKEN"),
 		ZaloAppID:        get("ZALO_APP_ID"),
 		ZaloAppSecret:    secret("ZALO_APP_SECRET"),
 		ZaloRefreshToken: secret("ZALO_REFRESH_TOKEN"),
@@ -120,6 +134,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return d
 	}
 	c.MaxLateness = dur("LOAXA_MAX_LATENESS")
+	c.SessionIdle = dur("LOAXA_SESSION_IDLE")
+	if v := get("LOAXA_TRUST_PROXY"); v != "" {
+		ps, err := web.ParseTrustedProxies(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LOAXA_TRUST_PROXY: %v; hãy viết địa chỉ hoặc CIDR cách nhau bởi dấu phẩy, ví dụ 127.0.0.1, 10.0.0.0/8", err))
+		}
+		c.TrustProxy = ps
+	}
 	c.PollInterval = dur("LOAXA_POLL_INTERVAL")
 	if v := get("LOAXA_SELF_APPROVE"); v != "0" && v != "1" {
 		errs = append(errs, fmt.Errorf("LOAXA_SELF_APPROVE=%q; hãy đặt 1 (cho phép) hoặc 0", v))
@@ -178,6 +200,15 @@ func (c *Config) Validate() error {
 			bad("%s=%q không phải địa chỉ http(s)://", name, u)
 		}
 	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("LOAXA_BASE_URL=%q không phải địa chỉ http(s)://tên-miền[/đường-dẫn]; hãy đặt như https://loa.xaanphu.gov.vn", c.BaseURL)
+		}
+	}
+	if c.SessionIdle < time.Minute || c.SessionIdle > 12*time.Hour {
+		bad("LOAXA_SESSION_IDLE=%s nằm ngoài khoảng 1m–12h; hãy đặt như 2h", c.SessionIdle)
+	}
 	if c.ZaloRatePerMin < 0 {
 		bad("ZALO_RATE_PER_MIN không được âm")
 	}
@@ -195,5 +226,7 @@ func (c Config) MarshalZerologObject(e *zerolog.Event) {
 		Bool("self_approve", c.SelfApprove).Strs("bulletin", c.Bulletin).Str("log_format", c.LogFormat).
 		Str("zalo_app_id", c.ZaloAppID).Bool("zalo_app_secret_set", set(c.ZaloAppSecret)).
 		Bool("zalo_refresh_token_set", set(c.ZaloRefreshToken)).Bool("zalo_oa_secret_set", set(c.ZaloOASecret)).
+		Str("base_url", c.BaseURL).Int("trusted_proxies", len(c.TrustProxy)).Dur("session_idle", c.SessionIdle).
+		Bool("metrics_token_set", set(c.MetricsToken)).
 		Str("zalo_api_base", c.ZaloAPIBase).Str("zalo_oauth_base", c.ZaloOAuthBase).Int("zalo_rate_per_min", c.ZaloRatePerMin)
 }

@@ -45,7 +45,7 @@ type daemon struct {
 // openDaemon opens the database and builds the client and runner; nothing
 // runs until start.
 func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, error) {
-	store, err := notices.Open(ctx, cfg.DB, notices.Options{Location: cfg.Location, Logger: log})
+	store, err := notices.Open(ctx, cfg.DB, notices.Options{Location: cfg.Location, Logger: log, Commune: cfg.Commune})
 	if err != nil {
 		var tooNew *notices.SchemaTooNewError
 		if errors.As(err, &tooNew) {
@@ -136,14 +136,9 @@ func (d *daemon) url() string {
 	return "http://" + d.ln.Addr().String()
 }
 
-// opsMux serves /healthz and /metrics, and everything else with site.
-func (d *daemon) opsMux(site http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", d.runner.HealthHandler())
-	mux.Handle("GET /metrics", d.runner.MetricsHandler())
-	mux.Handle("/", site)
-	return mux
-}
+// opsMux serves the site, which serves /healthz and /metrics too, with
+// its security headers (web.Config.Health, Metrics).
+func (d *daemon) opsMux(site http.Handler) http.Handler { return site }
 
 // stop stops claiming, lets in-flight sends finish within stopGrace, shuts
 // the HTTP server down, and closes the database last.

@@ -11,9 +11,19 @@ import (
 // newSite builds the staff admin site and the public page served beside
 // the daemon, on the daemon's store and Zalo client.
 func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
+	if cfg.BaseURL == "" && len(cfg.TrustProxy) > 0 {
+		log.Warn().Msg("LOAXA_TRUST_PROXY is set but LOAXA_BASE_URL is not: links stay relative and " +
+			"the Zalo connection cannot be started from the site; set LOAXA_BASE_URL to the public address")
+	}
 	return web.New(web.Config{
-		Location:    cfg.Location,
-		Commune:     cfg.Commune,
-		SelfApprove: cfg.SelfApprove,
+		Location:       cfg.Location,
+		Commune:        cfg.Commune,
+		SelfApprove:    cfg.SelfApprove,
+		BaseURL:        cfg.BaseURL,
+		TrustedProxies: cfg.TrustProxy,
+		SessionIdle:    cfg.SessionIdle,
+		Health:         d.runner.HealthHandler(),
+		Metrics:        d.runner.MetricsHandler(),
+		MetricsToken:   cfg.MetricsToken,
 	}, d.store, d.client, log.With().Str("component", "web").Logger())
 }

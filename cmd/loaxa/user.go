@@ -19,7 +19,8 @@ var userFlags = map[string]string{"username": "--name", "role": "--role", "displ
 func userAdd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa user add", "--name TÊN --role editor|approver|admin [--display-name TÊN] [--password-file TỆP]",
 		"Thêm tài khoản cán bộ. Mật khẩu: từ --password-file, hoặc nhập (không hiện) khi chạy ở terminal,\n"+
-			"hoặc một dòng từ đầu vào chuẩn. Mật khẩu cần ít nhất 10 ký tự, khác tên đăng nhập, không quá phổ biến.")
+			"hoặc một dòng từ đầu vào chuẩn. Mật khẩu cần ít nhất 12 ký tự (tối đa 72 byte), không dựa trên tên đăng nhập,\n"+
+			"tên xã, tên thôn hay mật khẩu phổ biến (như matkhau123, qwerty, 123456).")
 	name := f.String("name", "", "tên đăng nhập: chữ không dấu, số, '.', '_', '-'")
 	role := f.String("role", "", "editor (soạn), approver (duyệt) hoặc admin (quản trị)")
 	display := f.String("display-name", "", "tên hiển thị, ví dụ \"Nguyễn Thị Lan\"")
