@@ -40,11 +40,13 @@ func soakEnv(t *testing.T, name string, def int) int {
 //
 // with LOAXA_SOAK_GROUPS (default 500), LOAXA_SOAK_KILLS (default 25) and
 // LOAXA_SOAK_SEED (default: the clock) to size and replay it. Several
-// notices — short, urgent, one split into numbered parts, one with an image
-// — go to every group while the simulator answers 5xx, -200, slowly, loses
-// answers after delivering, bursts of -32, and access tokens expire every
-// few seconds; `loaxa serve` is SIGKILLed and restarted at random moments
-// throughout. Every (notice, group, part) must arrive exactly once.
+// notices — short, urgent with an image, one split into numbered parts, one
+// with an image — go to every group while residents chat in the groups, the
+// simulator answers 5xx, -200, slowly, loses answers after delivering,
+// bursts of -32, access tokens expire every few seconds, and another
+// program inserts poison rows; `loaxa serve` is SIGKILLed and restarted at
+// random moments throughout. Every (notice, group, part) must arrive
+// exactly once, and every poison row is refused.
 func TestFaultSoak(t *testing.T) {
 	if os.Getenv("LOAXA_SOAK") == "" {
 		t.Skip("the fault soak is opt-in: LOAXA_SOAK=1 (see docs/RELIABILITY.md)")
@@ -72,7 +74,7 @@ func TestFaultSoak(t *testing.T) {
 	c.env["ZALO_RATE_PER_MIN"] = strconv.Itoa(soakEnv(t, "LOAXA_SOAK_RATE_PER_MIN", 15000))
 	c.ok("hamlet", "import", csv)
 	c.ok("notice", "add", "--title", "Lịch họp dân", "--body", "Họp lúc 19 giờ tại nhà văn hóa thôn.", "--approve")
-	c.ok("notice", "add", "--title", "Khẩn: nước lên", "--priority", "urgent", "--approve",
+	c.ok("notice", "add", "--title", "Khẩn: nước lên", "--priority", "urgent", "--approve", "--image", writePNG(t),
 		"--body", "Bà con vùng trũng di dời tài sản, người già và trẻ em lên chỗ cao trước 17 giờ.")
 	c.ok("notice", "add", "--title", "Quy định mới về rác thải", "--approve",
 		"--body", strings.Repeat("Từ tháng sau, rác thải sinh hoạt phải được phân loại tại nguồn trước khi thu gom. ", 60))
@@ -137,6 +139,42 @@ func TestFaultSoak(t *testing.T) {
 		return pending, total
 	}
 
+	// Residents chat in the groups (about 20 messages a second in all), so
+	// that reconciliation pages through busy histories, 10 items a request.
+	stopChat := make(chan struct{})
+	var chat sync.WaitGroup
+	chat.Add(1)
+	go func() {
+		defer chat.Done()
+		crng := rand.New(rand.NewPCG(seed, 20))
+		for {
+			select {
+			case <-stopChat:
+				return
+			case <-time.After(50 * time.Millisecond):
+				sim.PostAsMember(groups[crng.IntN(len(groups))].ID, "Cư dân", "Dạ, cảm ơn ấp "+strconv.Itoa(crng.IntN(1000)))
+			}
+		}
+	}()
+	stopChatting := sync.OnceFunc(func() { close(stopChat); chat.Wait() })
+	defer stopChatting()
+	// Poison rows from another program, mid-run: the schema refuses each
+	// one, and nothing else is held up by it (docs/schema.md).
+	poison := []string{
+		`INSERT INTO notices (title, body, status, targets) VALUES ('Hỏng 1', 'x', 'approved', 'thon-1,thon-2,thon-1')`,
+		`INSERT INTO notices (title, body, status, approved_at) VALUES ('Hỏng 2', 'x', 'approved', 'hôm qua')`,
+		`INSERT INTO notices (title, body, status) VALUES ('Hỏng 3', 'A' || char(0) || hex(randomblob(30000)), 'approved')`,
+		`INSERT INTO notices (title, body, status, targets) VALUES ('Hỏng 4', 'x', 'approved', 'khong-co')`,
+	}
+	poisonRefused := 0
+	insertPoison := func(i int) {
+		if _, err := db.Exec(poison[i%len(poison)]); err != nil {
+			poisonRefused++
+		} else {
+			t.Errorf("poison row %d was accepted: %s", i%len(poison), poison[i%len(poison)])
+		}
+	}
+
 	logPath := filepath.Join(t.TempDir(), "serve.log")
 	if p := os.Getenv("LOAXA_SOAK_LOG"); p != "" {
 		logPath = p // kept after the test, to read
@@ -153,7 +191,9 @@ func TestFaultSoak(t *testing.T) {
 		} else {
 			d = time.Duration(300+rng.IntN(2500)) * time.Millisecond
 		}
-		time.Sleep(d)
+		time.Sleep(d / 2)
+		insertPoison(kills)
+		time.Sleep(d - d/2)
 		p.kill(t)
 		kills++
 		// A kill between Zalo rotating the token pair and our commit
@@ -201,6 +241,7 @@ func TestFaultSoak(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	p.term(t)
+	stopChatting()
 	took := time.Since(start)
 	sim.ClearFaults()
 	final := sim.Stats()
@@ -285,12 +326,16 @@ func TestFaultSoak(t *testing.T) {
 		final.Refreshes, tokenTTL, expiries, final.TokenRefused, reconciled)
 	t.Logf("SOAK RESULT refresh_request_to_commit_ms p50=%d max=%d; kills_inside_that_window=%d refused_refreshes_logged=%d",
 		p50, pmax, stranded, refused)
+	t.Logf("SOAK RESULT member_posts=%d poison_rows_refused=%d", final.MemberPosts, poisonRefused)
 	t.Logf("SOAK RESULT duplicates=%d lost=%d stray=%d not_sent=%d", dup, lost, stray, notSent)
 	if dup != 0 || lost != 0 || stray != 0 {
 		t.Errorf("after %d kills: %d messages sent twice, %d lost, %d unaccounted for; want 0, 0, 0", kills, dup, lost, stray)
 	}
-	if images != nGroups {
-		t.Errorf("%d image messages; want one per group, %d", images, nGroups)
+	if images != 2*nGroups {
+		t.Errorf("%d image messages; want two per group, %d", images, 2*nGroups)
+	}
+	if poisonRefused != min(kills, nKills) {
+		t.Errorf("%d of %d poison rows refused", poisonRefused, min(kills, nKills))
 	}
 }
 
