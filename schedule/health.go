@@ -10,7 +10,8 @@ import (
 // Health is what /healthz reports.
 type Health struct {
 	OK         bool      `json:"ok"`
-	Database   string    `json:"database"` // "ok" or the error
+	Version    string    `json:"version,omitempty"` // Config.Version
+	Database   string    `json:"database"`          // "ok" or the error
 	Zalo       ZaloState `json:"zalo"`
 	LastPoll   time.Time `json:"last_poll"`
 	QueueDepth int       `json:"queue_depth"` // queued, retry and sending deliveries
@@ -27,7 +28,7 @@ type ZaloState struct {
 
 // Health checks the database, the Zalo connection and the poll loop.
 func (r *Runner) Health(ctx context.Context) Health {
-	h := Health{OK: true, Database: "ok"}
+	h := Health{OK: true, Database: "ok", Version: r.cfg.Version}
 	tok := r.sender.Health()
 	h.Zalo = ZaloState{Connected: tok.Connected, AccessExpiresAt: tok.AccessExpiresAt,
 		LastRefresh: tok.LastRefresh, LastError: tok.LastError}

@@ -26,6 +26,7 @@ type Config struct {
 	Backoff        Backoff        // waits between attempts; default DefaultBackoff
 	ReconcileAfter time.Duration  // how long an unknown outcome settles before it is checked; default 20s
 	HistoryCount   int            // conversation items read to reconcile; default 50
+	Version        string         // loaxa's version, reported by /healthz
 	Now            func() time.Time
 }
 

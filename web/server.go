@@ -57,6 +57,8 @@ type Config struct {
 	Lockout       time.Duration
 
 	Now func() time.Time // default time.Now
+
+	Version string // loaxa's version, in the staff pages' footer
 }
 
 func (c *Config) defaults(store *notices.Store) error {

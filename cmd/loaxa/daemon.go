@@ -70,6 +70,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
 		Bulletin:     cfg.Bulletin,
+		Version:      currentBuild().String(),
 	}, store, d.client, log)
 	if err != nil {
 		store.Close()
@@ -187,7 +188,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		cfg.HTTPAddr = *addr
 	}
 	log := newLogger(cfg.LogFormat, e.stderr)
-	log.Info().Object("config", cfg).Msg("starting loaxa")
+	log.Info().Str("version", currentBuild().String()).Object("config", cfg).Msg("starting loaxa")
 	d, err := openDaemon(ctx, cfg, log)
 	if err != nil {
 		return err

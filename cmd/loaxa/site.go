@@ -15,5 +15,6 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 		Location:    cfg.Location,
 		Commune:     cfg.Commune,
 		SelfApprove: cfg.SelfApprove,
+		Version:     currentBuild().String(),
 	}, d.store, d.client, log.With().Str("component", "web").Logger())
 }
