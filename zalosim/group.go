@@ -268,6 +268,9 @@ func (s *Server) handleGroupInfo(r *http.Request) answer {
 	if g.Disabled {
 		validThrough = s.now().AddDate(0, 0, -1)
 	}
+	if !g.PackageExpires.IsZero() {
+		validThrough = g.PackageExpires
+	}
 	type groupInfo struct {
 		groupItem
 		MaxMember int `json:"max_member"`

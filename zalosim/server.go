@@ -43,6 +43,9 @@ type Group struct {
 	Name     string `json:"name"`
 	Members  int    `json:"total_member"` // 0 means a default of 25
 	Disabled bool   `json:"disabled"`     // sends answer -237 (GMF asset expired)
+	// PackageExpires is the GMF package's valid_through in getgroup; zero:
+	// a year from now (yesterday when Disabled).
+	PackageExpires time.Time `json:"package_expires,omitzero"`
 }
 
 // Message is one message the OA posted to a group, as recorded by the simulator.
