@@ -112,6 +112,7 @@ func commands() map[string]command {
 			"status":  {summary: "tình trạng kết nối và hạn token", run: zaloStatus},
 		}},
 		"version": {summary: "phiên bản, commit và ngày build", run: versionCmd},
+		"doctor":  {summary: "kiểm tra cấu hình, cơ sở dữ liệu, đồng hồ, Zalo và webhook; chỉ cách sửa", run: doctorCmd},
 		"db": {summary: "cơ sở dữ liệu", sub: map[string]command{
 			"migrate": {summary: "nâng cấp lược đồ", run: dbMigrate},
 			"backup":  {summary: "sao lưu trực tuyến ra tệp", run: dbBackup},
