@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// RefreshTokenLife is how long Zalo keeps a refresh token valid after
+// issuing it: three months (zalo-oa-api.md §1). Each refresh issues a new one.
+const RefreshTokenLife = 90 * 24 * time.Hour
+
 // RateLimitSeen is what Zalo's X-RateLimit-Limit and X-RateLimit-Remain
 // headers said on the latest answer that carried them (zalo-oa-api.md §7):
 // the limit that applies to this app and OA, and what is left of it.

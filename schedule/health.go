@@ -86,7 +86,13 @@ func (r *Runner) MetricsHandler() http.Handler {
 			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
+		age, err := r.oldestDueAge(req.Context())
+		if err != nil {
+			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		r.writeMetrics(w, counts, r.sender.Health())
+		r.writeOpsMetrics(req.Context(), w, age)
 	})
 }

@@ -25,6 +25,7 @@ type metrics struct {
 	send     histogram
 	poll     histogram
 	lastPoll time.Time
+	pollFail int // consecutive failed poll cycles
 }
 
 type histogram struct {
@@ -55,7 +56,13 @@ func (h *histogram) write(w io.Writer, name string) {
 }
 
 func newMetrics() *metrics {
-	return &metrics{outcomes: map[string]int64{}, codes: map[int]int64{}}
+	// Every outcome is exported from the start, at 0, so that a rate over
+	// the first failure sees it (a series that appears at 1 has no increase).
+	outcomes := map[string]int64{}
+	for _, o := range []string{"sent", "retry", "failed", "unknown"} {
+		outcomes[o] = 0
+	}
+	return &metrics{outcomes: outcomes, codes: map[int]int64{}}
 }
 
 // observe counts one send and logs it.

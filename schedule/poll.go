@@ -52,11 +52,13 @@ func (r *Runner) poll(ctx context.Context) {
 			// busy_timeout, disk full): try again soon, backing off, rather
 			// than wait for the next change or full cycle.
 			fails++
+			r.metrics.setPollFailures(fails)
 			retry := min(r.cfg.PollInterval<<min(fails-1, 8), 30*time.Second)
 			next = last.Add(retry)
 			r.log.Error().Err(err).Int("failures", fails).Dur("retry_in", retry).Msg("poll cycle")
-		} else {
+		} else if fails > 0 {
 			fails = 0
+			r.metrics.setPollFailures(0)
 		}
 	}
 }

@@ -16,9 +16,8 @@ import (
 // The checks that talk to something: Zalo, the public address, the service.
 
 const (
-	skewFail       = 2 * time.Minute  // schedules and token lifetimes go wrong
-	skewWarn       = 30 * time.Second // worth fixing before it grows
-	refreshLife    = 90 * 24 * time.Hour
+	skewFail       = 2 * time.Minute     // schedules and token lifetimes go wrong
+	skewWarn       = 30 * time.Second    // worth fixing before it grows
 	refreshWarn    = 14 * 24 * time.Hour // refresh token older than its life minus this
 	packageWarnFor = 7 * 24 * time.Hour
 )
@@ -58,7 +57,7 @@ func (d *doctor) checkZalo(ctx context.Context) {
 		return
 	}
 	if saved, err := d.store.ZaloTokensSavedAt(ctx); err == nil && !saved.IsZero() {
-		expires := saved.Add(refreshLife)
+		expires := saved.Add(bot.RefreshTokenLife)
 		left := expires.Sub(d.now())
 		msg := fmt.Sprintf("cặp token được cấp lúc %s; refresh token hết hạn khoảng %s nếu không được làm mới",
 			d.local(saved), d.local(expires))
