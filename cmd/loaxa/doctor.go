@@ -17,8 +17,8 @@ import (
 // `loaxa doctor` looks at everything a running loaxa depends on and says,
 // in plain Vietnamese, what is wrong and how to fix it. It changes nothing:
 // the database is opened only to read it (and not at all when its schema
-// is not this binary's), and the one write it may cause is the client's
-// own token refresh, committed before use as always.
+// is not this binary's), and the one write it may cause is refreshing an
+// access token that has already expired, committed before use as always.
 
 // Check outcomes.
 const (
@@ -84,7 +84,8 @@ func doctorCmd(ctx context.Context, e *env, args []string) error {
 			"cơ sở dữ liệu (đường dẫn, quyền, tính toàn vẹn, phiên bản lược đồ, chỗ trống trên đĩa), đồng hồ và\n"+
 			"múi giờ, Zalo (hạn token, một lần gọi thật, giới hạn tốc độ, nhóm của từng thôn/ấp, gói GMF sắp hết\n"+
 			"hạn), webhook và địa chỉ công khai, và dịch vụ đang chạy (/healthz). Mỗi lỗi kèm cách sửa.\n"+
-			"Không thay đổi gì. Mã thoát 0 khi không có lỗi (cảnh báo không tính), 1 khi có lỗi.\n"+
+			"Không thay đổi gì (trừ khi access token Zalo đã hết hạn: khi đó nó làm mới token như dịch vụ vẫn làm).\n"+
+			"Mã thoát 0 khi không có lỗi (cảnh báo không tính), 1 khi có lỗi.\n"+
 			"Chạy bằng tài khoản của dịch vụ, với cùng biến môi trường:\n"+
 			"  sudo -u loaxa sh -c 'set -a; . /etc/loaxa/loaxa.env; loaxa doctor'",
 		allEnv()...)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -318,7 +319,17 @@ func (d *doctor) checkClockZone() {
 	d.add("clock", "clock.zone", checkOK, msg, "")
 }
 
-// newDoctorClient builds the Zalo client on the open store.
+// newDoctorClient builds the Zalo client on the open store. It refreshes
+// the access token only once it has expired, never ahead as the daemon
+// does: the refresh token is single-use, and a doctor run beside a running
+// daemon must not race it for the next refresh.
 func (d *doctor) newDoctorClient() *bot.Client {
-	return newClient(d.cfg, d.store, zerolog.Nop())
+	return bot.NewClient(bot.Config{
+		APIBase:      d.cfg.ZaloAPIBase,
+		OAuthBase:    d.cfg.ZaloOAuthBase,
+		AppID:        d.cfg.ZaloAppID,
+		AppSecret:    d.cfg.ZaloAppSecret,
+		RatePerMin:   d.cfg.ZaloRatePerMin,
+		RefreshAhead: time.Second,
+	}, d.store, zerolog.Nop())
 }

@@ -69,6 +69,20 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
+// waitConnected waits until the daemon at base has its first token pair:
+// a command started before would spend the same single-use refresh token.
+func waitConnected(t *testing.T, base string) {
+	t.Helper()
+	waitFor(t, "the daemon to connect to Zalo", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
 // healthySetup is a connected OA with its groups as hamlets and the daemon
 // serving; the doctor's LOAXA_HTTP_ADDR is the daemon's.
 func healthySetup(t *testing.T, opts ...zalosim.Option) (*zalosim.TestServer, *cli, string) {
@@ -76,6 +90,7 @@ func healthySetup(t *testing.T, opts ...zalosim.Option) (*zalosim.TestServer, *c
 	c := simCLI(t, sim)
 	c.env["ZALO_OA_SECRET"] = "oa-secret"
 	base, _, _ := c.serve() // stores ZALO_REFRESH_TOKEN and connects
+	waitConnected(t, base)
 	c.ok("hamlet", "sync")
 	c.env["LOAXA_HTTP_ADDR"] = strings.TrimPrefix(base, "http://")
 	return sim, c, base
@@ -201,7 +216,8 @@ func TestDoctorGroupsAndPackages(t *testing.T) {
 		zalosim.Group{ID: "g-tat", Name: "Khóm Tắt", Disabled: true},
 	))
 	c := simCLI(t, sim)
-	_, _, stop := c.serve() // stores ZALO_REFRESH_TOKEN and connects
+	base, _, stop := c.serve() // stores ZALO_REFRESH_TOKEN and connects
+	waitConnected(t, base)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -343,5 +359,28 @@ func TestDoctorClockSkew(t *testing.T) {
 		d.checkSkew(context.Background())
 		rep := doctorReport{Checks: d.checks}
 		rep.want(t, "clock.skew", tc.status, "lệch")
+	}
+}
+
+// A doctor run beside the daemon must not spend the single-use refresh
+// token ahead of time: only the daemon refreshes before expiry.
+func TestDoctorDoesNotRefreshAhead(t *testing.T) {
+	sim, c, _ := healthySetup(t)
+	db, err := sql.Open("sqlite3", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// A 25 h token saved 21 h ago: the daemon's client would refresh it now.
+	_, err = db.Exec(`UPDATE zalo_tokens SET updated_at = datetime('now', '-21 hours'),
+		access_expires_at = datetime('now', '+4 hours')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := sim.Stats().Refreshes
+	rep, _ := c.doctor()
+	rep.want(t, "zalo.live", checkOK, "")
+	if got := sim.Stats().Refreshes; got != before {
+		t.Errorf("doctor refreshed the token pair %d time(s) while its access token was still valid", got-before)
 	}
 }

@@ -39,13 +39,15 @@ func TestMetricsGMFPackageExpiry(t *testing.T) {
 		zalosim.Group{ID: "g2", Name: "Khóm 2", Disabled: true},
 	))
 	c := simCLI(t, sim)
-	_, _, stop := c.serve() // connects
+	first, _, stop := c.serve() // connects
+	waitConnected(t, first)
 	stop()
 	c.ok("hamlet", "sync")
 	base, _, _ := c.serve()
-	waitFor(t, "the package watch's first look", func() bool {
-		_, ok := metric(t, base, `loaxa_zalo_package_expiry_timestamp_seconds{hamlet="khom-1"}`)
-		return ok
+	waitFor(t, "the package watch's first look at both groups", func() bool {
+		_, ok1 := metric(t, base, `loaxa_zalo_package_expiry_timestamp_seconds{hamlet="khom-1"}`)
+		_, ok2 := metric(t, base, `loaxa_zalo_group_enabled{hamlet="khom-2"}`)
+		return ok1 && ok2
 	})
 	if v, _ := metric(t, base, `loaxa_zalo_package_expiry_timestamp_seconds{hamlet="khom-1"}`); int64(v) != soon.Unix() {
 		t.Errorf("package expiry of khom-1 = %v; want %d", v, soon.Unix())
