@@ -149,6 +149,11 @@ func (d *doctor) checkDatabase(ctx context.Context) {
 	owner := ownerName(fi)
 	d.add("database", "database.path", checkOK,
 		fmt.Sprintf("%s (%s, chủ sở hữu %s, quyền %04o)", abs, sizeText(fi.Size()), owner, fi.Mode().Perm()), "")
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 && st.Uid != 0 {
+		d.add("database", "database.user", checkWarn,
+			fmt.Sprintf("loaxa doctor đang chạy bằng root, còn cơ sở dữ liệu thuộc %s: quyền được kiểm không phải của dịch vụ", owner),
+			"chạy bằng tài khoản của dịch vụ: sudo -u "+owner+" sh -c 'set -a; . /etc/loaxa/loaxa.env; loaxa doctor'")
+	}
 	switch {
 	case fi.Mode().Perm()&0o077 != 0:
 		d.add("database", "database.permissions", checkWarn,

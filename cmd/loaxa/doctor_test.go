@@ -214,6 +214,7 @@ func TestDoctorGroupsAndPackages(t *testing.T) {
 		zalosim.Group{ID: "g-tot", Name: "Khóm Tốt"},
 		zalosim.Group{ID: "g-sap-het", Name: "Khóm Sắp Hết", PackageExpires: now.Add(3 * 24 * time.Hour)},
 		zalosim.Group{ID: "g-tat", Name: "Khóm Tắt", Disabled: true},
+		zalosim.Group{ID: "g-het", Name: "Khóm Hết Hạn", PackageExpires: now.Add(-time.Hour)},
 	))
 	c := simCLI(t, sim)
 	base, _, stop := c.serve() // stores ZALO_REFRESH_TOKEN and connects
@@ -231,7 +232,8 @@ func TestDoctorGroupsAndPackages(t *testing.T) {
 	rep.want(t, "zalo.group", checkFail, "Ấp Lạc (ap-lac, nhóm g-khong-co): OA không ở trong nhóm")
 	rep.want(t, "zalo.group", checkFail, "Khóm Tắt")
 	rep.want(t, "zalo.package", checkWarn, "Khóm Sắp Hết")
-	rep.want(t, "zalo.groups", checkFail, "2 thôn/ấp có nhóm không gửi được, 2 thôn/ấp tốt")
+	rep.want(t, "zalo.package", checkFail, "Khóm Hết Hạn (khom-het-han, nhóm g-het): gói GMF đã hết hạn")
+	rep.want(t, "zalo.groups", checkFail, "3 thôn/ấp có nhóm không gửi được, 2 thôn/ấp tốt")
 	for _, ch := range rep.Checks {
 		if strings.Contains(ch.Message, "Khóm Tốt") {
 			t.Errorf("the good group is reported: %s %s", ch.Status, ch.Message)
@@ -324,6 +326,28 @@ func TestDoctorDatabaseProblems(t *testing.T) {
 			t.Fatalf("exit %d; want 1", code)
 		}
 		rep.want(t, "database.integrity", checkFail, "/var/backups/loaxa")
+	})
+	t.Run("older schema", func(t *testing.T) {
+		c := newCLI(t)
+		c.env["LOAXA_HTTP_ADDR"] = freePort(t)
+		c.ok("db", "migrate")
+		db, err := sql.Open("sqlite3", c.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`DELETE FROM schema_migrations`); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		rep, _ := c.doctor()
+		rep.want(t, "database.schema", checkWarn, "loaxa db migrate")
+		// doctor itself did not migrate it.
+		db, _ = sql.Open("sqlite3", c.db)
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("doctor changed schema_migrations: %d rows, %v", n, err)
+		}
 	})
 	t.Run("newer schema", func(t *testing.T) {
 		c := newCLI(t)
