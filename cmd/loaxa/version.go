@@ -35,8 +35,14 @@ type buildInfo struct {
 // currentBuild combines the stamped values with what the toolchain
 // embedded. A value stamped with -X always wins.
 func currentBuild() buildInfo {
+	info, _ := debug.ReadBuildInfo()
+	return combineBuild(version, commit, buildDate, info)
+}
+
+// combineBuild fills what was not stamped from info (nil: nothing known).
+func combineBuild(version, commit, buildDate string, info *debug.BuildInfo) buildInfo {
 	b := buildInfo{Version: version, Commit: commit, Date: buildDate, Go: runtime.Version()}
-	if info, ok := debug.ReadBuildInfo(); ok {
+	if info != nil {
 		if b.Version == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 			b.Version = info.Main.Version
 		}

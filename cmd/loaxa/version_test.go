@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -35,6 +36,36 @@ func TestVersionStampedAtBuild(t *testing.T) {
 	out, err = exec.Command(bin, "--version").Output()
 	if got, want := strings.TrimSpace(string(out)), "loaxa 9.8.7 (0123456789ab, 2026-12-01)"; err != nil || got != want {
 		t.Errorf("loaxa --version = %q, %v; want %q", got, err, want)
+	}
+}
+
+func TestVersionFromToolchainWhenNotStamped(t *testing.T) {
+	info := &debug.BuildInfo{Main: debug.Module{Path: "github.com/loaxa/loaxa", Version: "(devel)"},
+		Settings: []debug.BuildSetting{
+			{Key: "vcs", Value: "git"},
+			{Key: "vcs.revision", Value: "fedcba9876543210fedcba9876543210fedcba98"},
+			{Key: "vcs.time", Value: "2026-11-30T08:00:00Z"},
+			{Key: "vcs.modified", Value: "true"},
+		}}
+	b := combineBuild("", "", "", info)
+	if b.Version != "dev" || b.Commit != "fedcba9876543210fedcba9876543210fedcba98" || b.Date != "2026-11-30T08:00:00Z" || !b.Modified {
+		t.Errorf("unstamped build = %+v; want dev with the VCS commit, time and modified", b)
+	}
+	if got, want := b.String(), "dev (fedcba987654+sửa đổi, 2026-11-30)"; got != want {
+		t.Errorf("String() = %q; want %q", got, want)
+	}
+	// A module version (go install …@v1.2.3) is used when not stamped.
+	info.Main.Version = "v1.2.3"
+	if b := combineBuild("", "", "", info); b.Version != "v1.2.3" {
+		t.Errorf("version = %q; want the module's v1.2.3", b.Version)
+	}
+	// Stamped values win, and a stamped commit is not "modified".
+	b = combineBuild("2.0.0", "abc", "2026-12-01T00:00:00Z", info)
+	if b.Version != "2.0.0" || b.Commit != "abc" || b.Date != "2026-12-01T00:00:00Z" || b.Modified {
+		t.Errorf("stamped build = %+v; want the stamped values", b)
+	}
+	if b := combineBuild("", "", "", nil); b.String() != "dev" {
+		t.Errorf("no build info = %q; want dev", b.String())
 	}
 }
 
