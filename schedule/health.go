@@ -10,8 +10,8 @@ import (
 // Health is what /healthz reports.
 type Health struct {
 	OK         bool      `json:"ok"`
-	Version    string    `json:"version,omitempty"` // Config.Version
-	Database   string    `json:"database"`          // "ok" or the error
+	Database   string    `json:"database"` // "ok" or the error
+	Version    string    `json:"version,omitempty"`
 	Zalo       ZaloState `json:"zalo"`
 	LastPoll   time.Time `json:"last_poll"`
 	QueueDepth int       `json:"queue_depth"` // queued, retry and sending deliveries

@@ -28,10 +28,11 @@ type Config struct {
 	ReconcileAfter time.Duration  // how long an unknown outcome settles before it is checked; default 20s
 	HistoryCount   int            // conversation items read to reconcile; default 50
 	Version        string         // loaxa's version, reported by /healthz
+	Now            func() time.Time
+
 	// ExtraMetrics, when set, appends more of the Prometheus text format
 	// to /metrics (cmd adds the GMF packages' expiry).
 	ExtraMetrics func(ctx context.Context, w io.Writer)
-	Now          func() time.Time
 }
 
 func (c *Config) defaults() error {
