@@ -64,7 +64,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		return nil, err
 	}
 	d.client = newClient(cfg, store, log)
-	d.pkgs = newPackageWatch(store, d.client, log.With().Str("component", "packages").Logger())
+	d.pkgs = newPackageWatch(store, d.client, cfg.ZaloRatePerMin, log.With().Str("component", "packages").Logger())
 	d.runner, err = schedule.New(schedule.Config{
 		Location:     cfg.Location,
 		Commune:      cfg.Commune,

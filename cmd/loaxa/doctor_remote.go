@@ -138,9 +138,13 @@ func (d *doctor) checkGroups(ctx context.Context, c *bot.Client, groups []bot.Gr
 	for _, g := range groups {
 		listed[g.GroupID] = true
 	}
-	good, bad, expiring := 0, 0, 0
+	good, bad, expiring, left := 0, 0, 0, 0
 	for _, h := range hs {
 		if !h.Active {
+			continue
+		}
+		if ctx.Err() != nil {
+			left++
 			continue
 		}
 		name := fmt.Sprintf("%s (%s, nhóm %s)", h.Name, h.Code, h.GroupID)
@@ -151,6 +155,9 @@ func (d *doctor) checkGroups(ctx context.Context, c *bot.Client, groups []bot.Gr
 			bad++
 			d.add("zalo", "zalo.group", checkFail, name+": OA không ở trong nhóm này (Zalo trả -403)",
 				"sửa group_id của thôn/ấp ở trang quản trị → Thôn/ấp, hoặc loaxa hamlet sync để xem các nhóm của OA")
+			continue
+		case err != nil && ctx.Err() != nil:
+			left++
 			continue
 		case err != nil:
 			bad++
@@ -182,7 +189,14 @@ func (d *doctor) checkGroups(ctx context.Context, c *bot.Client, groups []bot.Gr
 		}
 		good++
 	}
+	if left > 0 {
+		d.add("zalo", "zalo.groups_unchecked", checkSkip,
+			fmt.Sprintf("hết thời gian (--timeout %s) khi còn %d thôn/ấp chưa kiểm", d.timeout, left),
+			"chạy lại với --timeout dài hơn, ví dụ loaxa doctor --timeout 15m")
+	}
 	switch {
+	case good+bad == 0 && left > 0:
+		return
 	case good+bad == 0:
 		d.add("zalo", "zalo.groups", checkWarn, "chưa có thôn/ấp nào đang bật để kiểm nhóm", "loaxa hamlet sync")
 	case bad == 0:

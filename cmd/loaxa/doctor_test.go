@@ -408,3 +408,22 @@ func TestDoctorDoesNotRefreshAhead(t *testing.T) {
 		t.Errorf("doctor refreshed the token pair %d time(s) while its access token was still valid", got-before)
 	}
 }
+
+// With a slow Zalo the groups not reached in --timeout are said to be
+// unchecked, not failed.
+func TestDoctorTimeoutLeavesGroupsUnchecked(t *testing.T) {
+	sim, c, _ := healthySetup(t)
+	sim.SetFaultRate(zalosim.FaultSlow.Taking(700*time.Millisecond).On(zalosim.PathGroupInfo), 1)
+	out, _, _ := c.run("", "doctor", "--json", "--timeout", "1s")
+	var rep doctorReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	rep.want(t, "zalo.live", checkOK, "")
+	rep.want(t, "zalo.groups_unchecked", checkSkip, "--timeout")
+	for _, ch := range rep.Checks {
+		if ch.Name == "zalo.group" && ch.Status == checkFail {
+			t.Errorf("a group not reached in time is reported as failed: %s", ch.Message)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/loaxa/loaxa/zalosim"
 )
 
@@ -90,4 +92,15 @@ func TestMetricsOldestDueSkipsQuietHours(t *testing.T) {
 		v, _ := metric(t, base, "loaxa_oldest_due_delivery_age_seconds")
 		return v >= 1
 	})
+}
+
+func TestPackageWatchUsesATenthOfTheRate(t *testing.T) {
+	for _, tc := range []struct {
+		rate int
+		pace time.Duration
+	}{{0, 150 * time.Millisecond}, {4000, 150 * time.Millisecond}, {100, 6 * time.Second}, {-1, 0}} {
+		if got := newPackageWatch(nil, nil, tc.rate, zerolog.Nop()).pace; got != tc.pace {
+			t.Errorf("pace at ZALO_RATE_PER_MIN=%d = %v; want %v", tc.rate, got, tc.pace)
+		}
+	}
 }

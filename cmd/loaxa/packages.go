@@ -17,13 +17,14 @@ import (
 // packageWatch asks Zalo, at start and then every packageEvery, when the
 // GMF package of each active hamlet's group expires, and exports it to
 // /metrics, so that an alert fires days before a group stops taking
-// messages (-237). It is a few calls per hamlet per day, within the rate
-// limit the sends use.
+// messages (-237). It is four calls per hamlet per day, paced to use at
+// most a tenth of the rate limit the sends share.
 type packageWatch struct {
 	store  *notices.Store
 	client *bot.Client
 	log    zerolog.Logger
 	every  time.Duration
+	pace   time.Duration // between two calls
 
 	mu      sync.Mutex
 	expires map[string]time.Time // hamlet code → package expiry
@@ -35,8 +36,17 @@ type packageWatch struct {
 
 const packageEvery = 6 * time.Hour
 
-func newPackageWatch(store *notices.Store, client *bot.Client, log zerolog.Logger) *packageWatch {
-	return &packageWatch{store: store, client: client, log: log, every: packageEvery,
+// newPackageWatch paces its calls by ratePerMin, ZALO_RATE_PER_MIN (0: the
+// client's default; negative: no limit).
+func newPackageWatch(store *notices.Store, client *bot.Client, ratePerMin int, log zerolog.Logger) *packageWatch {
+	if ratePerMin == 0 {
+		ratePerMin = bot.DefaultRatePerMin
+	}
+	var pace time.Duration
+	if ratePerMin > 0 {
+		pace = 10 * time.Minute / time.Duration(ratePerMin) // a tenth of the budget
+	}
+	return &packageWatch{store: store, client: client, log: log, every: packageEvery, pace: pace,
 		expires: map[string]time.Time{}, enabled: map[string]bool{}}
 }
 
@@ -85,11 +95,22 @@ func (p *packageWatch) check(ctx context.Context) bool {
 		return false
 	}
 	active := map[string]bool{}
+	asked := 0
 	for _, h := range hs {
 		if !h.Active || ctx.Err() != nil {
 			continue
 		}
 		active[h.Code] = true
+		if asked > 0 && p.pace > 0 {
+			t := time.NewTimer(p.pace)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				continue
+			case <-t.C:
+			}
+		}
+		asked++
 		info, err := p.client.GroupInfo(ctx, h.GroupID)
 		if err != nil {
 			if ctx.Err() == nil {
