@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -64,6 +65,8 @@ type Client struct {
 	refreshMu sync.Mutex // serialises refreshes, code exchanges and reloads
 	mu        sync.Mutex // guards tok
 	tok       tokenState
+
+	rateSeen atomic.Pointer[RateLimitSeen] // the latest X-RateLimit-* headers
 }
 
 // NewClient builds a client. It does no I/O: tokens are loaded from the
@@ -188,6 +191,7 @@ func (c *Client) once(ctx context.Context, cl call, tok string, data any) error 
 		buf = answerBuffers.Get().(*bytes.Buffer)
 		defer putAnswerBuffer(buf)
 		err = readAnswer(buf, resp.RawBody())
+		c.noteRateHeaders(resp.Header())
 	}
 	took := time.Since(start)
 	if err != nil {

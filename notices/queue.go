@@ -193,19 +193,6 @@ func (s *Store) NextAttempt(ctx context.Context, now time.Time) (time.Time, erro
 	return parseTime(ts)
 }
 
-// OldestDue is the earliest due time of a queued or retrying delivery,
-// past or future, or the zero time when there is none: how long the oldest
-// delivery still to send has waited.
-func (s *Store) OldestDue(ctx context.Context) (time.Time, error) {
-	var ts sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM deliveries
-		WHERE status IN ('queued', 'retry')`).Scan(&ts)
-	if err != nil || !ts.Valid {
-		return time.Time{}, err
-	}
-	return parseTime(ts)
-}
-
 // QueueDepth counts deliveries still to send (queued, retry or sending).
 func (s *Store) QueueDepth(ctx context.Context) (int, error) {
 	var n int

@@ -34,6 +34,7 @@ type Health struct {
 	OK         bool      `json:"ok"`       // Status is "ok"
 	Status     string    `json:"status"`   // ok, degraded or failing
 	Database   string    `json:"database"` // "ok" or the error
+	Version    string    `json:"version,omitempty"`
 	Zalo       ZaloState `json:"zalo"`
 	LastPoll   time.Time `json:"last_poll"`
 	Poll       PollState `json:"poll"`
@@ -66,7 +67,7 @@ type ZaloState struct {
 // Health checks the database, the Zalo connection, the poll loop, the
 // notices set aside and how late the queue is.
 func (r *Runner) Health(ctx context.Context) Health {
-	h := Health{Status: HealthOK, Database: "ok", SetAside: []notices.SetAsideNotice{}}
+	h := Health{Status: HealthOK, Database: "ok", Version: r.cfg.Version, SetAside: []notices.SetAsideNotice{}}
 	worse := func(status, problem string) {
 		if status == HealthFailing || h.Status == HealthOK {
 			h.Status = status
@@ -141,12 +142,12 @@ func (r *Runner) backlog(ctx context.Context) (backlog, error) {
 	if b.setAside, err = r.store.SetAsideNotices(ctx); err != nil {
 		return b, err
 	}
-	t, err := r.store.OldestDue(ctx)
+	age, err := r.oldestDueAge(ctx)
 	if err != nil {
-		return b, fmt.Errorf("oldest due delivery: %w", err)
+		return b, err
 	}
-	if !t.IsZero() && !t.After(r.now()) {
-		b.oldestDue = t
+	if age > 0 {
+		b.oldestDue = r.now().Add(-age)
 	}
 	return b, nil
 }
@@ -179,5 +180,6 @@ func (r *Runner) MetricsHandler() http.Handler {
 		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		r.writeMetrics(w, counts, r.sender.Health(), b)
+		r.writeOpsMetrics(req.Context(), w)
 	})
 }

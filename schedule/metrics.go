@@ -60,7 +60,13 @@ func (h *histogram) write(w io.Writer, name string) {
 }
 
 func newMetrics() *metrics {
-	return &metrics{outcomes: map[string]int64{}, codes: map[int]int64{}}
+	// Every outcome is exported from the start, at 0, so that a rate over
+	// the first failure sees it (a series that appears at 1 has no increase).
+	outcomes := map[string]int64{}
+	for _, o := range []string{"sent", "retry", "failed", "unknown"} {
+		outcomes[o] = 0
+	}
+	return &metrics{outcomes: outcomes, codes: map[int]int64{}}
 }
 
 // observe counts one send and logs it.
@@ -110,7 +116,7 @@ func (m *metrics) observePoll(took time.Duration, at time.Time, err error) {
 // notices set aside and the age of the oldest due delivery not yet sent.
 type backlog struct {
 	setAside  []notices.SetAsideNotice
-	oldestDue time.Time // next_attempt_at of the oldest due queued or retry delivery; zero if none is due
+	oldestDue time.Time // since when the oldest delivery that could go now has waited (oldestDueAge); zero if none
 }
 
 // oldestDueAge is how long the oldest due delivery has waited at now.

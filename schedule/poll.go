@@ -62,7 +62,7 @@ func (r *Runner) poll(ctx context.Context) {
 			retry := min(r.cfg.PollInterval<<min(fails-1, 8), 30*time.Second)
 			next = last.Add(retry)
 			r.log.Error().Err(err).Int("failures", fails).Dur("retry_in", retry).Msg("poll cycle")
-		} else {
+		} else if fails > 0 {
 			fails = 0
 		}
 	}

@@ -82,3 +82,18 @@ func (q QuietHours) After(t time.Time, loc *time.Location) time.Time {
 	}
 	return end.UTC()
 }
+
+// LastEnd returns the latest end of a quiet window at or before t, or the
+// zero time when there are no quiet hours. Deliveries held by the window
+// have waited only since then.
+func (q QuietHours) LastEnd(t time.Time, loc *time.Location) time.Time {
+	if !q.On {
+		return time.Time{}
+	}
+	lt := t.In(loc)
+	end := time.Date(lt.Year(), lt.Month(), lt.Day(), q.End/60, q.End%60, 0, 0, loc)
+	if end.After(lt) {
+		end = time.Date(lt.Year(), lt.Month(), lt.Day()-1, q.End/60, q.End%60, 0, 0, loc)
+	}
+	return end.UTC()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -39,7 +40,12 @@ type Config struct {
 	AnswerSettle  time.Duration
 	HistoryCount  int           // most conversation items read to settle one group; default 200
 	UnprovenAfter time.Duration // a claim neither found nor ruled out this long fails for a person to check; default 1h
+	Version       string        // loaxa's version, reported by /healthz
 	Now           func() time.Time
+
+	// ExtraMetrics, when set, appends more of the Prometheus text format
+	// to /metrics (cmd adds the GMF packages' expiry).
+	ExtraMetrics func(ctx context.Context, w io.Writer)
 }
 
 func (c *Config) defaults() error {

@@ -28,6 +28,7 @@ type view struct {
 	Commune string
 	Nav     string // the menu entry to highlight
 	Public  bool   // the residents' pages: no staff menu
+	Version string // loaxa's version, in the staff pages' footer
 	Data    any
 }
 
@@ -86,6 +87,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		return
 	}
 	v.Commune = s.cfg.Commune
+	v.Version = s.cfg.Version
 	if v.Sess != nil {
 		if v.CSRF == "" {
 			v.CSRF = v.Sess.CSRFToken

@@ -76,6 +76,8 @@ type Config struct {
 	MetricsToken string
 
 	Now func() time.Time // default time.Now
+
+	Version string // loaxa's version, in the staff pages' footer
 }
 
 func (c *Config) defaults(store *notices.Store) error {

@@ -37,6 +37,7 @@ type daemon struct {
 	store  *notices.Store
 	client *bot.Client
 	runner *schedule.Runner
+	pkgs   *packageWatch
 	srv    *http.Server
 	ln     net.Listener
 	served chan error
@@ -63,6 +64,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		return nil, err
 	}
 	d.client = newClient(cfg, store, log)
+	d.pkgs = newPackageWatch(store, d.client, cfg.ZaloRatePerMin, log.With().Str("component", "packages").Logger())
 	d.runner, err = schedule.New(schedule.Config{
 		Location:     cfg.Location,
 		Commune:      cfg.Commune,
@@ -70,6 +72,8 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
 		Bulletin:     cfg.Bulletin,
+		Version:      currentBuild().String(),
+		ExtraMetrics: d.pkgs.writeMetrics,
 	}, store, d.client, log)
 	if err != nil {
 		store.Close()
@@ -121,6 +125,7 @@ func (d *daemon) start(ctx context.Context, addr string, handler http.Handler) e
 		ln.Close()
 		return err
 	}
+	d.pkgs.start()
 	d.srv = web.NewHTTPServer(addr, handler) // with the site's timeouts and header limit
 	d.served = make(chan error, 1)
 	go func() { d.served <- d.srv.Serve(ln) }()
@@ -149,6 +154,7 @@ func (d *daemon) stop() error {
 	if err := d.runner.Stop(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	d.pkgs.stop()
 	if d.srv != nil {
 		if err := d.srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop admin site: %w", err))
@@ -182,7 +188,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		cfg.HTTPAddr = *addr
 	}
 	log := newLogger(cfg.LogFormat, e.stderr)
-	log.Info().Object("config", cfg).Msg("starting loaxa")
+	log.Info().Str("version", currentBuild().String()).Object("config", cfg).Msg("starting loaxa")
 	d, err := openDaemon(ctx, cfg, log)
 	if err != nil {
 		return err

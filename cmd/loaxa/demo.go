@@ -72,6 +72,7 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 		cfg.DB = demoDB
 	}
 	log := newLogger("console", e.stderr)
+	log.Info().Str("version", currentBuild().String()).Msg("starting the loaxa demo")
 
 	// The simulator, with one group per demo hamlet.
 	var groups []zalosim.Group

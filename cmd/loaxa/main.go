@@ -111,6 +111,8 @@ func commands() map[string]command {
 			"connect": {summary: "kết nối OA (OAuth v4 có PKCE)", run: zaloConnect},
 			"status":  {summary: "tình trạng kết nối và hạn token", run: zaloStatus},
 		}},
+		"version": {summary: "phiên bản, commit và ngày build", run: versionCmd},
+		"doctor":  {summary: "kiểm tra cấu hình, cơ sở dữ liệu, đồng hồ, Zalo và webhook; chỉ cách sửa", run: doctorCmd},
 		"db": {summary: "cơ sở dữ liệu", sub: map[string]command{
 			"migrate": {summary: "nâng cấp lược đồ", run: dbMigrate},
 			"backup":  {summary: "sao lưu trực tuyến ra tệp", run: dbBackup},
@@ -133,6 +135,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			switch a := args[0]; {
 			case a == "-h" || a == "-help" || a == "--help":
 				groupHelp(e.stdout, path, cmds)
+				return nil
+			case (a == "--version" || a == "-version") && len(path) == 1:
+				fmt.Fprintf(e.stdout, "loaxa %s\n", currentBuild())
 				return nil
 			case a == "--db" || a == "-db":
 				if len(args) < 2 {

@@ -25,5 +25,6 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 		Health:         d.runner.HealthHandler(),
 		Metrics:        d.runner.MetricsHandler(),
 		MetricsToken:   cfg.MetricsToken,
+		Version:        currentBuild().String(),
 	}, d.store, d.client, log.With().Str("component", "web").Logger())
 }

@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RefreshTokenLife is how long Zalo keeps a refresh token valid after
+// issuing it: three months (zalo-oa-api.md §1). Each refresh issues a new one.
+const RefreshTokenLife = 90 * 24 * time.Hour
+
+// RateLimitSeen is what Zalo's X-RateLimit-Limit and X-RateLimit-Remain
+// headers said on the latest answer that carried them (zalo-oa-api.md §7):
+// the limit that applies to this app and OA, and what is left of it.
+type RateLimitSeen struct {
+	Limit  int
+	Remain int
+	At     time.Time
+}
+
+// RateLimitSeen returns the latest rate-limit headers, and false when no
+// answer has carried them yet.
+func (c *Client) RateLimitSeen() (RateLimitSeen, bool) {
+	p := c.rateSeen.Load()
+	if p == nil {
+		return RateLimitSeen{}, false
+	}
+	return *p, true
+}
+
+func (c *Client) noteRateHeaders(h http.Header) {
+	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Limit")))
+	remain, err2 := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Remain")))
+	if err1 != nil || err2 != nil {
+		return
+	}
+	c.rateSeen.Store(&RateLimitSeen{Limit: limit, Remain: remain, At: c.now()})
+}
+
+// AssetExpiry parses AssetValidThrough, which Zalo documents as dd/mm/yyyy
+// (the end of that day, in Vietnam) and which also comes as epoch
+// milliseconds (zalo-oa-api.md §12). ok is false when it is empty or
+// unreadable.
+func (d GroupDetail) AssetExpiry() (t time.Time, ok bool) {
+	v := strings.TrimSpace(d.AssetValidThrough)
+	if v == "" {
+		return time.Time{}, false
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
+		return time.UnixMilli(ms), true
+	}
+	vn := time.FixedZone("ICT", 7*3600)
+	if day, err := time.ParseInLocation("2/1/2006", v, vn); err == nil {
+		return day.AddDate(0, 0, 1).Add(-time.Second), true
+	}
+	return time.Time{}, false
+}
