@@ -124,8 +124,12 @@ func (s *Store) Record(ctx context.Context, results []Result) error {
 			var err error
 			switch r.Status {
 			case DeliverySent:
+				// The group's member count known now goes with it, for
+				// "đã đến N nhóm, khoảng M thành viên".
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?,
-					error_code = NULL, error = '', updated_at = ? WHERE id = ? AND status = 'sending'`,
+					error_code = NULL, error = '', updated_at = ?,
+					members = (SELECT f.total_member FROM group_facts f WHERE f.group_id = deliveries.group_id)
+					WHERE id = ? AND status = 'sending'`,
 					r.MessageID, fmtTime(r.At), now, r.ID)
 			case DeliveryRetry, DeliveryQueued:
 				back := 0
