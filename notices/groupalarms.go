@@ -27,12 +27,12 @@ const renewStep = "Cách xử lý: quản trị viên OA vào trang quản lý O
 // GroupAlarm is something about an active hamlet's group that needs a
 // person: its package, its state, or its room.
 type GroupAlarm struct {
-	Kind       string
-	HamletCode string
-	HamletName string
-	GroupID    string
-	LastDay    time.Time // the package's last valid day, in the commune zone; zero when not known
-	Message    string    // what is wrong and what to do, in Vietnamese
+	Kind       string    `json:"kind"`
+	HamletCode string    `json:"hamlet"`
+	HamletName string    `json:"hamlet_name"`
+	GroupID    string    `json:"group_id"`
+	LastDay    time.Time `json:"package_last_day,omitzero"` // the package's last valid day, in the commune zone
+	Message    string    `json:"message"`                   // what is wrong and what to do, in Vietnamese
 }
 
 // Urgent reports whether the alarm stops or will soon stop deliveries (a

@@ -212,13 +212,14 @@ func (s *Store) GroupFactsOf(ctx context.Context, groupID string) (GroupFacts, b
 	return f, true, nil
 }
 
-// GroupsToCheck returns the groups of active hamlets whose last check (tried
-// or answered) is older than before, or that were never checked, at most
-// limit of them, the longest unchecked first.
-func (s *Store) GroupsToCheck(ctx context.Context, before time.Time, limit int) ([]string, error) {
+// GroupsToCheck returns the groups of active hamlets never checked, or
+// last tried before daily, or whose last try got no answer and was before
+// retry; at most limit of them, the longest unchecked first.
+func (s *Store) GroupsToCheck(ctx context.Context, daily, retry time.Time, limit int) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT h.group_id FROM hamlets h LEFT JOIN group_facts f ON f.group_id = h.group_id
-		WHERE h.active = 1 AND (f.tried_at IS NULL OR f.tried_at < ?)
-		GROUP BY h.group_id ORDER BY coalesce(max(f.tried_at), '') LIMIT ?`, fmtTime(before), limit)
+		WHERE h.active = 1 AND (f.tried_at IS NULL OR f.tried_at < ?1
+		      OR ((f.checked_at IS NULL OR f.check_error <> '') AND f.tried_at < ?2))
+		GROUP BY h.group_id ORDER BY coalesce(max(f.tried_at), '') LIMIT ?3`, fmtTime(daily), fmtTime(retry), limit)
 	if err != nil {
 		return nil, fmt.Errorf("groups to check: %w", err)
 	}
