@@ -16,7 +16,8 @@ const dashboardWindow = 200
 
 // dashboardData is the staff's first page.
 type dashboardData struct {
-	Damaged    []notices.Notice // live notices that cannot be sent, with why
+	Groups     []notices.GroupAlarm // hamlets' groups that need an admin: packages, disabled, gone, full
+	Damaged    []notices.Notice     // live notices that cannot be sent, with why
 	Pending    []notices.Notice
 	Sending    []progressNotice
 	Scheduled  []scheduledNotice
@@ -126,6 +127,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] > ids[j] })
 	if d.Sending, err = s.progress(r, ids); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Groups, err = s.store.GroupAlarms(ctx, s.now()); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
