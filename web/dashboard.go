@@ -64,6 +64,9 @@ type progressHamlet struct {
 	Label string `json:"label"`
 	Parts string `json:"parts"` // "2/3 phần"
 	Error string `json:"error,omitempty"`
+	// NoRetry: sending again cannot help (Zalo's -403: the OA is not in
+	// the group the deliveries were made for), so no "Gửi lại" is offered.
+	NoRetry bool `json:"no_retry,omitempty"`
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -208,6 +211,7 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 		if st == notices.DeliveryFailed || st == notices.DeliveryRetry || st == notices.DeliverySkipped {
 			h.Error = hd.Error
 		}
+		h.NoRetry = st == notices.DeliveryFailed && hd.ErrorCode == -403
 		switch st {
 		case notices.DeliverySent:
 			p.Sent++
