@@ -105,8 +105,9 @@ func groupFailure(err error) string {
 }
 
 // facts refreshes the groups' facts: daily, after failed tries, and for
-// groups a notice was just sent to. One check at a time, and none while
-// deliveries are due, so that checks never hold up a send.
+// groups a notice was just sent to. One check at a time, after the due
+// deliveries have gone (waiting up to idleWait), so that checks do not hold
+// up a send.
 type facts struct {
 	r    *Runner
 	kick chan struct{}
@@ -148,17 +149,8 @@ func (f *facts) loop(work context.Context, stop <-chan struct{}) {
 			return
 		case <-f.kick:
 		}
-		// Let the sends go first.
-		for {
-			t, err := f.r.store.OldestDue(work)
-			if err == nil && (t.IsZero() || t.After(f.r.now())) {
-				break
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Second):
-			}
+		if !f.waitIdle(work, stop) {
+			return
 		}
 		f.mu.Lock()
 		ids := make([]string, 0, len(f.wanted))
@@ -171,6 +163,31 @@ func (f *facts) loop(work context.Context, stop <-chan struct{}) {
 		f.checkStale(ctx, stop, ids, f.r.now().Add(-factsAtSend))
 		cancel()
 	}
+}
+
+// idleWait is the longest checks wait for the due sends to go first:
+// deliveries held by quiet hours or a lost connection stay "due" for hours,
+// and must not hold the checks that long.
+const idleWait = 2 * time.Minute
+
+// waitIdle waits, up to idleWait, until no delivery is due, so that checks
+// do not compete with sends; it reports false when stop closed first.
+func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
+	deadline := time.Now().Add(idleWait)
+	for time.Now().Before(deadline) {
+		t, err := f.r.store.OldestDue(ctx)
+		if err == nil && (t.IsZero() || t.After(f.r.now())) {
+			return true
+		}
+		select {
+		case <-stop:
+			return false
+		case <-ctx.Done():
+			return false
+		case <-time.After(2 * time.Second):
+		}
+	}
+	return true
 }
 
 // checkStale checks those of ids whose facts were last tried before
@@ -221,25 +238,23 @@ func (f *facts) check(ctx context.Context, groupID string) error {
 // (or whose last try got no answer, after factsRetry), then logs the
 // groups' alarms at warn level, once a day.
 func (f *facts) refresh(ctx context.Context) error {
-	now := f.r.now()
-	f.mu.Lock()
-	sent := make([]string, 0, len(f.wanted))
-	for g := range f.wanted {
-		sent = append(sent, g)
-	}
-	clear(f.wanted)
-	f.mu.Unlock()
-	f.checkStale(ctx, nil, sent, now.Add(-factsAtSend))
-	ids, err := f.r.store.GroupsToCheck(ctx, now.Add(-factsDaily), now.Add(-factsRetry), factsBatch)
-	if err != nil {
-		return err
-	}
-	if _, ok := f.r.sender.(GroupChecker); ok && len(ids) > 0 {
-		if t, err := f.r.store.OldestDue(ctx); err == nil && (t.IsZero() || t.After(now)) {
-			for _, g := range ids {
-				if err := f.check(ctx, g); err != nil {
-					return err
-				}
+	if _, ok := f.r.sender.(GroupChecker); ok && f.waitIdle(ctx, nil) {
+		now := f.r.now()
+		f.mu.Lock()
+		sent := make([]string, 0, len(f.wanted))
+		for g := range f.wanted {
+			sent = append(sent, g)
+		}
+		clear(f.wanted)
+		f.mu.Unlock()
+		f.checkStale(ctx, nil, sent, now.Add(-factsAtSend))
+		ids, err := f.r.store.GroupsToCheck(ctx, now.Add(-factsDaily), now.Add(-factsRetry), factsBatch)
+		if err != nil {
+			return err
+		}
+		for _, g := range ids {
+			if err := f.check(ctx, g); err != nil {
+				return err
 			}
 		}
 	}
