@@ -152,3 +152,34 @@ func TestCheckGroup(t *testing.T) {
 		t.Errorf("no Zalo configured: %+v; want unchecked", c)
 	}
 }
+
+// TestSendRefreshesStaleFacts: a notice sent to one hamlet asks for a check
+// of its group when its facts are over an hour old; a group it was not
+// sent to waits for its daily check.
+func TestSendRefreshesStaleFacts(t *testing.T) {
+	r := newRig(t, "2026-12-01 09:00")
+	if err := r.runner.RefreshGroups(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Add(2 * time.Hour)
+	for _, g := range r.groups[:2] {
+		if _, err := r.sim.UpdateGroup(g.ID, zalosim.GroupPatch{Members: ptr(77)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.notice(notices.Notice{Title: "Chỉ khóm 1", Targets: []string{"khom-1"}})
+	r.step()
+	if err := r.runner.RefreshGroups(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	all, err := r.store.AllGroupFacts(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := all[r.groups[0].ID].TotalMember; got != 77 {
+		t.Errorf("members of the group sent to = %d; want 77 (checked after the send)", got)
+	}
+	if got := all[r.groups[1].ID].TotalMember; got == 77 {
+		t.Errorf("members of a group not sent to = %d; want the old count until its daily check", got)
+	}
+}
