@@ -141,6 +141,9 @@ func TestGroupChecksThroughCLIAndDaemon(t *testing.T) {
 	waitFor(t, "the notice page's reach", func() bool {
 		return strings.Contains(page("/notices/1"), "Đã đến 2 nhóm, khoảng 43 thành viên")
 	})
+	if show := c.ok("notice", "show", "1"); !strings.Contains(show, "Đã đến 2 nhóm, khoảng 43 thành viên") {
+		t.Errorf("notice show lacks the reach:\n%s", show)
+	}
 	if dash := page("/"); !strings.Contains(dash, "Nhóm Zalo cần xử lý") || !strings.Contains(dash, in3+" (còn 3 ngày)") ||
 		!strings.Contains(dash, "gia hạn") {
 		t.Errorf("the dashboard lacks the package alarm with its date and the step to renew")
