@@ -183,3 +183,34 @@ func TestSendRefreshesStaleFacts(t *testing.T) {
 		t.Errorf("members of a group not sent to = %d; want the old count until its daily check", got)
 	}
 }
+
+// TestUncheckedGroupCheckedAgain: a group added while Zalo could not be
+// asked is checked again by the refresh job once 30 minutes have passed,
+// not before.
+func TestUncheckedGroupCheckedAgain(t *testing.T) {
+	r := newRig(t, "2026-12-01 09:00")
+	if err := r.runner.RefreshGroups(r.ctx); err != nil { // every group checked
+		t.Fatal(err)
+	}
+	g := r.groups[0].ID
+	if err := r.store.UpdateGroupFacts(r.ctx, g, notices.GroupFacts{CheckError: "Zalo không trả lời"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.sim.UpdateGroup(g, zalosim.GroupPatch{Members: ptr(61)}); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Add(20 * time.Minute)
+	if err := r.runner.RefreshGroups(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if f, _, _ := r.store.GroupFactsOf(r.ctx, g); f.CheckError == "" || f.TotalMember == 61 {
+		t.Errorf("after 20 minutes: %+v; want not checked again yet", f)
+	}
+	r.clock.Add(11 * time.Minute)
+	if err := r.runner.RefreshGroups(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if f, _, _ := r.store.GroupFactsOf(r.ctx, g); f.CheckError != "" || f.TotalMember != 61 {
+		t.Errorf("after 31 minutes: %+v; want checked again, 61 members", f)
+	}
+}

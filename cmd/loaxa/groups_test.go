@@ -110,6 +110,11 @@ func TestGroupChecksThroughCLIAndDaemon(t *testing.T) {
 		!strings.Contains(errOut, g[2].ID) || !strings.Contains(errOut, "đang bị tắt") {
 		t.Errorf("hamlet add of a disabled group: exit %d, %q; want 1, refused", code, errOut)
 	}
+	csv := writeFile(t, "hamlets.csv", "code,name,group_id\n,Khóm 1,"+g[0].ID+"\n,Ấp Ma,11112222333344445555\n,Ấp Tắt,"+g[2].ID+"\n")
+	if _, errOut, code := c.run("", "hamlet", "import", csv); code != 1 || !strings.Contains(errOut, "dòng 3 (Ấp Ma)") ||
+		!strings.Contains(errOut, "dòng 4 (Ấp Tắt)") || strings.Contains(errOut, "dòng 2") || !strings.Contains(errOut, "không dòng nào được nhập") {
+		t.Errorf("hamlet import with two bad groups: exit %d, %q; want 1 naming lines 3 and 4, nothing imported", code, errOut)
+	}
 	if n := c.counts()["hamlets"]; n != 0 {
 		t.Errorf("%d hamlets after the refusals; want 0", n)
 	}
@@ -198,4 +203,28 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return fmt.Sprint(strings.Join(out, "\n"))
+}
+
+// TestHamletAddWhenZaloIsUnreachable: with Zalo down, hamlet add and import
+// go through, marked "chưa kiểm tra" with the reason, shown by hamlet list.
+func TestHamletAddWhenZaloIsUnreachable(t *testing.T) {
+	sim := zalosim.NewTestServer(t)
+	g := sim.Groups()
+	c := simCLI(t, sim)
+	_, _, stop := c.serve()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	sim.HTTP.Close()
+	if out := c.ok("hamlet", "add", "--name", "Khóm 1", "--group-id", g[0].ID); !strings.Contains(out, "chưa kiểm tra được nhóm "+g[0].ID) {
+		t.Errorf("hamlet add with Zalo down = %q; want the unchecked note", out)
+	}
+	csv := writeFile(t, "h.csv", "code,name,group_id\n,Khóm 2,"+g[1].ID+"\n,Khóm 3,"+g[2].ID+"\n")
+	if out := c.ok("hamlet", "import", csv); !strings.Contains(out, "2 nhóm chưa kiểm tra") {
+		t.Errorf("hamlet import with Zalo down = %q; want the unchecked note", out)
+	}
+	list := c.ok("hamlet", "list")
+	if n := strings.Count(list, "chưa kiểm tra: "); n != 3 {
+		t.Errorf("hamlet list shows %d unchecked groups with a reason; want 3:\n%s", n, list)
+	}
 }

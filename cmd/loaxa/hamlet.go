@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
 )
 
 var hamletFlags = map[string]string{"name": "--name", "code": "--code", "group_id": "--group-id"}
@@ -122,8 +123,15 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 	checker := groupChecker(cfg, s)
 	var refused []string
 	unchecked := 0
+	var offline *notices.GroupFacts // once Zalo could not be asked, the rest are not asked either
 	for i := range hs {
-		c := checkGroup(ctx, checker, s, hs[i].GroupID)
+		var c schedule.GroupCheck
+		if offline != nil {
+			c.Facts = *offline
+			c.Facts.GroupID = hs[i].GroupID
+		} else if c = checkGroup(ctx, checker, s, hs[i].GroupID); c.Unchecked() {
+			offline = &c.Facts
+		}
 		switch {
 		case c.Refused != "":
 			refused = append(refused, fmt.Sprintf("dòng %d (%s): %s", lines[i], hs[i].Name, c.Refused))
