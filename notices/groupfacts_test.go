@@ -155,3 +155,31 @@ func TestGroupAlarms(t *testing.T) {
 		t.Errorf("after a check found it: %+v; want gone cleared", f)
 	}
 }
+
+// TestAnyDue: a queued normal delivery is due from its time, for a rank
+// that includes normal, not for urgent only.
+func TestAnyDue(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	h := notices.Hamlet{Code: "khom-1", Name: "Khóm 1", GroupID: "g1"}
+	if err := s.CreateHamlet(ctx, "test", &h); err != nil {
+		t.Fatal(err)
+	}
+	n := &notices.Notice{Title: "Họp", Body: "Tối nay", Source: notices.SourceWeb, Author: "lan", Status: notices.StatusApproved}
+	if err := s.CreateNotice(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: n.ID, DueAt: fixedNow, Status: notices.OccurrenceQueued,
+		Parts: []string{"x"}, Priority: 1, Targets: []notices.Target{{HamletID: h.ID, GroupID: h.GroupID}}, LastDueAt: fixedNow}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		rank int
+		want bool
+	}{{fixedNow, 2, true}, {fixedNow, 1, true}, {fixedNow, 0, false}, {fixedNow.Add(-time.Minute), 2, false}} {
+		if got, err := s.AnyDue(ctx, c.at, c.rank); err != nil || got != c.want {
+			t.Errorf("AnyDue(%v, %d) = %v, %v; want %v", c.at, c.rank, got, err, c.want)
+		}
+	}
+}

@@ -273,3 +273,16 @@ func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[string
 	}
 	return counts, rows.Err()
 }
+
+// AnyDue reports whether a delivery of priority rank maxRank or more
+// urgent (0 urgent, 2 low) is due at now: work the dispatcher would claim.
+func (s *Store) AnyDue(ctx context.Context, now time.Time, maxRank int) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
+		WHERE status IN ('queued', 'retry') AND priority <= ? AND next_attempt_at <= ? LIMIT 1)`,
+		maxRank, fmtTime(now)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("due deliveries: %w", err)
+	}
+	return n > 0, nil
+}

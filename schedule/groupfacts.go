@@ -149,9 +149,6 @@ func (f *facts) loop(work context.Context, stop <-chan struct{}) {
 			return
 		case <-f.kick:
 		}
-		if !f.waitIdle(work, stop) {
-			return
-		}
 		f.mu.Lock()
 		ids := make([]string, 0, len(f.wanted))
 		for g := range f.wanted {
@@ -170,13 +167,20 @@ func (f *facts) loop(work context.Context, stop <-chan struct{}) {
 // and must not hold the checks that long.
 const idleWait = 2 * time.Minute
 
-// waitIdle waits, up to idleWait, until no delivery is due, so that checks
-// do not compete with sends; it reports false when stop closed first.
+// waitIdle waits, up to idleWait, until no delivery the dispatcher would
+// send now is due (quiet hours hold all but urgent ones; a lost connection
+// holds all), so that checks do not compete with sends; it reports false
+// when stop closed or ctx ended first.
 func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
 	deadline := time.Now().Add(idleWait)
 	for time.Now().Before(deadline) {
-		t, err := f.r.store.OldestDue(ctx)
-		if err == nil && (t.IsZero() || t.After(f.r.now())) {
+		now := f.r.now()
+		maxRank := 2
+		if f.r.cfg.QuietHours.Contains(now, f.r.cfg.Location) {
+			maxRank = 0
+		}
+		due, err := f.r.store.AnyDue(ctx, now, maxRank)
+		if err == nil && (!due || !f.r.sender.Health().Connected) {
 			return true
 		}
 		select {
@@ -187,7 +191,7 @@ func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
 		case <-time.After(2 * time.Second):
 		}
 	}
-	return true
+	return ctx.Err() == nil
 }
 
 // checkStale checks those of ids whose facts were last tried before
@@ -198,10 +202,9 @@ func (f *facts) checkStale(ctx context.Context, stop <-chan struct{}, ids []stri
 		if err != nil || (ok && old.TriedAt.After(cutoff)) {
 			continue
 		}
-		select {
-		case <-stop:
+		// Sends made due meanwhile (the next notice) go first.
+		if !f.waitIdle(ctx, stop) {
 			return
-		default:
 		}
 		if err := f.check(ctx, g); err != nil {
 			f.r.log.Warn().Err(err).Str("group_id", g).Msg("record group facts")
@@ -253,6 +256,9 @@ func (f *facts) refresh(ctx context.Context) error {
 			return err
 		}
 		for _, g := range ids {
+			if !f.waitIdle(ctx, nil) {
+				break
+			}
 			if err := f.check(ctx, g); err != nil {
 				return err
 			}
