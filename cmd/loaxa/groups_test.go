@@ -164,7 +164,7 @@ func TestGroupChecksThroughCLIAndDaemon(t *testing.T) {
 
 	// The package of Khóm 1's group lapses: its deliveries fail once, with
 	// the reason and the step, and are not retried.
-	simPatch(t, sim, g[0].ID, `{"disabled":true}`)
+	simPatch(t, sim, g[0].ID, `{"valid_days":-1,"auto_renew":false}`) // ended yesterday: Zalo disables the group
 	c.ok("notice", "add", "--title", "Lần hai", "--body", "Sau khi nhóm bị tắt.", "--approve")
 	waitFor(t, "the second notice in Khóm 2", func() bool { return len(countText(sim, "Lần hai")) == 1 })
 	var show string
