@@ -166,9 +166,63 @@ func TestGroupInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := bot.GroupDetail{Group: bot.Group{GroupID: "g1", Name: "Khóm 1", Status: "enabled", TotalMember: 42}, MaxMember: 100,
-		AssetID: "as-1", AssetValidThrough: "2026-12-31", AssetAutoRenew: true, LockSendMsg: true, EnableMsgHistory: true}
+		AssetID: "as-1", AssetValidThrough: "2026-12-31", AssetAutoRenew: true, LockSendMsg: true, EnableMsgHistory: true,
+		ValidThrough: time.Date(2026, 12, 30, 17, 0, 0, 0, time.UTC)}
+	if !d.ValidThrough.Equal(want.ValidThrough) {
+		t.Errorf("ValidThrough = %v; want %v", d.ValidThrough, want.ValidThrough)
+	}
+	d.ValidThrough = want.ValidThrough
 	if d != want {
 		t.Errorf("GroupInfo = %+v; want %+v", d, want)
+	}
+}
+
+// TestParseValidThrough reads valid_through in the documented dd/mm/yyyy
+// form and as epoch milliseconds or seconds (§12).
+func TestParseValidThrough(t *testing.T) {
+	day := time.Date(2024, 10, 9, 17, 0, 0, 0, time.UTC) // 10/10/2024 00:00 in Vietnam
+	for in, want := range map[string]time.Time{
+		"10/10/2024":    day,
+		" 10/10/2024 ":  day,
+		"2024-10-10":    day,
+		"1/2/2025":      time.Date(2025, 1, 31, 17, 0, 0, 0, time.UTC),
+		"1728518400000": time.UnixMilli(1728518400000),
+		"1728518400":    time.Unix(1728518400, 0),
+		"":              {},
+		"mai":           {},
+		"32/13/2024":    {},
+		"-5":            {},
+	} {
+		if got := bot.ParseValidThrough(in); !got.Equal(want) {
+			t.Errorf("ParseValidThrough(%q) = %v; want %v", in, got, want)
+		}
+	}
+}
+
+// TestGroupInfoDocumentedShape reads Zalo's documented example: strings for
+// max_member and auto_renew, valid_through as dd/mm/yyyy; and the same
+// answer with valid_through in epoch milliseconds.
+func TestGroupInfoDocumentedShape(t *testing.T) {
+	for vt, want := range map[any]time.Time{
+		"10/10/2024":  time.Date(2024, 10, 9, 17, 0, 0, 0, time.UTC),
+		1728518400000: time.UnixMilli(1728518400000),
+	} {
+		f := newFake(t)
+		f.handle("/v3.0/oa/group/getgroup", func(w http.ResponseWriter, r *http.Request) {
+			ok(w, map[string]any{
+				"group_info":    map[string]any{"group_id": "g1", "name": "Ấp 2", "status": "enabled", "total_member": "7", "max_member": "10"},
+				"asset_info":    map[string]any{"asset_id": "gmf10", "valid_through": vt, "auto_renew": "false"},
+				"group_setting": map[string]any{"lock_send_msg": "true"},
+			})
+		})
+		c := newClient(t, f, &memStore{})
+		d, err := c.GroupInfo(context.Background(), "g1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.ValidThrough.Equal(want) || d.MaxMember != 10 || d.TotalMember != 7 || d.AssetAutoRenew || !d.LockSendMsg {
+			t.Errorf("valid_through %v: GroupInfo = %+v; want ValidThrough %v, 7 of 10 members, no auto-renew, locked", vt, d, want)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,7 +30,12 @@ type GroupDetail struct {
 
 	AssetID           string
 	AssetValidThrough string // as Zalo sends it
-	AssetAutoRenew    bool
+	// ValidThrough is when the package ends, read from AssetValidThrough:
+	// for the documented "dd/mm/yyyy" (or "yyyy-mm-dd") the start, in
+	// Vietnam's zone, of the last day it is valid; for epoch milliseconds
+	// (or seconds) that instant. Zero when absent or unreadable.
+	ValidThrough   time.Time
+	AssetAutoRenew bool
 
 	LockSendMsg      bool // announcement-only group
 	JoinApproval     bool
@@ -164,6 +170,7 @@ func (c *Client) GroupInfo(ctx context.Context, groupID string) (GroupDetail, er
 		MaxMember:         int(ans.GroupInfo.MaxMember),
 		AssetID:           string(ans.AssetInfo.AssetID),
 		AssetValidThrough: string(ans.AssetInfo.ValidThrough),
+		ValidThrough:      ParseValidThrough(string(ans.AssetInfo.ValidThrough)),
 		AssetAutoRenew:    bool(ans.AssetInfo.AutoRenew),
 		LockSendMsg:       bool(ans.GroupSetting.LockSendMsg),
 		JoinApproval:      bool(ans.GroupSetting.JoinAppr),
@@ -174,6 +181,36 @@ func (c *Client) GroupInfo(ctx context.Context, groupID string) (GroupDetail, er
 		d.GroupID = groupID
 	}
 	return d, nil
+}
+
+// vietnam is Zalo's zone (UTC+7, no daylight saving), in which its
+// dd/mm/yyyy dates are written.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// ParseValidThrough reads getgroup's asset_info.valid_through in each form
+// seen (§12): the documented "dd/mm/yyyy" (also "d/m/yyyy" and
+// "yyyy-mm-dd"), read as the start of that day in Vietnam's zone, and epoch
+// milliseconds or seconds. It returns the zero time for an empty or
+// unreadable value.
+func ParseValidThrough(s string) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{"02/01/2006", "2/1/2006", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, vietnam); err == nil {
+			return t
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	switch {
+	case err != nil || n <= 0:
+		return time.Time{}
+	case n >= 1e11: // milliseconds: 1e11 ms is 1973, 1e11 s is year 5138
+		return time.UnixMilli(n)
+	default:
+		return time.Unix(n, 0)
+	}
 }
 
 type conversationJSON struct {

@@ -76,6 +76,38 @@ type HamletDeliveries struct {
 	NextAttemptAt time.Time // earliest, among queued and retrying parts
 	Error         string    // the latest reason given, for failed, retrying or skipped parts
 	ErrorCode     int
+	// Members is the group's member count when the latest part sent was
+	// accepted by Zalo; HasMembers is false when nothing was sent or the
+	// count was not known then.
+	Members    int
+	HasMembers bool
+}
+
+// Reach sums up how far a notice went: the groups Zalo accepted at least
+// one part for, and their members as counted when it was sent. Groups have
+// no read receipts (zalo-oa-api.md §12): this is who could see it, not who
+// read it.
+type Reach struct {
+	Groups         int // groups with a part sent
+	Members        int // their members at send time, where known
+	UnknownMembers int // groups sent to whose member count was not known
+}
+
+// ReachOf sums up hs.
+func ReachOf(hs []HamletDeliveries) Reach {
+	var r Reach
+	for _, h := range hs {
+		if h.Count[DeliverySent] == 0 {
+			continue
+		}
+		r.Groups++
+		if h.HasMembers {
+			r.Members += h.Members
+		} else {
+			r.UnknownMembers++
+		}
+	}
+	return r
 }
 
 // State is the hamlet's overall state: the most urgent of failed, sending,
@@ -98,7 +130,7 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT `+hamletColumnsH+`, d.status, d.sent_at, d.next_attempt_at, d.error, coalesce(d.error_code, 0)
+		SELECT `+hamletColumnsH+`, d.status, d.sent_at, d.next_attempt_at, d.error, coalesce(d.error_code, 0), d.members
 		FROM hamlets h LEFT JOIN deliveries d ON d.hamlet_id = h.id AND (d.notice_id = ?1
 		     -- a low notice reaches its hamlets inside their bulletins
 		     OR d.bulletin_id IN (SELECT i.bulletin_id FROM bulletin_items i JOIN occurrences o ON o.id = i.occurrence_id
@@ -115,10 +147,11 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 	for rows.Next() {
 		var status, sent, next, errText sql.NullString
 		var code int
+		var members sql.NullInt64
 		var h Hamlet
 		var created, updated sql.NullString
 		if err := rows.Scan(&h.ID, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated,
-			&status, &sent, &next, &errText, &code); err != nil {
+			&status, &sent, &next, &errText, &code, &members); err != nil {
 			return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
 		}
 		if len(out) == 0 || out[len(out)-1].Hamlet.ID != h.ID {
@@ -133,8 +166,9 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		st := DeliveryState(status.String)
 		hd.Count[st]++
 		hd.Total++
-		if t, _ := parseTime(sent); t.After(hd.LastSentAt) {
+		if t, _ := parseTime(sent); st == DeliverySent && !t.Before(hd.LastSentAt) {
 			hd.LastSentAt = t
+			hd.Members, hd.HasMembers = int(members.Int64), members.Valid
 		}
 		if st == DeliveryQueued || st == DeliveryRetry {
 			if t, _ := parseTime(next); hd.NextAttemptAt.IsZero() || t.Before(hd.NextAttemptAt) {

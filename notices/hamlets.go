@@ -18,6 +18,10 @@ type Hamlet struct {
 	Active    bool   // inactive hamlets receive nothing
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Facts, when set, is the check of the group made before the hamlet is
+	// written (CreateHamlet, ImportHamlets, UpdateHamlet); it is stored in
+	// the same transaction. Reads leave it nil: see AllGroupFacts.
+	Facts *GroupFacts
 }
 
 const hamletColumns = `id, code, name, group_id, active, created_at, updated_at`
@@ -65,6 +69,11 @@ func insertHamlet(ctx context.Context, tx *txn, actor string, h *Hamlet) error {
 	}
 	h.ID, _ = res.LastInsertId()
 	h.Active, h.CreatedAt, h.UpdatedAt = true, tx.Now, tx.Now
+	if h.Facts != nil {
+		if err := upsertFacts(ctx, tx, h.GroupID, *h.Facts); err != nil {
+			return err
+		}
+	}
 	return tx.audit(ctx, actor, "hamlet.add", 0, h.ID, h.Code+" "+h.GroupID)
 }
 
@@ -196,6 +205,11 @@ func (s *Store) UpdateHamlet(ctx context.Context, actor string, h *Hamlet) error
 			return fmt.Errorf("update hamlet %d: %w", h.ID, err)
 		}
 		h.UpdatedAt = tx.Now
+		if h.Facts != nil {
+			if err := upsertFacts(ctx, tx, h.GroupID, *h.Facts); err != nil {
+				return err
+			}
+		}
 		return tx.audit(ctx, actor, "hamlet.update", 0, h.ID, h.Code+" "+h.GroupID)
 	})
 }
@@ -223,6 +237,12 @@ func (s *Store) SetHamletActive(ctx context.Context, actor, code string, active 
 type Group struct {
 	ID   string
 	Name string
+	// Facts, when set, is the group's check; SyncHamlets stores it for a
+	// hamlet it adds and for one that has the group already.
+	Facts *GroupFacts
+	// Refused, when set, says why no hamlet may be added for the group
+	// (it is disabled); a hamlet that has it already keeps it.
+	Refused string
 }
 
 // SyncResult says what SyncHamlets did.
@@ -230,6 +250,7 @@ type SyncResult struct {
 	Added   []Hamlet // new hamlets for groups we did not know
 	Known   int      // groups that already had a hamlet (left as staff named them)
 	Missing []Hamlet // active hamlets whose group was not in the list (left unchanged)
+	Refused []Group  // groups with no hamlet that were not added, with why
 }
 
 // SyncHamlets adds a hamlet for each group in gs that has none, in one
@@ -250,12 +271,21 @@ func (s *Store) SyncHamlets(ctx context.Context, actor string, gs []Group) (Sync
 			err := tx.QueryRowContext(ctx, `SELECT id FROM hamlets WHERE group_id = ?`, g.ID).Scan(&id)
 			if err == nil {
 				res.Known++
+				if g.Facts != nil {
+					if err := upsertFacts(ctx, tx, g.ID, *g.Facts); err != nil {
+						return err
+					}
+				}
 				continue
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("find hamlet of group %s: %w", g.ID, err)
 			}
-			h := Hamlet{Name: g.Name, GroupID: g.ID}
+			if g.Refused != "" {
+				res.Refused = append(res.Refused, g)
+				continue
+			}
+			h := Hamlet{Name: g.Name, GroupID: g.ID, Facts: g.Facts}
 			if nfcTrim(h.Name) == "" {
 				h.Name = "Nhóm " + g.ID
 			}

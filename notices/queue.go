@@ -124,8 +124,12 @@ func (s *Store) Record(ctx context.Context, results []Result) error {
 			var err error
 			switch r.Status {
 			case DeliverySent:
+				// The group's member count known now goes with it, for
+				// "đã đến N nhóm, khoảng M thành viên".
 				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?,
-					error_code = NULL, error = '', updated_at = ? WHERE id = ? AND status = 'sending'`,
+					error_code = NULL, error = '', updated_at = ?,
+					members = (SELECT f.total_member FROM group_facts f WHERE f.group_id = deliveries.group_id)
+					WHERE id = ? AND status = 'sending'`,
 					r.MessageID, fmtTime(r.At), now, r.ID)
 			case DeliveryRetry, DeliveryQueued:
 				back := 0
@@ -255,4 +259,17 @@ func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[string
 		counts[st] = n
 	}
 	return counts, rows.Err()
+}
+
+// AnyDue reports whether a delivery of priority rank maxRank or more
+// urgent (0 urgent, 2 low) is due at now: work the dispatcher would claim.
+func (s *Store) AnyDue(ctx context.Context, now time.Time, maxRank int) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
+		WHERE status IN ('queued', 'retry') AND priority <= ? AND next_attempt_at <= ? LIMIT 1)`,
+		maxRank, fmtTime(now)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("due deliveries: %w", err)
+	}
+	return n > 0, nil
 }

@@ -69,6 +69,11 @@ func (r *Runner) bulletins(ctx context.Context, now time.Time) (time.Time, error
 	if err := r.store.MaterialiseBulletins(ctx, slot, plans, ids); err != nil {
 		return next, err
 	}
+	ts := make([]notices.Target, 0, len(plans))
+	for _, p := range plans {
+		ts = append(ts, p.Target)
+	}
+	r.facts.sentTo(ts)
 	if len(plans) > 0 {
 		r.log.Info().Time("slot", slot).Int("hamlets", len(plans)).Int("notices", len(ids)).Msg("bulletins materialised")
 	}

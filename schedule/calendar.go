@@ -36,7 +36,7 @@ type Upkeeper interface {
 }
 
 // calendar builds the calendar jobs, evaluated in the commune zone: token
-// upkeep, the expiry sweep and the daily summary. Each job runs with a
+// upkeep, the expiry sweep, the daily summary and the groups' facts. Each job runs with a
 // timeout derived from the runner's work context, recovers from panics and
 // is skipped if its previous run is still going.
 func (r *Runner) calendar(work context.Context) *cron.Cron {
@@ -61,6 +61,9 @@ func (r *Runner) calendar(work context.Context) *cron.Cron {
 		return err
 	})))
 	must(c.AddJob("0 7 * * *", job("daily summary", time.Minute, r.summary)))
+	// Each group is checked with Zalo once a day (sooner after a try that
+	// got no answer), and the groups' alarms are logged once a day.
+	must(c.AddJob("*/10 * * * *", job("group facts", 5*time.Minute, r.facts.refresh)))
 	return c
 }
 

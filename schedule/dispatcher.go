@@ -261,6 +261,9 @@ func (d *dispatcher) record(ctx context.Context) {
 		}
 		for _, b := range batch {
 			d.r.observe(b)
+			if err == nil {
+				d.r.noteGroupRefused(context.WithoutCancel(ctx), b)
+			}
 		}
 		d.poke() // a later part may have become claimable
 	}
@@ -399,7 +402,10 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 	case ctx.Err() != nil:
 		// Stopped before the call: nothing went out.
 		res.Status, res.At, res.Unclaim = notices.DeliveryQueued, now, true
-	default: // permanent for this group, content refused, configuration, unknown
+	case class == bot.ClassPermanentGroup:
+		// Sending again cannot help until an admin acts: say what to do.
+		res.Status, res.Error = notices.DeliveryFailed, groupFailure(err)
+	default: // content refused, configuration, unknown
 		res.Status = notices.DeliveryFailed
 	}
 	return res
@@ -511,6 +517,9 @@ func (r *Runner) Drain(ctx context.Context) (int, error) {
 		}
 		if err := r.store.Record(ctx, rows); err != nil {
 			return total, err
+		}
+		for _, res := range results {
+			r.noteGroupRefused(ctx, res)
 		}
 		total += len(jobs)
 	}

@@ -47,6 +47,11 @@ type Health struct {
 	OldestDueAgeSeconds float64   `json:"oldest_due_age_seconds"`
 	OldestDueSince      time.Time `json:"oldest_due_since,omitzero"`
 	Problems            []string  `json:"problems,omitempty"`
+	// Groups lists what is wrong with the active hamlets' Zalo groups: a
+	// package that ends within 7 days or has ended without auto-renewal,
+	// a disabled or gone group (each also a problem: "degraded"), and a
+	// full one (listed only).
+	Groups []notices.GroupAlarm `json:"groups"`
 }
 
 // PollState is the poll loop's recent record.
@@ -129,6 +134,17 @@ func (r *Runner) Health(ctx context.Context) Health {
 		if age > lateAfter {
 			worse(HealthDegraded, fmt.Sprintf("the oldest due delivery has waited %s (over %s): sends are not keeping up or are stuck",
 				age.Round(time.Second), lateAfter))
+		}
+	}
+	alarms, err := r.store.GroupAlarms(ctx, now)
+	if err != nil {
+		h.Database = err.Error()
+		worse(HealthFailing, "database: "+err.Error())
+	}
+	h.Groups = append([]notices.GroupAlarm{}, alarms...)
+	for _, a := range alarms {
+		if a.Urgent() {
+			worse(HealthDegraded, a.Message)
 		}
 	}
 	h.OK = h.Status == HealthOK

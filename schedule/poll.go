@@ -199,6 +199,9 @@ func (r *Runner) materialiseOne(ctx context.Context, n *notices.Notice, d due, h
 	if !created {
 		return false, nil
 	}
+	if plan.Status == notices.OccurrenceQueued {
+		r.facts.sentTo(plan.Targets)
+	}
 	ev := r.log.Info()
 	if d.Skip {
 		ev = r.log.Warn().Str("reason", d.Reason)

@@ -1,6 +1,7 @@
 package schedule_test
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,25 @@ type rig struct {
 	client *bot.Client
 	runner *schedule.Runner
 	groups []zalosim.Group
+	logs   *syncBuffer // what the runner logged, as JSON lines
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 type rigOption func(*schedule.Config, *[]zalosim.Option)
@@ -88,7 +108,8 @@ func newRig(t *testing.T, start string, opts ...rigOption) *rig {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: at(t, start)}
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	logs := &syncBuffer{}
+	log := zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.InfoLevel)
 	cfg := schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Now: clk.Now, Bulletin: []string{},
 		ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
 	var simOpts []zalosim.Option
@@ -114,7 +135,7 @@ func newRig(t *testing.T, start string, opts ...rigOption) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, ctx: ctx, clock: clk, store: store, sim: sim, client: client, runner: runner}
+	r := &rig{t: t, ctx: ctx, clock: clk, store: store, sim: sim, client: client, runner: runner, logs: logs}
 	for i, g := range sim.Groups() {
 		code := "khom-" + string(rune('1'+i))
 		if err := store.CreateHamlet(ctx, "test", &notices.Hamlet{Code: code, Name: "Khóm " + string(rune('1'+i)),

@@ -108,6 +108,7 @@ type Runner struct {
 	bulletin []notices.Recurrence
 	disp     *dispatcher
 	metrics  *metrics
+	facts    *facts
 
 	stop    chan struct{}
 	cancel  context.CancelFunc // the work context: cancelled only by a hard stop
@@ -139,6 +140,7 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 		r.bulletin = append(r.bulletin, rec)
 	}
 	r.disp = newDispatcher(r)
+	r.facts = newFacts(r)
 	return r, nil
 }
 
@@ -192,7 +194,11 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.stop = make(chan struct{})
 	r.cal = r.calendar(work)
 	r.cal.Start()
-	r.wg.Add(3)
+	r.wg.Add(4)
+	go func() {
+		defer r.wg.Done()
+		r.facts.loop(work, r.stop)
+	}()
 	go func() {
 		defer r.wg.Done()
 		// Check the Zalo tokens at once (a refresh that is due, or one a

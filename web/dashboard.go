@@ -16,7 +16,8 @@ const dashboardWindow = 200
 
 // dashboardData is the staff's first page.
 type dashboardData struct {
-	Damaged    []notices.Notice // live notices that cannot be sent, with why
+	Groups     []notices.GroupAlarm // hamlets' groups that need an admin: packages, disabled, gone, full
+	Damaged    []notices.Notice     // live notices that cannot be sent, with why
 	Pending    []notices.Notice
 	Sending    []progressNotice
 	Scheduled  []scheduledNotice
@@ -63,6 +64,9 @@ type progressHamlet struct {
 	Label string `json:"label"`
 	Parts string `json:"parts"` // "2/3 phần"
 	Error string `json:"error,omitempty"`
+	// NoRetry: sending again cannot help (Zalo's -403: the OA is not in
+	// the group the deliveries were made for), so no "Gửi lại" is offered.
+	NoRetry bool `json:"no_retry,omitempty"`
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -126,6 +130,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] > ids[j] })
 	if d.Sending, err = s.progress(r, ids); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if d.Groups, err = s.store.GroupAlarms(ctx, s.now()); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -203,6 +211,7 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 		if st == notices.DeliveryFailed || st == notices.DeliveryRetry || st == notices.DeliverySkipped {
 			h.Error = hd.Error
 		}
+		h.NoRetry = st == notices.DeliveryFailed && hd.ErrorCode == -403
 		switch st {
 		case notices.DeliverySent:
 			p.Sent++

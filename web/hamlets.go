@@ -13,7 +13,7 @@ import (
 
 // hamletsData is the hamlets page, with the add form.
 type hamletsData struct {
-	Hamlets []notices.Hamlet
+	Hamlets []hamletRow
 	Form    notices.Hamlet
 	Errs    fieldErrs
 }
@@ -30,8 +30,11 @@ func (s *Server) hamletList(w http.ResponseWriter, r *http.Request, sess *notice
 }
 
 func (s *Server) renderHamlets(w http.ResponseWriter, r *http.Request, sess *notices.Session, status int, d hamletsData) {
-	var err error
-	if d.Hamlets, err = s.store.Hamlets(r.Context()); err != nil {
+	hs, err := s.store.Hamlets(r.Context())
+	if err == nil {
+		d.Hamlets, err = s.hamletRows(r.Context(), hs)
+	}
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -45,9 +48,27 @@ func hamletForm(r *http.Request) notices.Hamlet {
 func (s *Server) hamletAdd(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	h := hamletForm(r)
 	typed := h
-	err := s.store.CreateHamlet(r.Context(), sess.User.Username, &h)
+	err := h.Validate()
+	var facts notices.GroupFacts
 	if err == nil {
-		s.redirect(w, r, "/hamlets", "Đã thêm "+h.Name+" (mã "+h.Code+").")
+		var refused string
+		facts, refused = s.checkGroup(r.Context(), h.GroupID)
+		if refused != "" {
+			err = notices.FieldErrors{{Field: "group_id", Msg: refused}}
+		}
+	}
+	if err == nil {
+		h.Facts = &facts
+		err = s.store.CreateHamlet(r.Context(), sess.User.Username, &h)
+	}
+	if err == nil {
+		msg := "Đã thêm " + h.Name + " (mã " + h.Code + ")."
+		if facts.Checked() {
+			msg += fmt.Sprintf(" Nhóm Zalo «%s» có %d thành viên.", facts.Name, facts.TotalMember)
+		} else {
+			msg += uncheckedFlash(facts)
+		}
+		s.redirect(w, r, "/hamlets", msg)
 		return
 	}
 	errs := fieldErrs{}
@@ -86,9 +107,22 @@ func (s *Server) hamletEdit(w http.ResponseWriter, r *http.Request, sess *notice
 	h := hamletForm(r)
 	h.ID = old.ID
 	typed := h
-	err := s.store.UpdateHamlet(r.Context(), sess.User.Username, &h)
+	err := h.Validate()
+	note := ""
+	if err == nil && h.GroupID != old.GroupID {
+		// A new group is checked as on add.
+		facts, refused := s.checkGroup(r.Context(), h.GroupID)
+		if refused != "" {
+			err = notices.FieldErrors{{Field: "group_id", Msg: refused}}
+		} else if h.Facts = &facts; !facts.Checked() {
+			note = uncheckedFlash(facts)
+		}
+	}
 	if err == nil {
-		s.redirect(w, r, "/hamlets", "Đã lưu "+h.Name+".")
+		err = s.store.UpdateHamlet(r.Context(), sess.User.Username, &h)
+	}
+	if err == nil {
+		s.redirect(w, r, "/hamlets", "Đã lưu "+h.Name+"."+note)
 		return
 	}
 	errs := fieldErrs{}
@@ -134,7 +168,12 @@ func (s *Server) hamletSync(w http.ResponseWriter, r *http.Request, sess *notice
 	}
 	groups := make([]notices.Group, 0, len(gs))
 	for _, g := range gs {
-		groups = append(groups, notices.Group{ID: g.GroupID, Name: g.Name})
+		facts, refused := s.checkGroup(ctx, g.GroupID)
+		ng := notices.Group{ID: g.GroupID, Name: g.Name, Refused: refused}
+		if refused == "" || facts.Checked() {
+			ng.Facts = &facts
+		}
+		groups = append(groups, ng)
 	}
 	res, err := s.store.SyncHamlets(r.Context(), sess.User.Username, groups)
 	if err != nil {
@@ -148,6 +187,9 @@ func (s *Server) hamletSync(w http.ResponseWriter, r *http.Request, sess *notice
 			names = append(names, h.Name)
 		}
 		msg += " Không thấy nhóm của: " + strings.Join(names, ", ") + " — hãy kiểm tra OA còn trong các nhóm này."
+	}
+	for _, g := range res.Refused {
+		msg += " Không thêm nhóm " + g.ID + ": " + g.Refused
 	}
 	s.redirect(w, r, "/hamlets", msg)
 }

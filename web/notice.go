@@ -25,6 +25,7 @@ type noticeData struct {
 	CanRetry   bool
 	CanCorrect bool
 	FollowUps  []notices.Notice // corrections and withdrawals that refer to it
+	Reach      notices.Reach    // groups sent to and their members at send time
 }
 
 type timelineItem struct {
@@ -77,9 +78,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	d.Progress = progressOf(n, hds)
+	d.Reach = notices.ReachOf(hds)
 	d.Progress.CSRF = sess.CSRFToken
 	for _, h := range d.Progress.Hamlets {
-		if h.State == string(notices.DeliveryFailed) {
+		if h.State == string(notices.DeliveryFailed) && !h.NoRetry {
 			d.CanRetry = true
 		}
 	}

@@ -75,6 +75,11 @@ type Config struct {
 	Metrics      http.Handler
 	MetricsToken string
 
+	// CheckGroup checks a Zalo group when a hamlet is added or its group
+	// changed (GET /v3.0/oa/group/getgroup); nil: every group is "chưa
+	// kiểm tra".
+	CheckGroup GroupCheck
+
 	Now func() time.Time // default time.Now
 
 	Version string // loaxa's version, in the staff pages' footer

@@ -186,7 +186,7 @@ func (s *Server) handleGroupMessage(r *http.Request) answer {
 	if !found {
 		return apiError(CodeNotInGroup, codeMessage(CodeNotInGroup))
 	}
-	if g.Disabled {
+	if s.disabledLocked(g) {
 		return apiError(CodeGroupDisabled, codeMessage(CodeGroupDisabled))
 	}
 	now := s.now()
@@ -273,7 +273,7 @@ type groupItem struct {
 
 func (s *Server) groupItemLocked(g *groupState) groupItem {
 	status := "enabled"
-	if g.Disabled {
+	if s.disabledLocked(g) {
 		status = "disabled"
 	}
 	return groupItem{

@@ -15,6 +15,8 @@ import (
 //	GET    /_sim/credentials             app id, secret, OA id, current token pair
 //	GET    /_sim/groups                  groups
 //	POST   /_sim/groups                  {"group_id":"…","name":"…"} adds a group
+//	PATCH  /_sim/groups/{id}            {"total_member":N,"max_member":N,"disabled":B,"auto_renew":B,
+//	                                      "valid_through":"dd/mm/yyyy","valid_days":N} changes a group
 //	POST   /_sim/groups/{id}/chatter     {"count":N,"text":"…"} N messages from members
 //	GET    /_sim/faults                  queued faults, fault rates, delay
 //	POST   /_sim/faults                  {"kind":"5xx|send_failed|slow|lost_answer|code",
@@ -54,6 +56,7 @@ func (s *Server) inspectRoutes(m *http.ServeMux) {
 		s.AddGroup(g)
 		writeJSON(w, http.StatusOK, s.Groups())
 	})
+	s.steerRoutes(m)
 	m.HandleFunc("POST /_sim/groups/{id}/chatter", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Count int    `json:"count"`

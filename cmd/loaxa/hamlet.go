@@ -10,29 +10,46 @@ import (
 	"strings"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
 )
 
 var hamletFlags = map[string]string{"name": "--name", "code": "--code", "group_id": "--group-id"}
 
 func hamletAdd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa hamlet add", "--name TÊN --group-id MÃ_NHÓM [--code MÃ]",
-		"Thêm một thôn/ấp và nhóm Zalo của nó. Mã (--code) mặc định là tên bỏ dấu, ví dụ \"Khóm 1\" → khom-1.")
+		"Thêm một thôn/ấp và nhóm Zalo của nó. Mã (--code) mặc định là tên bỏ dấu, ví dụ \"Khóm 1\" → khom-1.\n"+
+			"Nhóm được kiểm tra với Zalo trước: nhóm OA không ở trong, hoặc nhóm đã bị tắt, bị từ chối; khi không\n"+
+			"hỏi được Zalo (chưa kết nối, mất mạng) thôn/ấp vẫn được thêm, ghi \"chưa kiểm tra\", và được kiểm tra lại sau.",
+		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE")
 	name := f.String("name", "", "tên thôn/ấp, ví dụ \"Khóm 1\"")
 	group := f.String("group-id", "", "mã nhóm Zalo (group_id) của thôn/ấp")
 	code := f.String("code", "", "mã ngắn, chữ thường không dấu (mặc định: từ tên)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
+	s, cfg, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	h := notices.Hamlet{Name: *name, GroupID: *group, Code: *code}
+	if err := h.Validate(); err != nil {
+		return explain(err, hamletFlags)
+	}
+	check := checkGroup(ctx, groupChecker(cfg, s), s, h.GroupID)
+	if check.Refused != "" {
+		return fmt.Errorf("không thêm %s: %s", h.Name, check.Refused)
+	}
+	h.Facts = &check.Facts
 	if err := s.CreateHamlet(ctx, "cli", &h); err != nil {
 		return explain(err, hamletFlags)
 	}
 	fmt.Fprintf(e.stdout, "Đã thêm %s (mã %s, nhóm %s).\n", h.Name, h.Code, h.GroupID)
+	if check.Unchecked() {
+		fmt.Fprintf(e.stdout, "Lưu ý: %s.\n", uncheckedNote(check.Facts))
+	} else {
+		fmt.Fprintf(e.stdout, "Nhóm Zalo %q: %s thành viên.\n", check.Facts.Name, membersCell(check.Facts, true))
+	}
 	return nil
 }
 
@@ -54,14 +71,21 @@ func hamletList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "Chưa có thôn/ấp nào; thêm bằng loaxa hamlet add hoặc loaxa hamlet import.")
 		return nil
 	}
-	widths := []int{20, 30, 24}
-	row(e.stdout, widths, "MÃ", "TÊN", "NHÓM ZALO", "TRẠNG THÁI")
+	facts, err := s.AllGroupFacts(ctx)
+	if err != nil {
+		return err
+	}
+	now, loc := s.Now(), s.Location()
+	widths := []int{20, 30, 24, 14, 24, 14}
+	row(e.stdout, widths, "MÃ", "TÊN", "NHÓM ZALO", "THÀNH VIÊN", "GÓI NHÓM HẾT HẠN", "TRẠNG THÁI", "CẢNH BÁO")
 	for _, h := range hs {
 		state := "đang hoạt động"
 		if !h.Active {
 			state = "đã tắt"
 		}
-		row(e.stdout, widths, h.Code, h.Name, h.GroupID, state)
+		f, ok := facts[h.GroupID]
+		row(e.stdout, widths, h.Code, h.Name, h.GroupID, membersCell(f, ok), expiryCell(f, ok, loc), state,
+			alarmsCell(h, f, ok, now, loc))
 	}
 	return nil
 }
@@ -84,11 +108,41 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
+	s, cfg, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	// Every row is checked with Zalo before anything is written, and every
+	// refused row is reported at once.
+	for i := range hs {
+		if err := hs[i].Validate(); err != nil {
+			return fmt.Errorf("%s dòng %d: %v Không dòng nào được nhập.", file, lines[i], explain(err, map[string]string{}))
+		}
+	}
+	checker := groupChecker(cfg, s)
+	var refused []string
+	unchecked := 0
+	var offline *notices.GroupFacts // once Zalo could not be asked, the rest are not asked either
+	for i := range hs {
+		var c schedule.GroupCheck
+		if offline != nil {
+			c.Facts = *offline
+			c.Facts.GroupID = hs[i].GroupID
+		} else if c = checkGroup(ctx, checker, s, hs[i].GroupID); c.Unchecked() {
+			offline = &c.Facts
+		}
+		switch {
+		case c.Refused != "":
+			refused = append(refused, fmt.Sprintf("dòng %d (%s): %s", lines[i], hs[i].Name, c.Refused))
+		case c.Unchecked():
+			unchecked++
+		}
+		hs[i].Facts = &c.Facts
+	}
+	if len(refused) > 0 {
+		return fmt.Errorf("%s: không dòng nào được nhập, vì %s", file, strings.Join(refused, "; "))
+	}
 	if err := s.ImportHamlets(ctx, "cli", hs); err != nil {
 		var re *notices.RowError
 		if errors.As(err, &re) {
@@ -97,7 +151,21 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Đã nhập %d thôn/ấp từ %s.\n", len(hs), file)
+	if unchecked > 0 {
+		fmt.Fprintf(e.stdout, "Lưu ý: %d nhóm chưa kiểm tra được với Zalo (%s); loaxa serve sẽ kiểm tra lại sau.\n",
+			unchecked, firstCheckError(hs))
+	}
 	return nil
+}
+
+// firstCheckError is the reason the first unchecked group of hs gave.
+func firstCheckError(hs []notices.Hamlet) string {
+	for _, h := range hs {
+		if h.Facts != nil && !h.Facts.Checked() {
+			return h.Facts.CheckError
+		}
+	}
+	return ""
 }
 
 // readHamletCSV reads code,name,group_id rows and the line of each.

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/rs/zerolog"
 
+	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/web"
 )
 
@@ -26,5 +28,9 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 		Metrics:        d.runner.MetricsHandler(),
 		MetricsToken:   cfg.MetricsToken,
 		Version:        currentBuild().String(),
+		CheckGroup: func(ctx context.Context, groupID string) (notices.GroupFacts, string) {
+			c := checkGroup(ctx, d.client, d.store, groupID)
+			return c.Facts, c.Refused
+		},
 	}, d.store, d.client, log.With().Str("component", "web").Logger())
 }
