@@ -73,6 +73,12 @@ type Config struct {
 	RatePerMin int           // sliding-window limit over all API calls; 0 = unlimited
 	FailRate   float64       // probability of a random transient fault (5xx or -200) on sends
 
+	// RevokeOnReuse makes the simulator a strict OAuth server: a refresh
+	// token presented again after it was used revokes every token issued so
+	// far (refresh and access), until the OA is authorised again. Without
+	// it a reuse is refused and counted (Stats.ReusedRefresh), nothing more.
+	RevokeOnReuse bool
+
 	// ExpiresInNumber makes the token endpoint speak expires_in as a JSON
 	// number instead of the documented string.
 	ExpiresInNumber bool
@@ -86,14 +92,18 @@ type Config struct {
 
 // Stats counts what the simulator has seen.
 type Stats struct {
-	Requests      int `json:"requests"`       // API calls (OAuth and OpenAPI), including refused ones
-	Sends         int `json:"sends"`          // messages recorded
-	Uploads       int `json:"uploads"`        // images stored
-	Refreshes     int `json:"refreshes"`      // successful refresh_token grants
-	CodeExchanges int `json:"code_exchanges"` // successful authorization_code grants
-	RateLimited   int `json:"rate_limited"`   // -32 answers
-	TokenRefused  int `json:"token_refused"`  // -216/-220 answers
-	Faults        int `json:"faults"`         // injected faults
+	Requests  int `json:"requests"`  // API calls (OAuth and OpenAPI), including refused ones
+	Sends     int `json:"sends"`     // messages recorded
+	Uploads   int `json:"uploads"`   // images stored
+	Refreshes int `json:"refreshes"` // successful refresh_token grants
+	// ReusedRefresh counts refresh tokens presented again after they were
+	// used: each one is a refresh token sent twice.
+	ReusedRefresh    int `json:"reused_refresh_tokens"`
+	ChainRevocations int `json:"chain_revocations"` // reuses that revoked every token (Config.RevokeOnReuse)
+	CodeExchanges    int `json:"code_exchanges"`    // successful authorization_code grants
+	RateLimited      int `json:"rate_limited"`      // -32 answers
+	TokenRefused     int `json:"token_refused"`     // -216/-220 answers
+	Faults           int `json:"faults"`            // injected faults
 }
 
 // Server is the simulated Zalo OA API. It is an http.Handler serving the
