@@ -46,6 +46,18 @@ func (r *Runner) Health(ctx context.Context) Health {
 			p += ": " + tok.LastError
 		}
 		h.Problems = append(h.Problems, p)
+	case tok.RefreshFailing:
+		h.OK = false
+		p := "Zalo token refresh failed: the stored token pair is kept and the refresh is tried again; " +
+			"sending goes on while the access token lasts"
+		if !tok.AccessExpiresAt.IsZero() {
+			p += " (until " + tok.AccessExpiresAt.In(r.cfg.Location).Format("15:04 02/01/2006") + ")"
+		}
+		p += ". If it keeps failing, check the way to Zalo's OAuth server (a proxy or firewall)"
+		if tok.LastError != "" {
+			p += ": " + tok.LastError
+		}
+		h.Problems = append(h.Problems, p)
 	}
 	depth, err := r.store.QueueDepth(ctx)
 	if err != nil {
