@@ -51,7 +51,7 @@ func lockFile(ctx context.Context, path string, wait time.Duration) (*os.File, e
 			return nil, fmt.Errorf("wait for %s: %w", path, ctx.Err())
 		case <-t.C:
 		}
-		pause = min(2*pause, 50*time.Millisecond)
+		pause = min(2*pause, 10*time.Millisecond)
 	}
 }
 
