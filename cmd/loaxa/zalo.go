@@ -146,6 +146,10 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "Access token hết hạn lúc %s (tự làm mới trước khi hết hạn).\n",
 			h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
 	}
+	if h.RefreshFailing {
+		fmt.Fprintf(e.stdout, "Cảnh báo: lần làm mới token gần nhất không được (%s); cặp token được giữ nguyên và sẽ thử lại.\n",
+			h.LastError)
+	}
 	if err != nil {
 		return fmt.Errorf("gọi Zalo không được: %s", bot.Reason(err))
 	}

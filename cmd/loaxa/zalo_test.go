@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -137,6 +139,18 @@ func TestDemoSendsTheWelcomeNotice(t *testing.T) {
 		}
 		return len(welcomed) == len(demoHamlets)
 	})
+	// A second demo on the same database is refused, naming the first, and
+	// the first one's database is left alone.
+	var errOut bytes.Buffer
+	err = run(context.Background(), []string{"demo", "--addr", "127.0.0.1:0", "--db", db}, func(string) string { return "" },
+		strings.NewReader(""), io.Discard, &errOut)
+	if err == nil || exitCode(err, io.Discard) != 1 || !strings.Contains(err.Error(), "loaxa demo đang chạy") ||
+		!strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("a second demo on the same database = %v; want exit 1 naming the first (pid %d)", err, os.Getpid())
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("the first demo's database after a second demo was refused: %v", err)
+	}
 	cancel()
 	select {
 	case err := <-done:
