@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -48,7 +49,24 @@ func (e *InstanceLockedError) Error() string {
 }
 
 // InstanceLockPath is the guard's file for the database at dbPath.
-func InstanceLockPath(dbPath string) string { return dbPath + ".lock" }
+func InstanceLockPath(dbPath string) string { return lockBase(dbPath) + ".lock" }
+
+// lockBase is the database's real path, so that two processes reaching it
+// through different links still lock the same file.
+func lockBase(dbPath string) string {
+	if p, err := filepath.EvalSymlinks(dbPath); err == nil {
+		return p
+	}
+	// Not created yet: resolve its folder, as EvalSymlinks will once it is.
+	dir, file := filepath.Split(dbPath)
+	if dir == "" {
+		dir = "."
+	}
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		return filepath.Join(d, file)
+	}
+	return dbPath
+}
 
 // LockInstance takes the single-instance guard of the database at dbPath
 // for command, or returns *InstanceLockedError naming the holder.

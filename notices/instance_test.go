@@ -39,7 +39,18 @@ func TestInstanceLockRefusesASecondHolder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LockInstance after Close = %v", err)
 	}
-	again.Close()
+	defer again.Close()
+	// The same database through a symbolic link is the same database.
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(db, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockInstance(link, "serve", time.Now()); !errors.As(err, &held) {
+		t.Errorf("LockInstance through a symbolic link = %v; want *InstanceLockedError", err)
+	}
 }
 
 func TestZaloRefreshLockExcludesAndWaits(t *testing.T) {

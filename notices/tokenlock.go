@@ -35,7 +35,7 @@ const ZaloRefreshLockWait = 45 * time.Second
 var ErrZaloRefreshBusy = errors.New("another loaxa process is refreshing the Zalo token and has not finished")
 
 // ZaloRefreshLockPath is the refresh lock's file for the database at dbPath.
-func ZaloRefreshLockPath(dbPath string) string { return dbPath + ".token-lock" }
+func ZaloRefreshLockPath(dbPath string) string { return lockBase(dbPath) + ".token-lock" }
 
 // LockZaloRefresh takes the cross-process Zalo token refresh lock, waiting
 // at most ZaloRefreshLockWait (or until ctx is done). It implements the bot
