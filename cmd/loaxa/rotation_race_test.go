@@ -100,9 +100,12 @@ func TestRotationsBesideTheCLINeverReuseARefreshToken(t *testing.T) {
 	defer db.Close()
 	finish := time.Now().Add(90 * time.Second)
 	for {
-		var pending int
+		// Every notice materialised (the last one may be younger than a
+		// poll), and nothing left to send.
+		var pending, total int
 		err := db.QueryRow(`SELECT count(*) FROM deliveries WHERE status IN ('queued', 'retry', 'sending')`).Scan(&pending)
-		if err == nil && pending == 0 {
+		db.QueryRow(`SELECT count(*) FROM deliveries`).Scan(&total)
+		if err == nil && pending == 0 && total == notices*len(groups) {
 			break
 		}
 		if time.Now().After(finish) {
