@@ -106,6 +106,14 @@ func NewClient(cfg Config, store TokenStore, log zerolog.Logger) *Client {
 	}
 }
 
+// Zalo writes its header names in lowercase in every official example
+// (zalo-oa-api.md §12). Header.Set would canonicalise them to Access_token
+// and Secret_key; setting the map key directly sends them as documented.
+const (
+	headerAccessToken = "access_token"
+	headerSecretKey   = "secret_key"
+)
+
 // call describes one API request.
 type call struct {
 	op     string // what is being attempted, for errors and logs
@@ -168,7 +176,8 @@ func (c *Client) once(ctx context.Context, cl call, tok string, data any) error 
 	if err := c.limiter.wait(ctx); err != nil {
 		return fmt.Errorf("%s: wait for the rate limit: %w", cl.op, err)
 	}
-	req := c.http.R().SetContext(ctx).SetHeader("access_token", tok)
+	req := c.http.R().SetContext(ctx)
+	req.Header[headerAccessToken] = []string{tok} // the documented spelling, not Go's Access_token
 	if cl.query != nil {
 		req.SetQueryParamsFromValues(cl.query)
 	}

@@ -27,10 +27,20 @@
 // client loads the pair from a TokenStore on first use, refreshes it when
 // less than Config.RefreshAhead is left, and once after -216/-220/-124
 // (followed by one retry of the call, or just the retry when another caller
-// already refreshed). Refreshes are serialised, and a rotated pair is stored
-// before it is used. A refresh Zalo refuses disconnects the client: every
-// call then fails fast with ErrReconnect until new tokens are stored, through
+// already refreshed). Refreshes are serialised, in the process and, through a
+// store that implements RefreshLocker, across processes: under the lock the
+// stored pair is read again, and a pair another process stored is adopted
+// rather than spending a refresh token twice. A rotated pair is stored
+// before it is used. A refresh token that may be spent (a refresh whose
+// answer never reached the store, RefreshJournal) is never sent again. Such
+// a token, or one Zalo refuses, disconnects the client: every call then
+// fails fast with ErrReconnect until new tokens are stored, through
 // ExchangeCode or in the store by another process (picked up by Reload, and
 // checked every few seconds while disconnected). Tokens, the app secret and
-// PKCE verifiers never reach the logs.
+// PKCE verifiers never reach the logs. A token-endpoint answer that is not
+// Zalo's (a proxy's 4xx page) is no refusal: the pair is kept, the refresh
+// tried again, and TokenHealth.RefreshFailing raised meanwhile.
+//
+// Header names are sent in Zalo's documented spelling, access_token and
+// secret_key, not Go's canonical Access_token.
 package bot

@@ -17,16 +17,27 @@ var (
 	// before sending again; Zalo accepts no idempotency key.
 	ErrOutcomeUnknown = errors.New("zalo: outcome unknown, the message may have been delivered")
 
-	// ErrReconnect means Zalo refused the refresh token. Every call fails fast
-	// with it until new tokens are stored (ExchangeCode, or a Reload that finds
-	// a different pair in the store).
-	ErrReconnect = errors.New("the Zalo refresh token was refused; reconnect the OA with `loaxa zalo connect` or the admin site (Kết nối Zalo OA)")
+	// ErrReconnect means the refresh token cannot be used: Zalo refused it,
+	// or a refresh that may have spent it never stored its answer. Every call
+	// fails fast with it until new tokens are stored (ExchangeCode, or a
+	// Reload that finds a different pair in the store).
+	ErrReconnect = errors.New("the Zalo refresh token cannot be used (Zalo refused it, or it may have been spent); reconnect the OA with `loaxa zalo connect` or the admin site (Kết nối Zalo OA)")
 
 	// ErrTokensUnsaved means the token store did not take a write: a
 	// rotated pair waits in memory to be stored, or a refresh was not
 	// attempted because its answer could not have been stored. Nothing was
 	// sent; calls wait until the store takes writes again.
 	ErrTokensUnsaved = errors.New("zalo tokens cannot be stored now; sending waits until the database takes writes")
+
+	// ErrRefreshBusy means another process held the token refresh lock for
+	// too long (RefreshLocker). Nothing was sent; the refresh is tried again.
+	ErrRefreshBusy = errors.New("another loaxa process is refreshing the Zalo token; waiting for it")
+
+	// ErrNotZaloAnswer marks a token-endpoint answer that is not Zalo's: an
+	// HTML or empty page, a 4xx without a Zalo error body (a proxy or a
+	// firewall). It is no proof that the refresh token was spent: the pair
+	// is kept and the refresh tried again.
+	ErrNotZaloAnswer = errors.New("zalo: the token endpoint's answer is not Zalo's")
 
 	// ErrNotConnected means no tokens are stored at all.
 	ErrNotConnected = errors.New("no Zalo tokens stored; connect the OA with `loaxa zalo connect` or the admin site")
@@ -292,8 +303,12 @@ func ErrorClass(err error) Class {
 	if err == nil {
 		return ClassNone
 	}
-	if errors.Is(err, ErrReconnect) || errors.Is(err, ErrNotConnected) || errors.Is(err, ErrTokensUnsaved) {
+	if errors.Is(err, ErrReconnect) || errors.Is(err, ErrNotConnected) || errors.Is(err, ErrTokensUnsaved) ||
+		errors.Is(err, ErrRefreshBusy) {
 		return ClassDisconnected
+	}
+	if errors.Is(err, ErrNotZaloAnswer) {
+		return ClassTransient
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
@@ -316,11 +331,15 @@ func Reason(err error) string {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrReconnect):
-		return "Zalo từ chối mã làm mới (refresh token); quản trị cần kết nối lại OA (loaxa zalo connect hoặc trang quản trị)"
+		return "Mã làm mới (refresh token) của Zalo không dùng được nữa (Zalo từ chối, hoặc có thể đã bị dùng); quản trị cần kết nối lại OA (loaxa zalo connect hoặc trang quản trị)"
 	case errors.Is(err, ErrNotConnected):
 		return "Chưa kết nối Zalo OA; quản trị cần kết nối OA (loaxa zalo connect hoặc trang quản trị)"
 	case errors.Is(err, ErrTokensUnsaved):
 		return "Không ghi được mã Zalo vào cơ sở dữ liệu; tin chờ gửi đến khi cơ sở dữ liệu ghi được"
+	case errors.Is(err, ErrRefreshBusy):
+		return "Một tiến trình loaxa khác đang làm mới mã Zalo; tin chờ gửi đến khi xong"
+	case errors.Is(err, ErrNotZaloAnswer):
+		return "Máy chủ cấp mã Zalo trả lời một trang không phải của Zalo (có thể do proxy hoặc tường lửa chặn); hệ thống giữ cặp mã và sẽ thử lại"
 	case errors.As(err, &ae):
 		return ae.Reason()
 	case errors.Is(err, ErrOutcomeUnknown):

@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +51,13 @@ func (c *Client) AuthURL(redirectURI, challenge, state string) string {
 func (c *Client) ExchangeCode(ctx context.Context, code, verifier string) error {
 	c.refreshMu.Lock()
 	defer c.refreshMu.Unlock()
+	// A code exchange supersedes the stored pair: no refresh of another
+	// process may be in flight meanwhile, or its answer would overwrite ours.
+	unlock, err := c.lockRefresh(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	pair, err := c.requestToken(ctx, "exchange zalo authorization code", map[string]string{
 		"code":          code,
 		"app_id":        c.cfg.AppID,
@@ -82,18 +91,29 @@ type tokenAnswer struct {
 // requestToken posts to /v4/oa/access_token. The caller holds refreshMu.
 // Once the request is on its way it is not cut short by ctx: Zalo may rotate
 // the refresh token on receipt, and the answer is the only copy of the new
-// pair. Client.Timeout still bounds it.
+// pair. Client.Timeout still bounds it. A transport error says whether the
+// request was written whole (TransportError.MaybeDelivered): one that was
+// not cannot have spent the refresh token.
 func (c *Client) requestToken(ctx context.Context, op string, form map[string]string) (tokenPair, error) {
 	if err := c.limiter.wait(ctx); err != nil {
 		return tokenPair{}, fmt.Errorf("%s: wait for the rate limit: %w", op, err)
 	}
+	var wrote atomic.Bool
+	tctx := httptrace.WithClientTrace(context.WithoutCancel(ctx), &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	})
 	start := time.Now()
-	resp, err := c.http.R().SetContext(context.WithoutCancel(ctx)).
-		SetHeader("secret_key", c.cfg.AppSecret).
-		SetFormData(form).
-		Post(c.cfg.OAuthBase + "/v4/oa/access_token")
+	req := c.http.R().SetContext(tctx).SetFormData(form)
+	req.Header[headerSecretKey] = []string{c.cfg.AppSecret} // the documented spelling, not Go's Secret_key
+	resp, err := req.Post(c.cfg.OAuthBase + "/v4/oa/access_token")
 	if err != nil {
-		return tokenPair{}, newTransportError(op, false, err)
+		te := newTransportError(op, false, err)
+		te.MaybeDelivered = wrote.Load()
+		return tokenPair{}, te
 	}
 	status, body := resp.StatusCode(), resp.Body()
 	c.log.Debug().Str("op", op).Int("http_status", status).Int64("took_ms", time.Since(start).Milliseconds()).
@@ -103,10 +123,17 @@ func (c *Client) requestToken(ctx context.Context, op string, form map[string]st
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&ans); err != nil {
-		if status >= 400 {
+		if status >= 500 {
 			return tokenPair{}, fmt.Errorf("%s: %w", op, newAPIError(0, http.StatusText(status), status))
 		}
-		return tokenPair{}, fmt.Errorf("%s: %w (HTTP %d): %v", op, ErrMalformedAnswer, status, err)
+		// An HTML or empty page: a proxy, a firewall or a captive portal
+		// answered, not Zalo.
+		return tokenPair{}, &notZaloAnswer{op: op, status: status, contentType: resp.Header().Get("Content-Type"), size: len(body)}
+	}
+	if ans.Error == 0 && ans.AccessToken == "" && status >= 400 && status < 500 && status != http.StatusTooManyRequests {
+		// JSON, but no Zalo error code: a gateway's own error, not Zalo's
+		// verdict on the refresh token.
+		return tokenPair{}, &notZaloAnswer{op: op, status: status, contentType: resp.Header().Get("Content-Type"), size: len(body)}
 	}
 	if ans.Error != 0 || ans.AccessToken == "" {
 		msg := firstNonEmpty(string(ans.ErrorReason), string(ans.ErrorDescription), string(ans.ErrorName), string(ans.Message))
@@ -131,6 +158,25 @@ func (c *Client) requestToken(ctx context.Context, op string, form map[string]st
 	return tokenPair{access: ans.AccessToken, refresh: ans.RefreshToken, expiresAt: c.now().Add(ttl),
 		lifetime: ttl, asked: start}, nil
 }
+
+// notZaloAnswer is a token-endpoint answer without Zalo's error body.
+type notZaloAnswer struct {
+	op          string
+	status      int
+	contentType string
+	size        int
+}
+
+func (e *notZaloAnswer) Error() string {
+	ct := e.contentType
+	if ct == "" {
+		ct = "no content type"
+	}
+	return fmt.Sprintf("%s: HTTP %d with %d bytes (%s) and no Zalo error: the answer is not Zalo's "+
+		"(a proxy or firewall in the way?); the refresh token is not proven spent and is kept", e.op, e.status, e.size, ct)
+}
+
+func (e *notZaloAnswer) Is(target error) bool { return target == ErrNotZaloAnswer }
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {

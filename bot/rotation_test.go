@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -79,8 +80,10 @@ func newJournalClient(t *testing.T, fake *zalosim.TestServer) (*bot.Client, *jou
 
 // A pair whose answer never reached the store (here: the answer is lost
 // after Zalo rotated; in life, loaxa killed before its commit) leaves a
-// spent refresh token. The next refresh is refused, and the client says
-// exactly that, with the time the lost refresh began, and how to reconnect.
+// refresh token Zalo may have spent. The next refresh does not send it
+// again (a strict OAuth server revokes everything on reuse): the client
+// disconnects and says exactly why, with the time the lost refresh began,
+// and how to reconnect.
 func TestLostRotationIsNamedWhenZaloRefuses(t *testing.T) {
 	fake := zalosim.NewTestServer(t)
 	c, store := newJournalClient(t, fake)
@@ -103,6 +106,9 @@ func TestLostRotationIsNamedWhenZaloRefuses(t *testing.T) {
 	_, err := c.SendGroupText(ctx, gid, "hai")
 	if !errors.Is(err, bot.ErrReconnect) {
 		t.Fatalf("second send = %v; want ErrReconnect", err)
+	}
+	if st := fake.Stats(); st.ReusedRefresh != 0 {
+		t.Errorf("the spent refresh token was sent again (%d reuses); want 0", st.ReusedRefresh)
 	}
 	h := c.Health()
 	for _, want := range []string{"never stored Zalo's answer", "refresh token"} {
@@ -194,5 +200,37 @@ func TestShortTokenLifeIsNotRefreshedOnEveryCall(t *testing.T) {
 	}
 	if got := fake.Stats().Refreshes; got != 1 {
 		t.Errorf("refreshes after a restart = %d; want still 1", got)
+	}
+}
+
+// A refresh request that never left (the connection could not be opened)
+// cannot have spent the token: the mark is cleared, and the next refresh
+// goes ahead instead of asking for a reconnect.
+func TestRefreshThatNeverLeftClearsTheMark(t *testing.T) {
+	fake := zalosim.NewTestServer(t)
+	store := &journalStore{}
+	store.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(-time.Minute))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now
+	down := bot.NewClient(bot.Config{APIBase: fake.URL, OAuthBase: closed, AppID: fake.AppID, AppSecret: fake.AppSecret,
+		RatePerMin: -1, Timeout: 5 * time.Second}, store, testLogger(t))
+	gid := fake.Groups()[0].ID
+	if _, err := down.SendGroupText(context.Background(), gid, "một"); err == nil {
+		t.Fatal("send with the OAuth server unreachable succeeded")
+	}
+	if store.marked() {
+		t.Fatal("the refresh mark was kept after a request that never left")
+	}
+	up := bot.NewClient(bot.Config{APIBase: fake.URL, OAuthBase: fake.URL, AppID: fake.AppID, AppSecret: fake.AppSecret,
+		RatePerMin: -1, Timeout: 5 * time.Second}, store, testLogger(t))
+	if _, err := up.SendGroupText(context.Background(), gid, "hai"); err != nil {
+		t.Fatalf("send once the OAuth server is reachable = %v", err)
+	}
+	if st := fake.Stats(); st.Refreshes != 1 || st.ReusedRefresh != 0 {
+		t.Errorf("simulator %+v; want 1 refresh, no reuse", st)
 	}
 }

@@ -31,6 +31,16 @@ type RefreshJournal interface {
 	EndZaloRefresh(ctx context.Context) error
 }
 
+// RefreshLocker is implemented by a TokenStore that several processes share
+// (notices.Store: the daemon, and CLI commands that call Zalo). A refresher
+// holds the lock from re-reading the stored pair until the rotated pair is
+// stored, so that no two processes ever send the same single-use refresh
+// token: the second one waits, re-reads, and finds the new pair.
+type RefreshLocker interface {
+	// LockZaloRefresh waits (bounded) for the lock; unlock releases it.
+	LockZaloRefresh(ctx context.Context) (unlock func(), err error)
+}
+
 // tokenAger is implemented by a TokenStore that knows when the pair was
 // saved, so that the access token's lifetime is known after a restart.
 type tokenAger interface {
@@ -46,6 +56,11 @@ type TokenHealth struct {
 	// Unsaved: Zalo rotated the pair and the store has not taken it yet; it
 	// is held in memory only, and stopping the process now strands the OA.
 	Unsaved bool
+	// RefreshFailing: the latest refresh failed for a reason that does not
+	// show the refresh token spent (a network error, a 5xx, a page that is
+	// not Zalo's from a proxy or firewall). The pair is kept and the refresh
+	// is tried again; LastError says why. Cleared by the next good refresh.
+	RefreshFailing bool
 }
 
 type connState int
@@ -84,6 +99,7 @@ type tokenState struct {
 	lastRefreshErr error     // result of the latest attempt, for callers that waited on it
 	lastRefresh    time.Time
 	lastErr        string
+	refreshFailing bool // see TokenHealth.RefreshFailing
 }
 
 type tokenPair struct {
@@ -116,6 +132,7 @@ func (c *Client) Health() TokenHealth {
 		LastRefresh:     c.tok.lastRefresh,
 		LastError:       c.tok.lastErr,
 		Unsaved:         c.tok.pending != nil,
+		RefreshFailing:  c.tok.refreshFailing && c.tok.state == stateConnected,
 	}
 }
 
@@ -134,18 +151,13 @@ func (c *Client) loadLocked(ctx context.Context) error {
 	if err := c.savePendingLocked(ctx); err != nil {
 		return err
 	}
-	access, refresh, exp, err := c.store.LoadZaloTokens(ctx)
-	var lifetime time.Duration
-	if ag, ok := c.store.(tokenAger); ok && err == nil && !exp.IsZero() {
-		if saved, aerr := ag.ZaloTokensSavedAt(ctx); aerr == nil && !saved.IsZero() && exp.After(saved) {
-			lifetime = exp.Sub(saved)
-		}
-	}
+	sp, err := c.readStored(ctx)
+	access, refresh, exp, lifetime := sp.access, sp.refresh, sp.expiresAt, sp.lifetime
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.tok.lastStoreCheck = c.now()
 	if err != nil {
-		return fmt.Errorf("load zalo tokens: %w", err)
+		return err
 	}
 	switch {
 	case refresh == "" && access == "":
@@ -168,6 +180,22 @@ func (c *Client) loadLocked(ctx context.Context) error {
 		c.tok.proactiveAfter = time.Time{}
 	}
 	return c.stateErrLocked()
+}
+
+// readStored reads the stored pair and, when the store knows when it was
+// saved, the access token's lifetime.
+func (c *Client) readStored(ctx context.Context) (tokenPair, error) {
+	access, refresh, exp, err := c.store.LoadZaloTokens(ctx)
+	if err != nil {
+		return tokenPair{}, fmt.Errorf("load zalo tokens: %w", err)
+	}
+	p := tokenPair{access: access, refresh: refresh, expiresAt: exp}
+	if ag, ok := c.store.(tokenAger); ok && !exp.IsZero() {
+		if saved, aerr := ag.ZaloTokensSavedAt(ctx); aerr == nil && !saved.IsZero() && exp.After(saved) {
+			p.lifetime = exp.Sub(saved)
+		}
+	}
+	return p, nil
 }
 
 // stateErrLocked is the error every call gets in the current state.
@@ -240,6 +268,13 @@ func (c *Client) refreshAfterRejection(ctx context.Context, rejected string) err
 // refreshFrom refreshes the pair unless someone else already did (or tried)
 // since the caller saw access token seen. forced is set when Zalo rejected
 // seen; otherwise the refresh is proactive.
+//
+// Across processes: it takes the store's refresh lock (RefreshLocker),
+// re-reads the stored pair under it, and spends the refresh token only if
+// the stored pair is still the one it was about to replace; otherwise it
+// adopts the stored pair. It never sends a refresh token that may already
+// be spent: one that Zalo refused, or one whose earlier refresh request left
+// and never stored its answer (the refresh mark of RefreshJournal).
 func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) error {
 	c.mu.Lock()
 	gen := c.tok.gen
@@ -265,20 +300,31 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 	rt := c.tok.refresh
 	c.mu.Unlock()
 
-	// Another process (`loaxa zalo connect`) may have stored a newer pair:
-	// prefer it to spending ours.
-	if sa, sr, sexp, err := c.store.LoadZaloTokens(ctx); err != nil {
-		c.log.Warn().Err(err).Msg("read zalo tokens before refresh; using the ones in memory")
-	} else if sr != "" && sr != rt {
+	unlock, err := c.lockRefresh(ctx)
+	if err != nil {
+		return c.refreshNotTried(err, "another loaxa process holds the zalo token refresh lock; the refresh is tried again later")
+	}
+	defer unlock()
+
+	// Under the lock the store is the truth: another process (the daemon,
+	// `loaxa zalo status`, `hamlet sync`, `zalo connect`) may have rotated
+	// the pair since we read it. Spending our copy then would send a spent
+	// refresh token.
+	sp, err := c.readStored(ctx)
+	if err != nil {
+		return c.refreshNotTried(fmt.Errorf("%w: %v", ErrTokensUnsaved, err),
+			"the database cannot be read; zalo token not refreshed, so that no spent refresh token is sent")
+	}
+	if sp.refresh != "" && (sp.refresh != rt || sp.access != seen) {
 		c.mu.Lock()
-		c.tok.access, c.tok.refresh, c.tok.expiresAt, c.tok.lifetime = sa, sr, sexp, 0
-		fresh := sa != "" && c.now().Before(sexp.Add(-c.aheadLocked()))
+		c.tok.access, c.tok.refresh, c.tok.expiresAt, c.tok.lifetime = sp.access, sp.refresh, sp.expiresAt, sp.lifetime
+		fresh := sp.access != "" && c.now().Before(sp.expiresAt.Add(-c.aheadLocked()))
 		c.mu.Unlock()
-		if (forced && sa != seen) || fresh {
+		if (forced && sp.access != seen && sp.access != "") || fresh {
 			c.log.Info().Msg("using newer zalo tokens found in the store")
 			return nil
 		}
-		rt = sr
+		rt = sp.refresh // the newest: nobody else can be spending it while we hold the lock
 	}
 
 	// Mark the refresh before Zalo spends the refresh token. A store that
@@ -289,16 +335,17 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 	if journal != nil {
 		var jerr error
 		if earlier, jerr = journal.BeginZaloRefresh(ctx); jerr != nil {
-			c.mu.Lock()
-			c.tok.gen++
-			c.tok.proactiveAfter = c.now().Add(refreshCooldown)
-			err := fmt.Errorf("refresh zalo token: %w: %v", ErrTokensUnsaved, jerr)
-			c.tok.lastErr = err.Error()
-			c.tok.lastRefreshErr = err
-			c.mu.Unlock()
 			c.log.Error().Err(jerr).Msg("database does not take writes; zalo token not refreshed, so that the rotated pair cannot be lost")
-			return err
+			return c.refreshNotTried(fmt.Errorf("refresh zalo token: %w: %v", ErrTokensUnsaved, jerr), "")
 		}
+	}
+	if !earlier.IsZero() {
+		// A refresh request with this token left at `earlier` and its answer
+		// never reached the store: the process stopped, or the answer was
+		// lost, between Zalo receiving it and our commit. Zalo may have spent
+		// the token; sending it again would present a spent refresh token,
+		// which a strict OAuth server answers by revoking the connection.
+		return c.strandedLocked(rt, earlier)
 	}
 
 	pair, err := c.requestToken(ctx, "refresh zalo token", map[string]string{
@@ -307,8 +354,9 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 		"grant_type":    "refresh_token",
 	})
 
-	if err != nil && journal != nil && earlier.IsZero() && !errors.Is(err, ErrOutcomeUnknown) && answered(err) {
-		// Zalo answered and rotated nothing: this refresh left no doubt.
+	if err != nil && journal != nil && answered(err) {
+		// The request never left, or was answered without a rotation:
+		// this refresh left no doubt, and the token is unspent.
 		if jerr := journal.EndZaloRefresh(context.WithoutCancel(ctx)); jerr != nil {
 			c.log.Warn().Err(jerr).Msg("clear the zalo token refresh mark")
 		}
@@ -321,23 +369,24 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 			c.tok.refused = rt
 			c.tok.lastStoreCheck = c.now()
 			c.tok.lastErr = err.Error()
-			if !earlier.IsZero() {
-				// The stored refresh token was spent by a request whose
-				// answer never reached the database: the process stopped
-				// (or the answer was lost) between Zalo rotating the pair
-				// and our commit.
-				c.tok.lastErr = fmt.Sprintf("a token refresh started at %s never stored Zalo's answer "+
-					"(loaxa was stopped, or the answer was lost, after Zalo rotated the token), so Zalo refuses "+
-					"the stored refresh token: %v", earlier.Local().Format(time.DateTime), err)
-			}
+			c.tok.refreshFailing = false
 			code := apiCode(err)
 			err = fmt.Errorf("%w (%s)", ErrReconnect, c.tok.lastErr)
-			c.log.Error().Err(err).Int("zalo_code", code).Time("refresh_started_at", earlier).
+			c.log.Error().Err(err).Int("zalo_code", code).
 				Msg("zalo refused the refresh token; sending stops until the OA is reconnected: run `loaxa zalo connect` or use Kết nối Zalo OA in the admin site")
 		} else {
 			c.tok.proactiveAfter = c.now().Add(refreshCooldown)
 			c.tok.lastErr = err.Error()
-			c.log.Warn().Err(err).Msg("zalo token refresh failed; will try again")
+			c.tok.refreshFailing = true
+			switch {
+			case errors.Is(err, ErrNotZaloAnswer):
+				c.log.Error().Err(err).Msg("the zalo token endpoint answered with a page that is not Zalo's (a proxy or firewall in the way?); the token pair is kept and the refresh tried again")
+			case !answered(err):
+				c.log.Error().Err(err).
+					Msg("zalo token refresh: no answer after the request left; Zalo may have spent the refresh token, so it is not sent again: if the next refresh cannot go ahead, reconnect the OA")
+			default:
+				c.log.Warn().Err(err).Msg("zalo token refresh failed; will try again")
+			}
 		}
 		c.tok.lastRefreshErr = err
 		c.mu.Unlock()
@@ -356,6 +405,57 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 		return err
 	}
 	return nil
+}
+
+// lockRefresh takes the store's cross-process refresh lock, if it has one.
+func (c *Client) lockRefresh(ctx context.Context) (func(), error) {
+	l, ok := c.store.(RefreshLocker)
+	if !ok {
+		return func() {}, nil
+	}
+	unlock, err := l.LockZaloRefresh(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("refresh zalo token: %w: %v", ErrRefreshBusy, err)
+	}
+	return unlock, nil
+}
+
+// refreshNotTried records a refresh that did not go to Zalo (nothing was
+// spent): callers waiting on refreshMu share the outcome, and proactive
+// refreshes pause for a while. The caller holds refreshMu.
+func (c *Client) refreshNotTried(err error, logMsg string) error {
+	c.mu.Lock()
+	c.tok.gen++
+	c.tok.proactiveAfter = c.now().Add(refreshCooldown)
+	c.tok.lastErr = err.Error()
+	c.tok.refreshFailing = true
+	c.tok.lastRefreshErr = err
+	c.mu.Unlock()
+	if logMsg != "" {
+		c.log.Warn().Err(err).Msg(logMsg)
+	}
+	return err
+}
+
+// strandedLocked disconnects the client without sending rt, whose refresh
+// started at earlier never stored its answer. The caller holds refreshMu.
+func (c *Client) strandedLocked(rt string, earlier time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tok.gen++
+	c.tok.state = stateDisconnected
+	c.tok.refused = rt
+	c.tok.lastStoreCheck = c.now()
+	c.tok.refreshFailing = false
+	c.tok.lastErr = fmt.Sprintf("a token refresh started at %s never stored Zalo's answer (loaxa was stopped, "+
+		"or the answer was lost, after the request left), so Zalo may have spent the stored refresh token; "+
+		"it is not sent again, because a spent refresh token presented twice can make Zalo revoke the connection",
+		earlier.Local().Format(time.DateTime))
+	err := fmt.Errorf("%w (%s)", ErrReconnect, c.tok.lastErr)
+	c.tok.lastRefreshErr = err
+	c.log.Error().Err(err).Time("refresh_started_at", earlier).
+		Msg("the zalo refresh token may be spent; sending stops until the OA is reconnected: run `loaxa zalo connect` or use Kết nối Zalo OA in the admin site")
+	return err
 }
 
 // savePendingLocked stores a rotated pair and then adopts it. The caller
@@ -384,6 +484,7 @@ func (c *Client) savePendingLocked(ctx context.Context) error {
 	c.tok.refused = ""
 	c.tok.lastRefresh = c.now()
 	c.tok.lastErr = ""
+	c.tok.refreshFailing = false
 	c.tok.proactiveAfter = time.Time{}
 	ev := c.log.Info().Time("access_expires_at", p.expiresAt)
 	if !p.asked.IsZero() {
@@ -408,9 +509,19 @@ func refusedByZalo(err error) bool {
 	return true
 }
 
-// answered reports whether Zalo's token endpoint gave a definite answer:
-// an error code or a 4xx/503, not a lost or unreadable one.
+// answered reports whether a refresh request certainly did not rotate the
+// pair: it never left (the connection could not be opened, or the request
+// was not written whole), or it got a definite answer (a Zalo error code, a
+// 4xx or 503, a page that is not Zalo's). A lost or timed-out answer, or a
+// gateway's 500/502/504, leaves it unknown.
 func answered(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return !te.MaybeDelivered
+	}
+	if errors.Is(err, ErrNotZaloAnswer) {
+		return true
+	}
 	var ae *APIError
 	if !errors.As(err, &ae) {
 		return false
@@ -432,9 +543,10 @@ func apiCode(err error) int {
 func (c *Client) Upkeep(ctx context.Context) error {
 	// A refresh whose answer never reached the store (the process died
 	// between Zalo rotating the pair and the commit) may have spent the
-	// stored refresh token. Find out now, with a refresh, rather than at
-	// the next send hours later: either it works (the request never
-	// reached Zalo) or Zalo refuses and the alarm goes up at once.
+	// stored refresh token. Look now, under the refresh lock, rather than at
+	// the next send hours later: if the mark was another process's refresh
+	// in flight, its new pair is adopted; if it is still there, the client
+	// disconnects at once, loudly, without sending the token again.
 	if mr, ok := c.store.(interface {
 		ZaloRefreshInterrupted(ctx context.Context) (time.Time, error)
 	}); ok {
@@ -446,7 +558,7 @@ func (c *Client) Upkeep(ctx context.Context) error {
 			access := c.tok.access
 			c.mu.Unlock()
 			c.log.Warn().Time("refresh_started_at", at).
-				Msg("a zalo token refresh never stored its answer; checking the stored refresh token now")
+				Msg("a zalo token refresh never stored its answer; checking under the refresh lock")
 			return c.refreshFrom(ctx, access, true)
 		}
 	}

@@ -86,7 +86,8 @@ func (s *Store) ZaloTokensSavedAt(ctx context.Context) (time.Time, error) {
 
 // BeginZaloRefresh records, committed, that a refresh request is about to
 // go to Zalo, before it goes: if the process dies before the answer is
-// stored, the next start knows why Zalo refuses the refresh token. It keeps
+// stored, the next refresher (any process, under LockZaloRefresh) knows
+// that the stored refresh token may be spent, and does not send it again. It keeps
 // an earlier mark, and returns its time (zero if there was none). An error
 // means the database does not take writes now, so a new pair could not be
 // stored either: do not spend the refresh token.

@@ -96,6 +96,17 @@ func (r *Runner) Health(ctx context.Context) Health {
 			p += ": " + tok.LastError
 		}
 		worse(HealthFailing, p)
+	case tok.RefreshFailing:
+		p := "Zalo token refresh failed: the stored token pair is kept and the refresh is tried again; " +
+			"sending goes on while the access token lasts"
+		if !tok.AccessExpiresAt.IsZero() {
+			p += " (until " + tok.AccessExpiresAt.In(r.cfg.Location).Format("15:04 02/01/2006") + ")"
+		}
+		p += ". If it keeps failing, check the way to Zalo's OAuth server (a proxy or firewall)"
+		if tok.LastError != "" {
+			p += ": " + tok.LastError
+		}
+		worse(HealthDegraded, p)
 	}
 	depth, err := r.store.QueueDepth(ctx)
 	if err != nil {

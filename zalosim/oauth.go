@@ -12,7 +12,9 @@ import (
 
 type refreshState struct {
 	expires time.Time
-	spent   bool
+	spent   bool // used, superseded by a newer grant, or revoked: refused
+	used    bool // spent by a refresh: presenting it again is a reuse
+	revoked bool // revoked with the whole chain after a reuse (Config.RevokeOnReuse)
 }
 
 type authCode struct {
@@ -123,13 +125,39 @@ func (s *Server) grantRefresh(rt string) answer {
 	switch {
 	case rt == "" || !known:
 		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token is not valid")
-	case st.spent:
+	case st.used:
+		// A refresh token presented a second time: two clients raced, or
+		// one resent a token whose answer it lost. A strict OAuth server
+		// takes it for a stolen token and revokes the whole chain.
+		s.stats.ReusedRefresh++
+		if s.cfg.RevokeOnReuse {
+			s.revokeChainLocked()
+			s.log.Warn().Msg("refresh token reused: the whole token chain is revoked")
+		}
 		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token has already been used")
+	case st.revoked:
+		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token has been revoked")
+	case st.spent:
+		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token is no longer valid")
 	case !s.now().Before(st.expires):
 		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token has expired")
 	}
+	st.used = true
+	s.refresh[rt] = st
 	s.stats.Refreshes++
 	return s.issuePairLocked()
+}
+
+// revokeChainLocked revokes every token issued so far, refresh and access,
+// as a strict OAuth server does when a spent refresh token comes back: the
+// OA is disconnected until it is authorised again (a code exchange).
+func (s *Server) revokeChainLocked() {
+	s.stats.ChainRevocations++
+	for tok, st := range s.refresh {
+		st.spent, st.revoked = true, true
+		s.refresh[tok] = st
+	}
+	clear(s.access)
 }
 
 func (s *Server) grantCode(code, verifier string) answer {

@@ -98,7 +98,11 @@ func PrintBanner(out io.Writer, base string, s *Server) {
 	c := s.Credentials()
 	fmt.Fprintf(out, "Zalo OA simulator at %s\n", base)
 	fmt.Fprintf(out, "  resident view:  %s/\n", base)
-	fmt.Fprintf(out, "  inspection API: %s/_sim/messages, /_sim/stats, /_sim/faults\n\n", base)
+	fmt.Fprintf(out, "  inspection API: %s/_sim/messages, /_sim/stats, /_sim/faults\n", base)
+	if s.cfg.RevokeOnReuse {
+		fmt.Fprintf(out, "  strict OAuth:   a reused refresh token revokes every token (--revoke-on-reuse)\n")
+	}
+	fmt.Fprintln(out)
 	fmt.Fprintf(out, "ZALO_API_BASE=%s\nZALO_OAUTH_BASE=%s\n", base, base)
 	fmt.Fprintf(out, "ZALO_APP_ID=%s\nZALO_APP_SECRET=%s\nZALO_REFRESH_TOKEN=%s\n", c.AppID, c.AppSecret, c.RefreshToken)
 	fmt.Fprintf(out, "# access token (valid now): %s\n# OA id: %s\n\ngroups:\n", c.AccessToken, c.OAID)

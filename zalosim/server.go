@@ -88,6 +88,12 @@ type Config struct {
 	RatePerMin int           // sliding-window limit over all API calls; 0 = unlimited
 	FailRate   float64       // probability of a random transient fault (5xx or -200) on sends
 
+	// RevokeOnReuse makes the simulator a strict OAuth server: a refresh
+	// token presented again after it was used revokes every token issued so
+	// far (refresh and access), until the OA is authorised again. Without
+	// it a reuse is refused and counted (Stats.ReusedRefresh), nothing more.
+	RevokeOnReuse bool
+
 	// ExpiresInNumber makes the token endpoint speak expires_in as a JSON
 	// number instead of the documented string.
 	ExpiresInNumber bool
@@ -106,6 +112,10 @@ type Stats struct {
 	RateLimited   int `json:"rate_limited"`   // -32 answers
 	TokenRefused  int `json:"token_refused"`  // -216/-220 answers
 	Faults        int `json:"faults"`         // injected faults
+	// ReusedRefresh counts refresh tokens presented again after they were
+	// used: each one is a refresh token sent twice.
+	ReusedRefresh    int `json:"reused_refresh_tokens"`
+	ChainRevocations int `json:"chain_revocations"` // reuses that revoked every token (Config.RevokeOnReuse)
 }
 
 // Server is the simulated Zalo OA API. It is an http.Handler serving the

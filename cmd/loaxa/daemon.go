@@ -187,6 +187,11 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if *addr != "" {
 		cfg.HTTPAddr = *addr
 	}
+	guard, err := guardInstance(cfg, "serve")
+	if err != nil {
+		return err
+	}
+	defer guard.Close()
 	log := newLogger(cfg.LogFormat, e.stderr)
 	log.Info().Str("version", currentBuild().String()).Object("config", cfg).Msg("starting loaxa")
 	d, err := openDaemon(ctx, cfg, log)

@@ -71,6 +71,13 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	if e.getenv("LOAXA_DB") == "" && !f.given("db") {
 		cfg.DB = demoDB
 	}
+	// Before anything, and before the demo database is made afresh: a
+	// second demo must not delete the first one's database.
+	guard, err := guardInstance(cfg, "demo")
+	if err != nil {
+		return err
+	}
+	defer guard.Close()
 	log := newLogger("console", e.stderr)
 	log.Info().Str("version", currentBuild().String()).Msg("starting the loaxa demo")
 

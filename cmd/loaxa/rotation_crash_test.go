@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,12 +61,16 @@ func getHealthz(base string) (int, healthz, error) {
 // is spent) and its answer has not reached our database. The next start
 // must say so loudly — /healthz, an error line, the reason and the exact
 // step — keep the queue, and send it once, exactly once, after reconnecting.
+// Throughout, `loaxa zalo status` calls Zalo in a loop beside the daemon,
+// against a strict simulator that revokes every token when a spent refresh
+// token comes back: nobody sends the spent token again, not the CLI waiting
+// on the refresh lock when the daemon dies, not the restarted daemon.
 func TestKillDuringTokenRotation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds loaxa and kills it; skipped with -short")
 	}
 	bin := buildLoaxa(t)
-	sim := zalosim.NewTestServer(t)
+	sim := zalosim.NewTestServer(t, zalosim.WithConfig(func(c *zalosim.Config) { c.RevokeOnReuse = true }))
 	c := simCLI(t, sim)
 	c.ok("hamlet", "add", "--name", "Khóm 1", "--group-id", sim.Groups()[0].ID)
 	c.ok("notice", "add", "--title", "Cúp điện", "--body", "Cúp điện từ 8 giờ đến 11 giờ sáng mai.", "--approve")
@@ -72,6 +80,10 @@ func TestKillDuringTokenRotation(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "serve.log")
 	p := startServe(t, bin, c, logPath)
 	waitFor(t, "Zalo to rotate the pair", func() bool { return sim.Stats().Refreshes == 1 })
+	// The daemon holds the refresh lock, waiting for the answer; the CLI
+	// now needs a refresh too and waits on the lock.
+	h := startHammer(t, bin, c, "zalo", "status")
+	time.Sleep(500 * time.Millisecond)
 	p.kill(t)
 
 	db, err := sql.Open("sqlite3", c.db+"?_busy_timeout=5000")
@@ -93,7 +105,7 @@ func TestKillDuringTokenRotation(t *testing.T) {
 	// The next start: loud and clear, nothing sent, the queue kept.
 	p = startServe(t, bin, c, logPath)
 	base := serveAddr(t, logPath, 2)
-	var h healthz
+	var hz healthz
 	defer func() {
 		if t.Failed() {
 			b, _ := os.ReadFile(logPath)
@@ -104,11 +116,11 @@ func TestKillDuringTokenRotation(t *testing.T) {
 	}()
 	waitFor(t, "/healthz to report the stranded OA", func() bool {
 		code, got, err := getHealthz(base)
-		h = got
+		hz = got
 		return err == nil && code == http.StatusServiceUnavailable && !got.Zalo.Connected && got.Zalo.LastError != ""
 	})
-	t.Logf("/healthz: %+v", h)
-	problems := strings.Join(h.Problems, " ")
+	t.Logf("/healthz: %+v", hz)
+	problems := strings.Join(hz.Problems, " ")
 	for _, want := range []string{"loaxa zalo connect", "Kết nối Zalo OA", "never stored Zalo's answer"} {
 		if !strings.Contains(problems, want) {
 			t.Errorf("/healthz problems %q lack %q", problems, want)
@@ -118,16 +130,18 @@ func TestKillDuringTokenRotation(t *testing.T) {
 	if !regexp.MustCompile(`"level":"error"[^\n]*never stored Zalo's answer[^\n]*loaxa zalo connect`).Match(log) {
 		t.Errorf("no error-level log line names the interrupted rotation and the step:\n%s", tail(string(log), 15))
 	}
+	waitFor(t, "the CLI to report the stranded OA", func() bool {
+		_, failed, last := h.counts()
+		return failed > 0 && strings.Contains(last, "loaxa zalo connect")
+	})
 	if n := len(sim.AllMessages()); n != 0 {
 		t.Errorf("%d messages sent while stranded; want 0", n)
 	}
 
-	// The admin reconnects (`loaxa zalo connect` stores a new pair; here
-	// the simulator's current one): the queue goes out, once.
-	cur := sim.Credentials()
-	if _, err := db.Exec(`UPDATE zalo_tokens SET access_token = ?, refresh_token = ?`, cur.AccessToken, cur.RefreshToken); err != nil {
-		t.Fatal(err)
-	}
+	// The admin reconnects with `loaxa zalo connect`: the queue goes out,
+	// once, and the CLI works again.
+	connectOA(t, c, "https://xa.example.vn/zalo/callback")
+	okBefore, _, _ := h.counts()
 	// The claim the killed run left is settled from the group's history
 	// once its request cannot still be landing (ReconcileAfter, 20 s).
 	deadline := time.Now().Add(45 * time.Second)
@@ -138,10 +152,73 @@ func TestKillDuringTokenRotation(t *testing.T) {
 		code, _, err := getHealthz(base)
 		return err == nil && code == http.StatusOK
 	})
+	waitFor(t, "the CLI to work again", func() bool { ok, _, _ := h.counts(); return ok > okBefore })
+	ok, failed, _ := h.stop()
 	p.term(t)
 	if n := len(sim.AllMessages()); n != 1 {
 		t.Errorf("%d messages after reconnecting; want exactly 1", n)
 	}
+	st := sim.Stats()
+	t.Logf("zalo status beside the daemon: %d ok, %d failed; simulator: %+v", ok, failed, st)
+	if st.ReusedRefresh != 0 || st.ChainRevocations != 0 {
+		t.Errorf("simulator saw %d reused refresh tokens (%d chain revocations); want 0", st.ReusedRefresh, st.ChainRevocations)
+	}
+}
+
+// hammer runs one loaxa command in a loop, as separate processes, until
+// stopped.
+type hammer struct {
+	mu          sync.Mutex
+	ok, failed  int
+	lastFailure string
+	cancel      context.CancelFunc
+	done        chan struct{}
+}
+
+func startHammer(t *testing.T, bin string, c *cli, args ...string) *hammer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &hammer{cancel: cancel, done: make(chan struct{})}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LOAXA_DB=" + c.db}
+	for k, v := range c.env {
+		env = append(env, k+"="+v)
+	}
+	go func() {
+		defer close(h.done)
+		for ctx.Err() == nil {
+			cmd := exec.CommandContext(ctx, bin, args...)
+			cmd.Env = env
+			var errOut bytes.Buffer
+			cmd.Stderr = &errOut
+			err := cmd.Run()
+			if ctx.Err() != nil {
+				return
+			}
+			h.mu.Lock()
+			if err == nil {
+				h.ok++
+			} else {
+				h.failed++
+				h.lastFailure = strings.TrimSpace(errOut.String())
+			}
+			h.mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	t.Cleanup(func() { h.stop() })
+	return h
+}
+
+func (h *hammer) counts() (ok, failed int, lastFailure string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ok, h.failed, h.lastFailure
+}
+
+func (h *hammer) stop() (ok, failed int, lastFailure string) {
+	h.cancel()
+	<-h.done
+	return h.counts()
 }
 
 // TestKillDuringSlowSendIsNotResent kills `loaxa serve` while Zalo is still

@@ -21,7 +21,7 @@ import (
 // zalosimCmd is `loaxa zalosim`: the simulator of the Zalo OA API alone.
 func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa zalosim", "[--addr A] [--groups g1,g2] [--app-id ID] [--app-secret S] [--refresh-token RT] "+
-		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P]",
+		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P] [--revoke-on-reuse]",
 		"Chạy riêng trình giả lập Zalo OA API (cùng đường dẫn, dữ liệu, mã lỗi, luật token và giới hạn như Zalo),\n"+
 			"in ra địa chỉ và thông tin đăng nhập nó chấp nhận. Trang / cho xem tin trong từng nhóm.")
 	addr := f.String("addr", "127.0.0.1:8090", "địa chỉ lắng nghe")
@@ -32,6 +32,7 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	ttl := f.Int("token-ttl", 90000, "thời hạn access token, giây")
 	rate := f.Int("rate-per-min", 0, "số yêu cầu tối đa mỗi phút, 0 là không giới hạn")
 	failRate := f.Float64("fail-rate", 0, "xác suất một lần gửi bị lỗi tạm thời (0–1)")
+	revoke := f.Bool("revoke-on-reuse", false, "như máy chủ OAuth nghiêm ngặt: refresh token đã dùng mà gửi lại thì thu hồi mọi token")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 		return usagef("loaxa zalosim: --groups: %v", err)
 	}
 	cfg := zalosim.Config{Groups: gs, AppID: *appID, AppSecret: *appSecret, RefreshToken: *refresh,
-		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate}
+		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate, RevokeOnReuse: *revoke}
 	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
 }
 
@@ -162,6 +163,10 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 	if !h.AccessExpiresAt.IsZero() {
 		fmt.Fprintf(e.stdout, "Access token hết hạn lúc %s (tự làm mới trước khi hết hạn).\n",
 			h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	}
+	if h.RefreshFailing {
+		fmt.Fprintf(e.stdout, "Cảnh báo: lần làm mới token gần nhất không được (%s); cặp token được giữ nguyên và sẽ thử lại.\n",
+			h.LastError)
 	}
 	if err != nil {
 		return fmt.Errorf("gọi Zalo không được: %s", bot.Reason(err))

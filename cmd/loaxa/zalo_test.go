@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,45 +22,9 @@ func TestZaloConnectStoresTheExchangedPair(t *testing.T) {
 	delete(c.env, "ZALO_REFRESH_TOKEN")
 	const redirect = "https://xa.example.vn/zalo/callback"
 
-	// The admin opens the printed address, Zalo redirects to the callback;
-	// the test plays the browser with the simulator's auto-grant.
-	var out syncBuffer
-	var errOut bytes.Buffer
-	pr, pw := io.Pipe()
-	env := map[string]string{"LOAXA_DB": c.db}
-	for k, v := range c.env {
-		env[k] = v
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(context.Background(), []string{"zalo", "connect", "--redirect-uri", redirect},
-			func(k string) string { return env[k] }, pr, &out, &errOut)
-	}()
-	re := regexp.MustCompile(`(http://\S+/v4/oa/permission\?\S+)`)
-	var authURL string
-	waitFor(t, "the authorisation address", func() bool {
-		m := re.FindStringSubmatch(out.String())
-		if m != nil {
-			authURL = m[1]
-		}
-		return authURL != ""
-	})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(authURL + "&auto=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	callback := resp.Header.Get("Location")
-	if !strings.HasPrefix(callback, redirect+"?") || !strings.Contains(callback, "code=") {
-		t.Fatalf("the grant redirected to %q; want the callback with a code", callback)
-	}
-	pw.Write([]byte(callback + "\n"))
-	if err := <-done; err != nil {
-		t.Fatalf("zalo connect: %v (%s)", err, errOut.String())
-	}
-	if !strings.Contains(out.String(), "Đã kết nối OA") {
-		t.Errorf("zalo connect did not say it connected:\n%s", out.String())
+	out := connectOA(t, c, redirect)
+	if !strings.Contains(out, "Đã kết nối OA") {
+		t.Errorf("zalo connect did not say it connected:\n%s", out)
 	}
 	if got := c.ok("zalo", "status"); !strings.Contains(got, "Kết nối tốt: OA quản lý 3 nhóm") {
 		t.Errorf("zalo status after connecting = %q", got)
@@ -173,6 +139,18 @@ func TestDemoSendsTheWelcomeNotice(t *testing.T) {
 		}
 		return len(welcomed) == len(demoHamlets)
 	})
+	// A second demo on the same database is refused, naming the first, and
+	// the first one's database is left alone.
+	var errOut bytes.Buffer
+	err = run(context.Background(), []string{"demo", "--addr", "127.0.0.1:0", "--db", db}, func(string) string { return "" },
+		strings.NewReader(""), io.Discard, &errOut)
+	if err == nil || exitCode(err, io.Discard) != 1 || !strings.Contains(err.Error(), "loaxa demo đang chạy") ||
+		!strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("a second demo on the same database = %v; want exit 1 naming the first (pid %d)", err, os.Getpid())
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("the first demo's database after a second demo was refused: %v", err)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -182,4 +160,48 @@ func TestDemoSendsTheWelcomeNotice(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("demo did not stop within 30s of Ctrl-C")
 	}
+}
+
+// connectOA runs `loaxa zalo connect` as the admin would, the test playing
+// the browser with the simulator's auto-grant, and returns its stdout.
+func connectOA(t *testing.T, c *cli, redirect string) string {
+	t.Helper()
+	// The admin opens the printed address, Zalo redirects to the callback;
+	// the test plays the browser with the simulator's auto-grant.
+	var out syncBuffer
+	var errOut bytes.Buffer
+	pr, pw := io.Pipe()
+	env := map[string]string{"LOAXA_DB": c.db}
+	for k, v := range c.env {
+		env[k] = v
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"zalo", "connect", "--redirect-uri", redirect},
+			func(k string) string { return env[k] }, pr, &out, &errOut)
+	}()
+	re := regexp.MustCompile(`(http://\S+/v4/oa/permission\?\S+)`)
+	var authURL string
+	waitFor(t, "the authorisation address", func() bool {
+		m := re.FindStringSubmatch(out.String())
+		if m != nil {
+			authURL = m[1]
+		}
+		return authURL != ""
+	})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(authURL + "&auto=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback := resp.Header.Get("Location")
+	if !strings.HasPrefix(callback, redirect+"?") || !strings.Contains(callback, "code=") {
+		t.Fatalf("the grant redirected to %q; want the callback with a code", callback)
+	}
+	pw.Write([]byte(callback + "\n"))
+	if err := <-done; err != nil {
+		t.Fatalf("zalo connect: %v (%s)", err, errOut.String())
+	}
+	return out.String()
 }
