@@ -165,6 +165,13 @@ func (d *doctor) checkGroups(ctx context.Context, c *bot.Client, groups []bot.Gr
 			continue
 		case info.Status != "" && info.Status != "enabled":
 			bad++
+			// A group is disabled when its package lapsed (-237): say so,
+			// since renewing is then the fix.
+			if exp, ok := info.AssetExpiry(); ok && !exp.After(d.now()) {
+				d.add("zalo", "zalo.package", checkFail, fmt.Sprintf("%s: gói GMF đã hết hạn lúc %s, nhóm bị tắt, tin gửi sẽ bị từ chối", name, d.local(exp)),
+					"gia hạn gói GMF của nhóm ở oa.zalo.me → Quản lý gói (docs/GOING-LIVE.md, bước 3)")
+				continue
+			}
 			d.add("zalo", "zalo.group", checkFail, fmt.Sprintf("%s: nhóm đang bị tắt (%s), tin gửi sẽ bị từ chối", name, info.Status),
 				"gia hạn hoặc gắn gói GMF cho nhóm ở trang quản lý OA (oa.zalo.me)")
 			continue

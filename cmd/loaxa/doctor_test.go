@@ -213,8 +213,8 @@ func TestDoctorGroupsAndPackages(t *testing.T) {
 	sim := zalosim.NewTestServer(t, zalosim.WithGroups(
 		zalosim.Group{ID: "g-tot", Name: "Khóm Tốt"},
 		zalosim.Group{ID: "g-sap-het", Name: "Khóm Sắp Hết", ValidThrough: now.Add(3 * 24 * time.Hour)},
-		zalosim.Group{ID: "g-tat", Name: "Khóm Tắt", Disabled: true},
-		zalosim.Group{ID: "g-het", Name: "Khóm Hết Hạn", ValidThrough: now.Add(-48 * time.Hour)}, // Zalo gives the last valid day
+		zalosim.Group{ID: "g-tat", Name: "Khóm Tắt"},
+		zalosim.Group{ID: "g-het", Name: "Khóm Hết Hạn"},
 	))
 	c := simCLI(t, sim)
 	base, _, stop := c.serve() // stores ZALO_REFRESH_TOKEN and connects
@@ -224,7 +224,19 @@ func TestDoctorGroupsAndPackages(t *testing.T) {
 	}
 	c.env["LOAXA_HTTP_ADDR"] = freePort(t)
 	c.ok("hamlet", "sync")
-	c.ok("hamlet", "add", "--name", "Ấp Lạc", "--group-id", "g-khong-co")
+	// Groups that went wrong after their hamlets were added (a disabled
+	// group or an expired package is refused at add): the doctor finds them.
+	sim.AddGroup(zalosim.Group{ID: "g-tat", Name: "Khóm Tắt", Disabled: true, ValidThrough: now.AddDate(0, 1, 0)}) // disabled, package paid
+	sim.AddGroup(zalosim.Group{ID: "g-het", Name: "Khóm Hết Hạn", ValidThrough: now.Add(-48 * time.Hour)}) // Zalo gives the last valid day
+	// A hamlet whose group the OA has left (hamlet add refuses it now).
+	db, err := sql.Open("sqlite3", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO hamlets (code, name, group_id) VALUES ('ap-lac', 'Ấp Lạc', 'g-khong-co')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 	rep, code := c.doctor()
 	if code != 1 {
 		t.Fatalf("doctor exit %d with broken groups; want 1", code)

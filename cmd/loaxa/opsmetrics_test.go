@@ -38,13 +38,14 @@ func TestMetricsGMFPackageExpiry(t *testing.T) {
 	soon := time.Now().Add(3 * 24 * time.Hour).Truncate(time.Millisecond)
 	sim := zalosim.NewTestServer(t, zalosim.WithGroups(
 		zalosim.Group{ID: "g1", Name: "Khóm 1", ValidThrough: soon},
-		zalosim.Group{ID: "g2", Name: "Khóm 2", Disabled: true},
+		zalosim.Group{ID: "g2", Name: "Khóm 2"},
 	))
 	c := simCLI(t, sim)
 	first, _, stop := c.serve() // connects
 	waitConnected(t, first)
 	stop()
 	c.ok("hamlet", "sync")
+	sim.AddGroup(zalosim.Group{ID: "g2", Name: "Khóm 2", Disabled: true}) // disabled after it was added
 	base, _, _ := c.serve()
 	waitFor(t, "the package watch's first look at both groups", func() bool {
 		_, ok1 := metric(t, base, `loaxa_zalo_package_expiry_timestamp_seconds{hamlet="khom-1"}`)
