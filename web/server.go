@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -75,6 +76,15 @@ type Config struct {
 	Metrics      http.Handler
 	MetricsToken string
 
+	// WebhookSecret is the OA Secret Key (ZALO_OA_SECRET) that signs
+	// Zalo's webhook events; empty: POST /zalo/webhook answers 503.
+	// WebhookAppSecret (ZALO_APP_SECRET) is also tried as the key, as one
+	// source says (§11.1); the log says which matched. WebhookStored is
+	// called after a new event is stored and answered (webhook.go).
+	WebhookSecret    string
+	WebhookAppSecret string
+	WebhookStored    func()
+
 	Now func() time.Time // default time.Now
 }
 
@@ -133,6 +143,8 @@ type Server struct {
 	static http.Handler
 	mux    *http.ServeMux
 	h      http.Handler
+
+	variants sync.Map // webhook signature variants seen matching (webhook.go)
 }
 
 // New builds the site. zalo may be nil when no Zalo client is configured;
@@ -204,6 +216,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /zalo", s.staff(notices.RoleAdmin, formLimit, s.zaloPage))
 	m.HandleFunc("POST /zalo/connect", s.staff(notices.RoleAdmin, formLimit, s.zaloConnect))
 	m.HandleFunc("GET /zalo/callback", s.staff(notices.RoleAdmin, formLimit, s.zaloCallback))
+	// Zalo's webhook: signed, no session or CSRF token (webhook.go).
+	m.HandleFunc("POST /zalo/webhook", s.limit(webhookLimit, s.zaloWebhook))
 	m.HandleFunc("GET /audit", s.staff(notices.RoleApprover, formLimit, s.auditPage))
 
 	// Public, no sign-in.
