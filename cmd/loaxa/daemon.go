@@ -37,6 +37,7 @@ type daemon struct {
 	store  *notices.Store
 	client *bot.Client
 	runner *schedule.Runner
+	hooks  *schedule.Webhooks // Zalo's webhook events, processed after the site stored them
 	srv    *http.Server
 	ln     net.Listener
 	served chan error
@@ -75,6 +76,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		store.Close()
 		return nil, err
 	}
+	d.hooks = schedule.NewWebhooks(d.runner, log)
 	return d, nil
 }
 
@@ -121,6 +123,7 @@ func (d *daemon) start(ctx context.Context, addr string, handler http.Handler) e
 		ln.Close()
 		return err
 	}
+	d.hooks.Start() // events stored before a crash first
 	d.srv = web.NewHTTPServer(addr, handler) // with the site's timeouts and header limit
 	d.served = make(chan error, 1)
 	go func() { d.served <- d.srv.Serve(ln) }()
@@ -157,6 +160,7 @@ func (d *daemon) stop() error {
 			errs = append(errs, fmt.Errorf("admin site: %w", err))
 		}
 	}
+	d.hooks.Stop()
 	if err := d.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close database: %w", err))
 	}

@@ -25,5 +25,9 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 		Health:         d.runner.HealthHandler(),
 		Metrics:        d.runner.MetricsHandler(),
 		MetricsToken:   cfg.MetricsToken,
+
+		WebhookSecret:    cfg.ZaloOASecret,
+		WebhookAppSecret: cfg.ZaloAppSecret,
+		WebhookStored:    d.hooks.Notify,
 	}, d.store, d.client, log.With().Str("component", "web").Logger())
 }
