@@ -123,7 +123,8 @@ func (d *daemon) start(ctx context.Context, addr string, handler http.Handler) e
 		ln.Close()
 		return err
 	}
-	d.hooks.Start()                          // events stored before a crash first
+	// Webhook events stored before a crash are processed first.
+	d.hooks.Start()
 	d.srv = web.NewHTTPServer(addr, handler) // with the site's timeouts and header limit
 	d.served = make(chan error, 1)
 	go func() { d.served <- d.srv.Serve(ln) }()
