@@ -212,6 +212,9 @@ func withDefaults(c Config) Config {
 	if c.AccessToken == "" {
 		c.AccessToken = randomToken(48)
 	}
+	if c.OASecret == "" {
+		c.OASecret = randomToken(24)
+	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = DefaultTokenTTL
 	}

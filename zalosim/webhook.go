@@ -74,6 +74,20 @@ func (s *Server) WebhookDeliveries() []WebhookDelivery {
 	return append([]WebhookDelivery(nil), s.hooks.delivered...)
 }
 
+// OASecret is the OA Secret Key events are signed with (generated when
+// Config.OASecret is empty): loaxa's ZALO_OA_SECRET.
+func (s *Server) OASecret() string {
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	return s.hooks.secret
+}
+
+func (s *Server) webhookURL() string {
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	return s.hooks.url
+}
+
 // WaitWebhooks waits for the echoes being posted.
 func (s *Server) WaitWebhooks() { s.hooks.wg.Wait() }
 
