@@ -188,6 +188,46 @@ func TestWebhookEchoSettlesLostAnswer(t *testing.T) {
 	t.Logf("settled by the echo %v after the message reached Zalo (settle times: %v)", took, longSettle)
 }
 
+func TestWebhookImageEchoSettlesByCaption(t *testing.T) {
+	sim := zalosim.NewTestServer(t)
+	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
+	r.hamlets(sim)
+	g := sim.Groups()[0].ID
+	sim.SetWebhook("", "")
+	sim.FailNext(1, zalosim.FaultLostAnswer)
+	n := notices.Notice{Title: "Bản đồ ngập", Body: "Các tuyến đường ngập sáng nay.", Priority: notices.Urgent,
+		Status: notices.StatusApproved, Source: notices.SourceCLI, Author: "canbo", Targets: []string{"khom-1"},
+		Image: testPNG(t), ImageType: "image/png"}
+	if err := r.store.CreateNotice(r.ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(5*time.Second, func() bool { return len(sim.Messages(g)) == 1 }) {
+		t.Fatal("the image never reached the simulator")
+	}
+	msg := sim.Messages(g)[0]
+	if msg.AttachmentID == "" && msg.ImageURL == "" {
+		t.Fatalf("the message is not an image: %+v", msg)
+	}
+	sim.SetWebhook(r.site.URL+"/zalo/webhook", hookSecret)
+	// A text echo with the caption's words does not prove an image.
+	if d, _ := sim.TriggerWebhook(zalosim.TriggerRequest{Event: "oa_send_group_text", GroupID: g, MsgID: "t1", Text: msg.Text}); d.Status != 200 {
+		t.Fatalf("text echo answered %d", d.Status)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if st := r.state(n.ID); st != notices.DeliverySending {
+		t.Fatalf("a text echo made the image delivery %q; want still sending", st)
+	}
+	if d, _ := sim.TriggerWebhook(zalosim.TriggerRequest{Event: "oa_send_group_image", GroupID: g, MsgID: msg.ID, Text: msg.Text}); d.Status != 200 {
+		t.Fatalf("image echo answered %d", d.Status)
+	}
+	if !waitFor(2*time.Second, func() bool { return r.state(n.ID) == notices.DeliverySent }) {
+		t.Fatalf("after the image echo the delivery is %q; want sent", r.state(n.ID))
+	}
+	if known, _ := r.store.KnownMessageIDs(r.ctx, []string{msg.ID, "t1"}); !known[msg.ID] || known["t1"] {
+		t.Errorf("message ids recorded: %v; want the image's only", known)
+	}
+}
+
 func TestWebhookForgedEchoChangesNothing(t *testing.T) {
 	sim := zalosim.NewTestServer(t)
 	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)

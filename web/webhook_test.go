@@ -2,6 +2,9 @@ package web_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -49,6 +52,12 @@ func mac(first, body, key string) string {
 	return "mac=" + web.WebhookMAC(first, []byte(body), "1787209817225", key)
 }
 
+func hmacOf(key, msg string) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(msg))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 func TestWebhookSignatureVariants(t *testing.T) {
 	for _, tc := range []struct {
 		name, sig string
@@ -61,7 +70,7 @@ func TestWebhookSignatureVariants(t *testing.T) {
 		{"no mac= prefix", mac("3105", joinBody, oaSecret)[4:], http.StatusUnauthorized},
 		{"missing", "", http.StatusUnauthorized},
 		{"wrong key", mac("3105", joinBody, "guess"), http.StatusUnauthorized},
-		{"HMAC is not it", "mac=" + strings.Repeat("ab", 32), http.StatusUnauthorized},
+		{"HMAC-SHA256 is not it", "mac=" + hmacOf(oaSecret, "3105"+joinBody+"1787209817225"), http.StatusUnauthorized},
 		{"not hex", "mac=zz", http.StatusUnauthorized},
 		{"signed over other bytes", mac("3105", joinBody+" ", oaSecret), http.StatusUnauthorized},
 	} {
