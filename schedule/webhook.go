@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"sync"
@@ -42,8 +43,9 @@ type Webhooks struct {
 }
 
 // WebhookRetry is how often events whose processing failed are tried
-// again; an event that failed webhookMaxTries times is finished with its
-// error as its outcome.
+// again. An event refused webhookMaxTries times for a reason other than
+// the database being unavailable is finished with the error as its
+// outcome, so that it does not hold up the others.
 const (
 	WebhookRetry     = 30 * time.Second
 	webhookMaxTries  = 5
@@ -128,6 +130,11 @@ func (w *Webhooks) ProcessPending(ctx context.Context) (int, error) {
 				done++
 				progress = true
 				continue
+			}
+			if notices.IsTransient(err) {
+				// The database could not do it now: this one and the rest
+				// are tried again later, never given up on.
+				return done, fmt.Errorf("webhook event %d (%s): %w", ev.ID, ev.Name, err)
 			}
 			w.failures[ev.ID]++
 			w.log.Warn().Err(err).Int64("event_id", ev.ID).Str("event", ev.Name).Int("attempt", w.failures[ev.ID]).
