@@ -108,7 +108,8 @@ func (w *Webhooks) Stop() {
 
 // ProcessPending processes every stored event not processed yet, oldest
 // first, and returns how many it finished. One event that cannot be
-// processed does not stop the others.
+// processed does not stop the others. Not for use beside a started loop:
+// Start calls it.
 func (w *Webhooks) ProcessPending(ctx context.Context) (int, error) {
 	done := 0
 	for {

@@ -390,3 +390,30 @@ func TestWebhookCrashBetweenStoringAndProcessing(t *testing.T) {
 		t.Errorf("the group has %d messages; want 1", got)
 	}
 }
+
+func TestWebhookUnknownEventStoredAndIgnored(t *testing.T) {
+	sim := zalosim.NewTestServer(t)
+	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
+	r.hamlets(sim)
+	g := sim.Groups()[0].ID
+	for _, e := range []string{"user_send_group_sticker", "add_group_admin", "zns_something_new"} {
+		if d, err := sim.TriggerWebhook(zalosim.TriggerRequest{Event: e, GroupID: g}); err != nil || d.Status != http.StatusOK {
+			t.Fatalf("%s answered %d (%v); want 200", e, d.Status, err)
+		}
+	}
+	for id := int64(1); id <= 3; id++ {
+		var ev *notices.WebhookEvent
+		if !waitFor(2*time.Second, func() bool {
+			ev, _ = r.store.WebhookEventByID(r.ctx, id)
+			return ev != nil && !ev.ProcessedAt.IsZero()
+		}) {
+			t.Fatalf("event %d not processed: %+v", id, ev)
+		}
+		if ev.Outcome != "ignored" || len(ev.Raw) == 0 {
+			t.Errorf("event %d (%s): outcome %q, %d bytes kept; want ignored, the body kept", id, ev.Name, ev.Outcome, len(ev.Raw))
+		}
+	}
+	if _, err := r.store.WebhookGroupByID(r.ctx, g); err != notices.ErrNotFound {
+		t.Errorf("ignored events recorded something for the group (%v)", err)
+	}
+}
