@@ -172,6 +172,12 @@ func (w *Webhooks) process(ctx context.Context, ev notices.WebhookEvent) error {
 		return w.r.store.FinishWebhookEvent(ctx, ev.ID, "ignored")
 	}
 	if ev.GroupID == "" {
+		if kind == notices.GroupRevoked {
+			// Not about one group: the OA took back what it granted the app.
+			log.Error().Msg("Zalo says a permission of the app was revoked (no group named): sends may fail " +
+				"until an OA admin connects loaxa again (Kết nối Zalo OA)")
+			return w.r.store.FinishWebhookEvent(ctx, ev.ID, "permission revoked, no group named")
+		}
 		log.Warn().Msg("group event without a group id (recipient.id, recipient.group_id, message.conversation_id): ignored")
 		return w.r.store.FinishWebhookEvent(ctx, ev.ID, "no group id: ignored")
 	}
