@@ -139,14 +139,16 @@ func (s *Store) UpdateGroupFacts(ctx context.Context, groupID string, f GroupFac
 // alone (the next check reads it). For the webhook's user_join_group and
 // user_leave_group / user_out_group.
 func (s *Store) AdjustGroupMembers(ctx context.Context, groupID string, delta int) error {
-	return s.commit(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `UPDATE group_facts SET total_member = max(total_member + ?, 0), updated_at = ?
-			WHERE group_id = ? AND total_member IS NOT NULL`, delta, fmtTime(tx.Now), groupID)
-		if err != nil {
-			return fmt.Errorf("members of group %s: %w", groupID, err)
-		}
-		return nil
-	})
+	return s.commit(ctx, func(tx *txn) error { return adjustMembers(ctx, tx, groupID, delta) })
+}
+
+func adjustMembers(ctx context.Context, tx *txn, groupID string, delta int) error {
+	_, err := tx.ExecContext(ctx, `UPDATE group_facts SET total_member = max(total_member + ?, 0), updated_at = ?
+		WHERE group_id = ? AND total_member IS NOT NULL`, delta, fmtTime(tx.Now), groupID)
+	if err != nil {
+		return fmt.Errorf("members of group %s: %w", groupID, err)
+	}
+	return nil
 }
 
 // MarkGroupGone records that the OA can no longer reach groupID: it is
@@ -155,16 +157,18 @@ func (s *Store) AdjustGroupMembers(ctx context.Context, groupID string, delta in
 // shown with the alarm until a check finds the group again. For the
 // webhook and for sends refused with -403.
 func (s *Store) MarkGroupGone(ctx context.Context, groupID, reason string) error {
-	return s.commit(ctx, func(tx *txn) error {
-		now := fmtTime(tx.Now)
-		_, err := tx.ExecContext(ctx, `INSERT INTO group_facts (group_id, gone_at, gone_reason, updated_at)
-			VALUES (?1, ?2, ?3, ?2) ON CONFLICT (group_id) DO UPDATE SET
-			gone_at = coalesce(gone_at, ?2), gone_reason = ?3, updated_at = ?2`, groupID, now, reason)
-		if err != nil {
-			return fmt.Errorf("mark group %s gone: %w", groupID, err)
-		}
-		return nil
-	})
+	return s.commit(ctx, func(tx *txn) error { return markGone(ctx, tx, groupID, reason) })
+}
+
+func markGone(ctx context.Context, tx *txn, groupID, reason string) error {
+	now := fmtTime(tx.Now)
+	_, err := tx.ExecContext(ctx, `INSERT INTO group_facts (group_id, gone_at, gone_reason, updated_at)
+		VALUES (?1, ?2, ?3, ?2) ON CONFLICT (group_id) DO UPDATE SET
+		gone_at = coalesce(gone_at, ?2), gone_reason = ?3, updated_at = ?2`, groupID, now, reason)
+	if err != nil {
+		return fmt.Errorf("mark group %s gone: %w", groupID, err)
+	}
+	return nil
 }
 
 // MarkGroupDisabled records that Zalo refused a send to groupID because the

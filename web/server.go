@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -80,6 +81,15 @@ type Config struct {
 	// kiểm tra".
 	CheckGroup GroupCheck
 
+	// WebhookSecret is the OA Secret Key (ZALO_OA_SECRET) that signs
+	// Zalo's webhook events; empty: POST /zalo/webhook answers 503.
+	// WebhookAppSecret (ZALO_APP_SECRET) is also tried as the key, as one
+	// source says (§11.1); the log says which matched. WebhookStored is
+	// called after a new event is stored and answered (webhook.go).
+	WebhookSecret    string
+	WebhookAppSecret string
+	WebhookStored    func()
+
 	Now func() time.Time // default time.Now
 
 	Version string // loaxa's version, in the staff pages' footer
@@ -140,6 +150,8 @@ type Server struct {
 	static http.Handler
 	mux    *http.ServeMux
 	h      http.Handler
+
+	variants sync.Map // webhook signature variants seen matching (webhook.go)
 }
 
 // New builds the site. zalo may be nil when no Zalo client is configured;
@@ -211,6 +223,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /zalo", s.staff(notices.RoleAdmin, formLimit, s.zaloPage))
 	m.HandleFunc("POST /zalo/connect", s.staff(notices.RoleAdmin, formLimit, s.zaloConnect))
 	m.HandleFunc("GET /zalo/callback", s.staff(notices.RoleAdmin, formLimit, s.zaloCallback))
+	// Zalo's webhook: signed, no session or CSRF token (webhook.go).
+	m.HandleFunc("POST /zalo/webhook", s.limit(webhookLimit, s.zaloWebhook))
 	m.HandleFunc("GET /audit", s.staff(notices.RoleApprover, formLimit, s.auditPage))
 
 	// Public, no sign-in.

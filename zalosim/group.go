@@ -204,6 +204,7 @@ func (s *Server) handleGroupMessage(r *http.Request) answer {
 	g.messages = append(g.messages, m)
 	s.messages = append(s.messages, m)
 	s.stats.Sends++
+	s.echoLocked(m) // oa_send_group_* to the webhook URL, if any (webhook.go)
 	return ok(struct {
 		MessageID string `json:"message_id"`
 		GroupID   string `json:"group_id"`

@@ -105,6 +105,10 @@ func PrintBanner(out io.Writer, base string, s *Server) {
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "ZALO_API_BASE=%s\nZALO_OAUTH_BASE=%s\n", base, base)
 	fmt.Fprintf(out, "ZALO_APP_ID=%s\nZALO_APP_SECRET=%s\nZALO_REFRESH_TOKEN=%s\n", c.AppID, c.AppSecret, c.RefreshToken)
+	fmt.Fprintf(out, "ZALO_OA_SECRET=%s\n", s.OASecret())
+	if u := s.webhookURL(); u != "" {
+		fmt.Fprintf(out, "# webhook events go to %s\n", u)
+	}
 	fmt.Fprintf(out, "# access token (valid now): %s\n# OA id: %s\n\ngroups:\n", c.AccessToken, c.OAID)
 	for _, g := range s.Groups() {
 		fmt.Fprintf(out, "  %s  %s\n", g.ID, g.Name)

@@ -99,6 +99,11 @@ type Config struct {
 	ExpiresInNumber bool
 	Now             func() time.Time // injectable clock, default time.Now
 	Seed            uint64           // seed for injected faults; 0 picks a random one
+
+	// WebhookURL receives the OA's webhook events, signed with OASecret
+	// (the "OA Secret Key"); empty: none are sent (webhook.go).
+	WebhookURL string
+	OASecret   string
 }
 
 // Stats counts what the simulator has seen.
@@ -144,6 +149,7 @@ type Server struct {
 	delay      time.Duration
 	faults     faultState
 	rng        *mrand.Rand
+	hooks      webhooks // own lock (webhook.go)
 }
 
 type groupState struct {
@@ -186,6 +192,7 @@ func New(cfg Config, log zerolog.Logger) *Server {
 	for _, g := range cfg.Groups {
 		s.AddGroup(g)
 	}
+	s.hooks.url, s.hooks.secret = cfg.WebhookURL, cfg.OASecret
 	s.routes()
 	return s
 }
@@ -215,6 +222,9 @@ func withDefaults(c Config) Config {
 	if c.AccessToken == "" {
 		c.AccessToken = randomToken(48)
 	}
+	if c.OASecret == "" {
+		c.OASecret = randomToken(24)
+	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = DefaultTokenTTL
 	}
@@ -235,6 +245,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+PathGroupInfo, s.api(PathGroupInfo, true, s.handleGroupInfo))
 	m.HandleFunc("GET "+PathConversation, s.api(PathConversation, true, s.handleConversation))
 	s.inspectRoutes(m)
+	s.webhookRoutes(m)
 	s.viewRoutes(m)
 	s.mux = m
 }
@@ -243,8 +254,12 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Close ends pending injected delays so that an enclosing http.Server can
-// shut down promptly. The handler keeps answering afterwards.
-func (s *Server) Close() { s.once.Do(func() { close(s.quit) }) }
+// shut down promptly, and waits for the webhook echoes under way (cut
+// short); none is sent after it. The handler keeps answering afterwards.
+func (s *Server) Close() {
+	s.once.Do(func() { close(s.quit) })
+	s.closeWebhooks()
+}
 
 // answer is what an API handler produces; api writes it, or drops it.
 type answer struct {

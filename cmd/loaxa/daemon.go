@@ -38,6 +38,7 @@ type daemon struct {
 	client *bot.Client
 	runner *schedule.Runner
 	pkgs   *packageWatch
+	hooks  *schedule.Webhooks // Zalo's webhook events, processed after the site stored them
 	srv    *http.Server
 	ln     net.Listener
 	served chan error
@@ -79,6 +80,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		store.Close()
 		return nil, err
 	}
+	d.hooks = schedule.NewWebhooks(d.runner, log)
 	return d, nil
 }
 
@@ -126,6 +128,8 @@ func (d *daemon) start(ctx context.Context, addr string, handler http.Handler) e
 		return err
 	}
 	d.pkgs.start()
+	// Webhook events stored before a crash are processed first.
+	d.hooks.Start()
 	d.srv = web.NewHTTPServer(addr, handler) // with the site's timeouts and header limit
 	d.served = make(chan error, 1)
 	go func() { d.served <- d.srv.Serve(ln) }()
@@ -163,6 +167,7 @@ func (d *daemon) stop() error {
 			errs = append(errs, fmt.Errorf("admin site: %w", err))
 		}
 	}
+	d.hooks.Stop()
 	if err := d.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close database: %w", err))
 	}

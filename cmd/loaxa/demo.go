@@ -100,6 +100,7 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	creds := sim.Credentials()
 	cfg.ZaloAPIBase, cfg.ZaloOAuthBase = simURL, simURL
 	cfg.ZaloAppID, cfg.ZaloAppSecret, cfg.ZaloRefreshToken = creds.AppID, creds.AppSecret, creds.RefreshToken
+	cfg.ZaloOASecret = sim.OASecret() // the simulator's webhooks reach the demo site, signed
 
 	// A fresh demo database.
 	if cfg.DB == demoDB {
@@ -139,6 +140,7 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	sim.SetWebhook(d.url()+"/zalo/webhook", cfg.ZaloOASecret)
 	printDemoBanner(e.stdout, simURL, d.url(), cfg.DB, password)
 	select {
 	case <-ctx.Done():

@@ -227,7 +227,7 @@ func TestDoctorGroupsAndPackages(t *testing.T) {
 	// Groups that went wrong after their hamlets were added (a disabled
 	// group or an expired package is refused at add): the doctor finds them.
 	sim.AddGroup(zalosim.Group{ID: "g-tat", Name: "Khóm Tắt", Disabled: true, ValidThrough: now.AddDate(0, 1, 0)}) // disabled, package paid
-	sim.AddGroup(zalosim.Group{ID: "g-het", Name: "Khóm Hết Hạn", ValidThrough: now.Add(-48 * time.Hour)}) // Zalo gives the last valid day
+	sim.AddGroup(zalosim.Group{ID: "g-het", Name: "Khóm Hết Hạn", ValidThrough: now.Add(-48 * time.Hour)})         // Zalo gives the last valid day
 	// A hamlet whose group the OA has left (hamlet add refuses it now).
 	db, err := sql.Open("sqlite3", c.db)
 	if err != nil {

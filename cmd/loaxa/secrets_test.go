@@ -24,12 +24,18 @@ func TestSecretsNeverInLogsOrPages(t *testing.T) {
 	c.ok("notice", "add", "--title", "Bí mật", "--body", "Không có bí mật nào ở đây.", "--approve")
 	pw := writeFile(t, "pw", "mat-khau-rat-dai-123\n")
 	c.ok("user", "add", "--name", "quantri", "--role", "admin", "--password-file", pw)
+	const oaSecret = "khoa-oa-bi-mat-khong-duoc-lo"
+	c.env["ZALO_OA_SECRET"] = oaSecret
 	base, log, stop := c.serve()
+	sim.SetWebhook(base+"/zalo/webhook", oaSecret) // echoes, checked with the secret
+	if d, _ := sim.TriggerWebhook(zalosim.TriggerRequest{Event: "user_join_group", GroupID: sim.Groups()[0].ID, Forge: true}); d.Status != http.StatusUnauthorized {
+		t.Errorf("forged webhook answered %d; want 401", d.Status)
+	}
 	waitFor(t, "the notice", func() bool { return len(sim.AllMessages()) == 1 })
 	time.Sleep(3500 * time.Millisecond) // at least one more rotation
 	c.ok("notice", "add", "--title", "Lần hai", "--body", "Sau khi đổi token.", "--approve")
 	waitFor(t, "the second notice", func() bool { return len(sim.AllMessages()) == 2 })
-	tokens := []string{sim.AppSecret, sim.RefreshToken, sim.AccessToken}
+	tokens := []string{sim.AppSecret, sim.RefreshToken, sim.AccessToken, oaSecret}
 	cur := sim.Credentials()
 	tokens = append(tokens, cur.RefreshToken, cur.AccessToken)
 

@@ -32,5 +32,9 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 			c := checkGroup(ctx, d.client, d.store, groupID)
 			return c.Facts, c.Refused
 		},
+
+		WebhookSecret:    cfg.ZaloOASecret,
+		WebhookAppSecret: cfg.ZaloAppSecret,
+		WebhookStored:    d.hooks.Notify,
 	}, d.store, d.client, log.With().Str("component", "web").Logger())
 }

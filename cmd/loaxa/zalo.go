@@ -21,7 +21,7 @@ import (
 // zalosimCmd is `loaxa zalosim`: the simulator of the Zalo OA API alone.
 func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa zalosim", "[--addr A] [--groups g1,g2] [--app-id ID] [--app-secret S] [--refresh-token RT] "+
-		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P] [--revoke-on-reuse]",
+		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P] [--revoke-on-reuse] [--webhook-url URL] [--oa-secret S]",
 		"Chạy riêng trình giả lập Zalo OA API (cùng đường dẫn, dữ liệu, mã lỗi, luật token và giới hạn như Zalo),\n"+
 			"in ra địa chỉ và thông tin đăng nhập nó chấp nhận. Trang / cho xem tin trong từng nhóm.")
 	addr := f.String("addr", "127.0.0.1:8090", "địa chỉ lắng nghe")
@@ -33,18 +33,24 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	rate := f.Int("rate-per-min", 0, "số yêu cầu tối đa mỗi phút, 0 là không giới hạn")
 	failRate := f.Float64("fail-rate", 0, "xác suất một lần gửi bị lỗi tạm thời (0–1)")
 	revoke := f.Bool("revoke-on-reuse", false, "như máy chủ OAuth nghiêm ngặt: refresh token đã dùng mà gửi lại thì thu hồi mọi token")
+	webhookURL := f.String("webhook-url", "", "địa chỉ nhận webhook (sự kiện có chữ ký), ví dụ http://127.0.0.1:8080/zalo/webhook")
+	oaSecret := f.String("oa-secret", "", "OA Secret Key ký webhook, tức ZALO_OA_SECRET của loaxa (mặc định: tự sinh)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
 	if *ttl <= 0 || *rate < 0 || *failRate < 0 || *failRate > 1 {
 		return usagef("loaxa zalosim: --token-ttl phải dương, --rate-per-min không âm, --fail-rate trong khoảng 0–1")
 	}
+	if u, err := url.Parse(*webhookURL); *webhookURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return usagef("loaxa zalosim: --webhook-url %q: cần địa chỉ http(s)://máy[:cổng]/đường-dẫn", *webhookURL)
+	}
 	gs, err := zalosim.ParseGroups(*groups)
 	if err != nil {
 		return usagef("loaxa zalosim: --groups: %v", err)
 	}
 	cfg := zalosim.Config{Groups: gs, AppID: *appID, AppSecret: *appSecret, RefreshToken: *refresh,
-		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate, RevokeOnReuse: *revoke}
+		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate, RevokeOnReuse: *revoke,
+		WebhookURL: *webhookURL, OASecret: *oaSecret}
 	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
 }
 

@@ -139,6 +139,25 @@ func TestDemoSendsTheWelcomeNotice(t *testing.T) {
 		}
 		return len(welcomed) == len(demoHamlets)
 	})
+	// The simulator's echoes reach the demo site, signed with its OA secret.
+	waitFor(t, "the welcome echoes answered 200 by the demo site", func() bool {
+		resp, err := http.Get(simURL + "/_sim/webhooks")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var ds []zalosim.WebhookDelivery
+		if json.NewDecoder(resp.Body).Decode(&ds) != nil {
+			return false
+		}
+		ok := 0
+		for _, d := range ds {
+			if d.Status == http.StatusOK && d.Event == "oa_send_group_text" {
+				ok++
+			}
+		}
+		return ok >= len(demoHamlets)
+	})
 	// A second demo on the same database is refused, naming the first, and
 	// the first one's database is left alone.
 	var errOut bytes.Buffer
