@@ -96,7 +96,9 @@ type tokenAnswer struct {
 // not cannot have spent the refresh token.
 func (c *Client) requestToken(ctx context.Context, op string, form map[string]string) (tokenPair, error) {
 	if err := c.limiter.wait(ctx); err != nil {
-		return tokenPair{}, fmt.Errorf("%s: wait for the rate limit: %w", op, err)
+		// Stopped before anything left: a TransportError that says so,
+		// so that the refresh mark is cleared.
+		return tokenPair{}, &TransportError{Op: op + ": wait for the rate limit", Err: err}
 	}
 	var wrote atomic.Bool
 	tctx := httptrace.WithClientTrace(context.WithoutCancel(ctx), &httptrace.ClientTrace{

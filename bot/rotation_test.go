@@ -234,3 +234,33 @@ func TestRefreshThatNeverLeftClearsTheMark(t *testing.T) {
 		t.Errorf("simulator %+v; want 1 refresh, no reuse", st)
 	}
 }
+
+// A refresh stopped while it waits for the rate limit (Ctrl-C on a CLI
+// command) sent nothing: the mark is cleared.
+func TestRefreshStoppedBeforeItLeftClearsTheMark(t *testing.T) {
+	fake := zalosim.NewTestServer(t)
+	store := &journalStore{}
+	store.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(2*time.Second))
+	c := bot.NewClient(bot.Config{APIBase: fake.URL, OAuthBase: fake.URL, AppID: fake.AppID, AppSecret: fake.AppSecret,
+		RatePerMin: 1, RefreshAhead: time.Second, Timeout: 5 * time.Second}, store, testLogger(t))
+	gid := fake.Groups()[0].ID
+	// The only request of the minute: a send, with the token not yet due.
+	if _, err := c.SendGroupText(context.Background(), gid, "một"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // now due: the next call refreshes first
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := c.SendGroupText(ctx, gid, "hai"); err == nil {
+		t.Fatal("send stopped while waiting for the rate limit succeeded")
+	}
+	if store.begins != 1 {
+		t.Fatalf("refresh marks = %d; want 1 (the refresh was under way)", store.begins)
+	}
+	if store.marked() {
+		t.Error("the refresh mark was kept after a refresh stopped before it left")
+	}
+	if st := fake.Stats(); st.Refreshes != 0 {
+		t.Errorf("simulator refreshes = %d; want 0", st.Refreshes)
+	}
+}
