@@ -221,9 +221,19 @@ func (d *doctor) checkDatabase(ctx context.Context) {
 		return
 	}
 	d.add("database", "database.schema", checkOK, fmt.Sprintf("lược đồ ở phiên bản %d, đúng bản loaxa này", v), "")
-	// TODO(single-instance lock): once serve/demo hold a flock on <db>.lock,
-	// report here whether a daemon holds it (and its pid), so that doctor
-	// says when two daemons share one database.
+	// The single-instance guard: which daemon, if any, holds <db>.lock.
+	switch holder, held, err := notices.InstanceLockHolder(path); {
+	case err != nil:
+		d.add("database", "database.instance", checkWarn, fmt.Sprintf("không đọc được khóa %s: %v", notices.InstanceLockPath(path), err),
+			"kiểm tra quyền của thư mục chứa cơ sở dữ liệu")
+	case held:
+		d.add("database", "database.instance", checkOK,
+			fmt.Sprintf("loaxa %s đang chạy với cơ sở dữ liệu này: pid %d trên máy %s, từ %s (khóa %s)",
+				holder.Command, holder.PID, holder.Host, d.local(holder.Since), notices.InstanceLockPath(path)), "")
+	default:
+		d.add("database", "database.instance", checkWarn, "không có tiến trình loaxa serve/demo nào đang chạy với cơ sở dữ liệu này",
+			"khởi động dịch vụ: systemctl start loaxa (hoặc loaxa serve)")
+	}
 
 	if d.cfg.Location == nil {
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -107,6 +108,7 @@ func TestDoctorHealthyInstall(t *testing.T) {
 	rep.want(t, "database.integrity", checkOK, "")
 	rep.want(t, "database.schema", checkOK, "")
 	rep.want(t, "database.hamlets", checkOK, "3 thôn/ấp")
+	rep.want(t, "database.instance", checkOK, fmt.Sprintf("loaxa serve đang chạy với cơ sở dữ liệu này: pid %d", os.Getpid()))
 	rep.want(t, "clock.skew", checkOK, "lệch")
 	rep.want(t, "clock.zone", checkOK, "Asia/Ho_Chi_Minh")
 	rep.want(t, "zalo.live", checkOK, "3 nhóm")
@@ -149,6 +151,7 @@ func TestDoctorFreshDatabaseChangesNothing(t *testing.T) {
 		t.Fatalf("doctor exit %d with no token; want 1", code)
 	}
 	rep.want(t, "database.hamlets", checkWarn, "loaxa hamlet sync")
+	rep.want(t, "database.instance", checkWarn, "không có tiến trình loaxa serve/demo")
 	rep.want(t, "zalo.token", checkFail, "loaxa zalo connect")
 	rep.want(t, "clock.skew", checkOK, "")
 
