@@ -157,7 +157,9 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (*U
 		strings.TrimSpace(username)).Scan(&id, &hash, &active)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
+		if _, err := s.compareHash(ctx, s.dummy(), []byte(password)); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	case err != nil:
 		return nil, fmt.Errorf("authenticate %s: %w", username, err)
@@ -166,10 +168,16 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (*U
 		// bcrypt would compare only the first 72 bytes: a known prefix plus
 		// any suffix would sign in. No stored password is that long
 		// (ValidatePassword refuses them), so this refuses nobody's real one.
-		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password[:MaxPasswordBytes]))
+		if _, err := s.compareHash(ctx, s.dummy(), []byte(password[:MaxPasswordBytes])); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || !active {
+	ok, err := s.compareHash(ctx, []byte(hash), []byte(password))
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !active {
 		return nil, ErrBadCredentials
 	}
 	return s.UserByID(ctx, id)
