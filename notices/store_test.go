@@ -125,7 +125,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 	s, path := openStore(t)
 	s.Close()
 	db := rawDB(t, path)
-	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name) VALUES (7, '0007_future.sql')`); err != nil {
+	future := notices.LatestSchema() + 1
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name) VALUES (?, 'future.sql')`, future); err != nil {
 		t.Fatal(err)
 	}
 	_, err := notices.Open(context.Background(), path, notices.Options{})
@@ -133,8 +134,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !errors.As(err, &tooNew) {
 		t.Fatalf("Open of a newer database = %v; want *SchemaTooNewError", err)
 	}
-	want := fmt.Sprintf("database schema version 7 is newer than this loaxa (knows up to %d); upgrade loaxa",
-		notices.LatestSchema())
+	want := fmt.Sprintf("database schema version %d is newer than this loaxa (knows up to %d); upgrade loaxa",
+		future, notices.LatestSchema())
 	if err.Error() != want {
 		t.Errorf("error = %q; want %q", err, want)
 	}
