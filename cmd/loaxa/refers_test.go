@@ -11,7 +11,7 @@ import (
 func TestCorrectionOfUnpublishedRefused(t *testing.T) {
 	c := newCLI(t)
 	c.setup()
-	c.ok("notice", "add", "--title", "Chưa duyệt", "--body", "Nội dung.")                                      // 1, pending
+	c.ok("notice", "add", "--title", "Chưa duyệt", "--body", "Nội dung.")                                        // 1, pending
 	c.ok("notice", "add", "--title", "Đã duyệt", "--body", "Nội dung.", "--approve", "--at", "2030-12-01 07:00") // 2
 	for _, kind := range []string{"update", "cancel"} {
 		_, errOut, code := c.run("", "notice", "add", "--title", "Đính chính", "--body", "x", "--kind", kind, "--refers-to", "1")
