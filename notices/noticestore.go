@@ -166,8 +166,8 @@ func checkReason(reason string) error {
 	return nil
 }
 
-// publishedSQL is true for a notice that went out: approved, and not
-// since sent back (the notices_refers_to_published trigger's rule).
+// publishedSQL is true for a notice that was approved, and not since sent
+// back; one that went out (wentOutSQL) also reached a group.
 const publishedSQL = `(status IN ('approved', 'done', 'cancelled', 'expired') AND approved_at IS NOT NULL)`
 
 // wentOutSQL is true for notice n (aliased n) that reached at least one
