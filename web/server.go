@@ -257,11 +257,7 @@ func (s *Server) absBase(r *http.Request) string {
 	if !peer.IsValid() || !peer.IsLoopback() || s.trusted(peer) {
 		return ""
 	}
-	host, _, err := net.SplitHostPort(r.Host)
-	if err != nil {
-		host = r.Host
-	}
-	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); !(host == "localhost" || err == nil && a.IsLoopback()) {
+	if !loopbackHost(r.Host) {
 		return ""
 	}
 	scheme := "http"
@@ -269,6 +265,35 @@ func (s *Server) absBase(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// loopbackHost reports whether a Host header names this machine and
+// nothing else: exactly a loopback IP ("127.0.0.1", "[::1]") or
+// "localhost", with an optional all-digit port. Anything that merely
+// starts like one ("127.0.0.1:80.evil.example", "127.0.0.1:80,evil",
+// "127.0.0.1:%40evil") is not.
+func loopbackHost(h string) bool {
+	host, port := h, ""
+	if strings.Contains(h, ":") && !(strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]")) {
+		var err error
+		if host, port, err = net.SplitHostPort(h); err != nil || port == "" || len(port) > 5 ||
+			strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+		if strings.Contains(host, ":") != strings.HasPrefix(h, "[") {
+			return false // an IPv6 address needs its brackets, and only it has them
+		}
+	} else {
+		host = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+		if h != host && !strings.Contains(host, ":") {
+			return false // "[127.0.0.1]"
+		}
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Zone() == "" && a.IsLoopback()
 }
 
 // isTLS reports whether the browser reached us over TLS: directly, through
