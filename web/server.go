@@ -90,9 +90,15 @@ func (c *Config) defaults(store *notices.Store) error {
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
+		if err == nil && u.User != nil {
+			return errors.New("web: base URL has a user or password: want http(s)://host[/path]")
+		}
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("web: base URL %q: want http(s)://host[/path]", c.BaseURL)
 		}
+	}
+	if c.MetricsToken != "" && strings.TrimSpace(c.MetricsToken) == "" {
+		return errors.New("web: the metrics token is blank: set a real one, or none")
 	}
 	if c.OAuthRedirectURL == "" && c.BaseURL != "" {
 		c.OAuthRedirectURL = c.BaseURL + "/zalo/callback"
