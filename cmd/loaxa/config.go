@@ -218,7 +218,7 @@ func (c *Config) Validate() error {
 		switch {
 		case err == nil && u.User != nil:
 			// Never repeated: it may hold a password.
-			bad("LOAXA_BASE_URL có tên người dùng hoặc mật khẩu (phần «…@» trước tên miền); hãy bỏ phần đó, chỉ để "+
+			bad("LOAXA_BASE_URL có tên người dùng hoặc mật khẩu (phần «…@» trước tên miền); hãy bỏ phần đó, chỉ để " +
 				"địa chỉ như https://loa.xaanphu.gov.vn (nó xuất hiện trong mọi liên kết và gửi cho Zalo)")
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
 			bad("LOAXA_BASE_URL=%q không phải địa chỉ http(s)://tên-miền[/đường-dẫn]; hãy đặt như https://loa.xaanphu.gov.vn", c.BaseURL)
