@@ -24,7 +24,8 @@ type loginData struct {
 }
 
 // loginPage shows the sign-in form, with a fresh CSRF token in a cookie
-// and the form (double submit: there is no session to keep it in yet). It
+// and the form (double submit: there is no session to keep it in yet; see
+// logincsrf.go). It
 // is shown even to a signed-in browser: signing in again (as someone else)
 // replaces the session.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -32,8 +33,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
-	token := notices.RandomToken()
-	s.setCookie(w, r, loginCookie, token, time.Hour)
+	token := s.issueLoginToken()
+	s.setCookie(w, r, s.loginCookieName(r), token, time.Hour)
 	d.Next = safeNext(d.Next)
 	s.render(w, r, status, "login", view{Title: "Đăng nhập", CSRF: token, Data: d})
 }
@@ -46,8 +47,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, err)
 		return
 	}
-	c, err := r.Cookie(loginCookie)
-	if err != nil || !sameToken(r.PostFormValue("csrf_token"), c.Value) {
+	if !s.validLoginToken(r) {
 		s.errorPage(w, r, http.StatusForbidden,
 			"Trang đăng nhập đã cũ (thiếu mã chống giả mạo). Hãy tải lại trang đăng nhập rồi thử lại.")
 		return
@@ -126,7 +126,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setCookie(w, r, sessionCookie, token, s.cfg.SessionTTL)
-	s.setCookie(w, r, loginCookie, "", -1)
+	s.setCookie(w, r, s.loginCookieName(r), "", -1)
 	http.Redirect(w, r, safeNext(d.Next), http.StatusSeeOther)
 }
 

@@ -141,6 +141,8 @@ type Server struct {
 	static http.Handler
 	mux    *http.ServeMux
 	h      http.Handler
+
+	loginKey []byte // signs the sign-in form's tokens (logincsrf.go)
 }
 
 // New builds the site. zalo may be nil when no Zalo client is configured;
@@ -152,7 +154,8 @@ func New(cfg Config, store *notices.Store, zalo Zalo, log zerolog.Logger) (*Serv
 	if err := cfg.defaults(store); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: store, zalo: zalo, log: log.With().Str("component", "web").Logger()}
+	s := &Server{cfg: cfg, store: store, zalo: zalo, log: log.With().Str("component", "web").Logger(),
+		loginKey: newLoginKey()}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
