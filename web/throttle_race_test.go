@@ -28,7 +28,7 @@ func TestConcurrentSignInsCannotBypassThrottle(t *testing.T) {
 	if token == "" || csrf == "" {
 		t.Fatal("no sign-in token")
 	}
-	const n = 60
+	const n = 100
 	var (
 		wg              sync.WaitGroup
 		start           = make(chan struct{})
