@@ -82,18 +82,12 @@ func (s *Store) CreateNotice(ctx context.Context, n *Notice) error {
 	return s.update(ctx, func(tx *txn) error {
 		var es FieldErrors
 		if n.RefersTo != 0 {
-			var targets string
-			var published bool
-			err := tx.QueryRowContext(ctx, `SELECT targets, `+publishedSQL+` FROM notices WHERE id = ?`,
-				n.RefersTo).Scan(&targets, &published)
+			targets, msg, err := referTo(ctx, tx, n.RefersTo, n.Kind)
 			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				es.add("refers_to", "Không có thông báo số %d; hãy kiểm tra số thông báo gốc.", n.RefersTo)
 			case err != nil:
-				return fmt.Errorf("get notice %d: %w", n.RefersTo, err)
-			case !published:
-				es.add("refers_to", "Thông báo số %d chưa từng được duyệt để gửi đi, nên không đính chính hay hủy được; "+
-					"hãy sửa hoặc hủy chính thông báo đó.", n.RefersTo)
+				return err
+			case msg != "":
+				es.add("refers_to", "%s", msg)
 			case len(n.Targets) == 0:
 				n.Targets = splitTargets(targets)
 			}
@@ -172,9 +166,66 @@ func checkReason(reason string) error {
 	return nil
 }
 
-// publishedSQL is true for a notice that went out: approved, and not
-// since sent back (the notices_refers_to_published trigger's rule).
+// publishedSQL is true for a notice that was approved, and not since sent
+// back; one that went out (wentOutSQL) also reached a group.
 const publishedSQL = `(status IN ('approved', 'done', 'cancelled', 'expired') AND approved_at IS NOT NULL)`
+
+// wentOutSQL is true for notice n (aliased n) that reached at least one
+// group: a delivery of it sent, directly or in a bulletin. Only such a
+// notice may be corrected or withdrawn (the notices_refers_to_sent
+// trigger's rule, 0009_refers_to_sent.sql): residents have seen its title.
+const wentOutSQL = `(EXISTS (SELECT 1 FROM deliveries d WHERE d.notice_id = n.id AND d.status = 'sent')
+	OR EXISTS (SELECT 1 FROM occurrences o JOIN bulletin_items bi ON bi.occurrence_id = o.id
+		JOIN deliveries d ON d.bulletin_id = bi.bulletin_id AND d.hamlet_id = bi.hamlet_id
+		WHERE o.notice_id = n.id AND d.status = 'sent'))`
+
+// notSentYet explains why an approved notice that no group has received
+// yet cannot be corrected or withdrawn, and what to do instead.
+func notSentYet(id int64, status Status, kind Kind) string {
+	switch {
+	case status != StatusApproved:
+		return fmt.Sprintf("Thông báo số %d đã dừng trước khi tới nhóm nào, nên không có gì để đính chính hay hủy; "+
+			"nếu cần, hãy soạn một thông báo mới.", id)
+	case kind == KindCancel:
+		return fmt.Sprintf("Thông báo số %d đã duyệt nhưng chưa được gửi tới nhóm nào. Muốn nó không được gửi thì hãy "+
+			"dừng chính thông báo đó (nút «Dừng thông báo» trên trang của nó, hoặc loaxa notice cancel %d); "+
+			"không cần gửi thông báo hủy.", id, id)
+	}
+	return fmt.Sprintf("Thông báo số %d đã duyệt nhưng chưa được gửi tới nhóm nào, nên chưa thể đính chính "+
+		"(bà con chưa thấy nó). Hãy dừng thông báo đó (nút «Dừng thông báo» hoặc loaxa notice cancel %d) "+
+		"rồi soạn lại bản đúng.", id, id)
+}
+
+// CanReferTo says why a notice of kind (update or cancel) may not refer to
+// notice id, in plain Vietnamese, or returns "" when it may: id must have
+// reached at least one group. CreateNotice applies the same rule.
+func (s *Store) CanReferTo(ctx context.Context, id int64, kind Kind) (string, error) {
+	_, msg, err := referTo(ctx, s.db, id, kind)
+	return msg, err
+}
+
+// referTo checks that a notice of kind may refer to notice id (see
+// CanReferTo) and returns id's targets.
+func referTo(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, id int64, kind Kind) (targets, msg string, err error) {
+	var published, sent bool
+	var status Status
+	err = q.QueryRowContext(ctx, `SELECT n.targets, n.status, `+publishedSQL+`, `+wentOutSQL+`
+		FROM notices n WHERE n.id = ?`, id).Scan(&targets, &status, &published, &sent)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", fmt.Sprintf("Không có thông báo số %d; hãy kiểm tra số thông báo gốc.", id), nil
+	case err != nil:
+		return "", "", fmt.Errorf("get notice %d: %w", id, err)
+	case !published:
+		return "", fmt.Sprintf("Thông báo số %d chưa từng được duyệt để gửi đi, nên không đính chính hay hủy được; "+
+			"hãy sửa hoặc hủy chính thông báo đó.", id), nil
+	case !sent:
+		return "", notSentYet(id, status, kind), nil
+	}
+	return targets, "", nil
+}
 
 // Published reports whether n went out (or is going out): approved, still
 // or before it was cancelled or expired. Only such a notice may be

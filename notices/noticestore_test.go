@@ -73,7 +73,7 @@ func TestCreateNoticeRefusals(t *testing.T) {
 
 func TestCreateNotice(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, path := openStore(t)
 	addHamlets(t, s, "Khóm 1", "Khóm 2")
 	nfd := "Ho\u0323p tho\u0302n" // "Họp thôn", decomposed
 	n := notices.Notice{Title: nfd, Body: "Tối nay 19h\r\ntại nhà văn hóa", Targets: []string{"KHOM-1", " khom-2 ", "khom-1"},
@@ -110,7 +110,9 @@ func TestCreateNotice(t *testing.T) {
 		t.Errorf("after approve: %s %q %v", got.Status, got.Approver, got.ApprovedAt)
 	}
 
-	// An update with no targets goes to the original's hamlets.
+	// An update with no targets goes to the original's hamlets (once the
+	// original has gone out).
+	markSent(t, rawDB(t, path), n.ID)
 	up := notices.Notice{Title: "Đổi giờ họp", Kind: notices.KindUpdate, RefersTo: n.ID, Source: notices.SourceWeb}
 	if err := s.CreateNotice(ctx, &up); err != nil {
 		t.Fatal(err)

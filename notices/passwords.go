@@ -20,6 +20,12 @@ import (
 // "matkhau123456", "qwertyuiop12", "123456789012" and "khom1khom1khom1"
 // are refused, and "mưa chiều nay to" or a random 12 characters pass.
 //
+// Passwords are Unicode-normalised to NFC before they are checked, counted,
+// hashed or verified: a Mac types "ư" as two code points (NFD), a phone as
+// one (NFC), and both must sign in. Hashes made before this rule from NFD
+// input still verify (Authenticate tries the forms in turn) and are
+// rehashed from the NFC form on the first success.
+//
 // bcrypt ignores everything after 72 bytes, so a longer password is
 // refused, not truncated or pre-hashed: refusing keeps every existing hash
 // verifying as it was, and Authenticate refuses a longer password too, so
@@ -64,6 +70,7 @@ var keyboards = []string{
 // commune's and the hamlets'); each is split into its words, joined too.
 func ValidatePassword(username, password string, words ...string) error {
 	var es FieldErrors
+	password = norm.NFC.String(password) // what is hashed, so what is counted
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPassword:

@@ -147,6 +147,13 @@ func TestSchemaDocExamples(t *testing.T) {
 	ran, refused := 0, 0
 	for _, block := range docBlocks(t) {
 		mustFail := strings.HasPrefix(block, "-- refused")
+		if strings.Contains(block, "refers_to") && !mustFail {
+			// The corrections refer to notices 1 and 2, which the daemon
+			// has sent by then (only a notice that went out may be
+			// corrected or withdrawn).
+			markSent(t, db, 1)
+			markSent(t, db, 2)
+		}
 		for _, st := range statements(block) {
 			before := counts(t, db)
 			_, err := db.Exec(st)

@@ -82,7 +82,8 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 // SessionByToken returns the live session whose cookie value is token, with
 // its user, or ErrNotFound when there is none, it has expired, it has not
 // been used for idle (when idle > 0) or its user is disabled. Using a
-// session keeps it alive: its last use is stored, at most once a minute.
+// session keeps it alive: its last use is stored, at most once a minute
+// (touchEvery), often enough for a short idle too.
 func (s *Store) SessionByToken(ctx context.Context, token string, idle time.Duration) (*Session, error) {
 	if token == "" {
 		return nil, ErrNotFound
@@ -119,13 +120,24 @@ func (s *Store) SessionByToken(ctx context.Context, token string, idle time.Dura
 		}
 		return nil, ErrNotFound
 	}
-	if now.Sub(lastSeen) >= time.Minute {
+	if now.Sub(lastSeen) >= touchEvery(idle) {
 		if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`,
 			fmtTime(now), sess.ID); err != nil {
 			return nil, fmt.Errorf("touch session: %w", err)
 		}
 	}
 	return &sess, nil
+}
+
+// touchEvery is how stale a session's stored last use may get before a
+// request writes it again: a minute, or a quarter of idle when that is
+// shorter, so that a session in use never looks idle (an idle of one
+// minute with a write once a minute would sign out a busy user).
+func touchEvery(idle time.Duration) time.Duration {
+	if idle > 0 && idle/4 < time.Minute {
+		return idle / 4
+	}
+	return time.Minute
 }
 
 // EndSession ends the session whose cookie value is token (sign-out); an

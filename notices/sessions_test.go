@@ -230,3 +230,49 @@ func openStoreClock(t testing.TB, now func() time.Time) *notices.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// TestBeginLoginReserves: an attempt is counted before its password is
+// checked; a key that must wait refuses without counting; a success takes
+// its reserved failure back, wait included.
+func TestBeginLoginReserves(t *testing.T) {
+	ctx := context.Background()
+	now := fixedNow
+	s := openStoreClock(t, func() time.Time { return now })
+	pair := notices.LoginLimit{Key: "pair:lan 10.0.0.7", Free: 2, Base: time.Second, Max: 10 * time.Second,
+		Forget: time.Hour, User: "lan", Address: "10.0.0.7"}
+	addr := notices.LoginLimit{Key: "addr:10.0.0.7", Free: 3, Base: time.Second, Max: 10 * time.Second,
+		Forget: time.Hour, Address: "10.0.0.7"}
+	for i := range 3 {
+		att, wait, err := s.BeginLogin(ctx, pair, addr)
+		if err != nil || att == nil || !wait.IsZero() {
+			t.Fatalf("attempt %d: %+v, %v, %v; want reserved", i+1, att, wait, err)
+		}
+		if att.Counts[0] != i+1 || att.Counts[1] != i+1 {
+			t.Errorf("attempt %d: counts %v", i+1, att.Counts)
+		}
+		if i == 2 && !att.Until.Equal(now.Add(time.Second)) {
+			t.Errorf("third attempt would wait until %v; want 1 s", att.Until)
+		}
+	}
+	att, wait, err := s.BeginLogin(ctx, pair, addr)
+	if err != nil || att != nil || !wait.Equal(now.Add(time.Second)) {
+		t.Fatalf("attempt while waiting: %+v, %v, %v; want refused until 1 s from now", att, wait, err)
+	}
+	now = now.Add(2 * time.Second)
+	// The fourth attempt would start the address's first wait; it succeeds,
+	// so the address is back to three failures and no wait.
+	att, _, err = s.BeginLogin(ctx, pair, addr)
+	if err != nil || att == nil || att.Counts[1] != 4 || !att.Until.Equal(now.Add(2*time.Second)) {
+		t.Fatalf("fourth attempt: %+v, %v", att, err)
+	}
+	if err := s.LoginSucceeded(ctx, att, pair.Key); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LoginLockedUntil(ctx, pair.Key, addr.Key); !got.IsZero() {
+		t.Errorf("after a success the keys wait until %v; want no wait", got)
+	}
+	att, _, err = s.BeginLogin(ctx, pair, addr)
+	if err != nil || att == nil || att.Counts[0] != 1 || att.Counts[1] != 4 {
+		t.Errorf("after a success: %+v, %v; want the pair forgiven (1) and the address's 3 failures kept (4)", att, err)
+	}
+}

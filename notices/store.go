@@ -33,6 +33,9 @@ type Options struct {
 	// Commune is the commune's name (LOAXA_COMMUNE); staff passwords may
 	// not be made of it.
 	Commune string
+	// Hashers is how many password checks (bcrypt) may run at once; more
+	// wait their turn. Default half the CPUs, at least 1 (hashing.go).
+	Hashers int
 }
 
 // Store is the SQLite database of one commune. It is safe for concurrent use;
@@ -52,6 +55,7 @@ type Store struct {
 
 	dummyOnce sync.Once
 	dummyHash []byte
+	hashers   chan struct{} // a slot per password check running
 }
 
 // Open opens (creating it with mode 0600 if needed) the database at path and
@@ -101,6 +105,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		cost:    opts.PasswordCost,
 		commune: opts.Commune,
 		changed: make(chan struct{}, 1),
+		hashers: make(chan struct{}, hashers(opts.Hashers)),
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

@@ -76,52 +76,164 @@ func (s *Store) LoginLockedUntil(ctx context.Context, keys ...string) (time.Time
 // quiet for longer than their Forget are swept.
 func (s *Store) RecordLoginFailure(ctx context.Context, actor, detail string, limits ...LoginLimit) (time.Time, []int, error) {
 	var until time.Time
+	var counts []int
+	err := s.commit(ctx, func(tx *txn) error {
+		var err error
+		until, counts, _, err = tx.countFailure(ctx, limits)
+		if err != nil {
+			return err
+		}
+		return tx.audit(ctx, auditActor(actor), "user.login_failed", 0, 0, detail)
+	})
+	return until, counts, err
+}
+
+// LoginAttempt is a sign-in attempt reserved by BeginLogin: counted as a
+// failure before its password is checked, so that attempts made at the
+// same moment cannot all pass the throttle before any of them is counted.
+type LoginAttempt struct {
+	Until  time.Time // the wait this attempt started, if it fails; zero: none
+	Counts []int     // failures now counted against each limit's key, in order
+	undo   []undoFailure
+}
+
+// undoFailure is how to take one reserved failure back.
+type undoFailure struct {
+	key              string
+	prevLocked, mine sql.NullString // locked_until before the reservation, and as it set it
+}
+
+// BeginLogin reserves a sign-in attempt under limits, atomically (one write
+// transaction): when a key with a wait (Base > 0) must still wait, it
+// returns nil and the latest time until which it must, writing nothing;
+// otherwise it counts the attempt as a failure of every key, as
+// RecordLoginFailure would, and returns it. The caller then checks the
+// password, once, and calls LoginFailed or LoginSucceeded.
+func (s *Store) BeginLogin(ctx context.Context, limits ...LoginLimit) (*LoginAttempt, time.Time, error) {
+	var att *LoginAttempt
+	var wait time.Time
+	err := s.commit(ctx, func(tx *txn) error {
+		att, wait = nil, time.Time{}
+		now := fmtTime(tx.Now)
+		for _, l := range limits {
+			if l.Base <= 0 {
+				continue
+			}
+			var lu sql.NullString
+			err := tx.QueryRowContext(ctx, `SELECT locked_until FROM login_failures WHERE key = ? AND locked_until > ?`,
+				l.Key, now).Scan(&lu)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("check login wait %s: %w", l.Key, err)
+			}
+			t, err := parseTime(lu)
+			if err != nil {
+				return fmt.Errorf("check login wait %s: %w", l.Key, err)
+			}
+			if t.After(wait) {
+				wait = t
+			}
+		}
+		if !wait.IsZero() {
+			return nil
+		}
+		until, counts, undo, err := tx.countFailure(ctx, limits)
+		if err != nil {
+			return err
+		}
+		att = &LoginAttempt{Until: until, Counts: counts, undo: undo}
+		return nil
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return att, wait, nil
+}
+
+// LoginFailed audits a reserved attempt whose password was wrong (actor is
+// the user name typed, detail the address); its failure stays counted.
+func (s *Store) LoginFailed(ctx context.Context, actor, detail string) error {
+	return s.commit(ctx, func(tx *txn) error {
+		return tx.audit(ctx, auditActor(actor), "user.login_failed", 0, 0, detail)
+	})
+}
+
+// LoginSucceeded takes back the failure a reserved attempt counted
+// (restoring a wait it started, unless a later failure has changed it) and
+// forgets every failure of the keys in clear.
+func (s *Store) LoginSucceeded(ctx context.Context, att *LoginAttempt, clear ...string) error {
+	return s.commit(ctx, func(tx *txn) error {
+		for _, u := range att.undo {
+			if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET failures = max(failures - 1, 0),
+					locked_until = CASE WHEN locked_until IS ? THEN ? ELSE locked_until END WHERE key = ?`,
+				u.mine, u.prevLocked, u.key); err != nil {
+				return fmt.Errorf("undo login failure %s: %w", u.key, err)
+			}
+		}
+		for _, k := range clear {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, k); err != nil {
+				return fmt.Errorf("clear login failures %s: %w", k, err)
+			}
+		}
+		return nil
+	})
+}
+
+// countFailure counts one failure against each limit's key; see
+// RecordLoginFailure.
+func (tx *txn) countFailure(ctx context.Context, limits []LoginLimit) (time.Time, []int, []undoFailure, error) {
+	var until time.Time
 	counts := make([]int, len(limits))
+	undo := make([]undoFailure, len(limits))
+	for i, l := range limits {
+		var failures int
+		var last, prev sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT failures, coalesce(last_at, first_at), locked_until FROM login_failures
+			WHERE key = ?`, l.Key).Scan(&failures, &last, &prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return until, nil, nil, fmt.Errorf("read login failures %s: %w", l.Key, err)
+		}
+		lastAt, _ := parseTime(last)
+		if errors.Is(err, sql.ErrNoRows) || tx.Now.Sub(lastAt) >= l.Forget {
+			failures = 0
+		}
+		failures++
+		counts[i] = failures
+		var locked sql.NullString
+		if w := l.wait(failures); w > 0 {
+			t := tx.Now.Add(w)
+			locked = sql.NullString{String: fmtTime(t).(string), Valid: true}
+			if t.After(until) {
+				until = t
+			}
+		}
+		undo[i] = undoFailure{key: l.Key, prevLocked: prev, mine: locked}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key, failures, first_at, last_at, locked_until,
+				user_name, address) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
+				first_at = CASE WHEN excluded.failures = 1 THEN excluded.first_at ELSE first_at END,
+				last_at = excluded.last_at, locked_until = excluded.locked_until`,
+			l.Key, failures, fmtTime(tx.Now), fmtTime(tx.Now), locked, clip(l.User, 40), clip(l.Address, 64)); err != nil {
+			return until, nil, nil, fmt.Errorf("record login failure %s: %w", l.Key, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE substr(key, 1, instr(key, ':')) = ?
+			AND coalesce(last_at, first_at) < ?`, l.Key[:strings.IndexByte(l.Key, ':')+1],
+			fmtTime(tx.Now.Add(-l.Forget))); err != nil {
+			return until, nil, nil, fmt.Errorf("sweep login failures: %w", err)
+		}
+	}
+	return until, counts, undo, nil
+}
+
+// auditActor is the user name typed, as the audit log keeps it.
+func auditActor(actor string) string {
 	actor = clip(strings.TrimSpace(actor), 40)
 	if actor == "" {
 		actor = "?"
 	}
-	err := s.commit(ctx, func(tx *txn) error {
-		until = time.Time{}
-		for i, l := range limits {
-			var failures int
-			var last sql.NullString
-			err := tx.QueryRowContext(ctx, `SELECT failures, coalesce(last_at, first_at) FROM login_failures WHERE key = ?`,
-				l.Key).Scan(&failures, &last)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("read login failures %s: %w", l.Key, err)
-			}
-			lastAt, _ := parseTime(last)
-			if errors.Is(err, sql.ErrNoRows) || tx.Now.Sub(lastAt) >= l.Forget {
-				failures = 0
-			}
-			failures++
-			counts[i] = failures
-			var locked any
-			if w := l.wait(failures); w > 0 {
-				t := tx.Now.Add(w)
-				locked = fmtTime(t)
-				if t.After(until) {
-					until = t
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (key, failures, first_at, last_at, locked_until,
-					user_name, address) VALUES (?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-					first_at = CASE WHEN excluded.failures = 1 THEN excluded.first_at ELSE first_at END,
-					last_at = excluded.last_at, locked_until = excluded.locked_until`,
-				l.Key, failures, fmtTime(tx.Now), fmtTime(tx.Now), locked, clip(l.User, 40), clip(l.Address, 64)); err != nil {
-				return fmt.Errorf("record login failure %s: %w", l.Key, err)
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE substr(key, 1, instr(key, ':')) = ?
-				AND coalesce(last_at, first_at) < ?`, l.Key[:strings.IndexByte(l.Key, ':')+1],
-				fmtTime(tx.Now.Add(-l.Forget))); err != nil {
-				return fmt.Errorf("sweep login failures: %w", err)
-			}
-		}
-		return tx.audit(ctx, actor, "user.login_failed", 0, 0, detail)
-	})
-	return until, counts, err
+	return actor
 }
 
 // ClearLoginFailures forgets the failures counted against keys, after a

@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Role is what a staff account may do.
@@ -67,6 +69,7 @@ func (s *Store) CreateUser(ctx context.Context, actor string, u *User, password 
 	if err := u.Validate(); err != nil {
 		return err
 	}
+	password = norm.NFC.String(password)
 	if err := s.checkPassword(ctx, u.Username, password); err != nil {
 		return err
 	}
@@ -150,29 +153,65 @@ func (s *Store) userWhere(ctx context.Context, where string, arg any) (*User, er
 // ErrBadCredentials. It does the same bcrypt work for an unknown user as for
 // a known one, so timing does not tell which user names exist.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (*User, error) {
+	forms, tooLong := passwordForms(password)
 	var hash string
 	var active bool
 	var id int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, password_hash, active FROM users WHERE username = ?`,
 		strings.TrimSpace(username)).Scan(&id, &hash, &active)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
+	case errors.Is(err, sql.ErrNoRows), err == nil && tooLong:
+		// The same bcrypt work as for a known user. Over 72 bytes bcrypt
+		// would compare only the first 72: a known prefix plus any suffix
+		// would sign in. No stored password is that long (ValidatePassword
+		// refuses them), so this refuses nobody's real one.
+		for _, f := range forms {
+			if _, err := s.compareHash(ctx, s.dummy(), []byte(f)); err != nil {
+				return nil, err
+			}
+		}
 		return nil, ErrBadCredentials
 	case err != nil:
 		return nil, fmt.Errorf("authenticate %s: %w", username, err)
 	}
-	if len(password) > MaxPasswordBytes {
-		// bcrypt would compare only the first 72 bytes: a known prefix plus
-		// any suffix would sign in. No stored password is that long
-		// (ValidatePassword refuses them), so this refuses nobody's real one.
-		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password[:MaxPasswordBytes]))
+	var matched string
+	for _, f := range forms {
+		ok, err := s.compareHash(ctx, []byte(hash), []byte(f))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			matched = f
+			break
+		}
+	}
+	if matched == "" || !active {
 		return nil, ErrBadCredentials
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || !active {
-		return nil, ErrBadCredentials
+	if matched != forms[0] {
+		s.rehash(ctx, id, hash, forms[0])
 	}
 	return s.UserByID(ctx, id)
+}
+
+// passwordForms are the forms of a typed password to verify, in order:
+// its NFC form (every hash made since passwords are normalised), then, for
+// a hash made before from unnormalised input, the form typed and its NFD
+// form (a password set on a Mac, typed on a phone), each once and only
+// within bcrypt's 72 bytes. tooLong: the NFC form is over 72 bytes; forms
+// is then its first 72 bytes, to spend the same work on.
+func passwordForms(password string) (forms []string, tooLong bool) {
+	nfc := norm.NFC.String(password)
+	if len(nfc) > MaxPasswordBytes {
+		return []string{nfc[:MaxPasswordBytes]}, true
+	}
+	forms = []string{nfc}
+	for _, f := range []string{password, norm.NFD.String(password)} {
+		if len(f) <= MaxPasswordBytes && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms, false
 }
 
 // checkPassword applies ValidatePassword with the commune's and the
@@ -189,6 +228,29 @@ func (s *Store) checkPassword(ctx context.Context, username, password string) er
 	return ValidatePassword(username, password, words...)
 }
 
+// rehash replaces user id's hash, made from an unnormalised password,
+// with one of its NFC form, unless the hash has changed meanwhile. A
+// failure is only logged: the old hash still verifies.
+func (s *Store) rehash(ctx context.Context, id int64, old, nfc string) {
+	select {
+	case s.hashers <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(nfc), s.cost)
+	<-s.hashers
+	if err == nil {
+		err = s.commit(ctx, func(tx *txn) error {
+			_, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`,
+				string(hash), id, old)
+			return err
+		})
+	}
+	if err != nil {
+		s.log.Error().Err(err).Int64("user_id", id).Msg("rehash password in NFC")
+	}
+}
+
 // dummy is a hash of the store's cost to compare unknown users against.
 func (s *Store) dummy() []byte {
 	s.dummyOnce.Do(func() {
@@ -203,6 +265,7 @@ func (s *Store) SetPassword(ctx context.Context, actor, username, password strin
 	if err != nil {
 		return err
 	}
+	password = norm.NFC.String(password)
 	if err := s.checkPassword(ctx, u.Username, password); err != nil {
 		return err
 	}

@@ -250,7 +250,17 @@ func TestCancelWithdrawsWhatArrivedAndStopsWhatDidNot(t *testing.T) {
 	later := r.notice(notices.Notice{Title: "Phát gạo", PublishAt: at(t, "2026-11-27 15:00")})
 	r.step()
 	r.notice(notices.Notice{Title: "Hủy họp", Kind: notices.KindCancel, RefersTo: sent.ID})
-	c2 := r.notice(notices.Notice{Title: "Hủy phát gạo", Kind: notices.KindCancel, RefersTo: later.ID})
+	// A withdrawal of a notice no group has received is refused (it would
+	// quote the title on the public page before residents saw it): the
+	// notice itself is stopped instead.
+	c2 := notices.Notice{Title: "Hủy phát gạo", Body: "x", Kind: notices.KindCancel, RefersTo: later.ID,
+		Status: notices.StatusApproved, Source: notices.SourceCLI, Author: "canbo"}
+	if err := r.store.CreateNotice(r.ctx, &c2); err == nil {
+		t.Fatalf("a withdrawal of a notice not yet sent was accepted")
+	}
+	if _, err := r.store.CancelNotice(r.ctx, later.ID, "canbo", "không phát gạo nữa"); err != nil {
+		t.Fatal(err)
+	}
 	r.step()
 	r.clock.Set(at(t, "2026-11-27 16:00"))
 	r.step()
@@ -262,7 +272,7 @@ func TestCancelWithdrawsWhatArrivedAndStopsWhatDidNot(t *testing.T) {
 	if n := len(r.received("Phát gạo")); n != 0 {
 		t.Errorf("the withdrawn notice or its withdrawal reached %d groups; want 0", n)
 	}
-	for id, want := range map[int64]notices.Status{sent.ID: notices.StatusCancelled, later.ID: notices.StatusCancelled, c2.ID: notices.StatusDone} {
+	for id, want := range map[int64]notices.Status{sent.ID: notices.StatusCancelled, later.ID: notices.StatusCancelled} {
 		got, err := r.store.Notice(r.ctx, id)
 		if err != nil {
 			t.Fatal(err)

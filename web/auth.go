@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -23,7 +24,8 @@ type loginData struct {
 }
 
 // loginPage shows the sign-in form, with a fresh CSRF token in a cookie
-// and the form (double submit: there is no session to keep it in yet). It
+// and the form (double submit: there is no session to keep it in yet; see
+// logincsrf.go). It
 // is shown even to a signed-in browser: signing in again (as someone else)
 // replaces the session.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -31,8 +33,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
-	token := notices.RandomToken()
-	s.setCookie(w, r, loginCookie, token, time.Hour)
+	token := s.issueLoginToken()
+	s.setCookie(w, r, s.loginCookieName(r), token, time.Hour)
 	d.Next = safeNext(d.Next)
 	s.render(w, r, status, "login", view{Title: "Đăng nhập", CSRF: token, Data: d})
 }
@@ -45,8 +47,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, err)
 		return
 	}
-	c, err := r.Cookie(loginCookie)
-	if err != nil || !sameToken(r.PostFormValue("csrf_token"), c.Value) {
+	if !s.validLoginToken(r) {
 		s.errorPage(w, r, http.StatusForbidden,
 			"Trang đăng nhập đã cũ (thiếu mã chống giả mạo). Hãy tải lại trang đăng nhập rồi thử lại.")
 		return
@@ -58,24 +59,27 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	addr := s.clientAddr(r)
 	pair, byAddr, byUser := s.loginLimits(username, addr)
 
-	until, err := s.store.LoginLockedUntil(ctx, pair.Key, byAddr.Key)
+	// The attempt is counted as a failure before its password is checked,
+	// in one transaction with the throttle check (notices.BeginLogin): of
+	// many attempts sent at once, no more are checked than one at a time
+	// would allow, and the rest are refused without running bcrypt.
+	att, wait, err := s.store.BeginLogin(ctx, pair, byAddr, byUser)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if !until.IsZero() {
-		d.Error = s.waitMessage(until)
+	if att == nil {
+		d.Error = s.waitMessage(wait)
 		s.renderLogin(w, r, http.StatusTooManyRequests, d)
 		return
 	}
 	u, err := s.store.Authenticate(ctx, username, password)
 	if errors.Is(err, notices.ErrBadCredentials) {
-		until, counts, err := s.store.RecordLoginFailure(ctx, username, addr, pair, byAddr, byUser)
-		if err != nil {
+		if err := s.store.LoginFailed(ctx, username, addr); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		if n := counts[2]; n == s.cfg.AttackAlarm || n > s.cfg.AttackAlarm && n%(10*s.cfg.AttackAlarm) == 0 {
+		if n := att.Counts[2]; n == s.cfg.AttackAlarm || n > s.cfg.AttackAlarm && n%(10*s.cfg.AttackAlarm) == 0 {
 			s.log.Warn().Str("user", byUser.User).Int("failures", n).Str("last_address", addr).
 				Msg("many failed sign-ins for one user name: someone may be guessing its password")
 			if err := s.store.AppendAudit(ctx, notices.AuditEntry{Actor: byUser.User, Action: "user.login_attack",
@@ -85,19 +89,30 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		status := http.StatusUnauthorized
 		d.Error = "Tên đăng nhập hoặc mật khẩu không đúng. Hãy kiểm tra lại (chú ý bộ gõ tiếng Việt và phím Caps Lock)."
-		if !until.IsZero() {
-			status, d.Error = http.StatusTooManyRequests, d.Error+" "+s.waitMessage(until)
+		if !att.Until.IsZero() {
+			status, d.Error = http.StatusTooManyRequests, d.Error+" "+s.waitMessage(att.Until)
 		}
 		s.renderLogin(w, r, status, d)
 		return
 	}
 	if err != nil {
+		// Not checked (the request gave up waiting for a hashing slot, or
+		// the database failed): the reserved failure is taken back.
+		if uerr := s.store.LoginSucceeded(context.WithoutCancel(ctx), att); uerr != nil {
+			s.log.Error().Err(uerr).Msg("undo sign-in reservation")
+		}
+		if errors.Is(err, notices.ErrBusy) {
+			s.errorPage(w, r, http.StatusServiceUnavailable, "Máy chủ đang bận kiểm tra nhiều lần đăng nhập cùng lúc; "+
+				"hãy thử lại sau ít giây.")
+			return
+		}
 		s.serverError(w, r, err)
 		return
 	}
-	// Only this pair is forgiven: the address's count stays, so that one
-	// good account does not reset a guesser's budget.
-	if err := s.store.ClearLoginFailures(ctx, pair.Key); err != nil {
+	// The reserved failure is taken back, and this pair's failures are
+	// forgiven; the address's count stays, so that one good account does
+	// not reset a guesser's budget.
+	if err := s.store.LoginSucceeded(ctx, att, pair.Key); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -111,7 +126,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setCookie(w, r, sessionCookie, token, s.cfg.SessionTTL)
-	s.setCookie(w, r, loginCookie, "", -1)
+	s.setCookie(w, r, s.loginCookieName(r), "", -1)
 	http.Redirect(w, r, safeNext(d.Next), http.StatusSeeOther)
 }
 

@@ -290,8 +290,10 @@ func TestCookieFlags(t *testing.T) {
 	proxy := netip.MustParsePrefix("127.0.0.1/32")
 	s := newSite(t, func(c *web.Config) { c.TrustedProxies = []netip.Prefix{proxy} })
 	b := s.browser()
-	b.get("/login")
-	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/login", strings.NewReader(url.Values{
+	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/login", nil)
+	req.Header.Set("X-Forwarded-Proto", "https") // the whole visit is behind the https proxy
+	b.do(req)
+	req, _ = http.NewRequest(http.MethodPost, s.srv.URL+"/login", strings.NewReader(url.Values{
 		"username": {"bien"}, "password": {password}, "csrf_token": {b.csrf}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Forwarded-Proto", "https")

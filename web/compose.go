@@ -57,9 +57,17 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notic
 			s.errorPage(w, r, http.StatusNotFound, "Không có thông báo gốc số "+ref+".")
 			return
 		}
-		if !orig.Published() {
-			s.errorPage(w, r, http.StatusUnprocessableEntity, "Thông báo số "+ref+" chưa từng được duyệt để gửi đi, "+
-				"nên không đính chính hay hủy được; hãy sửa hoặc hủy chính thông báo đó.")
+		kind := notices.KindUpdate
+		if r.URL.Query().Get("kind") == string(notices.KindCancel) {
+			kind = notices.KindCancel
+		}
+		msg, err := s.store.CanReferTo(r.Context(), orig.ID, kind)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if msg != "" {
+			s.errorPage(w, r, http.StatusUnprocessableEntity, msg)
 			return
 		}
 		f.Kind, f.RefersTo = string(notices.KindUpdate), strconv.FormatInt(orig.ID, 10)
@@ -87,7 +95,7 @@ func (s *Server) renderCompose(w http.ResponseWriter, r *http.Request, sess *not
 	}
 	if d.Original == nil && d.Form.Kind != "" && d.Form.Kind != string(notices.KindNotice) {
 		if id, err := strconv.ParseInt(d.Form.RefersTo, 10, 64); err == nil {
-			if orig, err := s.store.Notice(r.Context(), id); err == nil && orig.Published() {
+			if orig := s.sentOriginal(r, id); orig != nil {
 				d.Original = orig // never quote a title that did not go out
 			}
 		}
@@ -160,9 +168,7 @@ func (s *Server) composePreview(w http.ResponseWriter, r *http.Request, sess *no
 func (s *Server) preview(r *http.Request, f composeForm, n *notices.Notice) *preview {
 	opt := notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}
 	if n.RefersTo != 0 {
-		if orig, err := s.store.Notice(r.Context(), n.RefersTo); err == nil && orig.Published() {
-			opt.RefersTo = orig
-		}
+		opt.RefersTo = s.sentOriginal(r, n.RefersTo)
 	}
 	cp := *n
 	cp.Title = strings.TrimSpace(norm.NFC.String(cp.Title))
@@ -233,4 +239,18 @@ func (s *Server) serveImage(w http.ResponseWriter, r *http.Request, id int64) {
 func pathID(r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	return id, err == nil && id > 0
+}
+
+// sentOriginal is notice id when it reached at least one group, so that
+// its title may be quoted; nil otherwise (a notice approved for next year
+// has not gone out).
+func (s *Server) sentOriginal(r *http.Request, id int64) *notices.Notice {
+	orig, err := s.store.Notice(r.Context(), id)
+	if err != nil || !orig.Published() {
+		return nil
+	}
+	if msg, err := s.store.CanReferTo(r.Context(), id, notices.KindUpdate); err != nil || msg != "" {
+		return nil
+	}
+	return orig
 }

@@ -142,3 +142,34 @@ func allParse(xff string) bool {
 	}
 	return true
 }
+
+// FuzzLoopbackHost: a Host header taken as this machine's own, for
+// absolute links without LOAXA_BASE_URL, parses as an http URL whose host
+// is exactly a loopback IP or localhost, with no user, path or anything
+// after the port, and a port of digits only.
+//
+//	go test ./web -run '^$' -fuzz '^FuzzLoopbackHost$' -fuzztime 30s
+func FuzzLoopbackHost(f *testing.F) {
+	for _, h := range []string{"127.0.0.1", "127.0.0.1:8080", "[::1]:80", "localhost:1", "127.0.0.1:80.evil.example",
+		"127.0.0.1:80,evil.example", "127.0.0.1:%40evil.example", "localhost@evil", "[::1%25lo]:80", "127.1:80"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		if !loopbackHost(h) {
+			return
+		}
+		u, err := url.Parse("http://" + h + "/public")
+		if err != nil || u.User != nil || u.Host != h || u.Path != "/public" {
+			t.Fatalf("loopbackHost(%q) but http://%s/public parses as %+v, %v", h, h, u, err)
+		}
+		if hn := u.Hostname(); hn != "localhost" {
+			a, err := netip.ParseAddr(hn)
+			if err != nil || !a.IsLoopback() || a.Zone() != "" {
+				t.Fatalf("loopbackHost(%q): host %q is not a loopback address", h, hn)
+			}
+		}
+		if p := u.Port(); strings.Trim(p, "0123456789") != "" {
+			t.Fatalf("loopbackHost(%q): port %q", h, p)
+		}
+	})
+}

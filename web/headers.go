@@ -41,6 +41,10 @@ func (s *Server) secure(next http.Handler) http.Handler {
 			h.Set("Cache-Control", publicCache)
 		default:
 			h.Set("Cache-Control", "no-store") // staff pages, sign-in, /healthz, /metrics
+			// What they show depends on the session (or the sign-in
+			// form's cookie): a cache that ignores no-store must at
+			// least not hand one person's page to another.
+			h.Add("Vary", "Cookie")
 		}
 		defer func() {
 			if v := recover(); v != nil {

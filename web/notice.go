@@ -113,7 +113,15 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		}
 	}
 	d.CanCancel = s.mayCancel(user, n)
-	d.CanCorrect = n.Kind != notices.KindCancel && n.Published()
+	if n.Kind != notices.KindCancel && n.Published() {
+		// Only a notice residents have seen may be corrected or withdrawn.
+		msg, err := s.store.CanReferTo(r.Context(), n.ID, notices.KindUpdate)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		d.CanCorrect = msg == ""
+	}
 	s.render(w, r, http.StatusOK, "notice", view{Title: "Thông báo số " + strconv.FormatInt(n.ID, 10), Sess: sess,
 		Nav: "notices", Data: d})
 }

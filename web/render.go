@@ -118,9 +118,10 @@ type errorData struct {
 // errorPage answers with a plain Vietnamese error page; msg defaults by status.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	d := errorData{Status: status, Message: msg}
-	if status >= 500 {
-		w.Header().Set("Cache-Control", "no-store") // not kept by a cache in front, even on public pages
-	}
+	// An error is never kept by a cache in front, even on public pages: a
+	// notice missing now may be sent in a minute, and a staff error is one
+	// person's.
+	w.Header().Set("Cache-Control", "no-store")
 	switch status {
 	case http.StatusNotFound:
 		d.Heading = "Không tìm thấy trang"
@@ -139,7 +140,20 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 			d.Message = "Hệ thống gặp lỗi khi xử lý yêu cầu. Hãy thử lại sau ít phút; nếu vẫn lỗi, báo cho quản trị viên."
 		}
 	}
-	s.render(w, r, status, "error", view{Title: d.Heading, Sess: s.session(r), Data: d})
+	v := view{Title: d.Heading, Data: d}
+	if publicPath(r.URL.Path) {
+		// The residents' layout: nothing of a session a staff member's
+		// browser brought along (its name, its CSRF token) on a public
+		// address, whatever a cache in front does with it.
+		v.Public = true
+		if status == http.StatusNotFound && msg == "" {
+			d.Message = "Thông báo hoặc trang này không có (hoặc chưa được gửi đi). Hãy xem danh sách thông báo."
+			v.Data = d
+		}
+	} else {
+		v.Sess = s.session(r)
+	}
+	s.render(w, r, status, "error", v)
 }
 
 // serverError logs err and answers 500 without details.

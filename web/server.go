@@ -105,9 +105,15 @@ func (c *Config) defaults(store *notices.Store) error {
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
+		if err == nil && u.User != nil {
+			return errors.New("web: base URL has a user or password: want http(s)://host[/path]")
+		}
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("web: base URL %q: want http(s)://host[/path]", c.BaseURL)
 		}
+	}
+	if c.MetricsToken != "" && strings.TrimSpace(c.MetricsToken) == "" {
+		return errors.New("web: the metrics token is blank: set a real one, or none")
 	}
 	if c.OAuthRedirectURL == "" && c.BaseURL != "" {
 		c.OAuthRedirectURL = c.BaseURL + "/zalo/callback"
@@ -152,6 +158,7 @@ type Server struct {
 	h      http.Handler
 
 	variants sync.Map // webhook signature variants seen matching (webhook.go)
+	loginKey []byte   // signs the sign-in form's tokens (logincsrf.go)
 }
 
 // New builds the site. zalo may be nil when no Zalo client is configured;
@@ -163,7 +170,8 @@ func New(cfg Config, store *notices.Store, zalo Zalo, log zerolog.Logger) (*Serv
 	if err := cfg.defaults(store); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: store, zalo: zalo, log: log.With().Str("component", "web").Logger()}
+	s := &Server{cfg: cfg, store: store, zalo: zalo, log: log.With().Str("component", "web").Logger(),
+		loginKey: newLoginKey()}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -276,11 +284,7 @@ func (s *Server) absBase(r *http.Request) string {
 	if !peer.IsValid() || !peer.IsLoopback() || s.trusted(peer) {
 		return ""
 	}
-	host, _, err := net.SplitHostPort(r.Host)
-	if err != nil {
-		host = r.Host
-	}
-	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); !(host == "localhost" || err == nil && a.IsLoopback()) {
+	if !loopbackHost(r.Host) {
 		return ""
 	}
 	scheme := "http"
@@ -288,6 +292,35 @@ func (s *Server) absBase(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// loopbackHost reports whether a Host header names this machine and
+// nothing else: exactly a loopback IP ("127.0.0.1", "[::1]") or
+// "localhost", with an optional all-digit port. Anything that merely
+// starts like one ("127.0.0.1:80.evil.example", "127.0.0.1:80,evil",
+// "127.0.0.1:%40evil") is not.
+func loopbackHost(h string) bool {
+	host, port := h, ""
+	if strings.Contains(h, ":") && !(strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]")) {
+		var err error
+		if host, port, err = net.SplitHostPort(h); err != nil || port == "" || len(port) > 5 ||
+			strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+		if strings.Contains(host, ":") != strings.HasPrefix(h, "[") {
+			return false // an IPv6 address needs its brackets, and only it has them
+		}
+	} else {
+		host = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+		if h != host && !strings.Contains(host, ":") {
+			return false // "[127.0.0.1]"
+		}
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Zone() == "" && a.IsLoopback()
 }
 
 // isTLS reports whether the browser reached us over TLS: directly, through

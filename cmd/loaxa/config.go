@@ -93,6 +93,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return ""
 	}
 	var errs []error
+	// A secret that is set but blank (only spaces, or an empty file) is
+	// refused: read as unset, LOAXA_METRICS_TOKEN=" " would leave /metrics
+	// open while the operator believes it guarded.
 	secret := func(name string) string {
 		if f := strings.TrimSpace(getenv(name + "_FILE")); f != "" {
 			b, err := os.ReadFile(f)
@@ -100,9 +103,19 @@ func loadConfig(getenv func(string) string) (Config, error) {
 				errs = append(errs, fmt.Errorf("%s_FILE: không đọc được tệp %s: %v", name, f, err))
 				return ""
 			}
-			return strings.TrimSpace(string(b))
+			v := strings.TrimSpace(string(b))
+			if v == "" {
+				errs = append(errs, fmt.Errorf("%s_FILE: tệp %s trống (chỉ có dấu cách hoặc xuống dòng); "+
+					"hãy ghi mã vào tệp, hoặc bỏ biến %s_FILE nếu không dùng", name, f, name))
+			}
+			return v
 		}
-		return strings.TrimSpace(getenv(name))
+		raw := getenv(name)
+		v := strings.TrimSpace(raw)
+		if v == "" && raw != "" {
+			errs = append(errs, fmt.Errorf("%s chỉ có dấu cách; hãy đặt mã thật, hoặc bỏ hẳn biến %s nếu không dùng", name, name))
+		}
+		return v
 	}
 	c := Config{
 		DB:               get("LOAXA_DB"),
@@ -202,7 +215,12 @@ func (c *Config) Validate() error {
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		switch {
+		case err == nil && u.User != nil:
+			// Never repeated: it may hold a password.
+			bad("LOAXA_BASE_URL có tên người dùng hoặc mật khẩu (phần «…@» trước tên miền); hãy bỏ phần đó, chỉ để " +
+				"địa chỉ như https://loa.xaanphu.gov.vn (nó xuất hiện trong mọi liên kết và gửi cho Zalo)")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
 			bad("LOAXA_BASE_URL=%q không phải địa chỉ http(s)://tên-miền[/đường-dẫn]; hãy đặt như https://loa.xaanphu.gov.vn", c.BaseURL)
 		}
 	}

@@ -262,6 +262,7 @@ func TestWorkflow(t *testing.T) {
 	if out := c.ok("notice", "retry", "1"); out != "Thông báo số 1 không có tin nào bị lỗi.\n" {
 		t.Errorf("notice retry = %q", out)
 	}
+	markSent(t, c.db, 1) // as the daemon would have, so that it may be withdrawn
 	if out := c.ok("notice", "cancel", "1", "--reason", "Hoãn"); out != "Đã hủy thông báo số 1; bỏ 0 tin chưa gửi.\n" {
 		t.Errorf("notice cancel = %q", out)
 	}
