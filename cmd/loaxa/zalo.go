@@ -20,7 +20,7 @@ import (
 // zalosimCmd is `loaxa zalosim`: the simulator of the Zalo OA API alone.
 func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa zalosim", "[--addr A] [--groups g1,g2] [--app-id ID] [--app-secret S] [--refresh-token RT] "+
-		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P]",
+		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P] [--latency 250ms±50ms] [--slow-rate P] [--slow D]",
 		"Chạy riêng trình giả lập Zalo OA API (cùng đường dẫn, dữ liệu, mã lỗi, luật token và giới hạn như Zalo),\n"+
 			"in ra địa chỉ và thông tin đăng nhập nó chấp nhận. Trang / cho xem tin trong từng nhóm.")
 	addr := f.String("addr", "127.0.0.1:8090", "địa chỉ lắng nghe")
@@ -31,18 +31,28 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	ttl := f.Int("token-ttl", 90000, "thời hạn access token, giây")
 	rate := f.Int("rate-per-min", 0, "số yêu cầu tối đa mỗi phút, 0 là không giới hạn")
 	failRate := f.Float64("fail-rate", 0, "xác suất một lần gửi bị lỗi tạm thời (0–1)")
+	latency := f.String("latency", "", "thời gian khứ hồi của mỗi lệnh gọi API, có thể kèm dao động: 250ms, 250ms±50ms hoặc 250ms+-50ms")
+	slowRate := f.Float64("slow-rate", 0, "xác suất một lần gửi bị chậm thêm --slow (0–1)")
+	slow := f.Duration("slow", 2*time.Second, "một lần gửi chậm thì chậm thêm bao lâu")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if *ttl <= 0 || *rate < 0 || *failRate < 0 || *failRate > 1 {
-		return usagef("loaxa zalosim: --token-ttl phải dương, --rate-per-min không âm, --fail-rate trong khoảng 0–1")
+	if *ttl <= 0 || *rate < 0 || *failRate < 0 || *failRate > 1 || *slowRate < 0 || *slowRate > 1 || *slow <= 0 ||
+		*failRate+*slowRate > 1 {
+		return usagef("loaxa zalosim: --token-ttl phải dương, --rate-per-min không âm, --fail-rate và --slow-rate " +
+			"trong khoảng 0–1 (cộng lại không quá 1), --slow dương")
+	}
+	lat, jitter, err := zalosim.ParseLatency(*latency)
+	if err != nil {
+		return usagef("loaxa zalosim: --latency: %v", err)
 	}
 	gs, err := zalosim.ParseGroups(*groups)
 	if err != nil {
 		return usagef("loaxa zalosim: --groups: %v", err)
 	}
 	cfg := zalosim.Config{Groups: gs, AppID: *appID, AppSecret: *appSecret, RefreshToken: *refresh,
-		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate}
+		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate,
+		Latency: lat, LatencyJitter: jitter, SlowRate: *slowRate, SlowDelay: *slow}
 	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
 }
 
