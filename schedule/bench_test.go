@@ -35,10 +35,10 @@ func BenchmarkFanout10k(b *testing.B) {
 	r := newBenchRig(b, benchOptions{groups: groups})
 	cfg := benchConfig()
 	raw := r.newRawPoster()
-	conc := 8 // the dispatcher's default Concurrency
-	if cfg.Concurrency > 0 {
-		conc = cfg.Concurrency
-	}
+	// Both sides at the same concurrency: with no rate limit the dispatcher
+	// would let 64 be in flight, and the ratio would compare pool sizes.
+	const conc = 8
+	cfg.Concurrency = conc
 	ctx := context.Background()
 	var tRaw, tLoaxa, tMat time.Duration
 	var aRaw, aLoaxa uint64

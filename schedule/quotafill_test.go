@@ -3,6 +3,7 @@ package schedule_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
 )
 
 // Zalo's servers are not on loopback. These measure whether the daemon uses
@@ -50,7 +52,7 @@ func BenchmarkQuotaFill(b *testing.B) {
 				groups := envInt("LOAXA_BENCH_SENDS", max(20, n/10))
 				var sum fillResult
 				for range b.N {
-					f := quotaFill(b, groups, n, rtt)
+					f := quotaFill(b, groups, n, rtt, nil)
 					sum.took += f.took
 					sum.span += f.span
 					sum.rateLimited += f.rateLimited
@@ -76,7 +78,7 @@ func TestQuotaFill400(t *testing.T) {
 		t.Skip("a 7 s run at a real round-trip time: set LOAXA_PERF=1")
 	}
 	const groups, perMin = 400, 4000
-	f := quotaFill(t, groups, perMin, 250*time.Millisecond)
+	f := quotaFill(t, groups, perMin, 250*time.Millisecond, nil)
 	quota := time.Duration(groups) * time.Minute / perMin // 6.0 s
 	t.Logf("%d groups in %s (the quota allows %s: %.2f×); -32: %d", groups, f.took.Round(time.Millisecond),
 		quota, f.took.Seconds()/quota.Seconds(), f.rateLimited)
@@ -88,6 +90,51 @@ func TestQuotaFill400(t *testing.T) {
 	}
 }
 
+// TestInflightFillsQuota: against Zalo 250 ms (± 50 ms) away at
+// 4,000/min, 120 groups take about 1.9 s; with 8 sends in flight (the
+// fixed concurrency before the round trip was measured) they took 3.9 s.
+// /metrics shows the target and the round trip it was sized from.
+func TestInflightFillsQuota(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 2 s run at a real round-trip time")
+	}
+	const groups = 120
+	f := quotaFill(t, groups, 4000, 250*time.Millisecond, func(run *schedule.Runner) {
+		rec := httptest.NewRecorder()
+		run.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		target := metricValue(t, rec.Body.String(), "loaxa_send_inflight_target")
+		rtt := metricValue(t, rec.Body.String(), "loaxa_send_rtt_seconds")
+		if target < 20 || target > 26 {
+			t.Errorf("loaxa_send_inflight_target %g; want about 66.7/s × 0.25 s × 1.25 + 2 = 23", target)
+		}
+		if rtt < 0.2 || rtt > 0.3 {
+			t.Errorf("loaxa_send_rtt_seconds %g; want about 0.25", rtt)
+		}
+	})
+	if limit := 2800 * time.Millisecond; f.took > limit {
+		t.Errorf("%d groups at 4,000/min, 250 ms away, took %s; want under %s (the quota allows 1.8 s)", groups, f.took, limit)
+	}
+	if f.rateLimited != 0 {
+		t.Errorf("Zalo answered -32 %d times; want 0", f.rateLimited)
+	}
+}
+
+// metricValue reads one unlabelled sample from a Prometheus exposition.
+func metricValue(t *testing.T, text, name string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics has no %s:\n%s", name, text)
+	return 0
+}
+
 type fillResult struct {
 	took        time.Duration // from the approval to the last message recorded
 	span        time.Duration // from the first message recorded to the last
@@ -96,8 +143,9 @@ type fillResult struct {
 
 // quotaFill starts a daemon against a fresh simulator with the given
 // groups, quota and round trip, approves an urgent notice to every group,
-// and waits until each has its message, exactly once.
-func quotaFill(tb testing.TB, groups, perMin int, rtt time.Duration) fillResult {
+// and waits until each has its message, exactly once. check, if not nil,
+// looks at the runner before it stops.
+func quotaFill(tb testing.TB, groups, perMin int, rtt time.Duration, check func(*schedule.Runner)) fillResult {
 	tb.Helper()
 	if b, ok := tb.(*testing.B); ok {
 		b.StopTimer()
@@ -128,6 +176,9 @@ func quotaFill(tb testing.TB, groups, perMin int, rtt time.Duration) fillResult 
 	took := last.Sub(t0)
 	if b, ok := tb.(*testing.B); ok {
 		b.StopTimer()
+	}
+	if check != nil {
+		check(run)
 	}
 	if err := run.Stop(ctx); err != nil {
 		tb.Fatal(err)

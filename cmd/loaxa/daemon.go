@@ -70,6 +70,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
 		Bulletin:     cfg.Bulletin,
+		Concurrency:  cfg.SendConc,
 	}, store, d.client, log)
 	if err != nil {
 		store.Close()
