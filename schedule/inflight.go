@@ -33,10 +33,14 @@ import (
 const maxInFlight = 64
 
 const (
-	rttGuess    = 250 * time.Millisecond // the round trip assumed before the first answer
-	rttHeadroom = 1.25                   // on top of rate × RTT, for the jitter of the round trip
-	rttSpare    = 2                      // sends beyond that, so one is always waiting for its turn
-	shrinkEvery = time.Second            // at most one halving per this
+	// rttGuess is the round trip assumed before the first answer: a slow
+	// one, since too many sends at first only wait for the limiter's turn,
+	// and too few lose the quota for a round trip (BenchmarkQuotaFill at
+	// 500 ms used 0.955 of it with a guess of 250 ms).
+	rttGuess    = time.Second
+	rttHeadroom = 1.25        // on top of rate × RTT, for the jitter of the round trip
+	rttSpare    = 2           // sends beyond that, so one is always waiting for its turn
+	shrinkEvery = time.Second // at most one halving per this
 )
 
 // Pacer is implemented by a Sender that paces its calls (bot.Client):
