@@ -78,7 +78,13 @@ func newBenchRig(tb testing.TB, o benchOptions) *benchRig {
 		hs[i] = notices.Hamlet{Code: fmt.Sprintf("khom-%d", i+1), Name: fmt.Sprintf("Khóm %d", i+1), GroupID: ids[i], Active: true}
 	}
 	sim := zalosim.NewTestServer(tb, zalosim.WithGroups(gs...), zalosim.WithRatePerMin(o.ratePerMin),
-		zalosim.WithConfig(func(c *zalosim.Config) { c.Latency, c.LatencyJitter = o.rtt, o.rtt/5 }))
+		zalosim.WithConfig(func(c *zalosim.Config) {
+			c.Latency, c.LatencyJitter = o.rtt, o.rtt/5
+			// LOAXA_BENCH_SLOW=P: that share of sends is slow by 2 s on top.
+			if p, err := strconv.ParseFloat(os.Getenv("LOAXA_BENCH_SLOW"), 64); err == nil && p > 0 && o.rtt > 0 {
+				c.SlowRate = p
+			}
+		}))
 	log := benchLog()
 	path := filepath.Join(tb.TempDir(), "loaxa.db")
 	store, err := notices.Open(ctx, path, notices.Options{Now: o.now, Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost})

@@ -1,8 +1,11 @@
 package schedule
 
 import (
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/loaxa/loaxa/bot"
 )
 
 // pacedSender is a Sender whose only part used here is its pace.
@@ -136,5 +139,36 @@ func TestInflightWait(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("worker 40 stayed parked after stop")
+	}
+}
+
+// TestDispatcherMeasures: the dispatcher feeds the client's wire time to
+// the target, not the whole call; a timeout or a -32 burst halves it once;
+// a broken connection measures nothing.
+func TestDispatcherMeasures(t *testing.T) {
+	d := &dispatcher{flight: newInflight(0, pacedSender{perMin: 4000})}
+	for range 50 {
+		// A call of 1.2 s of which 500 ms on the wire (the rest waiting
+		// for its turn at the limiter).
+		d.measure(bot.Timing{Wire: 500 * time.Millisecond, Answered: 1}, 1200*time.Millisecond, nil)
+	}
+	if got, rtt := d.flight.current(); got != 44 || rtt != 500*time.Millisecond {
+		t.Fatalf("after 50 sends of 500 ms on the wire: target %d, rtt %s; want 44, 500ms", got, rtt)
+	}
+	d.measure(bot.Timing{}, 20*time.Millisecond, &bot.TransportError{Op: "send", Err: errors.New("reset")})
+	if got, rtt := d.flight.current(); got != 44 || rtt != 500*time.Millisecond {
+		t.Errorf("after a broken connection: target %d, rtt %s; want it unchanged", got, rtt)
+	}
+	d.measure(bot.Timing{}, 20*time.Second, &bot.TransportError{Op: "send", Timeout: true, MaybeDelivered: true})
+	if got, rtt := d.flight.current(); got != 22 || rtt != 500*time.Millisecond {
+		t.Errorf("after a timeout: target %d, rtt %s; want 22 and the round trip unchanged", got, rtt)
+	}
+	d.flight.shrunk = time.Time{} // a second later
+	now := time.Now()
+	for i := range 8 {
+		d.slowDown(now.Add(time.Duration(i) * time.Millisecond))
+	}
+	if got, _ := d.flight.current(); got != 11 {
+		t.Errorf("after 8 answers of -32 at once: target %d; want 11 (22 halved once)", got)
 	}
 }
