@@ -66,15 +66,15 @@ func ParseLatency(v string) (base, jitter time.Duration, err error) {
 	}
 	base, err = time.ParseDuration(strings.TrimSpace(b))
 	if err != nil || base < 0 {
-		return 0, 0, fmt.Errorf("latency %q: want a duration such as 250ms, optionally ±50ms", v)
+		return 0, 0, fmt.Errorf("%q: want a duration such as 250ms, optionally ±50ms", v)
 	}
 	if hasJitter {
 		jitter, err = time.ParseDuration(strings.TrimSpace(j))
 		if err != nil || jitter < 0 {
-			return 0, 0, fmt.Errorf("latency %q: the jitter after ± must be a duration such as 50ms", v)
+			return 0, 0, fmt.Errorf("%q: the jitter after ± must be a duration such as 50ms", v)
 		}
 		if jitter > base {
-			return 0, 0, fmt.Errorf("latency %q: the jitter (%s) is larger than the latency (%s)", v, jitter, base)
+			return 0, 0, fmt.Errorf("%q: the jitter (%s) is larger than the latency (%s)", v, jitter, base)
 		}
 	}
 	return base, jitter, nil

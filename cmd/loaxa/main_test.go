@@ -185,6 +185,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"notice", "list", "--status", "sent"}, `loaxa notice list: không có trạng thái "sent"; hãy chọn draft, pending, approved, done, rejected, cancelled hoặc expired`},
 		{[]string{"hamlet", "import"}, "loaxa hamlet import: thiếu tham số; cách dùng: loaxa hamlet import TỆP.csv"},
 		{[]string{"--db"}, "loaxa: --db cần một đường dẫn"},
+		{[]string{"zalosim", "--latency", "50ms±100ms"}, `loaxa zalosim: --latency "50ms±100ms": the jitter (100ms) is larger than the latency (50ms)`},
+		{[]string{"zalosim", "--latency", "250"}, `loaxa zalosim: --latency "250": want a duration such as 250ms, optionally ±50ms`},
 	}
 	for _, tt := range tests {
 		_, errOut, code := c.run("", tt.args...)

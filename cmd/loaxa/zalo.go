@@ -44,7 +44,7 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	}
 	lat, jitter, err := zalosim.ParseLatency(*latency)
 	if err != nil {
-		return usagef("loaxa zalosim: --latency: %v", err)
+		return usagef("loaxa zalosim: --latency %v", err)
 	}
 	gs, err := zalosim.ParseGroups(*groups)
 	if err != nil {
