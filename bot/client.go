@@ -203,6 +203,9 @@ func (c *Client) once(ctx context.Context, cl call, tok string, data any) error 
 		c.noteRateHeaders(resp.Header())
 	}
 	took := time.Since(start)
+	if err == nil {
+		addTiming(ctx, took)
+	}
 	if err != nil {
 		te := newTransportError(cl.op, cl.send, err)
 		c.log.Debug().Str("op", cl.op).Str("group_id", cl.group).Bool("timeout", te.Timeout).

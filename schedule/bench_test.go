@@ -35,10 +35,10 @@ func BenchmarkFanout10k(b *testing.B) {
 	r := newBenchRig(b, benchOptions{groups: groups})
 	cfg := benchConfig()
 	raw := r.newRawPoster()
-	conc := 8 // the dispatcher's default Concurrency
-	if cfg.Concurrency > 0 {
-		conc = cfg.Concurrency
-	}
+	// Both sides at the same concurrency: with no rate limit the dispatcher
+	// would let 64 be in flight, and the ratio would compare pool sizes.
+	const conc = 8
+	cfg.Concurrency = conc
 	ctx := context.Background()
 	var tRaw, tLoaxa, tMat time.Duration
 	var aRaw, aLoaxa uint64
@@ -225,22 +225,32 @@ func benchLatency(b *testing.B, external bool, trials int) {
 
 // BenchmarkPacing runs the daemon against a simulator that enforces N
 // requests per minute (sliding window), with the client configured for N,
-// and a backlog larger than it can send in the time measured.
+// and a backlog larger than it can send in the time measured, at each
+// round trip of benchRTTs (± a fifth of jitter) and each N of benchRates.
 //
-//	rate_limited   -32 answers (target 0)
-//	used_pct       messages sent per minute over the run, as a share of N
-//	               (target >= 97)
+//	rate_limited    -32 answers (target 0)
+//	quota_used      messages sent per minute over the run, as a share of N
+//	                (target >= 0.97 without latency, >= 0.95 with it)
 //	peak_window_pct the most messages in any 60 s window, as a share of N
-//	               (runs of a minute or more)
+//	                (runs of a minute or more)
 //
-// N is LOAXA_BENCH_RATE (default 4000, Zalo's documented limit); the
-// length is LOAXA_BENCH_PACING (default 20s; docs/PERFORMANCE.md uses
-// 2m30s, which the target asks for).
+// N is LOAXA_BENCH_RATE (default: 4000, Zalo's documented limit, and 100,
+// a Growth OA's); the length is LOAXA_BENCH_PACING (default 20s;
+// docs/PERFORMANCE.md also uses 2m30s, which the 0 ms target asks for).
+// The run is measured from Start, so the first message's way to Zalo
+// (half the round trip) counts against quota_used: 1.25 % at 500 ms.
 func BenchmarkPacing(b *testing.B) {
-	n := envInt("LOAXA_BENCH_RATE", 4000)
+	for _, n := range benchRates() {
+		for _, rtt := range benchRTTs {
+			b.Run(fmt.Sprintf("rtt=%s/N=%d", rttName(rtt), n), func(b *testing.B) { benchPacing(b, n, rtt) })
+		}
+	}
+}
+
+func benchPacing(b *testing.B, n int, rtt time.Duration) {
 	length := envDuration("LOAXA_BENCH_PACING", 20*time.Second)
 	groups := int(float64(n)*length.Minutes()*1.1) + 100
-	r := newBenchRig(b, benchOptions{groups: groups, ratePerMin: n})
+	r := newBenchRig(b, benchOptions{groups: groups, ratePerMin: n, rtt: rtt})
 	ctx := context.Background()
 	r.notice("Lịch tiêm chủng mở rộng", false)
 	run := r.runner(benchConfig())
@@ -281,7 +291,7 @@ func BenchmarkPacing(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(end.RateLimited-base.RateLimited), "rate_limited")
-	b.ReportMetric(100*float64(during.Sends-base.Sends)/(float64(n)*t1.Sub(t0).Minutes()), "used_pct")
+	b.ReportMetric(float64(during.Sends-base.Sends)/(float64(n)*t1.Sub(t0).Minutes()), "quota_used")
 	b.ReportMetric(100*float64(peak)/float64(n), "peak_window_pct")
 	b.ReportMetric(float64(n), "N/min")
 	b.ReportMetric(t1.Sub(t0).Seconds(), "seconds")

@@ -55,6 +55,7 @@ type benchRig struct {
 type benchOptions struct {
 	groups     int              // hamlets, each with its own group
 	ratePerMin int              // the simulator's limit and the client's setting; 0: none
+	rtt        time.Duration    // the simulator's round trip for every API call, ± a fifth
 	now        func() time.Time // the store's clock; nil: the real one
 }
 
@@ -76,7 +77,14 @@ func newBenchRig(tb testing.TB, o benchOptions) *benchRig {
 		gs[i] = zalosim.Group{ID: ids[i], Name: fmt.Sprintf("Khóm %d", i+1)}
 		hs[i] = notices.Hamlet{Code: fmt.Sprintf("khom-%d", i+1), Name: fmt.Sprintf("Khóm %d", i+1), GroupID: ids[i], Active: true}
 	}
-	sim := zalosim.NewTestServer(tb, zalosim.WithGroups(gs...), zalosim.WithRatePerMin(o.ratePerMin))
+	sim := zalosim.NewTestServer(tb, zalosim.WithGroups(gs...), zalosim.WithRatePerMin(o.ratePerMin),
+		zalosim.WithConfig(func(c *zalosim.Config) {
+			c.Latency, c.LatencyJitter = o.rtt, o.rtt/5
+			// LOAXA_BENCH_SLOW=P: that share of sends is slow by 2 s on top.
+			if p, err := strconv.ParseFloat(os.Getenv("LOAXA_BENCH_SLOW"), 64); err == nil && p > 0 && o.rtt > 0 {
+				c.SlowRate = p
+			}
+		}))
 	log := benchLog()
 	path := filepath.Join(tb.TempDir(), "loaxa.db")
 	store, err := notices.Open(ctx, path, notices.Options{Now: o.now, Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost})

@@ -21,18 +21,18 @@ type Sender interface {
 }
 
 // claimBatch is how many deliveries the dispatcher claims at a time when
-// there is a backlog. Besides the Concurrency sends in flight, up to two
+// there is a backlog. Besides the sends in flight (inflight.go), up to two
 // batches wait for their turn: the next batch is claimed while the one
 // before is still being sent, so the workers never wait for a claim
 // transaction (with room for one batch only, the queue was empty whenever
 // a claim began, and the sends stalled behind it: BenchmarkFanout10k). A
 // crash leaves those claimed rows in 'sending' for the reconciler, besides
-// the outcomes not yet recorded (at most Concurrency + claimBatch, and a
+// the outcomes not yet recorded (at most the workers + claimBatch, and a
 // record batch); a stop gives back those whose turn has not come.
 const claimBatch = 64
 
 // claimRoom is how many claimed deliveries may wait for their turn or be on
-// the wire, with conc sends in flight.
+// the wire, with a target of conc sends in flight.
 func claimRoom(conc int) int { return conc + 2*claimBatch }
 
 // recordGather is how long the recorder waits for more outcomes to commit
@@ -51,6 +51,7 @@ type dispatcher struct {
 	r       *Runner
 	wake    chan struct{} // something may have become claimable
 	results chan result
+	flight  *inflight // how many sends may be on the wire
 
 	mu       sync.Mutex
 	inFlight map[int64]bool
@@ -72,10 +73,12 @@ type result struct {
 }
 
 func newDispatcher(r *Runner) *dispatcher {
+	flight := newInflight(r.cfg.Concurrency, r.sender)
 	return &dispatcher{
 		r:        r,
 		wake:     make(chan struct{}, 1),
-		results:  make(chan result, r.cfg.Concurrency+claimBatch),
+		flight:   flight,
+		results:  make(chan result, flight.workers()+claimBatch),
 		inFlight: map[int64]bool{},
 		settleAt: map[int64]time.Time{},
 		uploads:  map[int64]*sync.Mutex{},
@@ -122,30 +125,37 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 		defer close(recorded)
 		d.record(work)
 	}()
-	// Up to Concurrency sends are on the wire, one per worker, and up to
-	// two batches of claimed rows wait in the queue for their turn
-	// (claimed counts both, until the recorder has the outcome). Claims
-	// are made a batch at a time, when a batch's worth of room is free: a
-	// claim transaction per send cost more than the send
-	// (BenchmarkFanout10k), and this way the next batch is ready before
-	// the queue runs dry. The workers live as long as the loop: a
+	// Up to the in-flight target of sends are on the wire, one per
+	// worker (inflight.go), and up to two batches of claimed rows wait in
+	// the queue for their turn (claimed counts both, until the recorder
+	// has the outcome). Claims are made a batch at a time, when a batch's
+	// worth of room is free: a claim transaction per send cost more than
+	// the send (BenchmarkFanout10k), and this way the next batch is ready
+	// before the queue runs dry. The workers live as long as the loop: a
 	// goroutine per delivery grew its stack anew for every send.
-	conc := d.r.cfg.Concurrency
-	claimed := make(chan struct{}, claimRoom(conc))
-	queue := make(chan notices.Delivery, claimRoom(conc))
+	workers := d.flight.workers()
+	claimed := make(chan struct{}, claimRoom(workers))
+	queue := make(chan notices.Delivery, claimRoom(workers))
 	var wg sync.WaitGroup
-	for range conc {
+	for i := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range queue {
+			for {
+				// Worker i sends only while i is under the target; once
+				// stop is closed it goes on, to give back what is queued.
+				d.flight.wait(i, stop)
+				j, ok := <-queue
+				if !ok {
+					return
+				}
 				d.results <- d.sendInTurn(work, stop, j)
 				// The room is freed once the recorder has the result,
 				// which bounds the outcomes not yet recorded. The loop
 				// waits for a batch's room: the release that makes it
 				// pokes (the recorder pokes after each commit anyway).
 				<-claimed
-				if cap(claimed)-len(claimed) >= claimBatch {
+				if d.claimFree(len(claimed)) >= claimBatch {
 					d.poke()
 				}
 			}
@@ -175,7 +185,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			if !until.IsZero() {
 				wait = until.Sub(d.r.now())
 			}
-		} else if free := cap(claimed) - len(claimed); free >= claimBatch {
+		} else if free := d.claimFree(len(claimed)); free >= claimBatch {
 			now := d.r.now()
 			maxRank := 2
 			if d.r.cfg.QuietHours.Contains(now, d.r.cfg.Location) {
@@ -219,6 +229,14 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			}
 		}
 	}
+}
+
+// claimFree is how many more rows may be claimed, with held rows claimed
+// and not yet recorded: room for the current in-flight target and two
+// batches.
+func (d *dispatcher) claimFree(held int) int {
+	target, _ := d.flight.current()
+	return claimRoom(min(target, d.flight.workers())) - held
 }
 
 // record writes results in batches: whatever has arrived is committed in
@@ -349,6 +367,13 @@ func (d *dispatcher) giveBack(j notices.Delivery) result {
 // occurrence.
 func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 	r := d.r
+	d.flight.busy.Add(1)
+	defer d.flight.busy.Add(-1)
+	// The client adds up the time its requests spent on the wire, without
+	// the wait for the rate limiter's turn: the round trip that sizes the
+	// sends in flight.
+	var timing bot.Timing
+	ctx = bot.WithTiming(ctx, &timing)
 	began := time.Now()
 	var msgID string
 	var err error
@@ -367,6 +392,7 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 	now := r.now()
 	res := result{job: j, took: time.Since(began), ended: now, err: err}
 	res.ID = j.ID
+	d.measure(timing, res.took, err)
 	if err == nil {
 		res.Status, res.MessageID, res.At = notices.DeliverySent, msgID, now
 		d.mu.Lock()
@@ -409,6 +435,28 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 		res.Status = notices.DeliveryFailed
 	}
 	return res
+}
+
+// measure feeds a send's round trip to the in-flight target, and shrinks
+// it after a timeout.
+func (d *dispatcher) measure(t bot.Timing, took time.Duration, err error) {
+	var te *bot.TransportError
+	switch {
+	case errors.As(err, &te):
+		if te.Timeout {
+			d.flight.shrink(time.Now())
+		}
+		return
+	case t.Answered > 0:
+		took = t.Wire / time.Duration(t.Answered)
+	case err != nil:
+		return // not answered by Zalo: nothing measured
+	}
+	// A Sender that does not time its requests: the whole call is the
+	// round trip.
+	if d.flight.answered(took) {
+		d.poke() // room for more claims
+	}
 }
 
 // attachment returns the occurrence's uploaded image, uploading it first if
@@ -459,6 +507,7 @@ func (d *dispatcher) slowDown(now time.Time) time.Time {
 		return d.pauseTil
 	}
 	d.rlStreak++
+	d.flight.shrink(time.Now())
 	pause := min(time.Second<<min(d.rlStreak-1, 6), time.Minute)
 	if until := now.Add(pause); until.After(d.pauseTil) {
 		d.pauseTil = until
@@ -476,7 +525,7 @@ func nightBanEnd(now time.Time, loc *time.Location) time.Time {
 	return end.UTC()
 }
 
-// Drain claims and sends, with the configured concurrency, every delivery
+// Drain claims and sends, as many at once as the in-flight target, every delivery
 // that is due at the runner's clock, until none is left to claim, and
 // returns how many sends it made. The daemon uses its dispatcher loop
 // instead; Drain lets tests and benchmarks step the same code in time.
@@ -491,7 +540,8 @@ func (r *Runner) Drain(ctx context.Context) (int, error) {
 		if r.cfg.QuietHours.Contains(now, r.cfg.Location) {
 			maxRank = 0
 		}
-		jobs, err := r.store.ClaimJobs(ctx, now, r.cfg.Concurrency, maxRank)
+		target, _ := r.disp.flight.current()
+		jobs, err := r.store.ClaimJobs(ctx, now, target, maxRank)
 		if err != nil || len(jobs) == 0 {
 			return total, err
 		}

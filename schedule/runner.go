@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,7 +23,7 @@ type Config struct {
 	MaxLateness  time.Duration  // a recurring occurrence later than this is skipped; default 1h
 	PollInterval time.Duration  // how often other processes' writes are looked for; default 1s
 	Bulletin     []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
-	Concurrency  int            // sends in flight at once; default 8
+	Concurrency  int            // sends in flight at once; 0 (default): sized from the round trip and the rate (inflight.go)
 	MaxAttempts  int            // transient failures before a delivery fails; default 8
 	Backoff      Backoff        // waits between attempts; default DefaultBackoff
 	// Urgent deliveries retry on their own, shorter ladder, and try more
@@ -65,8 +66,8 @@ func (c *Config) defaults() error {
 	if c.Bulletin == nil {
 		c.Bulletin = []string{"30 6,17 * * *"}
 	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 8
+	if c.Concurrency < 0 {
+		c.Concurrency = 0
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
@@ -218,7 +219,11 @@ func (r *Runner) Start(ctx context.Context) error {
 		defer r.wg.Done()
 		r.disp.run(work, r.stop)
 	}()
-	r.log.Info().Int("concurrency", r.cfg.Concurrency).Str("quiet_hours", r.cfg.QuietHours.String()).
+	conc := "adaptive"
+	if r.cfg.Concurrency > 0 {
+		conc = strconv.Itoa(r.cfg.Concurrency)
+	}
+	r.log.Info().Str("concurrency", conc).Str("quiet_hours", r.cfg.QuietHours.String()).
 		Dur("poll_interval", r.cfg.PollInterval).Msg("daemon started")
 	return nil
 }

@@ -119,7 +119,8 @@ func (s *Server) SetFaultRate(f Fault, p float64) {
 	s.faults.rates[f] = min(p, 1)
 }
 
-// ClearFaults removes queued faults, fault rates and the delay.
+// ClearFaults removes queued faults, fault rates and the delay; the
+// latency (SetLatency) stays.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -189,6 +190,8 @@ type FaultStatus struct {
 	Next  []QueuedFault `json:"next"`
 	Rates []FaultRate   `json:"rates"`
 	Delay string        `json:"delay"`
+	// Latency is the round trip of every API call, "250ms±50ms" (SetLatency).
+	Latency string `json:"latency"`
 }
 
 // QueuedFault is a FailNext entry.
@@ -207,7 +210,8 @@ type FaultRate struct {
 func (s *Server) Faults() FaultStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := FaultStatus{Next: []QueuedFault{}, Rates: []FaultRate{}, Delay: s.delay.String()}
+	st := FaultStatus{Next: []QueuedFault{}, Rates: []FaultRate{}, Delay: s.delay.String(),
+		Latency: latencyString(s.latency, s.jitter)}
 	for _, p := range s.faults.next {
 		st.Next = append(st.Next, QueuedFault{p.String(), p.left})
 	}

@@ -94,6 +94,15 @@ type Config struct {
 	// it a reuse is refused and counted (Stats.ReusedRefresh), nothing more.
 	RevokeOnReuse bool
 
+	// Latency is the round trip added to every API call, LatencyJitter
+	// the most it varies either way (uniformly); see SetLatency.
+	Latency       time.Duration
+	LatencyJitter time.Duration
+	// SlowRate is the probability that a send is slow: FaultSlow, taking
+	// SlowDelay (default FaultSlow's 2 s) on top of the latency.
+	SlowRate  float64
+	SlowDelay time.Duration
+
 	// ExpiresInNumber makes the token endpoint speak expires_in as a JSON
 	// number instead of the documented string.
 	ExpiresInNumber bool
@@ -147,6 +156,8 @@ type Server struct {
 	window     rateWindow
 	ratePerMin int
 	delay      time.Duration
+	latency    time.Duration // round trip of every API call (latency.go)
+	jitter     time.Duration
 	faults     faultState
 	rng        *mrand.Rand
 	hooks      webhooks // own lock (webhook.go)
@@ -176,6 +187,8 @@ func New(cfg Config, log zerolog.Logger) *Server {
 		codes:      make(map[string]authCode),
 		images:     make(map[string]image),
 		ratePerMin: cfg.RatePerMin,
+		latency:    max(cfg.Latency, 0),
+		jitter:     max(cfg.LatencyJitter, 0),
 		rng:        mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
 	if cfg.FailRate > 0 {
@@ -183,6 +196,13 @@ func New(cfg Config, log zerolog.Logger) *Server {
 			Fault5xx:        cfg.FailRate / 2,
 			FaultSendFailed: cfg.FailRate / 2,
 		}
+	}
+	if cfg.SlowRate > 0 {
+		slow := FaultSlow
+		if cfg.SlowDelay > 0 {
+			slow = slow.Taking(cfg.SlowDelay)
+		}
+		s.SetFaultRate(slow, cfg.SlowRate)
 	}
 	now := cfg.Now()
 	s.access[cfg.AccessToken] = now.Add(cfg.TokenTTL)
@@ -286,26 +306,32 @@ func apiError(code int, msg string) answer {
 }
 
 // api wraps an API handler with what every Zalo call goes through: the
-// request count, injected delay, the rate limit and its headers, the
-// access_token check and injected faults.
+// round trip (latency.go), the request count, injected delay, the rate limit
+// and its headers, the access_token check and injected faults.
 func (s *Server) api(path string, authed bool, h func(*http.Request) answer) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		there, back := s.roundTrip()
+		s.sleep(r, there)
 		s.mu.Lock()
 		s.stats.Requests++
 		delay := s.delay
 		s.mu.Unlock()
 		s.sleep(r, delay)
+		reply := func(a answer) {
+			s.sleep(r, back)
+			s.writeAnswer(w, a)
+		}
 
 		limit, remain, admitted := s.admit()
 		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(limit))
 		w.Header().Set("X-RateLimit-Remain", strconv.Itoa(remain))
 		if !admitted {
-			s.writeAnswer(w, errorFor(path, CodeRateLimited, "application/OA reached limit call api"))
+			reply(errorFor(path, CodeRateLimited, "application/OA reached limit call api"))
 			return
 		}
 		if authed {
 			if a, bad := s.checkAccessToken(r); bad {
-				s.writeAnswer(w, a)
+				reply(a)
 				return
 			}
 		}
@@ -314,13 +340,14 @@ func (s *Server) api(path string, authed bool, h func(*http.Request) answer) htt
 			s.log.Debug().Str("path", path).Str("fault", f.String()).Msg("inject fault")
 			switch f.Kind {
 			case Kind5xx:
+				s.sleep(r, back)
 				write5xx(w, f.Status)
 				return
 			case KindSendFailed:
-				s.writeAnswer(w, errorFor(path, CodeSendFailed, "Send message failed"))
+				reply(errorFor(path, CodeSendFailed, "Send message failed"))
 				return
 			case KindCode:
-				s.writeAnswer(w, errorFor(path, f.Code, codeMessage(f.Code)))
+				reply(errorFor(path, f.Code, codeMessage(f.Code)))
 				return
 			case KindSlow:
 				s.sleep(r, f.Delay)
@@ -328,13 +355,14 @@ func (s *Server) api(path string, authed bool, h func(*http.Request) answer) htt
 		}
 		a := h(r)
 		if hit && f.Kind == KindLostAnswer {
+			s.sleep(r, back)
 			dropConnection(w)
 			return
 		}
 		if hit && f.Kind == KindSlowAnswer {
 			s.sleep(r, f.Delay)
 		}
-		s.writeAnswer(w, a)
+		reply(a)
 	}
 }
 

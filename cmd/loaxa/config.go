@@ -31,6 +31,7 @@ type Config struct {
 	Quiet        schedule.QuietHours // parsed from QuietHours
 	MaxLateness  time.Duration       // LOAXA_MAX_LATENESS
 	PollInterval time.Duration       // LOAXA_POLL_INTERVAL
+	SendConc     int                 // LOAXA_SEND_CONCURRENCY; 0: sized from the round trip and the rate
 	SelfApprove  bool                // LOAXA_SELF_APPROVE=1
 	Bulletin     []string            // LOAXA_BULLETIN: cron specs separated by ';'
 	LogFormat    string              // LOAXA_LOG_FORMAT: json or console
@@ -63,6 +64,7 @@ var envVars = []envVar{
 	{"LOAXA_QUIET_HOURS", "21:00-06:00", "giờ yên lặng: tin thường và bản tin chờ đến sáng; off để tắt"},
 	{"LOAXA_MAX_LATENESS", "1h", "lượt lặp bị lỡ quá mức này thì bỏ qua (thời lượng Go)"},
 	{"LOAXA_POLL_INTERVAL", "1s", "chu kỳ kiểm tra tin mới do chương trình khác ghi"},
+	{"LOAXA_SEND_CONCURRENCY", "", "số tin gửi cùng lúc tới Zalo (1–256); trống: tự tính theo thời gian khứ hồi và ZALO_RATE_PER_MIN"},
 	{"LOAXA_SELF_APPROVE", "0", "1: người duyệt được duyệt thông báo do chính mình viết"},
 	{"LOAXA_BULLETIN", "30 6,17 * * *", "giờ gửi bản tin (lịch cron, nhiều lịch cách nhau bởi ;)"},
 	{"LOAXA_LOG_FORMAT", "json", "định dạng nhật ký: json hoặc console"},
@@ -166,6 +168,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.ZaloRatePerMin = n
 	}
+	if v := get("LOAXA_SEND_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 256 {
+			errs = append(errs, fmt.Errorf("LOAXA_SEND_CONCURRENCY=%q không phải số từ 1 đến 256; hãy đặt như 16, hoặc để trống cho tự tính", v))
+		}
+		c.SendConc = n
+	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -240,7 +249,7 @@ func (c *Config) Validate() error {
 func (c Config) MarshalZerologObject(e *zerolog.Event) {
 	set := func(s string) bool { return s != "" }
 	e.Str("db", c.DB).Str("http_addr", c.HTTPAddr).Str("tz", c.TZ).Str("commune", c.Commune).
-		Str("quiet_hours", c.QuietHours).Dur("max_lateness", c.MaxLateness).Dur("poll_interval", c.PollInterval).
+		Str("quiet_hours", c.QuietHours).Dur("max_lateness", c.MaxLateness).Dur("poll_interval", c.PollInterval).Int("send_concurrency", c.SendConc).
 		Bool("self_approve", c.SelfApprove).Strs("bulletin", c.Bulletin).Str("log_format", c.LogFormat).
 		Str("zalo_app_id", c.ZaloAppID).Bool("zalo_app_secret_set", set(c.ZaloAppSecret)).
 		Bool("zalo_refresh_token_set", set(c.ZaloRefreshToken)).Bool("zalo_oa_secret_set", set(c.ZaloOASecret)).

@@ -75,6 +75,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		Bulletin:     cfg.Bulletin,
 		Version:      currentBuild().String(),
 		ExtraMetrics: d.pkgs.writeMetrics,
+		Concurrency:  cfg.SendConc,
 	}, store, d.client, log)
 	if err != nil {
 		store.Close()

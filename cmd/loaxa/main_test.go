@@ -185,6 +185,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"notice", "list", "--status", "sent"}, `loaxa notice list: không có trạng thái "sent"; hãy chọn draft, pending, approved, done, rejected, cancelled hoặc expired`},
 		{[]string{"hamlet", "import"}, "loaxa hamlet import: thiếu tham số; cách dùng: loaxa hamlet import TỆP.csv"},
 		{[]string{"--db"}, "loaxa: --db cần một đường dẫn"},
+		{[]string{"zalosim", "--latency", "50ms±100ms"}, `loaxa zalosim: --latency "50ms±100ms": the jitter (100ms) is larger than the latency (50ms)`},
+		{[]string{"zalosim", "--latency", "250"}, `loaxa zalosim: --latency "250": want a duration such as 250ms, optionally ±50ms`},
 	}
 	for _, tt := range tests {
 		_, errOut, code := c.run("", tt.args...)
@@ -346,15 +348,16 @@ func TestConfig(t *testing.T) {
 	if cfg.DB != "loaxa.db" || cfg.HTTPAddr != "127.0.0.1:8080" || cfg.Location.String() != "Asia/Ho_Chi_Minh" ||
 		cfg.Quiet.Start != 21*60 || cfg.Quiet.End != 6*60 || !cfg.Quiet.On || cfg.MaxLateness.Hours() != 1 ||
 		cfg.PollInterval.Seconds() != 1 || cfg.SelfApprove || len(cfg.Bulletin) != 1 || cfg.LogFormat != "json" ||
-		cfg.ZaloAPIBase != "https://openapi.zalo.me" || cfg.ZaloOAuthBase != "https://oauth.zaloapp.com" {
+		cfg.ZaloAPIBase != "https://openapi.zalo.me" || cfg.ZaloOAuthBase != "https://oauth.zaloapp.com" || cfg.SendConc != 0 {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	secret := writeFile(t, "secret", "s3cret\n")
 	env := map[string]string{"LOAXA_QUIET_HOURS": "off", "LOAXA_SELF_APPROVE": "1", "LOAXA_BULLETIN": "30 6 * * *; 0 17 * * 1-5",
-		"ZALO_APP_ID": "123", "ZALO_APP_SECRET_FILE": secret, "ZALO_RATE_PER_MIN": "100", "LOAXA_TZ": "Asia/Bangkok"}
+		"ZALO_APP_ID": "123", "ZALO_APP_SECRET_FILE": secret, "ZALO_RATE_PER_MIN": "100", "LOAXA_TZ": "Asia/Bangkok",
+		"LOAXA_SEND_CONCURRENCY": "16"}
 	cfg, err = loadConfig(func(k string) string { return env[k] })
 	if err != nil || cfg.Quiet.On || !cfg.SelfApprove || len(cfg.Bulletin) != 2 || cfg.ZaloAppSecret != "s3cret" ||
-		cfg.ZaloRatePerMin != 100 || cfg.Location.String() != "Asia/Bangkok" {
+		cfg.ZaloRatePerMin != 100 || cfg.Location.String() != "Asia/Bangkok" || cfg.SendConc != 16 {
 		t.Errorf("loadConfig(%v) = %+v, %v", env, cfg, err)
 	}
 	env = map[string]string{"LOAXA_BASE_URL": "https://loa.xaanphu.gov.vn/", "LOAXA_TRUST_PROXY": "127.0.0.1, 10.0.0.0/8 ::1",
@@ -373,7 +376,8 @@ func TestConfig(t *testing.T) {
 	for k, v := range map[string]string{"LOAXA_TZ": "Mars/Base", "LOAXA_QUIET_HOURS": "21-6", "LOAXA_MAX_LATENESS": "1 giờ",
 		"LOAXA_POLL_INTERVAL": "1ms", "LOAXA_BULLETIN": "@every 1h", "LOAXA_LOG_FORMAT": "xml", "LOAXA_SELF_APPROVE": "yes",
 		"ZALO_RATE_PER_MIN": "nhiều", "LOAXA_HTTP_ADDR": "8080", "ZALO_API_BASE": "openapi.zalo.me", "ZALO_APP_ID": "1",
-		"LOAXA_BASE_URL": "loa.xaanphu.gov.vn", "LOAXA_TRUST_PROXY": "nginx", "LOAXA_SESSION_IDLE": "30s"} {
+		"LOAXA_BASE_URL": "loa.xaanphu.gov.vn", "LOAXA_TRUST_PROXY": "nginx", "LOAXA_SESSION_IDLE": "30s",
+		"LOAXA_SEND_CONCURRENCY": "300"} {
 		if _, err := loadConfig(func(name string) string { return map[string]string{k: v}[name] }); err == nil {
 			t.Errorf("loadConfig(%s=%q) = nil error; want a refusal", k, v)
 		} else if !strings.Contains(err.Error(), k) {

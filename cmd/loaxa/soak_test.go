@@ -20,6 +20,17 @@ import (
 	"github.com/loaxa/loaxa/zalosim"
 )
 
+// soakLatency applies LOAXA_SOAK_LATENCY ("250ms±50ms", as `loaxa zalosim
+// --latency`; default none) to the simulator's config: Zalo's round trip.
+func soakLatency(t *testing.T, c *zalosim.Config) {
+	t.Helper()
+	base, jitter, err := zalosim.ParseLatency(os.Getenv("LOAXA_SOAK_LATENCY"))
+	if err != nil {
+		t.Fatalf("LOAXA_SOAK_LATENCY: %v", err)
+	}
+	c.Latency, c.LatencyJitter = base, jitter
+}
+
 // soakEnv reads an integer knob of the soak, with a default.
 func soakEnv(t *testing.T, name string, def int) int {
 	t.Helper()
@@ -39,7 +50,8 @@ func soakEnv(t *testing.T, name string, def int) int {
 //	LOAXA_SOAK=1 go test ./cmd/loaxa -run TestFaultSoak -v -timeout 30m
 //
 // with LOAXA_SOAK_GROUPS (default 500), LOAXA_SOAK_KILLS (default 25) and
-// LOAXA_SOAK_SEED (default: the clock) to size and replay it. Several
+// LOAXA_SOAK_SEED (default: the clock) to size and replay it, and
+// LOAXA_SOAK_LATENCY (e.g. 250ms±50ms) for Zalo's round trip. Several
 // notices — short, urgent with an image, one split into numbered parts, one
 // with an image — go to every group while residents chat in the groups, the
 // simulator answers 5xx, -200, slowly, loses answers after delivering,
@@ -68,7 +80,7 @@ func TestFaultSoak(t *testing.T) {
 	groups, csv := manyGroups(t, nGroups, 9100000, "thon", "Thôn")
 	const tokenTTL = 4 * time.Second
 	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(tokenTTL),
-		zalosim.WithConfig(func(c *zalosim.Config) { c.Seed = seed }))
+		zalosim.WithConfig(func(c *zalosim.Config) { c.Seed = seed; soakLatency(t, c) }))
 	c := simCLI(t, sim)
 	c.env["LOAXA_POLL_INTERVAL"] = "200ms"
 	c.env["ZALO_RATE_PER_MIN"] = strconv.Itoa(soakEnv(t, "LOAXA_SOAK_RATE_PER_MIN", 15000))

@@ -22,11 +22,12 @@ import (
 // LOAXA_SOAK_GROUPS (default 60), LOAXA_SOAK_KILLS (default 4),
 // LOAXA_SOAK_FAULT_PCT (default 8: 5xx, -200 and slow answers on sends),
 // LOAXA_SOAK_LOST_PCT (default 5: answers lost after the message was
-// recorded) and LOAXA_SOAK_SEED size and replay it. Three urgent notices —
-// a short one, one with an image and one in three parts — go to every
-// group while residents chat in the groups (so that reconciliation must
-// page through Zalo's history, at most 10 items a request), and `loaxa
-// serve` is SIGKILLed four times mid-broadcast. After the last restart
+// recorded), LOAXA_SOAK_SEED and LOAXA_SOAK_LATENCY (Zalo's round trip,
+// e.g. 250ms±50ms) size and replay it. Three urgent notices — a short
+// one, one with an image and one in three parts — go to every group while
+// residents chat in the groups (so that reconciliation must page through
+// Zalo's history, at most 10 items a request), and `loaxa serve` is
+// SIGKILLed four times mid-broadcast. After the last restart
 // every (notice, group, part) must have arrived exactly once within
 // LOAXA_SOAK_SETTLE_MAX seconds (default 60).
 func TestUrgentSoak(t *testing.T) {
@@ -53,7 +54,7 @@ func TestUrgentSoak(t *testing.T) {
 	bin := buildLoaxa(t)
 	groups, csv := manyGroups(t, nGroups, 9300000, "ap", "Ấp")
 	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(10*time.Second),
-		zalosim.WithConfig(func(c *zalosim.Config) { c.Seed = seed }))
+		zalosim.WithConfig(func(c *zalosim.Config) { c.Seed = seed; soakLatency(t, c) }))
 	c := simCLI(t, sim)
 	c.env["LOAXA_POLL_INTERVAL"] = "200ms"
 	c.env["ZALO_RATE_PER_MIN"] = "15000"

@@ -21,7 +21,8 @@ import (
 // zalosimCmd is `loaxa zalosim`: the simulator of the Zalo OA API alone.
 func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa zalosim", "[--addr A] [--groups g1,g2] [--app-id ID] [--app-secret S] [--refresh-token RT] "+
-		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P] [--revoke-on-reuse] [--webhook-url URL] [--oa-secret S]",
+		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P] [--revoke-on-reuse] [--webhook-url URL] [--oa-secret S] "+
+		"[--latency 250ms±50ms] [--slow-rate P] [--slow D]",
 		"Chạy riêng trình giả lập Zalo OA API (cùng đường dẫn, dữ liệu, mã lỗi, luật token và giới hạn như Zalo),\n"+
 			"in ra địa chỉ và thông tin đăng nhập nó chấp nhận. Trang / cho xem tin trong từng nhóm.")
 	addr := f.String("addr", "127.0.0.1:8090", "địa chỉ lắng nghe")
@@ -35,11 +36,20 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	revoke := f.Bool("revoke-on-reuse", false, "như máy chủ OAuth nghiêm ngặt: refresh token đã dùng mà gửi lại thì thu hồi mọi token")
 	webhookURL := f.String("webhook-url", "", "địa chỉ nhận webhook (sự kiện có chữ ký), ví dụ http://127.0.0.1:8080/zalo/webhook")
 	oaSecret := f.String("oa-secret", "", "OA Secret Key ký webhook, tức ZALO_OA_SECRET của loaxa (mặc định: tự sinh)")
+	latency := f.String("latency", "", "thời gian khứ hồi của mỗi lệnh gọi API, có thể kèm dao động: 250ms, 250ms±50ms hoặc 250ms+-50ms")
+	slowRate := f.Float64("slow-rate", 0, "xác suất một lần gửi bị chậm thêm --slow (0–1)")
+	slow := f.Duration("slow", 2*time.Second, "một lần gửi chậm thì chậm thêm bao lâu")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if *ttl <= 0 || *rate < 0 || *failRate < 0 || *failRate > 1 {
-		return usagef("loaxa zalosim: --token-ttl phải dương, --rate-per-min không âm, --fail-rate trong khoảng 0–1")
+	if *ttl <= 0 || *rate < 0 || *failRate < 0 || *failRate > 1 || *slowRate < 0 || *slowRate > 1 || *slow <= 0 ||
+		*failRate+*slowRate > 1 {
+		return usagef("loaxa zalosim: --token-ttl phải dương, --rate-per-min không âm, --fail-rate và --slow-rate " +
+			"trong khoảng 0–1 (cộng lại không quá 1), --slow dương")
+	}
+	lat, jitter, err := zalosim.ParseLatency(*latency)
+	if err != nil {
+		return usagef("loaxa zalosim: --latency %v", err)
 	}
 	if u, err := url.Parse(*webhookURL); *webhookURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		return usagef("loaxa zalosim: --webhook-url %q: cần địa chỉ http(s)://máy[:cổng]/đường-dẫn", *webhookURL)
@@ -50,7 +60,7 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	}
 	cfg := zalosim.Config{Groups: gs, AppID: *appID, AppSecret: *appSecret, RefreshToken: *refresh,
 		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate, RevokeOnReuse: *revoke,
-		WebhookURL: *webhookURL, OASecret: *oaSecret}
+		WebhookURL: *webhookURL, OASecret: *oaSecret, Latency: lat, LatencyJitter: jitter, SlowRate: *slowRate, SlowDelay: *slow}
 	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
 }
 
