@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -68,31 +69,62 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		}
 		byGroup[j.GroupID] = append(byGroup[j.GroupID], j)
 	}
+	// Groups are read a few at a time: at Zalo's real round trips (a
+	// quarter of a second, 10 history items a request) one group after
+	// another made a broadcast's restart wait most of a minute for its
+	// reconciliation alone.
+	type settledGroup struct {
+		group string
+		res   []notices.Result
+		err   error
+	}
+	out := make(chan settledGroup)
+	sem := make(chan struct{}, reconcileParallel)
+	go func() {
+		var wg sync.WaitGroup
+		for _, g := range groups {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				res, err := r.settleGroup(ctx, g, byGroup[g])
+				out <- settledGroup{g, res, err}
+			}()
+		}
+		wg.Wait()
+		close(out)
+	}()
 	var settled int
 	var firstErr error
-	for _, g := range groups {
-		res, err := r.settleGroup(ctx, g, byGroup[g])
-		if err != nil {
+	for sg := range out {
+		if sg.err != nil {
+			if firstErr == nil {
+				firstErr = sg.err
+			}
+			soonest(now.Add(unreadableRetry))
+			r.log.Warn().Err(sg.err).Str("group_id", sg.group).Int("count", len(byGroup[sg.group])).
+				Msg("conversation unreadable; deliveries stay held until it can be checked")
+			continue
+		}
+		if err := r.store.Record(ctx, sg.res); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			soonest(now.Add(unreadableRetry))
-			r.log.Warn().Err(err).Str("group_id", g).Int("count", len(byGroup[g])).
-				Msg("conversation unreadable; deliveries stay held until it can be checked")
-			continue
+			continue // the rows stay 'sending': settled again at the next look
 		}
-		if err := r.store.Record(ctx, res); err != nil {
-			return settled, next, err
-		}
-		for _, x := range res {
+		for _, x := range sg.res {
 			if x.Status != notices.DeliverySending {
 				r.disp.settled(x.ID)
 			}
 		}
-		settled += len(res)
+		settled += len(sg.res)
 	}
 	return settled, next, firstErr
 }
+
+// reconcileParallel is how many groups' histories are read at once.
+const reconcileParallel = 8
 
 // unreadableRetry is when a group whose history could not be read is
 // looked at again.
