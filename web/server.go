@@ -127,14 +127,17 @@ func (c *Config) defaults(store *notices.Store) error {
 // Server is the staff admin site and the public archive, as one
 // http.Handler.
 type Server struct {
-	cfg    Config
-	store  *notices.Store
-	zalo   Zalo // nil: no Zalo client configured
-	log    zerolog.Logger
-	pages  map[string]*template.Template
-	static http.Handler
-	mux    *http.ServeMux
-	h      http.Handler
+	cfg   Config
+	store *notices.Store
+	zalo  Zalo // nil: no Zalo client configured
+	log   zerolog.Logger
+	pages map[string]*template.Template
+	// instance names this installation (notices.Instance): the feed's ids
+	// without LOAXA_BASE_URL.
+	instance notices.Instance
+	static   http.Handler
+	mux      *http.ServeMux
+	h        http.Handler
 }
 
 // New builds the site. zalo may be nil when no Zalo client is configured;
@@ -143,10 +146,14 @@ func New(cfg Config, store *notices.Store, zalo Zalo, log zerolog.Logger) (*Serv
 	if store == nil {
 		return nil, errors.New("web: a store is required")
 	}
-	if err := cfg.defaults(store); err != nil {
+	var err error
+	if err = cfg.defaults(store); err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: store, zalo: zalo, log: log.With().Str("component", "web").Logger()}
+	if s.instance, err = store.Instance(context.Background()); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -157,7 +164,7 @@ func New(cfg Config, store *notices.Store, zalo Zalo, log zerolog.Logger) (*Serv
 	s.static = http.StripPrefix("/static/", http.FileServerFS(sub))
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.h = s.secure(s.mux)
+	s.h = s.secure(s.cacheable(s.mux))
 	return s, nil
 }
 
