@@ -143,7 +143,15 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 			d.Message = "Hệ thống gặp lỗi khi xử lý yêu cầu. Hãy thử lại sau ít phút; nếu vẫn lỗi, báo cho quản trị viên."
 		}
 	}
-	s.render(w, r, status, "error", view{Title: d.Heading, Sess: s.session(r), Data: d})
+	v := view{Title: d.Heading, Data: d}
+	if publicPath(r.URL.Path) {
+		// A public answer may be kept by a cache in front (publicCache):
+		// never with one person's session, menu or CSRF token in it.
+		v.Public = true
+	} else {
+		v.Sess = s.session(r)
+	}
+	s.render(w, r, status, "error", v)
 }
 
 // serverError logs err and answers 500 without details.
