@@ -127,17 +127,18 @@ func (c *Config) defaults(store *notices.Store) error {
 // Server is the staff admin site and the public archive, as one
 // http.Handler.
 type Server struct {
-	cfg   Config
-	store *notices.Store
-	zalo  Zalo // nil: no Zalo client configured
-	log   zerolog.Logger
-	pages map[string]*template.Template
+	cfg    Config
+	store  *notices.Store
+	zalo   Zalo // nil: no Zalo client configured
+	log    zerolog.Logger
+	pages  map[string]*template.Template
+	static http.Handler
+	mux    *http.ServeMux
+	h      http.Handler
+
 	// instance names this installation (notices.Instance): the feed's ids
 	// without LOAXA_BASE_URL.
 	instance notices.Instance
-	static   http.Handler
-	mux      *http.ServeMux
-	h        http.Handler
 }
 
 // New builds the site. zalo may be nil when no Zalo client is configured;
@@ -146,14 +147,15 @@ func New(cfg Config, store *notices.Store, zalo Zalo, log zerolog.Logger) (*Serv
 	if store == nil {
 		return nil, errors.New("web: a store is required")
 	}
-	var err error
-	if err = cfg.defaults(store); err != nil {
+	if err := cfg.defaults(store); err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: store, zalo: zalo, log: log.With().Str("component", "web").Logger()}
-	if s.instance, err = store.Instance(context.Background()); err != nil {
+	inst, err := store.Instance(context.Background())
+	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	s.instance = inst
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
