@@ -62,7 +62,7 @@ func (s *Server) publicFilter(w http.ResponseWriter, r *http.Request) (code stri
 		return "", 0, false
 	}
 	if id = ids[code]; id == 0 {
-		s.errorPage(w, r, http.StatusNotFound, "Không có thôn/ấp mã «"+code+"». Hãy chọn thôn/ấp trong danh sách ở trang Thông báo.")
+		s.errorPage(w, r, http.StatusNotFound, "Không có thôn/ấp nào đang hoạt động mang mã «"+code+"». Hãy chọn thôn/ấp trong danh sách ở trang Thông báo.")
 		return "", 0, false
 	}
 	return code, id, true
