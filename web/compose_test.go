@@ -131,13 +131,26 @@ func TestComposeFieldErrorsKeepInput(t *testing.T) {
 		"Không hiểu thời điểm",
 		"Nội dung giữ nguyên",
 		`value="2026-11-26T08:00"`,
-		`value="ngày mai"`,
 		`value="at" checked`,
 		`aria-invalid="true"`,
+		// What cannot be a datetime-local value is quoted in the message
+		// and left out of the field (HTML forbids it there).
+		`Không hiểu thời điểm &#34;ngày mai&#34;`,
+		`name="expires" value=""`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("refused form lacks %q", want)
 		}
+	}
+	if strings.Contains(body, `value="ngày mai"`) {
+		t.Errorf("refused form echoes an invalid time into a datetime-local field")
+	}
+	// Nor an invalid time of day or day of the month into their fields.
+	_, body = b.post("/compose", url.Values{"title": {"Lặp"}, "body": {"x"}, "priority": {"normal"}, "target_mode": {"all"},
+		"when": {"repeat"}, "repeat": {"daily"}, "repeat_time": {"7 giờ"}, "repeat_day": {"hai"}, "kind": {"notice"}})
+	if !strings.Contains(body, "Giờ gửi &#34;7 giờ&#34; không hợp lệ") || strings.Contains(body, `value="7 giờ"`) ||
+		strings.Contains(body, `value="hai"`) {
+		t.Errorf("refused repeat form: the bad time of day is echoed or not quoted")
 	}
 	// The store's own checks land beside their fields too.
 	form = url.Values{"title": {"Đủ"}, "body": {"x"}, "category": {strings.Repeat("d", 41)}, "priority": {"normal"},

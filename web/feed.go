@@ -1,7 +1,10 @@
 package web
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,9 +15,14 @@ import (
 )
 
 // The Atom feed (RFC 4287) of the public archive, for residents without
-// Zalo and for other sites. Entry ids are tag: URIs (RFC 4151) made of the
-// site's host, the notice's creation date and its number, so they never
-// change once published.
+// Zalo and for other sites. An id must never change (§4.2.6), whatever
+// address or proxy a reader comes through, so ids and links never come from
+// the request: with LOAXA_BASE_URL, the feed's id is its address there and
+// an entry's is a tag: URI (RFC 4151) of that host, the notice's creation
+// date and its number; without it, ids are name-based UUIDs (RFC 9562 §5.5)
+// under this installation's own UUID, made at first start and kept in the
+// database (notices.Instance), and links are relative (§4.2.7 allows IRI
+// references, resolved against the feed's own address).
 
 type atomFeed struct {
 	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
@@ -56,37 +64,29 @@ type atomEntry struct {
 	Content   atomText       `xml:"content"`
 }
 
-// feed is GET /public/feed.atom[?hamlet=code].
+// feed is GET /public/feed.atom[?hamlet=code]; an unknown hamlet is a 404.
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
-	_, ids, err := s.publicHamlets(r)
-	if err != nil {
-		s.serverError(w, r, err)
+	code, hid, ok := s.publicFilter(w, r)
+	if !ok {
 		return
 	}
-	code := r.URL.Query().Get("hamlet")
-	hid := ids[code]
-	// Links are absolute only from a trusted base (absBase): never from a
-	// forged Host. Without one they are relative, which Atom allows
-	// (RFC 4287 §4.2.7: IRI references, resolved against the feed's URL).
-	base := s.absBase(r)
+	base := s.cfg.BaseURL
 	self := base + "/public/feed.atom"
 	alt := base + "/public"
+	name := "feed"
 	if hid != 0 {
 		self += "?hamlet=" + url.QueryEscape(code)
 		alt += "?hamlet=" + url.QueryEscape(code)
+		name += "?hamlet=" + code
 	}
 	ps, err := s.store.PublicNotices(r.Context(), hid, 50, 0)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	host := "loaxa.invalid"
-	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
 	f := atomFeed{
 		Lang:   "vi",
-		ID:     s.feedID(base, self),
+		ID:     s.feedID(self, name),
 		Title:  "Thông báo của " + s.cfg.Commune,
 		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self}, {Rel: "alternate", Type: "text/html", Href: alt}},
 		Author: atomPerson{Name: s.cfg.Commune},
@@ -102,7 +102,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		}
 		link := base + "/public/notices/" + strconv.FormatInt(p.ID, 10)
 		e := atomEntry{
-			ID:        entryID(host, p),
+			ID:        s.entryID(p),
 			Title:     atomText{Type: "text", Body: publicHeader(p) + ": " + p.Title},
 			Updated:   sent.UTC().Format(time.RFC3339),
 			Published: sent.UTC().Format(time.RFC3339),
@@ -115,7 +115,9 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		f.Entries = append(f.Entries, e)
 	}
 	if updated.IsZero() {
-		updated = s.now()
+		// Nothing sent yet: the feed has been as it is since the
+		// installation was made, so a poll sees no change (and a 304).
+		updated = s.instance.CreatedAt
 	}
 	f.Updated = updated.UTC().Format(time.RFC3339)
 	out, err := xml.MarshalIndent(f, "", "  ")
@@ -124,22 +126,42 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Header().Set("Last-Modified", updated.UTC().Format(http.TimeFormat))
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(out)
 }
 
-// feedID is the feed's id: its own address when that is absolute, or a tag:
-// URI otherwise (an id must be an absolute IRI).
-func (s *Server) feedID(base, self string) string {
-	if base != "" {
+// feedID is the feed's id: its own address under LOAXA_BASE_URL, or a UUID
+// named name under this installation's.
+func (s *Server) feedID(self, name string) string {
+	if s.cfg.BaseURL != "" {
 		return self
 	}
-	return "tag:loaxa.invalid,2026:" + strings.TrimPrefix(self, "/")
+	return s.instanceURN(name)
 }
 
-// entryID is a notice's Atom id. It is the seam for making ids stable from
-// a stored value: today it is built from the host of the trusted base
-// (never from a request's Host) and the notice's creation date and number.
-func entryID(host string, p notices.PublicNotice) string {
-	return "tag:" + host + "," + p.CreatedAt.UTC().Format("2006-01-02") + ":notice/" + strconv.FormatInt(p.ID, 10)
+// entryID is a notice's Atom id: a tag: URI of the configured host, the
+// notice's creation date and its number, or without a configured address a
+// UUID named after the notice under this installation's.
+func (s *Server) entryID(p notices.PublicNotice) string {
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
+		return "tag:" + u.Hostname() + "," + p.CreatedAt.UTC().Format("2006-01-02") + ":notice/" + strconv.FormatInt(p.ID, 10)
+	}
+	return s.instanceURN("notice/" + strconv.FormatInt(p.ID, 10))
+}
+
+// instanceURN is urn:uuid: of the name-based (SHA-1, version 5) UUID of
+// name in the namespace of this installation's UUID (RFC 9562 §5.5).
+func (s *Server) instanceURN(name string) string {
+	ns, err := hex.DecodeString(strings.ReplaceAll(s.instance.ID, "-", ""))
+	if err != nil || len(ns) != 16 {
+		ns = make([]byte, 16) // never: the store makes well-formed UUIDs
+	}
+	h := sha1.New()
+	h.Write(ns)
+	h.Write([]byte(name))
+	b := h.Sum(nil)[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -76,7 +76,7 @@ func (f composeForm) recurrence(errs fieldErrs) string {
 	}
 	hh, mm, ok := parseClock(f.RepeatTime)
 	if !ok {
-		errs.add("repeat_time", "Giờ gửi không hợp lệ; hãy nhập dạng giờ:phút, ví dụ 07:00.")
+		errs.add("repeat_time", fmt.Sprintf("Giờ gửi %q không hợp lệ; hãy nhập dạng giờ:phút, ví dụ 07:00.", f.RepeatTime))
 		return ""
 	}
 	switch f.Repeat {
@@ -97,7 +97,7 @@ func (f composeForm) recurrence(errs fieldErrs) string {
 	case "monthly":
 		d, err := strconv.Atoi(strings.TrimSpace(f.RepeatDay))
 		if err != nil || d < 1 || d > 28 {
-			errs.add("repeat_day", "Ngày trong tháng phải từ 1 đến 28 (để tháng nào cũng có).")
+			errs.add("repeat_day", fmt.Sprintf("Ngày trong tháng phải từ 1 đến 28 (để tháng nào cũng có); đã nhập %q.", f.RepeatDay))
 			return ""
 		}
 		return fmt.Sprintf("%d %d %d * *", mm, hh, d)
@@ -205,6 +205,47 @@ func readImage(r *http.Request, errs fieldErrs) (data []byte, typ string, attach
 		}
 	}
 	return bytes.Clone(data), typ, true
+}
+
+// datetimeLocal is a typed time as a datetime-local field's value
+// ("2026-11-27T08:00", in the commune's zone), or "" when it is not a time
+// at all: such a value cannot be put back in the field (browsers drop it,
+// and HTML forbids it), so the field's error message quotes what was typed.
+func datetimeLocal(v string, loc *time.Location) string {
+	if strings.TrimSpace(v) == "" {
+		return ""
+	}
+	t, err := notices.ParseTime(v, loc)
+	if err != nil {
+		return ""
+	}
+	t = t.In(loc)
+	if t.Year() < 1 || t.Year() > 9999 {
+		return ""
+	}
+	if t.Second() != 0 {
+		return t.Format("2006-01-02T15:04:05")
+	}
+	return t.Format("2006-01-02T15:04")
+}
+
+// clockValue is a typed HH:MM as a time field's value, or "" when it is
+// not one (the field's error message quotes what was typed).
+func clockValue(v string) string {
+	hh, mm, ok := parseClock(v)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%02d:%02d", hh, mm)
+}
+
+// numberValue is a typed whole number as a number field's value, or "".
+func numberValue(v string) string {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // storeFieldNames maps the store's field names to the form's.

@@ -54,11 +54,18 @@ func TestLoopbackLookalikeHostRefused(t *testing.T) {
 			t.Errorf("connect with Host %q redirects to %q; want refused", host, loc)
 		}
 	}
-	// The real loopback address still works (loaxa demo).
+	// The real loopback address still connects Zalo (loaxa demo), with a
+	// redirect_uri on it; the feed's links stay relative whatever the Host
+	// (issue 16: nothing of a feed comes from a request header).
 	for _, host := range []string{"127.0.0.1:" + port, "localhost:" + port, "127.0.0.1"} {
 		body := readAll(withHost(http.MethodGet, "/public/feed.atom", host))
-		if !strings.Contains(body, "http://"+host+"/public/notices/"+strconv.FormatInt(sent.ID, 10)) {
-			t.Errorf("feed with Host %q has no absolute link from it:\n%s", host, body)
+		if !strings.Contains(body, `href="/public/notices/`+strconv.FormatInt(sent.ID, 10)+`"`) || strings.Contains(body, `href="http`) {
+			t.Errorf("feed with Host %q: want relative links only:\n%s", host, body)
+		}
+		resp := withHost(http.MethodPost, "/zalo/connect", host)
+		readAll(resp)
+		if loc := resp.Header.Get("Location"); !strings.Contains(loc, url.QueryEscape("http://"+host+"/zalo/callback")) {
+			t.Errorf("connect with Host %q redirects to %q; want Zalo's page with a redirect_uri on %s", host, loc, host)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/loaxa/loaxa/notices"
@@ -47,21 +48,42 @@ func (s *Server) publicHamlets(r *http.Request) ([]publicHamlet, map[string]int6
 	return out, ids, nil
 }
 
+// publicFilter reads ?hamlet=code: "" and 0 for every hamlet; a code that
+// names no active hamlet is answered with a 404 (ok false), not with every
+// hamlet's notices as if it had been left out.
+func (s *Server) publicFilter(w http.ResponseWriter, r *http.Request) (code string, id int64, ok bool) {
+	code = r.URL.Query().Get("hamlet")
+	if code == "" {
+		return "", 0, true
+	}
+	_, ids, err := s.publicHamlets(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return "", 0, false
+	}
+	if id = ids[code]; id == 0 {
+		s.errorPage(w, r, http.StatusNotFound, "Không có thôn/ấp nào đang hoạt động mang mã «"+code+"». Hãy chọn thôn/ấp trong danh sách ở trang Thông báo.")
+		return "", 0, false
+	}
+	return code, id, true
+}
+
 // publicList is GET /public?hamlet=code&page=n: sent notices, newest first.
 func (s *Server) publicList(w http.ResponseWriter, r *http.Request) {
-	hs, ids, err := s.publicHamlets(r)
+	code, hid, ok := s.publicFilter(w, r)
+	if !ok {
+		return
+	}
+	hs, _, err := s.publicHamlets(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	d := publicData{Hamlets: hs, Hamlet: r.URL.Query().Get("hamlet"), FeedURL: "/public/feed.atom"}
+	d := publicData{Hamlets: hs, Hamlet: code, FeedURL: "/public/feed.atom"}
 	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
 	d.Page = max(d.Page, 1)
-	hid := ids[d.Hamlet]
-	if hid == 0 {
-		d.Hamlet = ""
-	} else {
-		d.FeedURL += "?hamlet=" + d.Hamlet
+	if hid != 0 {
+		d.FeedURL += "?hamlet=" + url.QueryEscape(code)
 	}
 	ps, err := s.store.PublicNotices(r.Context(), hid, publicPageSize+1, (d.Page-1)*publicPageSize)
 	if err != nil {
@@ -74,7 +96,7 @@ func (s *Server) publicList(w http.ResponseWriter, r *http.Request) {
 	for _, p := range ps {
 		d.Notices = append(d.Notices, publicItem{PublicNotice: p, Header: publicHeader(p)})
 	}
-	s.render(w, r, http.StatusOK, "public", view{Title: "Thông báo của " + s.cfg.Commune, Public: true, Data: d})
+	s.render(w, r, http.StatusOK, "public", view{Title: "Thông báo của " + s.cfg.Commune, Public: true, Feed: d.FeedURL, Data: d})
 }
 
 // publicNotice is one sent notice, with a stable address (the feed's links).
@@ -83,7 +105,7 @@ func (s *Server) publicNotice(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	s.render(w, r, http.StatusOK, "public_notice", view{Title: p.Title, Public: true,
+	s.render(w, r, http.StatusOK, "public_notice", view{Title: p.Title, Public: true, Feed: "/public/feed.atom",
 		Data: publicItem{PublicNotice: *p, Header: publicHeader(*p)}})
 }
 

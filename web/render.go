@@ -28,6 +28,7 @@ type view struct {
 	Commune string
 	Nav     string // the menu entry to highlight
 	Public  bool   // the residents' pages: no staff menu
+	Feed    string // the Atom feed announced in <head> (autodiscovery)
 	Version string // loaxa's version, in the staff pages' footer
 	Data    any
 }
@@ -59,6 +60,9 @@ func (s *Server) funcs() template.FuncMap {
 		"when":     func(t time.Time) string { return notices.FormatLocal(t, s.cfg.Location) },
 		"date":     func(t time.Time) string { return dateVN(t, s.cfg.Location) },
 		"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"dtLocal":  func(v string) string { return datetimeLocal(v, s.cfg.Location) },
+		"clock":    clockValue,
+		"number":   numberValue,
 		"priority": priorityLabel,
 		"kind":     kindLabel,
 		"role":     roleLabel,

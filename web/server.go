@@ -159,6 +159,9 @@ type Server struct {
 
 	variants sync.Map // webhook signature variants seen matching (webhook.go)
 	loginKey []byte   // signs the sign-in form's tokens (logincsrf.go)
+	// instance names this installation (notices.Instance): the feed's ids
+	// without LOAXA_BASE_URL.
+	instance notices.Instance
 }
 
 // New builds the site. zalo may be nil when no Zalo client is configured;
@@ -172,6 +175,11 @@ func New(cfg Config, store *notices.Store, zalo Zalo, log zerolog.Logger) (*Serv
 	}
 	s := &Server{cfg: cfg, store: store, zalo: zalo, log: log.With().Str("component", "web").Logger(),
 		loginKey: newLoginKey()}
+	inst, err := store.Instance(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.instance = inst
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -182,7 +190,7 @@ func New(cfg Config, store *notices.Store, zalo Zalo, log zerolog.Logger) (*Serv
 	s.static = http.StripPrefix("/static/", http.FileServerFS(sub))
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.h = s.secure(s.mux)
+	s.h = s.secure(s.cacheable(s.mux))
 	return s, nil
 }
 
