@@ -52,6 +52,13 @@ func dueTimes(n *notices.Notice, now time.Time, maxLate time.Duration, loc *time
 	if from.IsZero() {
 		from = start(n).Add(-time.Second) // an occurrence exactly at the start counts
 	}
+	// Occurrences long past are not walked one by one: a notice every
+	// minute that starts in the year 2000 (or 0000) would take the poll
+	// loop minutes of CPU, every cycle, and hold up every other notice.
+	// Only the last catchUpSpan before the lateness bound is listed.
+	if oldest := now.Add(-maxLate - catchUpSpan); from.Before(oldest) {
+		from = oldest
+	}
 	var out []due
 	for t := rec.Next(from); !t.IsZero() && !t.After(now) && !expired(t); t = rec.Next(t) {
 		late := now.Sub(t)
@@ -67,8 +74,28 @@ func dueTimes(n *notices.Notice, now time.Time, maxLate time.Duration, loc *time
 			out = out[1:]
 		}
 	}
+	// Several occurrences due at once (the daemon was down, or a notice
+	// every minute was approved with a start an hour back): residents get
+	// the newest one, not one copy per missed minute.
+	newest := -1
+	for i, d := range out {
+		if !d.Skip {
+			newest = i
+		}
+	}
+	for i := range out {
+		if i < newest && !out[i].Skip {
+			out[i].Skip = true
+			out[i].Reason = fmt.Sprintf("bỏ qua: lượt %s chưa kịp gửi thì đã đến lượt %s; chỉ gửi lượt mới nhất",
+				out[i].At.In(loc).Format("15:04 02/01/2006"), out[newest].At.In(loc).Format("15:04 02/01/2006"))
+		}
+	}
 	return out, nil
 }
+
+// catchUpSpan is how far before the lateness bound missed occurrences of a
+// recurring notice are still listed as skipped.
+const catchUpSpan = 7 * 24 * time.Hour
 
 func roundLate(d time.Duration) time.Duration {
 	if d > time.Hour {
