@@ -294,11 +294,10 @@ func (d *dispatcher) isInFlight(id int64) bool {
 }
 
 // noteUnknownLocked remembers when a send whose outcome is unknown may be
-// looked for in its group's history. A call that ended with a broken
-// connection or an unreadable answer was over at Zalo's end too, so
-// AnswerSettle covers it; one that timed out may still be at work there,
-// and waits ReconcileAfter (no shorter than the client's own timeout)
-// from when it ended.
+// looked for in its group's history: AnswerSettle after the call ended
+// (a broken connection or an unreadable answer), ReconcileAfter after it
+// timed out; both count from the end of the call, not from the claim, and
+// the poll loop is asked for a cycle then.
 func (d *dispatcher) noteUnknownLocked(b result) {
 	if b.Status != notices.DeliverySending {
 		return

@@ -37,7 +37,9 @@ type Config struct {
 	ReconcileAfter time.Duration
 	// AnswerSettle is how long after a call that ended without a readable
 	// answer, but not by a timeout (a broken connection), its group's
-	// history is read; default 5s.
+	// history is read; default 20s, as ReconcileAfter: a connection cut
+	// between us and Zalo (a proxy, the network) does not stop Zalo's own
+	// work on the request, which an outside probe saw land 10 s later.
 	AnswerSettle  time.Duration
 	HistoryCount  int           // most conversation items read to settle one group; default 200
 	UnprovenAfter time.Duration // a claim neither found nor ruled out this long fails for a person to check; default 1h
@@ -85,7 +87,7 @@ func (c *Config) defaults() error {
 		c.ReconcileAfter = 20 * time.Second
 	}
 	if c.AnswerSettle <= 0 {
-		c.AnswerSettle = 5 * time.Second
+		c.AnswerSettle = 20 * time.Second
 	}
 	if c.HistoryCount <= 0 {
 		c.HistoryCount = 200
