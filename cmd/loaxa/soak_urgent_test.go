@@ -27,9 +27,10 @@ import (
 // one, one with an image and one in three parts — go to every group while
 // residents chat in the groups (so that reconciliation must page through
 // Zalo's history, at most 10 items a request), and `loaxa serve` is
-// SIGKILLed four times mid-broadcast. After the last restart
-// every (notice, group, part) must have arrived exactly once within
-// LOAXA_SOAK_SETTLE_MAX seconds (default 60).
+// SIGKILLed four times mid-broadcast. After the last restart every
+// (notice, group, part) must have landed exactly once within
+// LOAXA_SOAK_SETTLE_MAX seconds (default 60), and every delivery be settled
+// in the end.
 func TestUrgentSoak(t *testing.T) {
 	if os.Getenv("LOAXA_SOAK") == "" {
 		t.Skip("the urgent soak is opt-in: LOAXA_SOAK=1 (see docs/RELIABILITY.md)")
