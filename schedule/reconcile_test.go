@@ -135,6 +135,14 @@ func TestUnprovenDeliveryIsNeverResentBlindly(t *testing.T) {
 	if h.State() != notices.DeliverySending || h.Error == "" {
 		t.Errorf("hamlet: %s %q; want still sending with a note that it is not proven", h.State(), h.Error)
 	}
+	// Held for a while, it shows in /healthz (the outside probe found it
+	// "ok" with such a row held for 25 minutes).
+	r.clock.Add(10 * time.Minute)
+	r.step()
+	if hl := r.runner.Health(r.ctx); hl.Status != schedule.HealthDegraded || hl.OldestDueAgeSeconds < 600 {
+		t.Errorf("health with an unproven delivery held 10 min = %s, oldest due %gs; want degraded, ≥ 600 s",
+			hl.Status, hl.OldestDueAgeSeconds)
+	}
 	r.clock.Add(2 * time.Hour)
 	r.step()
 	h = r.deliveries(n.ID)["khom-1"]
