@@ -94,12 +94,4 @@ func (r *Runner) lastSlot(now time.Time) time.Time {
 }
 
 // nextSlot is the first bulletin slot after now.
-func (r *Runner) nextSlot(now time.Time) time.Time {
-	var next time.Time
-	for _, rec := range r.bulletin {
-		if t := rec.Next(now); !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
-	return next
-}
+func (r *Runner) nextSlot(now time.Time) time.Time { return r.rules().NextBulletin(now) }

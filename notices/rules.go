@@ -1,0 +1,202 @@
+package notices
+
+import (
+	"fmt"
+	"time"
+)
+
+// Rules are the commune's sending rules: when a notice is next due, when it
+// will really go out (quiet hours, bulletin slots), and whether it can still
+// be sent. The daemon (schedule), the site (web) and the CLI all ask these,
+// so that what staff are told is what the daemon does.
+type Rules struct {
+	Location *time.Location
+	Quiet    QuietHours
+	// Bulletin holds the bulletin slots (LOAXA_BULLETIN); nil means none
+	// are known, and a low notice's bulletin time is then unknown.
+	Bulletin []Recurrence
+	// MaxLateness: a recurring occurrence later than this is skipped.
+	MaxLateness time.Duration
+}
+
+// NewRules parses the bulletin specs; quiet and maxLate are taken as given.
+func NewRules(loc *time.Location, quiet QuietHours, bulletin []string, maxLate time.Duration) (Rules, error) {
+	r := Rules{Location: loc, Quiet: quiet, MaxLateness: maxLate}
+	for _, spec := range bulletin {
+		rec, err := ParseRecurrence(spec, loc)
+		if err != nil {
+			return Rules{}, fmt.Errorf("bulletin slot %q: %w", spec, err)
+		}
+		r.Bulletin = append(r.Bulletin, rec)
+	}
+	return r, nil
+}
+
+// Start is when notice n may first go out: its publish time, or the moment
+// it was approved (its creation, for a row inserted already approved).
+func Start(n *Notice) time.Time {
+	switch {
+	case !n.PublishAt.IsZero():
+		return n.PublishAt
+	case !n.ApprovedAt.IsZero():
+		return n.ApprovedAt
+	default:
+		return n.CreatedAt
+	}
+}
+
+// expiredAt says whether nothing of n may go out at t.
+func expiredAt(n *Notice, t time.Time) bool { return !n.ExpiresAt.IsZero() && !t.Before(n.ExpiresAt) }
+
+// NextDue is when an approved notice next falls due after now, or the zero
+// time when it never will (a one-off already made due, or expired).
+func (r Rules) NextDue(n *Notice, now time.Time) time.Time {
+	if n.Recurrence == "" {
+		at := Start(n)
+		if !n.LastDueAt.IsZero() || !at.After(now) || expiredAt(n, at) {
+			return time.Time{}
+		}
+		return at
+	}
+	rec, err := ParseRecurrence(n.Recurrence, r.Location)
+	if err != nil {
+		return time.Time{}
+	}
+	from := now
+	if s := Start(n); s.After(from) {
+		from = s.Add(-time.Second) // an occurrence exactly at the start counts
+	}
+	t := rec.Next(from)
+	if t.IsZero() || expiredAt(n, t) {
+		return time.Time{}
+	}
+	return t
+}
+
+// NextDueN lists up to k coming occurrences of a notice after now, the
+// first being NextDue.
+func (r Rules) NextDueN(n *Notice, now time.Time, k int) []time.Time {
+	var out []time.Time
+	for t := r.NextDue(n, now); !t.IsZero() && len(out) < k; {
+		out = append(out, t)
+		if n.Recurrence == "" {
+			break
+		}
+		rec, _ := ParseRecurrence(n.Recurrence, r.Location)
+		if t = rec.Next(t); expiredAt(n, t) {
+			break
+		}
+	}
+	return out
+}
+
+// Due is one moment at which a notice should go out.
+type Due struct {
+	At     time.Time
+	Skip   bool   // too late (recurring past the lateness bound)
+	Reason string // why it is skipped, for staff
+}
+
+// maxCatchUp bounds how many missed occurrences of one recurring notice a
+// single pass records; older ones are dropped (the daemon logs them).
+const maxCatchUp = 100
+
+// DueTimes lists the occurrences of an approved notice that are due at now
+// and not yet materialised (after n.LastDueAt), oldest first. A one-off is
+// due once, late rather than never; a recurring occurrence later than
+// MaxLateness is skipped. Nothing is due at or after the notice's expiry.
+func (r Rules) DueTimes(n *Notice, now time.Time) ([]Due, error) {
+	if n.Recurrence == "" {
+		at := Start(n)
+		if !n.LastDueAt.IsZero() || at.After(now) || expiredAt(n, at) {
+			return nil, nil
+		}
+		return []Due{{At: at}}, nil
+	}
+	rec, err := ParseRecurrence(n.Recurrence, r.Location)
+	if err != nil {
+		return nil, err
+	}
+	from := n.LastDueAt
+	if from.IsZero() {
+		from = Start(n).Add(-time.Second)
+	}
+	var out []Due
+	for t := rec.Next(from); !t.IsZero() && !t.After(now) && !expiredAt(n, t); t = rec.Next(t) {
+		if late := now.Sub(t); late > r.MaxLateness {
+			out = append(out, Due{At: t, Skip: true,
+				Reason: fmt.Sprintf("bỏ qua: lúc đến giờ gửi %s phần mềm không chạy, trễ %s (quá %s)",
+					t.In(r.Location).Format("15:04 02/01/2006"), roundLate(late), r.MaxLateness)})
+		} else {
+			out = append(out, Due{At: t})
+		}
+		if len(out) > maxCatchUp {
+			out = out[1:] // keep the newest
+		}
+	}
+	return out, nil
+}
+
+func roundLate(d time.Duration) time.Duration {
+	if d > time.Hour {
+		return d.Round(time.Minute)
+	}
+	return d.Round(time.Second)
+}
+
+// NextBulletin is the first bulletin slot after t, or zero when none is known.
+func (r Rules) NextBulletin(t time.Time) time.Time {
+	var next time.Time
+	for _, rec := range r.Bulletin {
+		if s := rec.Next(t); !s.IsZero() && (next.IsZero() || s.Before(next)) {
+			next = s
+		}
+	}
+	return next
+}
+
+// SendAt is when something of priority p that falls due at due (or is
+// handed over at now, if later) will really be sent: at once when urgent;
+// after the quiet hours when normal; for low, with the first bulletin slot
+// after it, itself past the quiet hours. Zero when no bulletin slot is known.
+func (r Rules) SendAt(p Priority, due, now time.Time) time.Time {
+	t := due
+	if now.After(t) {
+		t = now
+	}
+	switch p {
+	case Urgent:
+		return t
+	case Low:
+		slot := r.NextBulletin(t)
+		if slot.IsZero() {
+			return time.Time{}
+		}
+		return r.Quiet.After(slot, r.Location)
+	}
+	return r.Quiet.After(t, r.Location)
+}
+
+// Sendable says whether anything of n may still go out after now, and if
+// not, why, in Vietnamese for staff: it must be approved (or still waiting
+// for approval), not damaged, and have an occurrence due before it expires
+// or one already queued.
+func (r Rules) Sendable(n *Notice, now time.Time) (bool, string) {
+	switch n.Status {
+	case StatusPending, StatusApproved, StatusDraft:
+	default:
+		return false, "thông báo " + n.Status.Label() + ", không gửi nữa"
+	}
+	if n.Damaged != "" {
+		return false, n.DamagedText()
+	}
+	if expiredAt(n, now) {
+		return false, "đã hết hạn lúc " + FormatLocal(n.ExpiresAt, r.Location)
+	}
+	if n.Status == StatusApproved && n.LastDueAt.IsZero() && r.NextDue(n, now).IsZero() {
+		if n.Recurrence != "" || expiredAt(n, Start(n)) {
+			return false, "không còn lượt gửi nào trước khi hết hạn"
+		}
+	}
+	return true, ""
+}
