@@ -10,3 +10,6 @@ type due = notices.Due
 
 // rules are the runner's sending rules, built once by New.
 func (r *Runner) rules() notices.Rules { return r.rulesV }
+
+// Rules are the sending rules this runner keeps to, for the site to show.
+func (r *Runner) Rules() notices.Rules { return r.rulesV }

@@ -140,24 +140,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Tổng quan", Sess: sess, Nav: "dashboard", Data: d})
 }
 
-// nextDue is when an approved notice is next due after now, or zero.
-func (s *Server) nextDue(n *notices.Notice, now time.Time) time.Time {
-	var next time.Time
-	if n.Recurrence != "" {
-		after := now
-		if n.PublishAt.After(after) {
-			after = n.PublishAt.Add(-time.Second)
-		}
-		next = notices.Next(n.Recurrence, after, s.cfg.Location)
-	} else if n.PublishAt.After(now) {
-		next = n.PublishAt
-	}
-	if !n.ExpiresAt.IsZero() && !next.Before(n.ExpiresAt) {
-		return time.Time{}
-	}
-	return next
-}
-
 // dashboardProgress is GET /dashboard/progress.json?ids=1,2: the live
 // state of the notices the dashboard shows as sending.
 func (s *Server) dashboardProgress(w http.ResponseWriter, r *http.Request, sess *notices.Session) {

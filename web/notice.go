@@ -90,17 +90,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	if n.Recurrence != "" && n.Status == notices.StatusApproved {
-		if rec, err := notices.ParseRecurrence(n.Recurrence, s.cfg.Location); err == nil {
-			after := s.now()
-			if n.PublishAt.After(after) {
-				after = n.PublishAt.Add(-time.Second)
-			}
-			for _, t := range rec.NextN(after, 5) {
-				if n.ExpiresAt.IsZero() || t.Before(n.ExpiresAt) {
-					d.Next = append(d.Next, t)
-				}
-			}
-		}
+		d.Next = s.cfg.Rules.NextDueN(n, s.now(), 5)
 	}
 	user := sess.User
 	if n.Status == notices.StatusPending && can(user.Role, notices.RoleApprover) {

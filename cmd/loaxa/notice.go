@@ -41,7 +41,7 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
+	s, cfg, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,29 +92,42 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	}
 	state := "đang chờ duyệt (loaxa notice approve " + strconv.FormatInt(n.ID, 10) + ")"
 	if n.Status == notices.StatusApproved {
-		state = "đã duyệt, sẽ gửi " + whenText(n, s.Location())
+		state = "đã duyệt, sẽ gửi " + whenText(n, cfg.rules())
 	}
 	fmt.Fprintf(e.stdout, "Đã tạo thông báo số %d: %s.\n", n.ID, state)
 	return nil
 }
 
-// whenText says when an approved notice goes out.
-func whenText(n notices.Notice, loc *time.Location) string {
-	switch {
-	case n.Recurrence != "":
-		next := notices.Next(n.Recurrence, maxTime(n.PublishAt, time.Now()), loc)
-		return fmt.Sprintf("theo lịch %q, lần tới %s", n.Recurrence, notices.FormatLocal(next, loc))
-	case !n.PublishAt.IsZero():
-		return "lúc " + notices.FormatLocal(n.PublishAt, loc)
+// whenText says when an approved notice goes out, by the daemon's rules.
+func whenText(n notices.Notice, rules notices.Rules) string {
+	now := time.Now()
+	next := rules.NextDue(&n, now)
+	if n.Recurrence != "" {
+		return fmt.Sprintf("theo lịch %q, lần tới %s", n.Recurrence, sendAtText(n, next, rules, now))
 	}
-	return "ngay"
+	if next.IsZero() {
+		next = now
+	}
+	return sendAtText(n, next, rules, now)
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+// sendAtText says when something of n falling due at due really goes out:
+// past quiet hours, or in which bulletin.
+func sendAtText(n notices.Notice, due time.Time, rules notices.Rules, now time.Time) string {
+	if due.IsZero() {
+		return "không còn lượt nào"
 	}
-	return b
+	loc := rules.Location
+	at := rules.SendAt(n.Priority, due, now)
+	switch {
+	case n.Priority == notices.Low && !at.IsZero():
+		return "vào bản tin " + notices.FormatLocal(at, loc)
+	case at.After(due) && at.After(now):
+		return "lúc " + notices.FormatLocal(due, loc) + ", chờ hết giờ yên lặng, dự kiến " + notices.FormatLocal(at, loc)
+	case !due.After(now):
+		return "ngay"
+	}
+	return "lúc " + notices.FormatLocal(due, loc)
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {
@@ -212,7 +225,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
+	s, cfg, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -252,7 +265,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	}
 	field("Lặp lại", n.Recurrence)
 	if n.Recurrence != "" && (n.Status == notices.StatusApproved || n.Status == notices.StatusPending) {
-		field("Lần tới", notices.FormatLocal(notices.Next(n.Recurrence, maxTime(n.PublishAt, time.Now()), loc), loc))
+		field("Lần tới", sendAtText(*n, cfg.rules().NextDue(n, time.Now()), cfg.rules(), time.Now()))
 	}
 	field("Hết hạn", notices.FormatLocal(n.ExpiresAt, loc))
 	if n.ImageType != "" {
@@ -345,7 +358,7 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d; sẽ gửi %s.\n", id, whenText(*n, s.Location()))
+	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d; sẽ gửi %s.\n", id, whenText(*n, cfg.rules()))
 	return nil
 }
 
