@@ -34,7 +34,13 @@ type scheduledNotice struct {
 type recentNotice struct {
 	Notice   notices.Notice
 	Activity *notices.Activity
+	// FailedHamlets counts the hamlets whose message failed; Status says
+	// so ("đã gửi, 1 ấp lỗi"), never "đã gửi xong" over a failure.
+	FailedHamlets int
 }
+
+// Status is the notice's status with its failed hamlets.
+func (n recentNotice) Status() string { return notices.StatusText(n.Notice.Status, n.FailedHamlets) }
 
 // Failed counts the notice's failed deliveries.
 func (n recentNotice) Failed() int { return n.Activity.Count[notices.DeliveryFailed] }
@@ -49,9 +55,10 @@ type progressNotice struct {
 	Title       string           `json:"title"`
 	Status      string           `json:"status"`
 	StatusLabel string           `json:"status_label"`
-	Sent        int              `json:"sent"`  // hamlets fully sent
-	Total       int              `json:"total"` // hamlets concerned
-	Done        bool             `json:"done"`  // nothing more will change without a person
+	Sent        int              `json:"sent"`   // hamlets fully sent
+	Total       int              `json:"total"`  // hamlets concerned
+	Done        bool             `json:"done"`   // nothing more will change without a person
+	Failed      int              `json:"failed"` // hamlets whose message failed
 	Hamlets     []progressHamlet `json:"hamlets"`
 	CSRF        string           `json:"-"` // for the retry buttons of the notice page
 }
@@ -124,6 +131,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 	sort.Slice(d.Recent, func(i, j int) bool {
 		return d.Recent[i].Activity.LastSentAt.After(d.Recent[j].Activity.LastSentAt)
 	})
+	if err := s.countFailed(r, d.Recent, d.Failures); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	ids := make([]int64, 0, len(sending))
 	for id := range sending {
 		ids = append(ids, id)
@@ -183,6 +194,7 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 	p := progressNotice{ID: n.ID, Title: n.Title, Status: string(n.Status), StatusLabel: n.Status.Label(),
 		Total: len(hds), Hamlets: []progressHamlet{}}
 	final := n.Status != notices.StatusApproved && n.Status != notices.StatusPending
+	failed := 0 // hamlets whose message failed
 	p.Done = true
 	for _, hd := range hds {
 		st := hd.State()
@@ -194,6 +206,9 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 			h.Error = hd.Error
 		}
 		h.NoRetry = st == notices.DeliveryFailed && hd.ErrorCode == -403
+		if st == notices.DeliveryFailed {
+			failed++
+		}
 		switch st {
 		case notices.DeliverySent:
 			p.Sent++
@@ -208,5 +223,7 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 	if n.Status == notices.StatusPending || n.Recurrence != "" && n.Status == notices.StatusApproved {
 		p.Done = false
 	}
+	p.Failed = failed
+	p.StatusLabel = notices.StatusText(n.Status, failed)
 	return p
 }

@@ -85,7 +85,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 			d.CanRetry = true
 		}
 	}
-	if d.Timeline, err = s.timeline(r, n); err != nil {
+	if d.Timeline, err = s.timeline(r, n, d.Progress.Failed); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -120,7 +120,8 @@ func (s *Server) mayCancel(u notices.User, n *notices.Notice) bool {
 }
 
 // timeline merges the notice's audit entries and its occurrences.
-func (s *Server) timeline(r *http.Request, n *notices.Notice) ([]timelineItem, error) {
+// failed is how many hamlets' messages failed: "done" then says so.
+func (s *Server) timeline(r *http.Request, n *notices.Notice, failed int) ([]timelineItem, error) {
 	es, err := s.store.Audit(r.Context(), notices.AuditFilter{NoticeID: n.ID, Limit: 500})
 	if err != nil {
 		return nil, err
@@ -144,6 +145,9 @@ func (s *Server) timeline(r *http.Request, n *notices.Notice) ([]timelineItem, e
 			it.Text = "Gửi lại " + e.Detail + " tin lỗi, theo yêu cầu của " + e.Actor
 		case "notice.done":
 			it.Text, it.Class = "Đã gửi xong", "ok"
+			if failed > 0 {
+				it.Text, it.Class = "Đã gửi, "+strconv.Itoa(failed)+" ấp lỗi", "bad"
+			}
 		case "notice.expired":
 			it.Text, it.Class = "Hết hạn", "skip"
 		default:
@@ -266,6 +270,12 @@ type noticeListData struct {
 	Hamlet   string
 	Text     string
 	Statuses []notices.Status
+	Failed   map[int64]int // hamlets failed, by notice
+}
+
+// StatusOf is n's status as the list shows it, with its failed hamlets.
+func (d noticeListData) StatusOf(n notices.Notice) string {
+	return notices.StatusText(n.Status, d.Failed[n.ID])
 }
 
 func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -281,6 +291,14 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	if d.Hamlets, err = s.store.Hamlets(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	ids := make([]int64, len(d.Notices))
+	for i, n := range d.Notices {
+		ids[i] = n.ID
+	}
+	if d.Failed, err = s.store.FailedHamlets(r.Context(), ids); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

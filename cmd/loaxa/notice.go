@@ -69,6 +69,11 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 		v, err := notices.ParseTime(t.value, s.Location())
 		if err != nil {
 			bad = append(bad, notices.FieldError{Field: t.field, Msg: err.Error()})
+		} else if t.field == "publish_at" && v.Before(time.Now().Add(-time.Minute)) {
+			// As the site: a past time is a typo, not a wish to send at once.
+			bad = append(bad, notices.FieldError{Field: t.field, Msg: fmt.Sprintf(
+				"Thời điểm gửi %s đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt.",
+				notices.FormatLocal(v, s.Location()))})
 		}
 		*t.dst = v
 	}
@@ -122,8 +127,10 @@ func sendAtText(n notices.Notice, due time.Time, rules notices.Rules, now time.T
 	switch {
 	case n.Priority == notices.Low && !at.IsZero():
 		return "vào bản tin " + notices.FormatLocal(at, loc)
-	case at.After(due) && at.After(now):
-		return "lúc " + notices.FormatLocal(due, loc) + ", chờ hết giờ yên lặng, dự kiến " + notices.FormatLocal(at, loc)
+	case at.After(now) && !due.After(now):
+		return "sau giờ yên lặng (chờ hết giờ yên lặng, dự kiến " + notices.FormatLocal(at, loc) + ")"
+	case at.After(due):
+		return "lúc " + notices.FormatLocal(due, loc) + " (chờ hết giờ yên lặng, dự kiến " + notices.FormatLocal(at, loc) + ")"
 	case !due.After(now):
 		return "ngay"
 	}
@@ -155,20 +162,40 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("loaxa notice list: không có trạng thái %q; hãy chọn draft, pending, approved, done, rejected, cancelled hoặc expired", *status)
 	}
+	if *limit < 1 {
+		return usagef("loaxa notice list: --limit %d không hợp lệ; hãy cho một số từ 1 trở lên", *limit)
+	}
 	s, _, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	ns, err := s.Notices(ctx, notices.NoticeFilter{Status: notices.Status(*status), Hamlet: *hamlet, Text: *text, Limit: *limit})
+	if *hamlet != "" {
+		if err := knownHamlet(ctx, s, *hamlet); err != nil {
+			return err
+		}
+	}
+	ns, err := s.Notices(ctx, notices.NoticeFilter{Status: notices.Status(*status), Hamlet: *hamlet, Text: *text, Limit: *limit + 1})
 	if err != nil {
 		return err
+	}
+	more := len(ns) > *limit
+	if more {
+		ns = ns[:*limit]
 	}
 	if len(ns) == 0 {
 		fmt.Fprintln(e.stdout, "Không có thông báo nào.")
 		return nil
 	}
-	widths := []int{5, 12, 8, 16, 20}
+	ids := make([]int64, len(ns))
+	for i, n := range ns {
+		ids[i] = n.ID
+	}
+	failed, err := s.FailedHamlets(ctx, ids)
+	if err != nil {
+		return err
+	}
+	widths := []int{5, 16, 8, 16, 20}
 	row(e.stdout, widths, "SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ")
 	damaged := 0
 	for _, n := range ns {
@@ -183,8 +210,11 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 			title = "[HỎNG] " + title
 			damaged++
 		}
-		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), n.Status.Label(), string(n.Priority), when,
+		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), notices.StatusText(n.Status, failed[n.ID]), string(n.Priority), when,
 			targetsText(n.Targets), title)
+	}
+	if more {
+		fmt.Fprintf(e.stdout, "\nChỉ hiện %d thông báo mới nhất; còn nữa, xem thêm bằng --limit %d.\n", *limit, *limit*2)
 	}
 	if damaged > 0 {
 		fmt.Fprintf(e.stdout, "\n%d thông báo bị hỏng, đánh dấu HỎNG: không gửi được; xem lý do bằng loaxa notice show SỐ, dừng bằng loaxa notice cancel SỐ.\n", damaged)
@@ -249,7 +279,11 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(w, "  %-16s %s\n", label+":", value)
 		}
 	}
-	field("Trạng thái", n.Status.Label())
+	failed, err := s.FailedHamlets(ctx, []int64{n.ID})
+	if err != nil {
+		return err
+	}
+	field("Trạng thái", notices.StatusText(n.Status, failed[n.ID]))
 	field("Lý do", n.Reason)
 	field("Loại", string(n.Kind))
 	if n.RefersTo != 0 {

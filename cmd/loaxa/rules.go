@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
@@ -18,4 +20,19 @@ func (c Config) rules() notices.Rules {
 		r = notices.Rules{Location: c.Location, Quiet: c.Quiet, MaxLateness: maxLate}
 	}
 	return r
+}
+
+// knownHamlet refuses a filter naming no hamlet, rather than listing
+// nothing as if that hamlet had no notices.
+func knownHamlet(ctx context.Context, s *notices.Store, code string) error {
+	hs, err := s.Hamlets(ctx)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		if h.Code == code {
+			return nil
+		}
+	}
+	return fmt.Errorf("không có thôn/ấp nào mang mã %q; xem các mã bằng loaxa hamlet list", code)
 }
