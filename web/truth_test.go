@@ -1,0 +1,58 @@
+package web_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// A notice with a failed hamlet never reads "đã gửi xong": the list, the
+// dashboard and its page count the failed hamlets.
+func TestFailedHamletIsNeverShownAsDone(t *testing.T) {
+	s := newSite(t)
+	n := s.notice(notices.Notice{Title: "Họp tổ dân phố", Author: "tacgia", Status: notices.StatusApproved})
+	s.send(n.ID, notices.DeliverySent, notices.DeliveryFailed)
+	ok := s.notice(notices.Notice{Title: "Tiêm phòng", Author: "tacgia", Status: notices.StatusApproved})
+	s.send(ok.ID, notices.DeliverySent, notices.DeliverySent)
+	if _, err := s.store.CloseFinished(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.store.Notice(context.Background(), n.ID); got.Status != notices.StatusDone {
+		t.Fatalf("notice status = %s; want done (nothing more will be sent by itself)", got.Status)
+	}
+	b := s.signedIn("bien")
+	row := func(body, title string) string {
+		i := strings.Index(body, title)
+		if i < 0 {
+			t.Fatalf("%q not on the page", title)
+		}
+		j := strings.Index(body[i:], "</tr>")
+		if j < 0 {
+			j = strings.Index(body[i:], "</li>")
+		}
+		return body[i : i+j]
+	}
+	_, body := b.get("/notices")
+	if r := row(body, "Họp tổ dân phố"); !strings.Contains(r, "đã gửi, 1 ấp lỗi") || strings.Contains(r, "đã gửi xong") {
+		t.Errorf("/notices row of the failed notice = %q; want «đã gửi, 1 ấp lỗi»", r)
+	}
+	if r := row(body, "Tiêm phòng"); !strings.Contains(r, "đã gửi xong") {
+		t.Errorf("/notices row of the fully sent notice = %q; want «đã gửi xong»", r)
+	}
+	_, body = b.get("/dashboard")
+	if strings.Count(body, "đã gửi, 1 ấp lỗi") < 2 { // under "Cần người xử lý" and under "Gửi gần đây"
+		t.Errorf("the dashboard does not count the failed hamlet where it lists the notice:\n%s", body)
+	}
+	if i := strings.Index(body, "Gửi gần đây"); i < 0 {
+		t.Errorf("no «Gửi gần đây» on the dashboard")
+	} else if r := row(body[i:], "Họp tổ dân phố"); strings.Contains(r, "đã gửi xong") {
+		t.Errorf("dashboard shows the failed notice as done: %q", r)
+	}
+	_, body = b.get("/notices/" + strconv.FormatInt(n.ID, 10))
+	if !strings.Contains(body, "đã gửi, 1 ấp lỗi") || strings.Contains(body, "đã gửi xong") || strings.Contains(body, "Đã gửi xong") {
+		t.Errorf("the notice page of the failed notice does not say «đã gửi, 1 ấp lỗi» or says done:\n%s", body)
+	}
+}
