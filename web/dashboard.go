@@ -199,9 +199,7 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 	for _, hd := range hds {
 		st := hd.State()
 		h := progressHamlet{ID: hd.Hamlet.ID, Code: hd.Hamlet.Code, Name: hd.Hamlet.Name, State: string(st), Label: st.Label()}
-		if hd.Total > 0 {
-			h.Parts = strconv.Itoa(hd.Count[notices.DeliverySent]) + "/" + strconv.Itoa(hd.Total) + " phần"
-		}
+		h.Parts = hd.PartsText("phần") // per occurrence for a recurring notice
 		if st == notices.DeliveryFailed || st == notices.DeliveryRetry || st == notices.DeliverySkipped {
 			h.Error = hd.Error
 		}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loaxa/loaxa/notices"
 )
@@ -54,5 +55,26 @@ func TestFailedHamletIsNeverShownAsDone(t *testing.T) {
 	_, body = b.get("/notices/" + strconv.FormatInt(n.ID, 10))
 	if !strings.Contains(body, "đã gửi, 1 ấp lỗi") || strings.Contains(body, "đã gửi xong") || strings.Contains(body, "Đã gửi xong") {
 		t.Errorf("the notice page of the failed notice does not say «đã gửi, 1 ấp lỗi» or says done:\n%s", body)
+	}
+}
+
+// A recurring notice's parts are counted per occurrence: three sends of a
+// one-part notice are "1/1" of the latest, three times, not "3/3 phần".
+func TestRecurringNoticeCountsPartsPerOccurrence(t *testing.T) {
+	s := newSite(t)
+	n := s.notice(notices.Notice{Title: "Họp giao ban", Author: "tacgia", Status: notices.StatusApproved,
+		Recurrence: "0 7 * * *"})
+	for i := 0; i < 3; i++ {
+		s.send(n.ID, notices.DeliverySent, notices.DeliverySent)
+		s.clock.Add(24 * time.Hour)
+	}
+	b := s.signedIn("bien")
+	_, body := b.get("/notices/" + strconv.FormatInt(n.ID, 10))
+	if strings.Contains(body, "3/3 phần") || strings.Count(body, "lần gần nhất 1/1 phần, 3 lần") != 2 {
+		t.Errorf("the recurring notice's page does not count per occurrence:\n%s", body)
+	}
+	_, body = b.get("/notices/" + strconv.FormatInt(n.ID, 10) + "/progress.json")
+	if !strings.Contains(body, `"parts":"lần gần nhất 1/1 phần, 3 lần"`) {
+		t.Errorf("progress.json = %s", body)
 	}
 }

@@ -351,10 +351,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 				detail += fmt.Sprintf(" (mã Zalo %d)", d.ErrorCode)
 			}
 		}
-		parts := ""
-		if d.Total > 0 {
-			parts = fmt.Sprintf("%d/%d tin", d.Count[notices.DeliverySent], d.Total)
-		}
+		parts := d.PartsText("tin") // per occurrence for a recurring notice
 		row(w, widths, "  "+d.Hamlet.Code, d.State().Label(), parts, detail)
 	}
 	if r := notices.ReachOf(ds); r.Groups > 0 {
