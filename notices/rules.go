@@ -200,3 +200,94 @@ func (r Rules) Sendable(n *Notice, now time.Time) (bool, string) {
 	}
 	return true, ""
 }
+
+// Clock shows t as staff read a coming moment: "06:00" within a day of
+// now, else "06:00 02/12".
+func (r Rules) Clock(t, now time.Time) string {
+	lt := t.In(r.Location)
+	if d := t.Sub(now); d < 24*time.Hour && d > -24*time.Hour {
+		return lt.Format("15:04")
+	}
+	return lt.Format("15:04 02/01")
+}
+
+// WaitText says until when hamlet h waits for notice n, as staff read it:
+// "chờ hết giờ yên lặng, dự kiến 06:00", "vào bản tin 17:30", "thử lại
+// lúc 06:12", "dự kiến 08:00"; "" when it is not waiting (sent, failed,
+// being sent, or about to be).
+func (r Rules) WaitText(n *Notice, h HamletDeliveries, now time.Time) string {
+	quietText := func(t time.Time) string { return "chờ hết giờ yên lặng, dự kiến " + r.Clock(t, now) }
+	switch h.State() {
+	case DeliveryRetry, DeliveryQueued:
+		t := h.NextAttemptAt
+		eff := t
+		if now.After(eff) {
+			eff = now
+		}
+		if n.Priority != Urgent {
+			if q := r.Quiet.After(eff, r.Location); q.After(eff) {
+				return quietText(q)
+			}
+		}
+		switch {
+		case h.State() == DeliveryRetry:
+			return "thử lại lúc " + r.Clock(eff, now)
+		case !t.After(now):
+			return ""
+		case n.Priority != Urgent && r.Quiet.Contains(t.Add(-time.Second), r.Location):
+			return quietText(t) // held to the end of the quiet hours
+		}
+		return "dự kiến " + r.Clock(t, now)
+	case "":
+		if n.Status != StatusApproved || n.Damaged != "" {
+			return ""
+		}
+		if n.Priority == Low {
+			if at := r.BulletinFor(n, now); !at.IsZero() {
+				return "vào bản tin " + r.Clock(at, now)
+			}
+			return ""
+		}
+		due := r.NextDue(n, now)
+		if due.IsZero() {
+			return ""
+		}
+		at := r.SendAt(n.Priority, due, now)
+		switch {
+		case at.After(due):
+			return "hẹn " + r.Clock(due, now) + ", chờ hết giờ yên lặng, dự kiến " + r.Clock(at, now)
+		}
+		return "hẹn gửi lúc " + r.Clock(at, now)
+	}
+	return ""
+}
+
+// LastBulletin is the newest bulletin slot at or before t, within two
+// days, or zero.
+func (r Rules) LastBulletin(t time.Time) time.Time {
+	var last time.Time
+	for _, rec := range r.Bulletin {
+		for s := rec.Next(t.Add(-48 * time.Hour)); !s.IsZero() && !s.After(t); s = rec.Next(s) {
+			if s.After(last) {
+				last = s
+			}
+		}
+	}
+	return last
+}
+
+// BulletinFor is when the bulletin that carries low notice n goes out: the
+// next one after now when an occurrence is held (fell due since the last
+// slot), else the first after its next due time; zero when none will.
+func (r Rules) BulletinFor(n *Notice, now time.Time) time.Time {
+	held := !n.LastDueAt.IsZero() && n.LastDueAt.After(r.LastBulletin(now))
+	dueNow := n.Recurrence == "" && n.LastDueAt.IsZero() && !Start(n).After(now) && !expiredAt(n, now)
+	if held || dueNow {
+		return r.SendAt(Low, now, now)
+	}
+	due := r.NextDue(n, now)
+	if due.IsZero() {
+		return time.Time{}
+	}
+	return r.SendAt(Low, due, now)
+}

@@ -21,6 +21,7 @@ type dashboardData struct {
 	Pending    []notices.Notice
 	Sending    []progressNotice
 	Scheduled  []scheduledNotice
+	Bulletin   []scheduledNotice // low notices waiting for a bulletin; Next is the bulletin's time
 	Recent     []recentNotice
 	Failures   []recentNotice
 	CanApprove bool
@@ -120,6 +121,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		if n.Damaged != "" {
 			continue // listed as damaged above; nothing of it will be sent
 		}
+		if n.Priority == notices.Low {
+			// A low notice waits for a bulletin, not in the send queue.
+			if at := s.cfg.Rules.BulletinFor(n, now); !at.IsZero() {
+				d.Bulletin = append(d.Bulletin, scheduledNotice{Notice: *n, Next: at})
+			}
+			continue
+		}
 		next := s.nextDue(n, now)
 		if !next.IsZero() && next.After(now) {
 			d.Scheduled = append(d.Scheduled, scheduledNotice{Notice: *n, Next: next})
@@ -128,6 +136,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		}
 	}
 	sort.Slice(d.Scheduled, func(i, j int) bool { return d.Scheduled[i].Next.Before(d.Scheduled[j].Next) })
+	sort.Slice(d.Bulletin, func(i, j int) bool { return d.Bulletin[i].Next.Before(d.Bulletin[j].Next) })
 	sort.Slice(d.Recent, func(i, j int) bool {
 		return d.Recent[i].Activity.LastSentAt.After(d.Recent[j].Activity.LastSentAt)
 	})
@@ -185,7 +194,7 @@ func (s *Server) progress(r *http.Request, ids []int64) ([]progressNotice, error
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, progressOf(n, hds))
+		out = append(out, s.liveProgress(n, hds))
 	}
 	return out, nil
 }

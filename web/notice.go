@@ -26,6 +26,7 @@ type noticeData struct {
 	CanCorrect bool
 	FollowUps  []notices.Notice // corrections and withdrawals that refer to it
 	Reach      notices.Reach    // groups sent to and their members at send time
+	BulletinAt time.Time        // a low notice: the bulletin Parts shows, which will carry it
 }
 
 type timelineItem struct {
@@ -66,6 +67,16 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		}
 	}
 	d.Parts = notices.RenderParts(n, opt)
+	if n.Priority == notices.Low && (n.Status == notices.StatusPending || n.Status == notices.StatusApproved) {
+		at, parts, err := s.bulletinPreview(r, n)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if parts != nil {
+			d.BulletinAt, d.Parts = at, parts
+		}
+	}
 	followUps, err := s.store.Notices(ctx, notices.NoticeFilter{RefersTo: n.ID})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -77,7 +88,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		s.serverError(w, r, err)
 		return
 	}
-	d.Progress = progressOf(n, hds)
+	d.Progress = s.liveProgress(n, hds)
 	d.Reach = notices.ReachOf(hds)
 	d.Progress.CSRF = sess.CSRFToken
 	for _, h := range d.Progress.Hamlets {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
@@ -48,4 +49,60 @@ func (s *Server) countFailed(r *http.Request, lists ...[]recentNotice) error {
 		}
 	}
 	return nil
+}
+
+// liveProgress is progressOf with each waiting hamlet's label saying until
+// when it waits (notices.Rules.WaitText).
+func (s *Server) liveProgress(n *notices.Notice, hds []notices.HamletDeliveries) progressNotice {
+	p := progressOf(n, hds)
+	now := s.now()
+	for i := range hds {
+		if w := s.cfg.Rules.WaitText(n, hds[i], now); w != "" && i < len(p.Hamlets) {
+			p.Hamlets[i].Label = w
+		}
+	}
+	return p
+}
+
+// bulletinPreview is the bulletin a low notice will be part of: its time
+// and its messages, gathering the other live low notices due for the same
+// bulletin (a hamlet gets only those that concern it). Zero and nil when
+// no bulletin will carry it.
+func (s *Server) bulletinPreview(r *http.Request, n *notices.Notice) (time.Time, []string, error) {
+	now := s.now()
+	rules := s.cfg.Rules
+	at := func(m *notices.Notice) time.Time {
+		if m.Status == notices.StatusPending {
+			due := m.PublishAt
+			if m.Recurrence != "" {
+				due = notices.Next(m.Recurrence, maxTime(now, m.PublishAt.Add(-time.Second)), rules.Location)
+			}
+			return rules.SendAt(notices.Low, maxTime(due, now), now)
+		}
+		return rules.BulletinFor(m, now)
+	}
+	slot := at(n)
+	if slot.IsZero() {
+		return time.Time{}, nil, nil
+	}
+	live, err := s.store.LiveNotices(r.Context())
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	items := []*notices.Notice{}
+	for _, m := range live {
+		if m.ID != n.ID && m.Priority == notices.Low && m.Damaged == "" && at(m).Equal(slot) {
+			items = append(items, m)
+		}
+	}
+	items = append(items, n)
+	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
+	return slot, notices.RenderBulletin(items, slot, notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}), nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

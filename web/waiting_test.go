@@ -1,0 +1,96 @@
+package web_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// materialise queues notice id to every hamlet, first attempt at notBefore,
+// as the daemon does (the site's rules are the defaults: quiet hours
+// 21:00-06:00, bulletins 06:30 and 17:30).
+func (s *site) materialise(id int64, notBefore time.Time) {
+	s.t.Helper()
+	ctx := context.Background()
+	hs, err := s.store.Hamlets(ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var ts []notices.Target
+	for _, h := range hs {
+		ts = append(ts, notices.Target{HamletID: h.ID, GroupID: h.GroupID})
+	}
+	now := s.clock.Now()
+	if _, err := s.store.Materialise(ctx, notices.OccurrencePlan{NoticeID: id, DueAt: now, Status: notices.OccurrenceQueued,
+		Parts: []string{"x"}, Priority: 1, Targets: ts, LastDueAt: now, NotBefore: notBefore}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// Waiting rows say until when: past the quiet hours, a retry's time.
+func TestWaitingRowsSayUntilWhen(t *testing.T) {
+	s := newSite(t)
+	s.clock.t = time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC) // 22:00 in the commune
+	n := s.notice(notices.Notice{Title: "Họp chi bộ", Author: "tacgia", Status: notices.StatusApproved})
+	morning := time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC) // 06:00 on the 28th
+	s.materialise(n.ID, morning)
+	b := s.signedIn("bien")
+	page := "/notices/" + strconv.FormatInt(n.ID, 10)
+	_, body := b.get(page)
+	if strings.Count(body, "chờ hết giờ yên lặng, dự kiến 06:00") != 2 {
+		t.Errorf("a notice held by the quiet hours does not say until when:\n%s", body)
+	}
+	_, body = b.get("/dashboard")
+	if !strings.Contains(body, "chờ hết giờ yên lặng, dự kiến 06:00") {
+		t.Errorf("the dashboard does not say until when the notice waits:\n%s", body)
+	}
+
+	// Morning: sent to one hamlet, the other must be tried again later.
+	s.clock.t = morning
+	b = s.signedIn("bien") // the evening's session has ended
+	jobs, err := s.store.ClaimJobs(context.Background(), morning, 10, 2)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("claim = %d jobs, %v", len(jobs), err)
+	}
+	retryAt := morning.Add(12 * time.Minute)
+	if err := s.store.Record(context.Background(), []notices.Result{
+		{ID: jobs[0].ID, Status: notices.DeliverySent, MessageID: "m1", At: morning},
+		{ID: jobs[1].ID, Status: notices.DeliveryRetry, At: retryAt, Code: -32, Error: "Zalo đang quá tải"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.get(page + "/progress.json")
+	if !strings.Contains(body, `"label":"thử lại lúc 06:12"`) {
+		t.Errorf("progress.json of a retrying hamlet = %s; want «thử lại lúc 06:12»", body)
+	}
+}
+
+// A low notice waits under "Đã hẹn giờ · bản tin", not under "Đang gửi",
+// and its page previews the bulletin it will be part of.
+func TestLowNoticeWaitsForItsBulletin(t *testing.T) {
+	s := newSite(t) // 08:00 in the commune: the next bulletin is at 17:30
+	n := s.notice(notices.Notice{Title: "Thu gom rác thứ Bảy", Body: "Bà con để rác trước cửa.", Author: "tacgia",
+		Status: notices.StatusApproved, Priority: notices.Low})
+	other := s.notice(notices.Notice{Title: "Lịch tiêm phòng", Body: "Tại trạm y tế.", Author: "tacgia",
+		Status: notices.StatusApproved, Priority: notices.Low})
+	b := s.signedIn("bien")
+	_, body := b.get("/dashboard")
+	i, j := strings.Index(body, "Đã hẹn giờ · bản tin"), strings.Index(body, "Đang gửi")
+	k := strings.Index(body, n.Title)
+	if i < 0 || k < i || strings.Contains(body[j:i], n.Title) {
+		t.Errorf("the low notice is not under «Đã hẹn giờ · bản tin» (at %d, section at %d, «Đang gửi» at %d):\n%s", k, i, j, body)
+	}
+	if !strings.Contains(body[i:], "vào bản tin Thứ Sáu, 27/11/2026 17:30") {
+		t.Errorf("the bulletin section does not say when:\n%s", body[i:])
+	}
+	_, body = b.get("/notices/" + strconv.FormatInt(n.ID, 10))
+	for _, want := range []string{"📰 BẢN TIN", n.Title, other.Title, "nằm trong bản tin", "vào bản tin 17:30"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the low notice's page lacks %q:\n%s", want, body)
+		}
+	}
+}
