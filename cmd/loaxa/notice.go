@@ -342,6 +342,10 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 		case st == notices.DeliveryQueued || st == notices.DeliveryRetry:
 			detail = "dự kiến " + notices.FormatLocal(d.NextAttemptAt, loc)
 		}
+		// Until when it waits, by the daemon's rules (as the site says it).
+		if wait := cfg.rules().WaitText(n, d, time.Now()); wait != "" {
+			detail = wait
+		}
 		if d.Error != "" {
 			if detail != "" {
 				detail += "; "

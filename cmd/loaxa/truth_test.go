@@ -50,6 +50,10 @@ func TestCLISaysWhenQuietHoursAndBulletinsHoldANotice(t *testing.T) {
 	if want := "vào bản tin " + slot.Format(notices.LocalLayout); !strings.Contains(out, want) {
 		t.Errorf("low notice = %q; want %q", out, want)
 	}
+	// show says it per hamlet too, as the site does.
+	if out := c.ok("notice", "show", "3"); strings.Count(out, "vào bản tin 06:30") != 2 {
+		t.Errorf("notice show of the low notice does not say, per hamlet, which bulletin carries it:\n%s", out)
+	}
 }
 
 // notice list stops at its limit and says so.
