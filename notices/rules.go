@@ -177,28 +177,16 @@ func (r Rules) SendAt(p Priority, due, now time.Time) time.Time {
 	return r.Quiet.After(t, r.Location)
 }
 
-// Sendable says whether anything of n may still go out after now, and if
-// not, why, in Vietnamese for staff: it must be approved (or still waiting
-// for approval), not damaged, and have an occurrence due before it expires
-// or one already queued.
-func (r Rules) Sendable(n *Notice, now time.Time) (bool, string) {
+// StillSendable says whether anything of n may still go out at t: it has
+// not been stopped (cancelled, rejected, expired) and t is before its
+// expiry. The dispatcher's claim (queue.go) and the retries (activity.go)
+// keep the same rule in SQL.
+func StillSendable(n *Notice, t time.Time) bool {
 	switch n.Status {
-	case StatusPending, StatusApproved, StatusDraft:
-	default:
-		return false, "thông báo " + n.Status.Label() + ", không gửi nữa"
+	case StatusCancelled, StatusRejected, StatusExpired:
+		return false
 	}
-	if n.Damaged != "" {
-		return false, n.DamagedText()
-	}
-	if expiredAt(n, now) {
-		return false, "đã hết hạn lúc " + FormatLocal(n.ExpiresAt, r.Location)
-	}
-	if n.Status == StatusApproved && n.LastDueAt.IsZero() && r.NextDue(n, now).IsZero() {
-		if n.Recurrence != "" || expiredAt(n, Start(n)) {
-			return false, "không còn lượt gửi nào trước khi hết hạn"
-		}
-	}
-	return true, ""
+	return !expiredAt(n, t)
 }
 
 // Clock shows t as staff read a coming moment: "06:00" within a day of

@@ -80,24 +80,23 @@ func TestRulesSendAt(t *testing.T) {
 	}
 }
 
-func TestRulesSendable(t *testing.T) {
-	r, _ := testRules(t)
+func TestStillSendable(t *testing.T) {
 	now := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		name string
 		n    Notice
 		want bool
 	}{
-		{"approved one-off", Notice{Status: StatusApproved, PublishAt: now.Add(time.Hour)}, true},
+		{"approved", Notice{Status: StatusApproved}, true},
+		{"done, a retry may still go", Notice{Status: StatusDone}, true},
 		{"cancelled", Notice{Status: StatusCancelled}, false},
-		{"expired", Notice{Status: StatusApproved, ExpiresAt: now.Add(-time.Minute)}, false},
-		{"damaged", Notice{Status: StatusApproved, Damaged: "x"}, false},
-		{"recurring, no occurrence before expiry", Notice{Status: StatusApproved, Recurrence: "0 7 1 1 *",
-			ExpiresAt: now.Add(48 * time.Hour)}, false},
+		{"rejected", Notice{Status: StatusRejected}, false},
+		{"expired status", Notice{Status: StatusExpired}, false},
+		{"past its expiry", Notice{Status: StatusApproved, ExpiresAt: now}, false},
+		{"before its expiry", Notice{Status: StatusApproved, ExpiresAt: now.Add(time.Second)}, true},
 	} {
-		ok, why := r.Sendable(&c.n, now)
-		if ok != c.want || (!ok && why == "") {
-			t.Errorf("%s: Sendable = %v %q, want %v with a reason when false", c.name, ok, why, c.want)
+		if got := StillSendable(&c.n, now); got != c.want {
+			t.Errorf("%s: StillSendable = %v, want %v", c.name, got, c.want)
 		}
 	}
 }

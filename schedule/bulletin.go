@@ -40,8 +40,7 @@ func (r *Runner) bulletins(ctx context.Context, now time.Time) (time.Time, error
 	for _, h := range held {
 		ids = append(ids, h.OccurrenceID)
 		n := h.Notice
-		if n.Status == notices.StatusCancelled || n.Status == notices.StatusRejected ||
-			n.Status == notices.StatusExpired || (!n.ExpiresAt.IsZero() && !slot.Before(n.ExpiresAt)) {
+		if !notices.StillSendable(n, slot) {
 			continue // withdrawn or expired while waiting: it leaves the queue unsent
 		}
 		for _, t := range targets(n, hamlets) {

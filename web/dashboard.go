@@ -110,7 +110,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		case a != nil && a.Pending() > 0:
 			sending[n.ID] = true
 		}
-		if a != nil && a.Count[notices.DeliveryFailed] > 0 && n.Status != notices.StatusCancelled {
+		if a != nil && a.Count[notices.DeliveryFailed] > 0 && notices.StillSendable(&n, now) {
 			d.Failures = append(d.Failures, recentNotice{Notice: n, Activity: a})
 		}
 		if a != nil && a.Count[notices.DeliverySent] > 0 && len(d.Recent) < 10 {

@@ -92,7 +92,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 	d.Reach = notices.ReachOf(hds)
 	d.Progress.CSRF = sess.CSRFToken
 	for _, h := range d.Progress.Hamlets {
-		if h.State == string(notices.DeliveryFailed) && !h.NoRetry {
+		if h.State == string(notices.DeliveryFailed) && !h.NoRetry && notices.StillSendable(n, s.now()) {
 			d.CanRetry = true
 		}
 	}

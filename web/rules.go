@@ -60,6 +60,9 @@ func (s *Server) liveProgress(n *notices.Notice, hds []notices.HamletDeliveries)
 		if w := s.cfg.Rules.WaitText(n, hds[i], now); w != "" && i < len(p.Hamlets) {
 			p.Hamlets[i].Label = w
 		}
+		if i < len(p.Hamlets) && p.Hamlets[i].State == string(notices.DeliveryFailed) && !notices.StillSendable(n, now) {
+			p.Hamlets[i].NoRetry = true // stopped or expired: a retry would be refused
+		}
 	}
 	return p
 }

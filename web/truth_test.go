@@ -78,3 +78,35 @@ func TestRecurringNoticeCountsPartsPerOccurrence(t *testing.T) {
 		t.Errorf("progress.json = %s", body)
 	}
 }
+
+// A notice past its expiry offers no retry: the store would refuse it
+// (notices.StillSendable is the one rule).
+func TestExpiredNoticeOffersNoRetry(t *testing.T) {
+	s := newSite(t)
+	n := s.notice(notices.Notice{Title: "Họp trước 10h", Author: "tacgia", Status: notices.StatusApproved,
+		ExpiresAt: s.clock.Now().Add(time.Hour)})
+	s.materialise(n.ID, s.clock.Now())
+	jobs, err := s.store.ClaimJobs(context.Background(), s.clock.Now(), 10, 2)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("claim = %d jobs, %v", len(jobs), err)
+	}
+	if err := s.store.Record(context.Background(), []notices.Result{
+		{ID: jobs[0].ID, Status: notices.DeliverySent, MessageID: "m1", At: s.clock.Now()},
+		{ID: jobs[1].ID, Status: notices.DeliveryFailed, At: s.clock.Now(), Code: -201, Error: "Nội dung bị Zalo từ chối"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b := s.signedIn("bien")
+	retry := `action="/notices/` + strconv.FormatInt(n.ID, 10) + `/retry"`
+	if _, body := b.get("/notices/" + strconv.FormatInt(n.ID, 10)); !strings.Contains(body, retry) {
+		t.Errorf("before its expiry the failed hamlet has no retry button")
+	}
+	s.clock.Add(90 * time.Minute)
+	b = s.signedIn("bien")
+	if _, body := b.get("/notices/" + strconv.FormatInt(n.ID, 10)); strings.Contains(body, retry) {
+		t.Errorf("past its expiry the notice still offers a retry")
+	}
+	if _, body := b.get("/dashboard"); strings.Contains(body, retry) {
+		t.Errorf("past its expiry the dashboard still offers a retry")
+	}
+}
