@@ -30,6 +30,7 @@ type dashboardData struct {
 type scheduledNotice struct {
 	Notice notices.Notice
 	Next   time.Time
+	SendAt time.Time // when it will really go, if later than Next (quiet hours)
 }
 
 type recentNotice struct {
@@ -130,7 +131,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		}
 		next := s.nextDue(n, now)
 		if !next.IsZero() && next.After(now) {
-			d.Scheduled = append(d.Scheduled, scheduledNotice{Notice: *n, Next: next})
+			sc := scheduledNotice{Notice: *n, Next: next}
+			if at := s.cfg.Rules.SendAt(n.Priority, next, next); at.After(next) {
+				sc.SendAt = at
+			}
+			d.Scheduled = append(d.Scheduled, sc)
 		} else if act[n.ID] == nil && n.Recurrence == "" {
 			sending[n.ID] = true // approved and due: the daemon is about to send it
 		}
