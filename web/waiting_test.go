@@ -98,7 +98,7 @@ func TestLowNoticeWaitsForItsBulletin(t *testing.T) {
 // A notice scheduled inside the quiet hours says, on the dashboard, when
 // it will really go.
 func TestScheduledInQuietHoursSaysWhenItGoes(t *testing.T) {
-	s := newSite(t) // 08:00 in the commune
+	s := newSite(t)                                       // 08:00 in the commune
 	at := time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC) // 22:30
 	s.notice(notices.Notice{Title: "Thông báo tối muộn", Author: "tacgia", Status: notices.StatusApproved, PublishAt: at})
 	_, body := s.signedIn("bien").get("/dashboard")
