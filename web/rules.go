@@ -109,3 +109,32 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// whenNote is what the compose preview adds to "when" by the daemon's
+// rules: that quiet hours hold the notice to the morning, or which
+// bulletin carries a low one. "" when it goes when said.
+func (s *Server) whenNote(mode string, n *notices.Notice, now time.Time) string {
+	rules, loc := s.cfg.Rules, s.cfg.Location
+	due := now
+	switch mode {
+	case "at":
+		if n.PublishAt.IsZero() {
+			return ""
+		}
+		due = n.PublishAt
+	case "repeat":
+		if due = rules.NextDue(n, now); due.IsZero() {
+			return ""
+		}
+	}
+	at := rules.SendAt(n.Priority, due, now)
+	switch {
+	case n.Priority == notices.Low && !at.IsZero():
+		return "; ưu tiên thấp: nằm trong bản tin " + dateVN(at, loc)
+	case mode != "at" && mode != "repeat":
+		return "" // sent when approved: the quiet hours then depend on when that is
+	case at.After(maxTime(due, now)):
+		return "; giờ yên lặng: chờ đến " + dateVN(at, loc)
+	}
+	return ""
+}

@@ -2,6 +2,9 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,5 +107,40 @@ func TestScheduledInQuietHoursSaysWhenItGoes(t *testing.T) {
 	_, body := s.signedIn("bien").get("/dashboard")
 	if !strings.Contains(body, "lần tới: Thứ Sáu, 27/11/2026 22:30, chờ hết giờ yên lặng, dự kiến Thứ Bảy, 28/11/2026 06:00") {
 		t.Errorf("the dashboard does not say the late notice waits for the morning:\n%s", body)
+	}
+}
+
+// The compose preview says what the rules will do with the chosen time: a
+// time in the quiet hours waits for the morning; a low notice goes with a
+// bulletin.
+func TestComposePreviewSaysQuietHoursAndBulletin(t *testing.T) {
+	s := newSite(t) // 08:00 in the commune
+	b := s.signedIn("bien")
+	b.get("/compose")
+	when := func(form url.Values) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/compose/preview", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-CSRF-Token", b.csrf)
+		_, body := b.do(req)
+		var p struct {
+			When string `json:"when"`
+		}
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			t.Fatalf("preview: %v\n%s", err, body)
+		}
+		return p.When
+	}
+	late := url.Values{"title": {"Họp"}, "body": {"Tối"}, "priority": {"normal"}, "when": {"at"}, "at": {"2026-11-27 22:30"}}
+	if got := when(late); !strings.Contains(got, "giờ yên lặng: chờ đến Thứ Bảy, 28/11/2026 06:00") {
+		t.Errorf("preview of a 22:30 notice says %q; want it to wait for 06:00", got)
+	}
+	late.Set("priority", "urgent")
+	if got := when(late); strings.Contains(got, "yên lặng") {
+		t.Errorf("preview of an urgent 22:30 notice says %q; urgent ones go at once", got)
+	}
+	low := url.Values{"title": {"Rác"}, "body": {"Thứ Bảy"}, "priority": {"low"}, "when": {"now"}}
+	if got := when(low); !strings.Contains(got, "nằm trong bản tin Thứ Sáu, 27/11/2026 17:30") {
+		t.Errorf("preview of a low notice says %q; want the 17:30 bulletin", got)
 	}
 }
