@@ -177,6 +177,9 @@ func (s *Server) timeline(r *http.Request, n *notices.Notice, failed int) ([]tim
 			it.Text = "Đến lượt gửi: đã đưa vào hàng đợi gửi tới các nhóm"
 		case notices.OccurrenceHeld:
 			it.Text = "Đến lượt gửi: chờ bản tin kế tiếp (ưu tiên thấp)"
+			if at := s.cfg.Rules.SendAt(notices.Low, o.DueAt, s.now()); !at.IsZero() {
+				it.Text = "Đến lượt gửi: vào bản tin " + dateVN(at, s.cfg.Location) + " (ưu tiên thấp)"
+			}
 		case notices.OccurrenceBulletined:
 			it.Text, it.Class = "Đã đưa vào bản tin", "ok"
 		case notices.OccurrenceSkipped:

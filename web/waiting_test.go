@@ -144,3 +144,21 @@ func TestComposePreviewSaysQuietHoursAndBulletin(t *testing.T) {
 		t.Errorf("preview of a low notice says %q; want the 17:30 bulletin", got)
 	}
 }
+
+// A low notice that fell due is held for the bulletin: its timeline and its
+// hamlets say which one.
+func TestHeldLowNoticeSaysWhichBulletin(t *testing.T) {
+	s := newSite(t) // 08:00 in the commune
+	n := s.notice(notices.Notice{Title: "Lịch thu gom rác", Author: "tacgia", Status: notices.StatusApproved,
+		Priority: notices.Low})
+	now := s.clock.Now()
+	if _, err := s.store.Materialise(context.Background(), notices.OccurrencePlan{NoticeID: n.ID, DueAt: now,
+		Status: notices.OccurrenceHeld, Priority: 2, LastDueAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := s.signedIn("bien").get("/notices/" + strconv.FormatInt(n.ID, 10))
+	if !strings.Contains(body, "Đến lượt gửi: vào bản tin Thứ Sáu, 27/11/2026 17:30") ||
+		strings.Count(body, "vào bản tin 17:30") != 2 {
+		t.Errorf("the held low notice does not say which bulletin carries it:\n%s", body)
+	}
+}
