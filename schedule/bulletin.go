@@ -80,17 +80,7 @@ func (r *Runner) bulletins(ctx context.Context, now time.Time) (time.Time, error
 }
 
 // lastSlot is the newest bulletin slot at or before now, within two days.
-func (r *Runner) lastSlot(now time.Time) time.Time {
-	var last time.Time
-	for _, rec := range r.bulletin {
-		for t := rec.Next(now.Add(-48 * time.Hour)); !t.IsZero() && !t.After(now); t = rec.Next(t) {
-			if t.After(last) {
-				last = t
-			}
-		}
-	}
-	return last
-}
+func (r *Runner) lastSlot(now time.Time) time.Time { return r.rules().LastBulletin(now) }
 
 // nextSlot is the first bulletin slot after now.
 func (r *Runner) nextSlot(now time.Time) time.Time { return r.rules().NextBulletin(now) }

@@ -76,11 +76,9 @@ func (s *Server) bulletinPreview(r *http.Request, n *notices.Notice) (time.Time,
 	rules := s.cfg.Rules
 	at := func(m *notices.Notice) time.Time {
 		if m.Status == notices.StatusPending {
-			due := m.PublishAt
-			if m.Recurrence != "" {
-				due = notices.Next(m.Recurrence, maxTime(now, m.PublishAt.Add(-time.Second)), rules.Location)
-			}
-			return rules.SendAt(notices.Low, maxTime(due, now), now)
+			cp := *m // as if approved now
+			cp.Status, cp.ApprovedAt = notices.StatusApproved, now
+			m = &cp
 		}
 		return rules.BulletinFor(m, now)
 	}

@@ -162,3 +162,14 @@ func TestHeldLowNoticeSaysWhichBulletin(t *testing.T) {
 		t.Errorf("the held low notice does not say which bulletin carries it:\n%s", body)
 	}
 }
+
+// A pending low notice's page already previews the bulletin it would go
+// with if approved now.
+func TestPendingLowNoticePreviewsItsBulletin(t *testing.T) {
+	s := newSite(t) // 08:00 in the commune
+	n := s.notice(notices.Notice{Title: "Lịch cắt cỏ", Body: "Chiều thứ Bảy.", Author: "tacgia", Priority: notices.Low})
+	_, body := s.signedIn("duyet").get("/notices/" + strconv.FormatInt(n.ID, 10))
+	if !strings.Contains(body, "📰 BẢN TIN") || !strings.Contains(body, "nằm trong bản tin Thứ Sáu, 27/11/2026 17:30") {
+		t.Errorf("the pending low notice's page does not preview its bulletin:\n%s", body)
+	}
+}
