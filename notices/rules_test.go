@@ -100,3 +100,54 @@ func TestStillSendable(t *testing.T) {
 		}
 	}
 }
+
+func TestRulesBulletinForAndWaitText(t *testing.T) {
+	r, loc := testRules(t)
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation(LocalLayout, s, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.UTC()
+	}
+	now := at("2026-12-01 10:00")
+	if got := r.LastBulletin(now); !got.Equal(at("2026-12-01 06:30")) {
+		t.Errorf("LastBulletin = %s", FormatLocal(got, loc))
+	}
+	for _, c := range []struct {
+		name string
+		n    Notice
+		want string
+	}{
+		{"approved, not yet made due", Notice{Status: StatusApproved, Priority: Low, ApprovedAt: now}, "2026-12-01 17:30"},
+		{"held since 08:00", Notice{Status: StatusApproved, Priority: Low, LastDueAt: at("2026-12-01 08:00")}, "2026-12-01 17:30"},
+		{"gathered at 06:30 already", Notice{Status: StatusApproved, Priority: Low, LastDueAt: at("2026-12-01 06:00")}, ""},
+		{"published at 20:00", Notice{Status: StatusApproved, Priority: Low, PublishAt: at("2026-12-01 20:00")}, "2026-12-02 06:30"},
+	} {
+		got := FormatLocal(r.BulletinFor(&c.n, now), loc)
+		if got != c.want {
+			t.Errorf("%s: BulletinFor = %q, want %q", c.name, got, c.want)
+		}
+	}
+	n := &Notice{Status: StatusApproved, Priority: Normal}
+	for _, c := range []struct {
+		name string
+		h    HamletDeliveries
+		now  time.Time
+		want string
+	}{
+		{"queued for the morning", HamletDeliveries{Count: map[DeliveryState]int{DeliveryQueued: 1},
+			NextAttemptAt: at("2026-12-02 06:00")}, at("2026-12-01 22:00"), "chờ hết giờ yên lặng, dự kiến 06:00"},
+		{"queued before the quiet hours began", HamletDeliveries{Count: map[DeliveryState]int{DeliveryQueued: 1},
+			NextAttemptAt: at("2026-12-01 20:59")}, at("2026-12-01 21:30"), "chờ hết giờ yên lặng, dự kiến 06:00"},
+		{"retry", HamletDeliveries{Count: map[DeliveryState]int{DeliveryRetry: 1},
+			NextAttemptAt: at("2026-12-01 10:12")}, now, "thử lại lúc 10:12"},
+		{"queued, due now", HamletDeliveries{Count: map[DeliveryState]int{DeliveryQueued: 1},
+			NextAttemptAt: now}, now, ""},
+		{"sent", HamletDeliveries{Count: map[DeliveryState]int{DeliverySent: 1}}, now, ""},
+	} {
+		if got := r.WaitText(n, c.h, c.now); got != c.want {
+			t.Errorf("%s: WaitText = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
