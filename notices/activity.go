@@ -114,6 +114,8 @@ type PublicNotice struct {
 	SentAt    time.Time // when its first part reached a group
 	Hamlets   []string  // names of the hamlets it reached
 	CreatedAt time.Time
+	FollowUps []PublicRef // its corrections and withdrawals that went out
+	Original  *PublicRef  // for a follow-up, the notice it is about, if that went out
 }
 
 // publicSent says whether notice n.id reached hamlet ?2 (any hamlet when
@@ -160,6 +162,9 @@ func (s *Store) PublicNotices(ctx context.Context, hamletID int64, limit, offset
 		if err := s.publicReach(ctx, &out[i]); err != nil {
 			return nil, err
 		}
+		if err := s.publicLinks(ctx, &out[i]); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -180,6 +185,9 @@ func (s *Store) PublicNoticeByID(ctx context.Context, id int64) (*PublicNotice, 
 	}
 	p.CreatedAt, _ = parseTime(created)
 	if err := s.publicReach(ctx, &p); err != nil {
+		return nil, err
+	}
+	if err := s.publicLinks(ctx, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil

@@ -81,6 +81,21 @@ type HamletDeliveries struct {
 	// count was not known then.
 	Members    int
 	HasMembers bool
+	// Rounds counts the occurrences (or bulletins) that made deliveries to
+	// this hamlet; Last sums up the newest of them, so that a recurring
+	// notice's parts are counted per occurrence (1/1 of the latest), not
+	// across all (3/3 for three occurrences of one part).
+	Rounds int
+	Last   Round
+	seen   map[[2]int64]bool
+}
+
+// Round is one occurrence's (or bulletin's) deliveries to one hamlet.
+type Round struct {
+	DueAt time.Time
+	Count map[DeliveryState]int
+	Total int
+	key   [2]int64 // occurrence id, bulletin id
 }
 
 // Reach sums up how far a notice went: the groups Zalo accepted at least
@@ -130,7 +145,8 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT `+hamletColumnsH+`, d.status, d.sent_at, d.next_attempt_at, d.error, coalesce(d.error_code, 0), d.members
+		SELECT `+hamletColumnsH+`, d.status, d.sent_at, d.next_attempt_at, d.error, coalesce(d.error_code, 0), d.members,
+			coalesce(d.occurrence_id, 0), coalesce(d.bulletin_id, 0), d.due_at
 		FROM hamlets h LEFT JOIN deliveries d ON d.hamlet_id = h.id AND (d.notice_id = ?1
 		     -- a low notice reaches its hamlets inside their bulletins
 		     OR d.bulletin_id IN (SELECT i.bulletin_id FROM bulletin_items i JOIN occurrences o ON o.id = i.occurrence_id
@@ -149,9 +165,10 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		var code int
 		var members sql.NullInt64
 		var h Hamlet
-		var created, updated sql.NullString
+		var created, updated, dueAt sql.NullString
+		var key [2]int64
 		if err := rows.Scan(&h.ID, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated,
-			&status, &sent, &next, &errText, &code, &members); err != nil {
+			&status, &sent, &next, &errText, &code, &members, &key[0], &key[1], &dueAt); err != nil {
 			return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
 		}
 		if len(out) == 0 || out[len(out)-1].Hamlet.ID != h.ID {
@@ -166,6 +183,7 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		st := DeliveryState(status.String)
 		hd.Count[st]++
 		hd.Total++
+		hd.round(key, dueAt, st)
 		if t, _ := parseTime(sent); st == DeliverySent && !t.Before(hd.LastSentAt) {
 			hd.LastSentAt = t
 			hd.Members, hd.HasMembers = int(members.Int64), members.Valid
@@ -183,3 +201,36 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 }
 
 const hamletColumnsH = `h.id, h.code, h.name, h.group_id, h.active, h.created_at, h.updated_at`
+
+// round counts a delivery of state st, of the occurrence or bulletin key
+// falling due at dueAt, into h's rounds.
+func (h *HamletDeliveries) round(key [2]int64, dueAt sql.NullString, st DeliveryState) {
+	due, _ := parseTime(dueAt)
+	if !h.seen[key] {
+		if h.seen == nil {
+			h.seen = map[[2]int64]bool{}
+		}
+		h.seen[key] = true
+		h.Rounds++
+	}
+	if h.Last.Count == nil || h.Last.key != key && due.After(h.Last.DueAt) {
+		h.Last = Round{DueAt: due, Count: map[DeliveryState]int{}, key: key}
+	}
+	if h.Last.key == key {
+		h.Last.Count[st]++
+		h.Last.Total++
+	}
+}
+
+// PartsText counts the parts sent to h as staff read it: "2/3 phần", of
+// the latest occurrence when there were several ("lần gần nhất 1/1 phần,
+// 3 lần"); "" when nothing was made yet. unit is "phần" or "tin".
+func (h HamletDeliveries) PartsText(unit string) string {
+	if h.Total == 0 {
+		return ""
+	}
+	if h.Rounds <= 1 {
+		return fmt.Sprintf("%d/%d %s", h.Count[DeliverySent], h.Total, unit)
+	}
+	return fmt.Sprintf("lần gần nhất %d/%d %s, %d lần", h.Last.Count[DeliverySent], h.Last.Total, unit, h.Rounds)
+}

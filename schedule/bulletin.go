@@ -40,8 +40,7 @@ func (r *Runner) bulletins(ctx context.Context, now time.Time) (time.Time, error
 	for _, h := range held {
 		ids = append(ids, h.OccurrenceID)
 		n := h.Notice
-		if n.Status == notices.StatusCancelled || n.Status == notices.StatusRejected ||
-			n.Status == notices.StatusExpired || (!n.ExpiresAt.IsZero() && !slot.Before(n.ExpiresAt)) {
+		if !notices.StillSendable(n, slot) {
 			continue // withdrawn or expired while waiting: it leaves the queue unsent
 		}
 		for _, t := range targets(n, hamlets) {
@@ -81,25 +80,7 @@ func (r *Runner) bulletins(ctx context.Context, now time.Time) (time.Time, error
 }
 
 // lastSlot is the newest bulletin slot at or before now, within two days.
-func (r *Runner) lastSlot(now time.Time) time.Time {
-	var last time.Time
-	for _, rec := range r.bulletin {
-		for t := rec.Next(now.Add(-48 * time.Hour)); !t.IsZero() && !t.After(now); t = rec.Next(t) {
-			if t.After(last) {
-				last = t
-			}
-		}
-	}
-	return last
-}
+func (r *Runner) lastSlot(now time.Time) time.Time { return r.rules().LastBulletin(now) }
 
 // nextSlot is the first bulletin slot after now.
-func (r *Runner) nextSlot(now time.Time) time.Time {
-	var next time.Time
-	for _, rec := range r.bulletin {
-		if t := rec.Next(now); !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
-	return next
-}
+func (r *Runner) nextSlot(now time.Time) time.Time { return r.rules().NextBulletin(now) }

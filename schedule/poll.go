@@ -141,7 +141,7 @@ func (r *Runner) materialise(ctx context.Context, now time.Time) (time.Time, err
 			}
 			continue
 		}
-		dues, err := dueTimes(n, now, r.cfg.MaxLateness, r.cfg.Location)
+		dues, err := r.rules().DueTimes(n, now)
 		if err != nil {
 			// A bad spec can only come from another program's INSERT.
 			reason := "lịch lặp không hợp lệ: " + err.Error()
@@ -165,7 +165,7 @@ func (r *Runner) materialise(ctx context.Context, now time.Time) (time.Time, err
 				break // set aside: no more of it; failed: its next occurrences wait for the next cycle
 			}
 		}
-		if t := nextDue(n, now, r.cfg.Location); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+		if t := r.rules().NextDue(n, now); !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
 	}
@@ -296,10 +296,7 @@ func (r *Runner) plan(ctx context.Context, n *notices.Notice, d due, hamlets map
 	p.Status = notices.OccurrenceQueued
 	p.Parts = notices.RenderParts(n, r.renderOptions(orig))
 	p.WithImage = n.ImageType != ""
-	p.NotBefore = now
-	if n.Priority != notices.Urgent {
-		p.NotBefore = r.cfg.QuietHours.After(maxTime(d.At, now), r.cfg.Location)
-	}
+	p.NotBefore = r.rules().SendAt(n.Priority, d.At, now) // urgent: now; normal: past the quiet hours
 	return p, nil
 }
 

@@ -1,99 +1,11 @@
 package schedule
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-	"time"
-)
+import "github.com/loaxa/loaxa/notices"
 
-// QuietHours is a daily window, in the commune's zone, during which normal
-// and low deliveries wait for the morning. Urgent ones go at once.
-// The zero value means no quiet hours.
-type QuietHours struct {
-	Start, End int // minutes after local midnight; Start > End wraps midnight
-	On         bool
-}
+// QuietHours is the daily window during which normal and low deliveries
+// wait for the morning. It lives in notices (notices/quiet.go) so that the
+// daemon, the site and the CLI read the same rule.
+type QuietHours = notices.QuietHours
 
 // ParseQuietHours reads "21:00-06:00", or "off" for none.
-func ParseQuietHours(s string) (QuietHours, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.EqualFold(s, "off") {
-		return QuietHours{}, nil
-	}
-	from, to, ok := strings.Cut(s, "-")
-	if !ok {
-		return QuietHours{}, fmt.Errorf("quiet hours %q: want HH:MM-HH:MM, e.g. 21:00-06:00, or off", s)
-	}
-	start, err := parseClock(from)
-	if err != nil {
-		return QuietHours{}, fmt.Errorf("quiet hours %q: %w", s, err)
-	}
-	end, err := parseClock(to)
-	if err != nil {
-		return QuietHours{}, fmt.Errorf("quiet hours %q: %w", s, err)
-	}
-	if start == end {
-		return QuietHours{}, fmt.Errorf("quiet hours %q: start and end are the same; use off for none", s)
-	}
-	return QuietHours{Start: start, End: end, On: true}, nil
-}
-
-func parseClock(s string) (int, error) {
-	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
-		return 0, fmt.Errorf("%q is not a time of day HH:MM", s)
-	}
-	return hh*60 + mm, nil
-}
-
-// String gives the form ParseQuietHours reads.
-func (q QuietHours) String() string {
-	if !q.On {
-		return "off"
-	}
-	return fmt.Sprintf("%02d:%02d-%02d:%02d", q.Start/60, q.Start%60, q.End/60, q.End%60)
-}
-
-// Contains reports whether t falls inside the quiet window in loc.
-func (q QuietHours) Contains(t time.Time, loc *time.Location) bool {
-	if !q.On {
-		return false
-	}
-	lt := t.In(loc)
-	m := lt.Hour()*60 + lt.Minute()
-	if q.Start < q.End {
-		return m >= q.Start && m < q.End
-	}
-	return m >= q.Start || m < q.End
-}
-
-// After returns t, or the end of the quiet window if t falls inside it.
-func (q QuietHours) After(t time.Time, loc *time.Location) time.Time {
-	if !q.Contains(t, loc) {
-		return t
-	}
-	lt := t.In(loc)
-	end := time.Date(lt.Year(), lt.Month(), lt.Day(), q.End/60, q.End%60, 0, 0, loc)
-	if !end.After(lt) {
-		end = time.Date(lt.Year(), lt.Month(), lt.Day()+1, q.End/60, q.End%60, 0, 0, loc)
-	}
-	return end.UTC()
-}
-
-// LastEnd returns the latest end of a quiet window at or before t, or the
-// zero time when there are no quiet hours. Deliveries held by the window
-// have waited only since then.
-func (q QuietHours) LastEnd(t time.Time, loc *time.Location) time.Time {
-	if !q.On {
-		return time.Time{}
-	}
-	lt := t.In(loc)
-	end := time.Date(lt.Year(), lt.Month(), lt.Day(), q.End/60, q.End%60, 0, 0, loc)
-	if end.After(lt) {
-		end = time.Date(lt.Year(), lt.Month(), lt.Day()-1, q.End/60, q.End%60, 0, 0, loc)
-	}
-	return end.UTC()
-}
+func ParseQuietHours(s string) (QuietHours, error) { return notices.ParseQuietHours(s) }

@@ -109,6 +109,7 @@ type Runner struct {
 	sender   Sender
 	log      zerolog.Logger
 	bulletin []notices.Recurrence
+	rulesV   notices.Rules // the sending rules shared with the site and the CLI
 	disp     *dispatcher
 	metrics  *metrics
 	facts    *facts
@@ -142,6 +143,8 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 		}
 		r.bulletin = append(r.bulletin, rec)
 	}
+	r.rulesV = notices.Rules{Location: cfg.Location, Quiet: cfg.QuietHours, Bulletin: r.bulletin,
+		MaxLateness: cfg.MaxLateness}
 	r.disp = newDispatcher(r)
 	r.facts = newFacts(r)
 	return r, nil

@@ -191,19 +191,16 @@ func (s *Server) preview(r *http.Request, f composeForm, n *notices.Notice) *pre
 		p.When = "Gửi lúc " + dateVN(n.PublishAt, s.cfg.Location)
 	case f.When == "repeat" && n.Recurrence != "":
 		p.Spec = n.Recurrence
-		rec, err := notices.ParseRecurrence(n.Recurrence, s.cfg.Location)
-		if err != nil {
+		if _, err := notices.ParseRecurrence(n.Recurrence, s.cfg.Location); err != nil {
 			p.ScheduleErr = err.Error()
 			break
 		}
 		p.When = "Lặp lại theo lịch " + n.Recurrence
-		for _, t := range rec.NextN(now, 5) {
-			if !n.ExpiresAt.IsZero() && !t.Before(n.ExpiresAt) {
-				break
-			}
+		for _, t := range s.cfg.Rules.NextDueN(&notices.Notice{Recurrence: n.Recurrence, ExpiresAt: n.ExpiresAt}, now, 5) {
 			p.Next = append(p.Next, dateVN(t, s.cfg.Location))
 		}
 	}
+	p.When += s.whenNote(f.When, &cp, now) // quiet hours, bulletin (rules.go)
 	return p
 }
 

@@ -21,6 +21,7 @@ type dashboardData struct {
 	Pending    []notices.Notice
 	Sending    []progressNotice
 	Scheduled  []scheduledNotice
+	Bulletin   []scheduledNotice // low notices waiting for a bulletin; Next is the bulletin's time
 	Recent     []recentNotice
 	Failures   []recentNotice
 	CanApprove bool
@@ -29,12 +30,19 @@ type dashboardData struct {
 type scheduledNotice struct {
 	Notice notices.Notice
 	Next   time.Time
+	SendAt time.Time // when it will really go, if later than Next (quiet hours)
 }
 
 type recentNotice struct {
 	Notice   notices.Notice
 	Activity *notices.Activity
+	// FailedHamlets counts the hamlets whose message failed; Status says
+	// so ("đã gửi, 1 ấp lỗi"), never "đã gửi xong" over a failure.
+	FailedHamlets int
 }
+
+// Status is the notice's status with its failed hamlets.
+func (n recentNotice) Status() string { return notices.StatusText(n.Notice.Status, n.FailedHamlets) }
 
 // Failed counts the notice's failed deliveries.
 func (n recentNotice) Failed() int { return n.Activity.Count[notices.DeliveryFailed] }
@@ -49,9 +57,10 @@ type progressNotice struct {
 	Title       string           `json:"title"`
 	Status      string           `json:"status"`
 	StatusLabel string           `json:"status_label"`
-	Sent        int              `json:"sent"`  // hamlets fully sent
-	Total       int              `json:"total"` // hamlets concerned
-	Done        bool             `json:"done"`  // nothing more will change without a person
+	Sent        int              `json:"sent"`   // hamlets fully sent
+	Total       int              `json:"total"`  // hamlets concerned
+	Done        bool             `json:"done"`   // nothing more will change without a person
+	Failed      int              `json:"failed"` // hamlets whose message failed
 	Hamlets     []progressHamlet `json:"hamlets"`
 	CSRF        string           `json:"-"` // for the retry buttons of the notice page
 }
@@ -102,7 +111,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		case a != nil && a.Pending() > 0:
 			sending[n.ID] = true
 		}
-		if a != nil && a.Count[notices.DeliveryFailed] > 0 && n.Status != notices.StatusCancelled {
+		if a != nil && a.Count[notices.DeliveryFailed] > 0 && notices.StillSendable(&n, now) {
 			d.Failures = append(d.Failures, recentNotice{Notice: n, Activity: a})
 		}
 		if a != nil && a.Count[notices.DeliverySent] > 0 && len(d.Recent) < 10 {
@@ -113,17 +122,33 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		if n.Damaged != "" {
 			continue // listed as damaged above; nothing of it will be sent
 		}
+		if n.Priority == notices.Low {
+			// A low notice waits for a bulletin, not in the send queue.
+			if at := s.cfg.Rules.BulletinFor(n, now); !at.IsZero() {
+				d.Bulletin = append(d.Bulletin, scheduledNotice{Notice: *n, Next: at})
+			}
+			continue
+		}
 		next := s.nextDue(n, now)
 		if !next.IsZero() && next.After(now) {
-			d.Scheduled = append(d.Scheduled, scheduledNotice{Notice: *n, Next: next})
+			sc := scheduledNotice{Notice: *n, Next: next}
+			if at := s.cfg.Rules.SendAt(n.Priority, next, next); at.After(next) {
+				sc.SendAt = at
+			}
+			d.Scheduled = append(d.Scheduled, sc)
 		} else if act[n.ID] == nil && n.Recurrence == "" {
 			sending[n.ID] = true // approved and due: the daemon is about to send it
 		}
 	}
 	sort.Slice(d.Scheduled, func(i, j int) bool { return d.Scheduled[i].Next.Before(d.Scheduled[j].Next) })
+	sort.Slice(d.Bulletin, func(i, j int) bool { return d.Bulletin[i].Next.Before(d.Bulletin[j].Next) })
 	sort.Slice(d.Recent, func(i, j int) bool {
 		return d.Recent[i].Activity.LastSentAt.After(d.Recent[j].Activity.LastSentAt)
 	})
+	if err := s.countFailed(r, d.Recent, d.Failures); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	ids := make([]int64, 0, len(sending))
 	for id := range sending {
 		ids = append(ids, id)
@@ -138,24 +163,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		return
 	}
 	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Tổng quan", Sess: sess, Nav: "dashboard", Data: d})
-}
-
-// nextDue is when an approved notice is next due after now, or zero.
-func (s *Server) nextDue(n *notices.Notice, now time.Time) time.Time {
-	var next time.Time
-	if n.Recurrence != "" {
-		after := now
-		if n.PublishAt.After(after) {
-			after = n.PublishAt.Add(-time.Second)
-		}
-		next = notices.Next(n.Recurrence, after, s.cfg.Location)
-	} else if n.PublishAt.After(now) {
-		next = n.PublishAt
-	}
-	if !n.ExpiresAt.IsZero() && !next.Before(n.ExpiresAt) {
-		return time.Time{}
-	}
-	return next
 }
 
 // dashboardProgress is GET /dashboard/progress.json?ids=1,2: the live
@@ -192,7 +199,7 @@ func (s *Server) progress(r *http.Request, ids []int64) ([]progressNotice, error
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, progressOf(n, hds))
+		out = append(out, s.liveProgress(n, hds))
 	}
 	return out, nil
 }
@@ -201,17 +208,19 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 	p := progressNotice{ID: n.ID, Title: n.Title, Status: string(n.Status), StatusLabel: n.Status.Label(),
 		Total: len(hds), Hamlets: []progressHamlet{}}
 	final := n.Status != notices.StatusApproved && n.Status != notices.StatusPending
+	failed := 0 // hamlets whose message failed
 	p.Done = true
 	for _, hd := range hds {
 		st := hd.State()
 		h := progressHamlet{ID: hd.Hamlet.ID, Code: hd.Hamlet.Code, Name: hd.Hamlet.Name, State: string(st), Label: st.Label()}
-		if hd.Total > 0 {
-			h.Parts = strconv.Itoa(hd.Count[notices.DeliverySent]) + "/" + strconv.Itoa(hd.Total) + " phần"
-		}
+		h.Parts = hd.PartsText("phần") // per occurrence for a recurring notice
 		if st == notices.DeliveryFailed || st == notices.DeliveryRetry || st == notices.DeliverySkipped {
 			h.Error = hd.Error
 		}
 		h.NoRetry = st == notices.DeliveryFailed && hd.ErrorCode == -403
+		if st == notices.DeliveryFailed {
+			failed++
+		}
 		switch st {
 		case notices.DeliverySent:
 			p.Sent++
@@ -226,5 +235,7 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 	if n.Status == notices.StatusPending || n.Recurrence != "" && n.Status == notices.StatusApproved {
 		p.Done = false
 	}
+	p.Failed = failed
+	p.StatusLabel = notices.StatusText(n.Status, failed)
 	return p
 }

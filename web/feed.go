@@ -97,17 +97,18 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		if sent.IsZero() {
 			sent = p.CreatedAt
 		}
-		if sent.After(updated) {
-			updated = sent
-		}
 		link := base + "/public/notices/" + strconv.FormatInt(p.ID, 10)
+		mark, lines, changed := feedMarks(p, base, sent) // withdrawn, corrected (publicmarks.go)
+		if changed.After(updated) {
+			updated = changed
+		}
 		e := atomEntry{
 			ID:        s.entryID(p),
-			Title:     atomText{Type: "text", Body: publicHeader(p) + ": " + p.Title},
-			Updated:   sent.UTC().Format(time.RFC3339),
+			Title:     atomText{Type: "text", Body: mark + publicHeader(p) + ": " + p.Title},
+			Updated:   changed.UTC().Format(time.RFC3339),
 			Published: sent.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: link}},
-			Content:   atomText{Type: "text", Body: p.Body},
+			Content:   atomText{Type: "text", Body: lines + p.Body},
 		}
 		if p.Category != "" {
 			e.Category = []atomCategory{{Term: p.Category}}

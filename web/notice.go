@@ -26,6 +26,7 @@ type noticeData struct {
 	CanCorrect bool
 	FollowUps  []notices.Notice // corrections and withdrawals that refer to it
 	Reach      notices.Reach    // groups sent to and their members at send time
+	BulletinAt time.Time        // a low notice: the bulletin Parts shows, which will carry it
 }
 
 type timelineItem struct {
@@ -66,6 +67,16 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		}
 	}
 	d.Parts = notices.RenderParts(n, opt)
+	if n.Priority == notices.Low && (n.Status == notices.StatusPending || n.Status == notices.StatusApproved) {
+		at, parts, err := s.bulletinPreview(r, n)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if parts != nil {
+			d.BulletinAt, d.Parts = at, parts
+		}
+	}
 	followUps, err := s.store.Notices(ctx, notices.NoticeFilter{RefersTo: n.ID})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -77,30 +88,20 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		s.serverError(w, r, err)
 		return
 	}
-	d.Progress = progressOf(n, hds)
+	d.Progress = s.liveProgress(n, hds)
 	d.Reach = notices.ReachOf(hds)
 	d.Progress.CSRF = sess.CSRFToken
 	for _, h := range d.Progress.Hamlets {
-		if h.State == string(notices.DeliveryFailed) && !h.NoRetry {
+		if h.State == string(notices.DeliveryFailed) && !h.NoRetry && notices.StillSendable(n, s.now()) {
 			d.CanRetry = true
 		}
 	}
-	if d.Timeline, err = s.timeline(r, n); err != nil {
+	if d.Timeline, err = s.timeline(r, n, d.Progress.Failed); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	if n.Recurrence != "" && n.Status == notices.StatusApproved {
-		if rec, err := notices.ParseRecurrence(n.Recurrence, s.cfg.Location); err == nil {
-			after := s.now()
-			if n.PublishAt.After(after) {
-				after = n.PublishAt.Add(-time.Second)
-			}
-			for _, t := range rec.NextN(after, 5) {
-				if n.ExpiresAt.IsZero() || t.Before(n.ExpiresAt) {
-					d.Next = append(d.Next, t)
-				}
-			}
-		}
+		d.Next = s.cfg.Rules.NextDueN(n, s.now(), 5)
 	}
 	user := sess.User
 	if n.Status == notices.StatusPending && can(user.Role, notices.RoleApprover) {
@@ -138,7 +139,8 @@ func (s *Server) mayCancel(u notices.User, n *notices.Notice) bool {
 }
 
 // timeline merges the notice's audit entries and its occurrences.
-func (s *Server) timeline(r *http.Request, n *notices.Notice) ([]timelineItem, error) {
+// failed is how many hamlets' messages failed: "done" then says so.
+func (s *Server) timeline(r *http.Request, n *notices.Notice, failed int) ([]timelineItem, error) {
 	es, err := s.store.Audit(r.Context(), notices.AuditFilter{NoticeID: n.ID, Limit: 500})
 	if err != nil {
 		return nil, err
@@ -162,6 +164,9 @@ func (s *Server) timeline(r *http.Request, n *notices.Notice) ([]timelineItem, e
 			it.Text = "Gửi lại " + e.Detail + " tin lỗi, theo yêu cầu của " + e.Actor
 		case "notice.done":
 			it.Text, it.Class = "Đã gửi xong", "ok"
+			if failed > 0 {
+				it.Text, it.Class = "Đã gửi, "+strconv.Itoa(failed)+" ấp lỗi", "bad"
+			}
 		case "notice.expired":
 			it.Text, it.Class = "Hết hạn", "skip"
 		default:
@@ -180,6 +185,9 @@ func (s *Server) timeline(r *http.Request, n *notices.Notice) ([]timelineItem, e
 			it.Text = "Đến lượt gửi: đã đưa vào hàng đợi gửi tới các nhóm"
 		case notices.OccurrenceHeld:
 			it.Text = "Đến lượt gửi: chờ bản tin kế tiếp (ưu tiên thấp)"
+			if at := s.cfg.Rules.SendAt(notices.Low, o.DueAt, s.now()); !at.IsZero() {
+				it.Text = "Đến lượt gửi: vào bản tin " + dateVN(at, s.cfg.Location) + " (ưu tiên thấp)"
+			}
 		case notices.OccurrenceBulletined:
 			it.Text, it.Class = "Đã đưa vào bản tin", "ok"
 		case notices.OccurrenceSkipped:
@@ -284,6 +292,12 @@ type noticeListData struct {
 	Hamlet   string
 	Text     string
 	Statuses []notices.Status
+	Failed   map[int64]int // hamlets failed, by notice
+}
+
+// StatusOf is n's status as the list shows it, with its failed hamlets.
+func (d noticeListData) StatusOf(n notices.Notice) string {
+	return notices.StatusText(n.Status, d.Failed[n.ID])
 }
 
 func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -299,6 +313,14 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	if d.Hamlets, err = s.store.Hamlets(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	ids := make([]int64, len(d.Notices))
+	for i, n := range d.Notices {
+		ids[i] = n.ID
+	}
+	if d.Failed, err = s.store.FailedHamlets(r.Context(), ids); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -90,6 +90,11 @@ type Config struct {
 	WebhookAppSecret string
 	WebhookStored    func()
 
+	// Rules are the sending rules the daemon runs with (quiet hours,
+	// bulletin slots), so that the site says when things will go out;
+	// default (no Location): the design's 21:00-06:00 and 06:30, 17:30.
+	Rules notices.Rules
+
 	Now func() time.Time // default time.Now
 
 	Version string // loaxa's version, in the staff pages' footer
@@ -101,6 +106,9 @@ func (c *Config) defaults(store *notices.Store) error {
 	}
 	if c.Commune == "" {
 		c.Commune = "UBND xã"
+	}
+	if err := c.defaultRules(); err != nil {
+		return err
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.BaseURL != "" {

@@ -238,6 +238,15 @@ func TestServeDeliversCLIAndExternalNoticesExactlyOnce(t *testing.T) {
 	if !strings.Contains(failedLine, "gửi lỗi") || !strings.Contains(failedLine, "OA không ở trong nhóm") {
 		t.Errorf("notice show, hamlet outside the OA: %q; want failed with the reason\n%s", failedLine, out)
 	}
+	// Its status says so, in show and in list, and never "đã gửi xong".
+	if !strings.Contains(out, "Trạng thái:      đang gửi, 1 ấp lỗi\n") && !strings.Contains(out, "Trạng thái:      đã gửi, 1 ấp lỗi\n") {
+		t.Errorf("notice show 1 does not count its failed hamlet in its status:\n%s", out)
+	}
+	for _, line := range strings.Split(c.ok("notice", "list"), "\n") {
+		if strings.HasPrefix(line, "1 ") && (!strings.Contains(line, ", 1 ấp lỗi") || strings.Contains(line, "đã gửi xong")) {
+			t.Errorf("notice list row of notice 1 = %q; want its failed hamlet counted", line)
+		}
+	}
 	if n := strings.Count(out, "đã gửi"); n < len(groups) {
 		t.Errorf("notice show lists %d hamlets sent; want %d\n%s", n, len(groups), out)
 	}

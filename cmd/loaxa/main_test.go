@@ -108,6 +108,10 @@ func TestRefusals(t *testing.T) {
 			`loaxa: --cron: Lịch lặp "@every 1h" dùng @every, loaxa không hỗ trợ vì nó không bám theo giờ lịch; hãy dùng lịch cron 5 trường "phút giờ ngày tháng thứ" như "0 7 * * 1" (7:00 sáng thứ Hai) hoặc @daily, @weekly, @monthly`},
 		{"unparseable time", "", []string{"notice", "add", "--title", "Họp", "--at", "27/11/2030 8h"},
 			`loaxa: --at: Không hiểu thời điểm "27/11/2030 8h"; hãy viết dạng 2026-11-27 08:00 (giờ Asia/Ho_Chi_Minh) hoặc RFC 3339, ví dụ 2026-11-27T08:00:00+07:00.`},
+		{"past publish time", "", []string{"notice", "add", "--title", "Họp", "--at", "2020-01-02 08:00"},
+			"loaxa: --at: Thời điểm gửi 2020-01-02 08:00 đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt."},
+		{"unknown hamlet in a list filter", "", []string{"notice", "list", "--hamlet", "khom-9"},
+			`loaxa: không có thôn/ấp nào mang mã "khom-9"; xem các mã bằng loaxa hamlet list`},
 		{"expiry before publish", "", []string{"notice", "add", "--title", "Họp", "--at", "2030-12-01 08:00", "--expires", "2030-11-30T08:00:00+07:00"},
 			"loaxa: --expires: Hạn hết hiệu lực (2030-11-30 08:00) phải sau thời điểm đăng (2030-12-01 08:00); hãy lùi hạn lại hoặc đăng sớm hơn."},
 		{"unknown priority", "", []string{"notice", "add", "--title", "Họp", "--priority", "high"},
@@ -183,6 +187,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"notice", "show"}, "loaxa notice show: thiếu tham số; cách dùng: loaxa notice show SỐ"},
 		{[]string{"notice", "show", "abc"}, `loaxa notice show: "abc" không phải số thông báo; xem số bằng loaxa notice list`},
 		{[]string{"notice", "list", "--status", "sent"}, `loaxa notice list: không có trạng thái "sent"; hãy chọn draft, pending, approved, done, rejected, cancelled hoặc expired`},
+		{[]string{"notice", "list", "--limit", "0"}, "loaxa notice list: --limit 0 không hợp lệ; hãy cho một số từ 1 trở lên"},
 		{[]string{"hamlet", "import"}, "loaxa hamlet import: thiếu tham số; cách dùng: loaxa hamlet import TỆP.csv"},
 		{[]string{"--db"}, "loaxa: --db cần một đường dẫn"},
 		{[]string{"zalosim", "--latency", "50ms±100ms"}, `loaxa zalosim: --latency "50ms±100ms": the jitter (100ms) is larger than the latency (50ms)`},
@@ -221,6 +226,7 @@ func TestHelp(t *testing.T) {
 // TestWorkflow goes through a notice's life on the command line.
 func TestWorkflow(t *testing.T) {
 	c := newCLI(t)
+	c.env["LOAXA_QUIET_HOURS"] = "off" // "sẽ gửi ngay" whenever the test runs
 	csv := writeFile(t, "hamlets.csv", "\ufeffcode,name,group_id\n,Khóm 1,grp-1\nap-dh,Ấp Đông Hòa,grp-2\n\"thon-3\",\"Thôn 3, mới\",grp-3\n")
 	if out := c.ok("hamlet", "import", csv); !strings.HasPrefix(out, "Đã nhập 3 thôn/ấp từ "+csv+".\n") ||
 		!strings.Contains(out, "3 nhóm chưa kiểm tra") {

@@ -41,7 +41,7 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
+	s, cfg, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -69,6 +69,11 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 		v, err := notices.ParseTime(t.value, s.Location())
 		if err != nil {
 			bad = append(bad, notices.FieldError{Field: t.field, Msg: err.Error()})
+		} else if t.field == "publish_at" && v.Before(time.Now().Add(-time.Minute)) {
+			// As the site: a past time is a typo, not a wish to send at once.
+			bad = append(bad, notices.FieldError{Field: t.field, Msg: fmt.Sprintf(
+				"Thời điểm gửi %s đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt.",
+				notices.FormatLocal(v, s.Location()))})
 		}
 		*t.dst = v
 	}
@@ -92,29 +97,44 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	}
 	state := "đang chờ duyệt (loaxa notice approve " + strconv.FormatInt(n.ID, 10) + ")"
 	if n.Status == notices.StatusApproved {
-		state = "đã duyệt, sẽ gửi " + whenText(n, s.Location())
+		state = "đã duyệt, sẽ gửi " + whenText(n, cfg.rules())
 	}
 	fmt.Fprintf(e.stdout, "Đã tạo thông báo số %d: %s.\n", n.ID, state)
 	return nil
 }
 
-// whenText says when an approved notice goes out.
-func whenText(n notices.Notice, loc *time.Location) string {
-	switch {
-	case n.Recurrence != "":
-		next := notices.Next(n.Recurrence, maxTime(n.PublishAt, time.Now()), loc)
-		return fmt.Sprintf("theo lịch %q, lần tới %s", n.Recurrence, notices.FormatLocal(next, loc))
-	case !n.PublishAt.IsZero():
-		return "lúc " + notices.FormatLocal(n.PublishAt, loc)
+// whenText says when an approved notice goes out, by the daemon's rules.
+func whenText(n notices.Notice, rules notices.Rules) string {
+	now := time.Now()
+	next := rules.NextDue(&n, now)
+	if n.Recurrence != "" {
+		return fmt.Sprintf("theo lịch %q, lần tới %s", n.Recurrence, sendAtText(n, next, rules, now))
 	}
-	return "ngay"
+	if next.IsZero() {
+		next = now
+	}
+	return sendAtText(n, next, rules, now)
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+// sendAtText says when something of n falling due at due really goes out:
+// past quiet hours, or in which bulletin.
+func sendAtText(n notices.Notice, due time.Time, rules notices.Rules, now time.Time) string {
+	if due.IsZero() {
+		return "không còn lượt nào"
 	}
-	return b
+	loc := rules.Location
+	at := rules.SendAt(n.Priority, due, now)
+	switch {
+	case n.Priority == notices.Low && !at.IsZero():
+		return "vào bản tin " + notices.FormatLocal(at, loc)
+	case at.After(now) && !due.After(now):
+		return "sau giờ yên lặng (chờ hết giờ yên lặng, dự kiến " + notices.FormatLocal(at, loc) + ")"
+	case at.After(due):
+		return "lúc " + notices.FormatLocal(due, loc) + " (chờ hết giờ yên lặng, dự kiến " + notices.FormatLocal(at, loc) + ")"
+	case !due.After(now):
+		return "ngay"
+	}
+	return "lúc " + notices.FormatLocal(due, loc)
 }
 
 func readLimited(path string, limit int64) ([]byte, error) {
@@ -142,20 +162,40 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("loaxa notice list: không có trạng thái %q; hãy chọn draft, pending, approved, done, rejected, cancelled hoặc expired", *status)
 	}
+	if *limit < 1 {
+		return usagef("loaxa notice list: --limit %d không hợp lệ; hãy cho một số từ 1 trở lên", *limit)
+	}
 	s, _, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	ns, err := s.Notices(ctx, notices.NoticeFilter{Status: notices.Status(*status), Hamlet: *hamlet, Text: *text, Limit: *limit})
+	if *hamlet != "" {
+		if err := knownHamlet(ctx, s, *hamlet); err != nil {
+			return err
+		}
+	}
+	ns, err := s.Notices(ctx, notices.NoticeFilter{Status: notices.Status(*status), Hamlet: *hamlet, Text: *text, Limit: *limit + 1})
 	if err != nil {
 		return err
+	}
+	more := len(ns) > *limit
+	if more {
+		ns = ns[:*limit]
 	}
 	if len(ns) == 0 {
 		fmt.Fprintln(e.stdout, "Không có thông báo nào.")
 		return nil
 	}
-	widths := []int{5, 12, 8, 16, 20}
+	ids := make([]int64, len(ns))
+	for i, n := range ns {
+		ids[i] = n.ID
+	}
+	failed, err := s.FailedHamlets(ctx, ids)
+	if err != nil {
+		return err
+	}
+	widths := []int{5, 16, 8, 16, 20}
 	row(e.stdout, widths, "SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ")
 	damaged := 0
 	for _, n := range ns {
@@ -170,8 +210,11 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 			title = "[HỎNG] " + title
 			damaged++
 		}
-		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), n.Status.Label(), string(n.Priority), when,
+		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), notices.StatusText(n.Status, failed[n.ID]), string(n.Priority), when,
 			targetsText(n.Targets), title)
+	}
+	if more {
+		fmt.Fprintf(e.stdout, "\nChỉ hiện %d thông báo mới nhất; còn nữa, xem thêm bằng --limit %d.\n", *limit, *limit*2)
 	}
 	if damaged > 0 {
 		fmt.Fprintf(e.stdout, "\n%d thông báo bị hỏng, đánh dấu HỎNG: không gửi được; xem lý do bằng loaxa notice show SỐ, dừng bằng loaxa notice cancel SỐ.\n", damaged)
@@ -212,7 +255,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
+	s, cfg, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -236,7 +279,11 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(w, "  %-16s %s\n", label+":", value)
 		}
 	}
-	field("Trạng thái", n.Status.Label())
+	failed, err := s.FailedHamlets(ctx, []int64{n.ID})
+	if err != nil {
+		return err
+	}
+	field("Trạng thái", notices.StatusText(n.Status, failed[n.ID]))
 	field("Lý do", n.Reason)
 	field("Loại", string(n.Kind))
 	if n.RefersTo != 0 {
@@ -252,7 +299,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	}
 	field("Lặp lại", n.Recurrence)
 	if n.Recurrence != "" && (n.Status == notices.StatusApproved || n.Status == notices.StatusPending) {
-		field("Lần tới", notices.FormatLocal(notices.Next(n.Recurrence, maxTime(n.PublishAt, time.Now()), loc), loc))
+		field("Lần tới", sendAtText(*n, cfg.rules().NextDue(n, time.Now()), cfg.rules(), time.Now()))
 	}
 	field("Hết hạn", notices.FormatLocal(n.ExpiresAt, loc))
 	if n.ImageType != "" {
@@ -295,6 +342,10 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 		case st == notices.DeliveryQueued || st == notices.DeliveryRetry:
 			detail = "dự kiến " + notices.FormatLocal(d.NextAttemptAt, loc)
 		}
+		// Until when it waits, by the daemon's rules (as the site says it).
+		if wait := cfg.rules().WaitText(n, d, time.Now()); wait != "" {
+			detail = wait
+		}
 		if d.Error != "" {
 			if detail != "" {
 				detail += "; "
@@ -304,10 +355,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 				detail += fmt.Sprintf(" (mã Zalo %d)", d.ErrorCode)
 			}
 		}
-		parts := ""
-		if d.Total > 0 {
-			parts = fmt.Sprintf("%d/%d tin", d.Count[notices.DeliverySent], d.Total)
-		}
+		parts := d.PartsText("tin") // per occurrence for a recurring notice
 		row(w, widths, "  "+d.Hamlet.Code, d.State().Label(), parts, detail)
 	}
 	if r := notices.ReachOf(ds); r.Groups > 0 {
@@ -345,7 +393,7 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d; sẽ gửi %s.\n", id, whenText(*n, s.Location()))
+	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d; sẽ gửi %s.\n", id, whenText(*n, cfg.rules()))
 	return nil
 }
 

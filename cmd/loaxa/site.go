@@ -20,6 +20,7 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 	return web.New(web.Config{
 		Location:       cfg.Location,
 		Commune:        cfg.Commune,
+		Rules:          d.runner.Rules(),
 		SelfApprove:    cfg.SelfApprove,
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustProxy,
