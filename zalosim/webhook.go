@@ -240,13 +240,25 @@ func (s *Server) TriggerWebhook(req TriggerRequest) (WebhookDelivery, error) {
 		msg = map[string]any{"msg_id": id, "text": req.Text}
 	}
 	s.mu.Lock()
-	if g, ok := s.byID[req.GroupID]; ok {
+	// A forged event is one Zalo never sent: the simulated Zalo's state
+	// does not follow it.
+	if g, ok := s.byID[req.GroupID]; ok && !req.Forge {
 		switch req.Event {
 		case "user_join_group":
 			g.Members++
 		case "user_leave_group", "user_out_group":
 			if g.Members > 0 {
 				g.Members--
+			}
+		case "disperse_group", "delete_group", "permission_revoked":
+			// The OA is out of the group: sends and getgroup answer -403,
+			// and the OA's group list no longer has it.
+			delete(s.byID, g.ID)
+			for i, x := range s.groups {
+				if x == g {
+					s.groups = append(s.groups[:i], s.groups[i+1:]...)
+					break
+				}
 			}
 		}
 	}

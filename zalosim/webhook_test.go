@@ -164,3 +164,31 @@ func TestWebhookOffAndClose(t *testing.T) {
 		t.Errorf("Close took %v with an echo under way; want it cut short", took)
 	}
 }
+
+// A disbanded group (or a revoked permission) takes the OA out of it, as
+// Zalo would: sends and getgroup answer -403. A forged event changes
+// nothing in the simulated Zalo.
+func TestWebhookDisbandTakesTheOAOut(t *testing.T) {
+	rc := newReceiver(t, "s4")
+	fake := NewTestServer(t, WithConfig(func(c *Config) { c.WebhookURL, c.OASecret = rc.srv.URL, "s4" }))
+	g := DefaultGroups()[2]
+	before := len(fake.Groups())
+	doRaw(t, newRequest(t, "POST", fake.URL+"/_sim/webhook",
+		strings.NewReader(`{"event":"user_join_group","group_id":"`+g.ID+`","forge":true}`)))
+	for _, gg := range fake.Groups() {
+		if gg.ID == g.ID && gg.Members != g.Members {
+			t.Errorf("members after a forged join = %d; want %d", gg.Members, g.Members)
+		}
+	}
+	doRaw(t, newRequest(t, "POST", fake.URL+"/_sim/webhook",
+		strings.NewReader(`{"event":"disperse_group","group_id":"`+g.ID+`"}`)))
+	if r := postJSON(t, fake.URL, PathGroupMessage, fake.AccessToken, textBody(g.ID, "x")); num(-403)(r.get("error")) != "" {
+		t.Errorf("send to a disbanded group: %s; want -403", r.raw)
+	}
+	if r := getAPI(t, fake.URL, PathGroupInfo+"?group_id="+g.ID, fake.AccessToken); num(-403)(r.get("error")) != "" {
+		t.Errorf("getgroup of a disbanded group: %s; want -403", r.raw)
+	}
+	if n := len(fake.Groups()); n != before-1 {
+		t.Errorf("%d groups after a disband; want %d", n, before-1)
+	}
+}
