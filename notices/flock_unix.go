@@ -75,3 +75,16 @@ func lockHeld(path string) (bool, error) {
 	}
 	return false, fmt.Errorf("lock %s: %w", path, err)
 }
+
+// linkCount is how many names (hard links) the file at path has; 0 when it
+// does not exist.
+func linkCount(path string) (int, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		if errors.Is(err, syscall.ENOENT) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	return int(st.Nlink), nil
+}

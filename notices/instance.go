@@ -28,7 +28,8 @@ type InstanceHolder struct {
 
 // InstanceLock is the held guard. Close releases it.
 type InstanceLock struct {
-	f *os.File
+	f  *os.File
+	db *os.File // the database file itself, flocked too
 }
 
 // InstanceLockedError is LockInstance's answer when another process holds
@@ -37,10 +38,16 @@ type InstanceLock struct {
 type InstanceLockedError struct {
 	Path   string
 	Holder InstanceHolder
+	// DatabaseHeld: the lock file was free but the database file itself
+	// is held (the lock file was deleted while its holder ran).
+	DatabaseHeld bool
 }
 
 func (e *InstanceLockedError) Error() string {
 	h := e.Holder
+	if e.DatabaseHeld && h.PID == 0 {
+		return fmt.Sprintf("another loaxa holds the database file itself (its lock file %s was removed, or it was started under another name)", e.Path)
+	}
 	if h.PID == 0 {
 		return fmt.Sprintf("another loaxa holds %s", e.Path)
 	}
@@ -79,6 +86,25 @@ func LockInstance(dbPath, command string, now time.Time) (*InstanceLock, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The lock file sits beside one name of the database. The database
+	// file itself is flocked too, so that a lock file deleted while its
+	// holder runs (a "stale lock" tidied away) lets no second daemon in;
+	// and a database with several names (hard links), whose lock files
+	// would be several, is refused.
+	real := lockBase(dbPath)
+	if n, err := linkCount(real); err == nil && n > 1 {
+		f.Close()
+		return nil, fmt.Errorf("the database file %s has %d names (hard links): loaxa's locks beside it could not keep two daemons apart; use one name (a symbolic link is fine)", real, n)
+	}
+	db, err := lockFile(context.Background(), real, 0)
+	if errors.Is(err, errLockHeld) {
+		f.Close()
+		return nil, &InstanceLockedError{Path: path, Holder: readHolder(path), DatabaseHeld: true}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	host, _ := os.Hostname()
 	b, _ := json.Marshal(InstanceHolder{PID: os.Getpid(), Host: host, Since: now.UTC().Truncate(time.Second), Command: command})
 	if err := f.Truncate(0); err == nil {
@@ -86,9 +112,10 @@ func LockInstance(dbPath, command string, now time.Time) (*InstanceLock, error) 
 	}
 	if err != nil {
 		f.Close()
+		db.Close()
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return &InstanceLock{f: f}, nil
+	return &InstanceLock{f: f, db: db}, nil
 }
 
 // Close releases the guard.
@@ -97,7 +124,10 @@ func (l *InstanceLock) Close() error {
 		return nil
 	}
 	err := l.f.Close()
-	l.f = nil
+	if l.db != nil {
+		l.db.Close()
+	}
+	l.f, l.db = nil, nil
 	return err
 }
 
@@ -127,6 +157,11 @@ func InstanceLockHolder(dbPath string) (h InstanceHolder, held bool, err error) 
 	held, err = lockHeld(path)
 	if err != nil {
 		return InstanceHolder{}, false, err
+	}
+	if !held { // a holder whose lock file was removed still holds the database file
+		if held, err = lockHeld(lockBase(dbPath)); err != nil {
+			return InstanceHolder{}, false, err
+		}
 	}
 	b, rerr := os.ReadFile(path)
 	if rerr == nil {

@@ -87,3 +87,40 @@ func TestZaloRefreshLockExcludesAndWaits(t *testing.T) {
 		t.Fatal("a waiting LockZaloRefresh did not get the lock after it was released")
 	}
 }
+
+// The outside probe of issue 18 got a second daemon onto one database by
+// deleting the lock file ("a stale lock") and by a hard link: both are
+// refused now.
+func TestInstanceLockSurvivesADeletedLockFileAndRefusesHardLinks(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "loaxa.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	first, err := LockInstance(db, "serve", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if err := os.Remove(InstanceLockPath(db)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockInstance(db, "serve", time.Now())
+	var held *InstanceLockedError
+	if !errors.As(err, &held) || !held.DatabaseHeld {
+		t.Errorf("LockInstance after the lock file was deleted = %v; want refused, the database file held", err)
+	}
+	if _, isHeld, err := InstanceLockHolder(db); err != nil || !isHeld {
+		t.Errorf("InstanceLockHolder after the lock file was deleted = %v, %v; want held", isHeld, err)
+	}
+	first.Close()
+
+	other := filepath.Join(dir, "ten-khac.db")
+	if err := os.Link(db, other); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	if l, err := LockInstance(other, "serve", time.Now()); err == nil {
+		l.Close()
+		t.Errorf("LockInstance of a database with two names succeeded; want refused")
+	}
+}

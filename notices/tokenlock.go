@@ -42,6 +42,11 @@ func ZaloRefreshLockPath(dbPath string) string { return lockBase(dbPath) + ".tok
 // package's RefreshLocker; call unlock when the new pair is stored.
 func (s *Store) LockZaloRefresh(ctx context.Context) (unlock func(), err error) {
 	path := ZaloRefreshLockPath(s.path)
+	// Beside one name of the database: with two names (hard links) there
+	// would be two locks, and two refreshes could spend one token.
+	if n, err := linkCount(lockBase(s.path)); err == nil && n > 1 {
+		return nil, fmt.Errorf("lock zalo token refresh: the database file %s has %d names (hard links), so the refresh lock beside it cannot keep processes apart; use one name (a symbolic link is fine)", lockBase(s.path), n)
+	}
 	f, err := lockFile(ctx, path, ZaloRefreshLockWait)
 	if errors.Is(err, errLockHeld) {
 		return nil, fmt.Errorf("lock zalo token refresh: %w (%s held for over %s)", ErrZaloRefreshBusy, path, ZaloRefreshLockWait)

@@ -19,8 +19,12 @@ func guardInstance(cfg Config, command string) (*notices.InstanceLock, error) {
 	case errors.As(err, &held):
 		h := held.Holder
 		if h.PID == 0 {
-			return nil, fmt.Errorf("một tiến trình loaxa khác đang chạy với cơ sở dữ liệu %s (giữ khóa %s); "+
-				"mỗi cơ sở dữ liệu chỉ một tiến trình gửi tin: dừng tiến trình đó trước", cfg.DB, held.Path)
+			why := "giữ khóa " + held.Path
+			if held.DatabaseHeld {
+				why = "giữ chính tệp cơ sở dữ liệu; tệp khóa " + held.Path + " đã bị xóa, hoặc nó chạy dưới một đường dẫn khác"
+			}
+			return nil, fmt.Errorf("một tiến trình loaxa khác đang chạy với cơ sở dữ liệu %s (%s); "+
+				"mỗi cơ sở dữ liệu chỉ một tiến trình gửi tin: dừng tiến trình đó trước", cfg.DB, why)
 		}
 		return nil, fmt.Errorf("loaxa %s đang chạy với cơ sở dữ liệu %s: pid %d trên máy %s, từ %s; "+
 			"mỗi cơ sở dữ liệu chỉ một tiến trình gửi tin: dừng tiến trình đó trước (hoặc dùng --db khác)",
