@@ -1,5 +1,5 @@
 // Package bot is loaxa's client for the Zalo Official Account (OA) API, on
-// go-resty/resty/v2. It follows ../shared/zalo-oa-api.md: group messages
+// go-resty/resty/v2. It follows ../docs/zalo-oa-api.md: group messages
 // (GMF), image uploads, group listing and history, and OAuth v4 with PKCE.
 //
 // # Calls

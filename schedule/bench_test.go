@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// The benchmarks behind design.md's performance targets. Each target is a
+// The benchmarks behind docs/DESIGN.md's performance targets. Each target is a
 // ratio or a bound measured in the same run, never an absolute time on a
 // reference machine; docs/PERFORMANCE.md has the figures and the commands.
 

@@ -15,7 +15,7 @@ import (
 	"github.com/loaxa/loaxa/notices"
 )
 
-// Config tunes a Runner. Zero fields take the defaults in design.md.
+// Config tunes a Runner. Zero fields take the defaults in docs/DESIGN.md.
 type Config struct {
 	Location     *time.Location // the commune zone; default Asia/Ho_Chi_Minh
 	Commune      string         // the name in every message's footer

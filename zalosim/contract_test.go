@@ -11,7 +11,7 @@ import (
 )
 
 // This table is the independent check on the simulator: every expectation
-// is written from the examples and tables in shared/zalo-oa-api.md (section
+// is written from the examples and tables in docs/zalo-oa-api.md (section
 // noted per case), not from the simulator's code. JSON types matter: IDs and
 // expires_in are strings, error codes and paging fields are numbers.
 
@@ -241,7 +241,7 @@ func TestContract(t *testing.T) {
 		{"getgroup unknown -403", func(t *testing.T, ts *TestServer) reply {
 			return getAPI(t, ts.URL, PathGroupInfo+"?group_id=nope", ts.AccessToken)
 		}, 200, map[string]want{"error": num(-403)}},
-		// §3 history: items {src,time,type,message,message_id,from_id}; design.md: a list, newest first.
+		// §3 history: items {src,time,type,message,message_id,from_id}; DESIGN.md: a list, newest first.
 		{"conversation", func(t *testing.T, ts *TestServer) reply {
 			postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, textBody(g1, "cũ"))
 			postJSON(t, ts.URL, PathGroupMessage, ts.AccessToken, textBody(g1, "mới"))

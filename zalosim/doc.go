@@ -1,7 +1,7 @@
 // Package zalosim is a stateful simulator of the Zalo Official Account API,
 // in the spirit of net/http/httptest: the same paths, methods, headers,
 // bodies, envelopes, error codes, token rules and rate limit as the real
-// API described in shared/zalo-oa-api.md, with fault injection and a page
+// API described in docs/zalo-oa-api.md, with fault injection and a page
 // that shows each group's chat as a resident sees it.
 //
 // One handler serves both hosts, so one base URL can stand for

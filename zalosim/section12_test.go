@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// One test per fact of shared/zalo-oa-api.md §12 that the simulator
+// One test per fact of docs/zalo-oa-api.md §12 that the simulator
 // serves, each written from Zalo's own pages (res/api.json in
 // oneflow-vn/n8n-nodes-zalo), not from the client.
 
