@@ -39,21 +39,17 @@ func (c *Client) noteRateHeaders(h http.Header) {
 	c.rateSeen.Store(&RateLimitSeen{Limit: limit, Remain: remain, At: c.now()})
 }
 
-// AssetExpiry parses AssetValidThrough, which Zalo documents as dd/mm/yyyy
-// (the end of that day, in Vietnam) and which also comes as epoch
-// milliseconds (zalo-oa-api.md §12). ok is false when it is empty or
-// unreadable.
+// AssetExpiry is the moment the group's package ends: the end of the last
+// valid day (in Vietnam) when Zalo gives a date, as documented (§12), or the
+// instant it gives as epoch time. It reads AssetValidThrough with
+// ParseValidThrough; ok is false when that is empty or unreadable.
 func (d GroupDetail) AssetExpiry() (t time.Time, ok bool) {
-	v := strings.TrimSpace(d.AssetValidThrough)
-	if v == "" {
-		return time.Time{}, false
+	t = ParseValidThrough(d.AssetValidThrough)
+	if t.IsZero() {
+		return t, false
 	}
-	if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
-		return time.UnixMilli(ms), true
+	if _, err := strconv.ParseInt(strings.TrimSpace(d.AssetValidThrough), 10, 64); err != nil {
+		t = t.AddDate(0, 0, 1).Add(-time.Second) // a date: valid through its last second
 	}
-	vn := time.FixedZone("ICT", 7*3600)
-	if day, err := time.ParseInLocation("2/1/2006", v, vn); err == nil {
-		return day.AddDate(0, 0, 1).Add(-time.Second), true
-	}
-	return time.Time{}, false
+	return t, true
 }

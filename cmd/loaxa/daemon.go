@@ -37,7 +37,6 @@ type daemon struct {
 	store  *notices.Store
 	client *bot.Client
 	runner *schedule.Runner
-	pkgs   *packageWatch
 	hooks  *schedule.Webhooks // Zalo's webhook events, processed after the site stored them
 	srv    *http.Server
 	ln     net.Listener
@@ -65,7 +64,6 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		return nil, err
 	}
 	d.client = newClient(cfg, store, log)
-	d.pkgs = newPackageWatch(store, d.client, cfg.ZaloRatePerMin, log.With().Str("component", "packages").Logger())
 	d.runner, err = schedule.New(schedule.Config{
 		Location:     cfg.Location,
 		Commune:      cfg.Commune,
@@ -74,7 +72,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		PollInterval: cfg.PollInterval,
 		Bulletin:     cfg.Bulletin,
 		Version:      currentBuild().String(),
-		ExtraMetrics: d.pkgs.writeMetrics,
+		ExtraMetrics: packageMetrics(store),
 		Concurrency:  cfg.SendConc,
 	}, store, d.client, log)
 	if err != nil {
@@ -128,7 +126,6 @@ func (d *daemon) start(ctx context.Context, addr string, handler http.Handler) e
 		ln.Close()
 		return err
 	}
-	d.pkgs.start()
 	// Webhook events stored before a crash are processed first.
 	d.hooks.Start()
 	d.srv = web.NewHTTPServer(addr, handler) // with the site's timeouts and header limit
@@ -159,7 +156,6 @@ func (d *daemon) stop() error {
 	if err := d.runner.Stop(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	d.pkgs.stop()
 	if d.srv != nil {
 		if err := d.srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop admin site: %w", err))

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/loaxa/loaxa/zalosim"
 )
 
@@ -46,8 +44,9 @@ func TestMetricsGMFPackageExpiry(t *testing.T) {
 	stop()
 	c.ok("hamlet", "sync")
 	sim.AddGroup(zalosim.Group{ID: "g2", Name: "Khóm 2", Disabled: true}) // disabled after it was added
+	c.ok("hamlet", "sync")                                                // a fresh check of every group
 	base, _, _ := c.serve()
-	waitFor(t, "the package watch's first look at both groups", func() bool {
+	waitFor(t, "both groups' facts in /metrics", func() bool {
 		_, ok1 := metric(t, base, `loaxa_zalo_package_expiry_timestamp_seconds{hamlet="khom-1"}`)
 		_, ok2 := metric(t, base, `loaxa_zalo_group_enabled{hamlet="khom-2"}`)
 		return ok1 && ok2
@@ -98,15 +97,4 @@ func TestMetricsOldestDueSkipsQuietHours(t *testing.T) {
 		v, _ := metric(t, base, "loaxa_oldest_due_delivery_age_seconds")
 		return v >= 1
 	})
-}
-
-func TestPackageWatchUsesATenthOfTheRate(t *testing.T) {
-	for _, tc := range []struct {
-		rate int
-		pace time.Duration
-	}{{0, 150 * time.Millisecond}, {4000, 150 * time.Millisecond}, {100, 6 * time.Second}, {-1, 0}} {
-		if got := newPackageWatch(nil, nil, tc.rate, zerolog.Nop()).pace; got != tc.pace {
-			t.Errorf("pace at ZALO_RATE_PER_MIN=%d = %v; want %v", tc.rate, got, tc.pace)
-		}
-	}
 }
