@@ -31,6 +31,31 @@ func soakLatency(t *testing.T, c *zalosim.Config) {
 	c.Latency, c.LatencyJitter = base, jitter
 }
 
+// reconnectIfStranded does what the admin does after a kill that landed
+// inside a token refresh: `loaxa zalo connect` stores a fresh pair (here, the
+// simulator's current one) and clears the refresh mark with it, as
+// SaveZaloTokens does. Such a kill strands the OA whether or not Zalo had
+// rotated the pair: after the mark is committed loaxa cannot tell, and it
+// never sends that refresh token again (docs/RELIABILITY.md §7). It reports
+// whether the OA was stranded, and whether Zalo had rotated the pair.
+func reconnectIfStranded(t *testing.T, db *sql.DB, sim *zalosim.TestServer) (rotated, stranded bool) {
+	t.Helper()
+	var stored string
+	var marked int
+	db.QueryRow(`SELECT refresh_token FROM zalo_tokens`).Scan(&stored)
+	db.QueryRow(`SELECT count(*) FROM daemon_state WHERE key = 'zalo_refresh_started_at'`).Scan(&marked)
+	cur := sim.Credentials()
+	rotated = stored != "" && stored != cur.RefreshToken
+	if stored == "" || (!rotated && marked == 0) {
+		return false, false
+	}
+	if _, err := db.Exec(`UPDATE zalo_tokens SET access_token = ?, refresh_token = ?;
+		DELETE FROM daemon_state WHERE key = 'zalo_refresh_started_at'`, cur.AccessToken, cur.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	return rotated, true
+}
+
 // soakEnv reads an integer knob of the soak, with a default.
 func soakEnv(t *testing.T, name string, def int) int {
 	t.Helper()
@@ -208,22 +233,9 @@ func TestFaultSoak(t *testing.T) {
 		time.Sleep(d - d/2)
 		p.kill(t)
 		kills++
-		// A kill between Zalo rotating the token pair and our commit
-		// strands the OA: the database holds a refresh token Zalo has
-		// spent. Count it, and reconnect as the admin would (`loaxa zalo
-		// connect` stores a fresh pair; here, the simulator's current one).
-		var stored string
-		db.QueryRow(`SELECT refresh_token FROM zalo_tokens`).Scan(&stored)
-		if cur := sim.Credentials(); stored != "" && stored != cur.RefreshToken {
+		if rotated, ok := reconnectIfStranded(t, db, sim); ok {
 			stranded++
-			t.Logf("kill %d landed between a token rotation and its commit: reconnecting the OA", kills)
-			// As SaveZaloTokens does: the new pair, and the refresh mark
-			// cleared with it (the stranded token is never sent again
-			// while the mark is there).
-			if _, err := db.Exec(`UPDATE zalo_tokens SET access_token = ?, refresh_token = ?;
-				DELETE FROM daemon_state WHERE key = 'zalo_refresh_started_at'`, cur.AccessToken, cur.RefreshToken); err != nil {
-				t.Fatal(err)
-			}
+			t.Logf("kill %d landed inside a token refresh (rotated: %t): reconnecting the OA", kills, rotated)
 		}
 		if n, total := pending(); total > 0 && n == 0 {
 			t.Logf("the broadcast finished after %d kills", kills)
@@ -252,7 +264,9 @@ func TestFaultSoak(t *testing.T) {
 		if time.Now().After(deadline) {
 			p.kill(t)
 			log, _ := os.ReadFile(logPath)
-			t.Fatalf("%d of %d deliveries still pending; log tail:\n%s", n, total, tail(string(log), 40))
+			var marked int
+			db.QueryRow(`SELECT count(*) FROM daemon_state WHERE key = 'zalo_refresh_started_at'`).Scan(&marked)
+			t.Fatalf("%d of %d deliveries still pending (refresh mark left: %t); log tail:\n%s", n, total, marked > 0, tail(string(log), 40))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

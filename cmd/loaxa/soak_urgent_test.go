@@ -128,6 +128,9 @@ func TestUrgentSoak(t *testing.T) {
 		time.Sleep(time.Duration(400+rng.IntN(1600)) * time.Millisecond)
 		p.kill(t)
 		kills++
+		if rotated, ok := reconnectIfStranded(t, db, sim); ok {
+			t.Logf("kill %d landed inside a token refresh (rotated: %t): reconnecting the OA", kills, rotated)
+		}
 		if n, total := pending(); total > 0 && n == 0 {
 			t.Logf("the broadcast finished after %d kills", kills)
 			break
