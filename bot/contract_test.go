@@ -19,12 +19,13 @@ import (
 
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 type simOpt func(*bot.Config)
 
 // newSimClient connects a client to the simulator with its initial pair.
-func newSimClient(t *testing.T, fake *zalosim.TestServer, opts ...simOpt) (*bot.Client, *memStore) {
+func newSimClient(t *testing.T, fake *zalosimtest.Server, opts ...simOpt) (*bot.Client, *memStore) {
 	t.Helper()
 	store := &memStore{}
 	store.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(24*time.Hour))
@@ -46,7 +47,7 @@ func pngBytes(t *testing.T) []byte {
 }
 
 func TestContractOperations(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	c, _ := newSimClient(t, fake)
 	ctx := context.Background()
 
@@ -106,7 +107,7 @@ func TestContractErrorClasses(t *testing.T) {
 	long := strings.Repeat("a", bot.MaxTextLen+1)
 	tests := []struct {
 		name    string
-		setup   func(fake *zalosim.TestServer)
+		setup   func(fake *zalosimtest.Server)
 		group   string // "" = the first default group
 		text    string
 		class   bot.Class
@@ -114,24 +115,24 @@ func TestContractErrorClasses(t *testing.T) {
 		unknown bool
 		stored  bool // the simulator recorded the message anyway
 	}{
-		{name: "5xx", setup: func(f *zalosim.TestServer) { f.FailNext(1, zalosim.Fault5xx) }, class: bot.ClassTransient},
-		{name: "-200", setup: func(f *zalosim.TestServer) { f.FailNext(1, zalosim.FaultSendFailed) }, class: bot.ClassTransient, code: -200},
-		{name: "-32", setup: func(f *zalosim.TestServer) { f.FailNext(1, zalosim.FaultCode(zalosim.CodeRateLimited)) },
+		{name: "5xx", setup: func(f *zalosimtest.Server) { f.FailNext(1, zalosim.Fault5xx) }, class: bot.ClassTransient},
+		{name: "-200", setup: func(f *zalosimtest.Server) { f.FailNext(1, zalosim.FaultSendFailed) }, class: bot.ClassTransient, code: -200},
+		{name: "-32", setup: func(f *zalosimtest.Server) { f.FailNext(1, zalosim.FaultCode(zalosim.CodeRateLimited)) },
 			class: bot.ClassRateLimited, code: -32},
 		{name: "-403 unknown group", group: "not-our-group", class: bot.ClassPermanentGroup, code: -403},
-		{name: "-237 disabled group", setup: func(f *zalosim.TestServer) { f.AddGroup(zalosim.Group{ID: "g-off", Name: "Tắt", Disabled: true}) },
+		{name: "-237 disabled group", setup: func(f *zalosimtest.Server) { f.AddGroup(zalosim.Group{ID: "g-off", Name: "Tắt", Disabled: true}) },
 			group: "g-off", class: bot.ClassPermanentGroup, code: -237},
-		{name: "-248 content policy", setup: func(f *zalosim.TestServer) { f.FailNext(1, zalosim.FaultCode(zalosim.CodeContentPolicy)) },
+		{name: "-248 content policy", setup: func(f *zalosimtest.Server) { f.FailNext(1, zalosim.FaultCode(zalosim.CodeContentPolicy)) },
 			class: bot.ClassContent, code: -248},
 		{name: "oversize text", text: long, class: bot.ClassContent, code: -210},
-		{name: "lost answer", setup: func(f *zalosim.TestServer) { f.FailNext(1, zalosim.FaultLostAnswer) },
+		{name: "lost answer", setup: func(f *zalosimtest.Server) { f.FailNext(1, zalosim.FaultLostAnswer) },
 			class: bot.ClassTransient, unknown: true, stored: true},
-		{name: "slow answer", setup: func(f *zalosim.TestServer) { f.FailNext(1, zalosim.FaultSlow.Taking(2*time.Second)) },
+		{name: "slow answer", setup: func(f *zalosimtest.Server) { f.FailNext(1, zalosim.FaultSlow.Taking(2*time.Second)) },
 			class: bot.ClassTransient, unknown: true, stored: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := zalosim.NewTestServer(t)
+			fake := zalosimtest.New(t)
 			c, _ := newSimClient(t, fake, func(cfg *bot.Config) { cfg.Timeout = 500 * time.Millisecond })
 			if tt.setup != nil {
 				tt.setup(fake)
@@ -186,10 +187,10 @@ func TestContractRotation(t *testing.T) {
 		name  string
 		opts  []zalosim.Option
 		ahead time.Duration
-		each  func(fake *zalosim.TestServer)
+		each  func(fake *zalosimtest.Server)
 	}{
 		// Zalo rejects the token each round: -220, refresh, retry.
-		{name: "after -220", each: func(f *zalosim.TestServer) { f.ExpireAccessTokens() }},
+		{name: "after -220", each: func(f *zalosimtest.Server) { f.ExpireAccessTokens() }},
 		// A short token life under the RefreshAhead margin: a refresh before every call.
 		{name: "ahead of expiry", opts: []zalosim.Option{zalosim.WithTokenTTL(time.Hour)}, ahead: 2 * time.Hour},
 		{name: "expires_in as a number", ahead: 2 * time.Hour, opts: []zalosim.Option{zalosim.WithTokenTTL(time.Hour),
@@ -197,7 +198,7 @@ func TestContractRotation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := zalosim.NewTestServer(t, tt.opts...)
+			fake := zalosimtest.New(t, tt.opts...)
 			c, store := newSimClient(t, fake, func(cfg *bot.Config) { cfg.RefreshAhead = tt.ahead })
 			if tt.ahead > 0 { // the initial pair has the short life too
 				store.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(time.Hour))
@@ -226,7 +227,7 @@ func TestContractRotation(t *testing.T) {
 }
 
 func TestContractRefreshRacingSends(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	c, store := newSimClient(t, fake)
 	gid := fake.Groups()[0].ID
 	ctx := context.Background()
@@ -286,7 +287,7 @@ func TestContractRefreshRacingSends(t *testing.T) {
 
 func TestContractSharedRateLimit(t *testing.T) {
 	const perMin = 1200 // 20/s allowed; the client paces at 98 %
-	fake := zalosim.NewTestServer(t, zalosim.WithRatePerMin(perMin))
+	fake := zalosimtest.New(t, zalosim.WithRatePerMin(perMin))
 	c, _ := newSimClient(t, fake, func(cfg *bot.Config) { cfg.RatePerMin = perMin })
 	gid := fake.Groups()[0].ID
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -322,7 +323,7 @@ func TestContractSharedRateLimit(t *testing.T) {
 
 func TestContractRateLimitedSlowsDown(t *testing.T) {
 	// The OA's package allows less than the client was told: Zalo answers -32.
-	fake := zalosim.NewTestServer(t, zalosim.WithRatePerMin(5))
+	fake := zalosimtest.New(t, zalosim.WithRatePerMin(5))
 	c, _ := newSimClient(t, fake, func(cfg *bot.Config) { cfg.RatePerMin = 6000 })
 	gid := fake.Groups()[0].ID
 	var err error
@@ -344,7 +345,7 @@ func TestContractRateLimitedSlowsDown(t *testing.T) {
 }
 
 func TestContractRefusedRefreshThenReconnect(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	c, store := newSimClient(t, fake)
 	gid := fake.Groups()[0].ID
 	ctx := context.Background()
@@ -413,7 +414,7 @@ func authorize(t *testing.T, authURL, state string) string {
 }
 
 func TestContractReadsSurviveFaults(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	c, _ := newSimClient(t, fake)
 	gid := fake.Groups()[0].ID
 	fake.FailNext(1, zalosim.Fault5xx.On(zalosim.PathConversation))

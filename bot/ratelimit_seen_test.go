@@ -7,10 +7,11 @@ import (
 
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 func TestRateLimitSeenFromZaloHeaders(t *testing.T) {
-	fake := zalosim.NewTestServer(t, zalosim.WithRatePerMin(50))
+	fake := zalosimtest.New(t, zalosim.WithRatePerMin(50))
 	c, _ := newSimClient(t, fake)
 	if _, ok := c.RateLimitSeen(); ok {
 		t.Fatal("RateLimitSeen reports headers before any call")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // lockingStore is a journalStore shared by several clients, as the database
@@ -30,7 +31,7 @@ type lockingStore struct {
 	sem chan struct{}
 }
 
-func newLockingStore(fake *zalosim.TestServer) *lockingStore {
+func newLockingStore(fake *zalosimtest.Server) *lockingStore {
 	s := &lockingStore{journalStore: &journalStore{}, sem: make(chan struct{}, 1)}
 	s.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(24*time.Hour))
 	return s
@@ -50,7 +51,7 @@ func (s *lockingStore) LockZaloRefresh(ctx context.Context) (func(), error) {
 // simulator: under the refresh lock exactly one rotates each time, the
 // others adopt its pair, and no refresh token is ever presented twice.
 func TestClientsSharingAStoreNeverReuseARefreshToken(t *testing.T) {
-	fake := zalosim.NewTestServer(t, zalosim.WithConfig(func(c *zalosim.Config) { c.RevokeOnReuse = true }))
+	fake := zalosimtest.New(t, zalosim.WithConfig(func(c *zalosim.Config) { c.RevokeOnReuse = true }))
 	store := newLockingStore(fake)
 	var clients []*bot.Client
 	for range 4 {
@@ -97,7 +98,7 @@ func TestClientsSharingAStoreNeverReuseARefreshToken(t *testing.T) {
 // is kept, the OA stays connected, the alarm is up (Health, an error-level
 // log line), and a later refresh against the healthy endpoint succeeds.
 func TestTokenEndpointPageThatIsNotZalosKeepsTheConnection(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	var mode atomic.Value // "403", "404" or "" (healthy)
 	mode.Store("403")
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // journalStore is a memStore that also keeps the refresh mark
@@ -69,7 +70,7 @@ func (s *journalStore) marked() bool {
 	return !s.mark.IsZero()
 }
 
-func newJournalClient(t *testing.T, fake *zalosim.TestServer) (*bot.Client, *journalStore) {
+func newJournalClient(t *testing.T, fake *zalosimtest.Server) (*bot.Client, *journalStore) {
 	t.Helper()
 	store := &journalStore{}
 	store.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(24*time.Hour))
@@ -85,7 +86,7 @@ func newJournalClient(t *testing.T, fake *zalosim.TestServer) (*bot.Client, *jou
 // disconnects and says exactly why, with the time the lost refresh began,
 // and how to reconnect.
 func TestLostRotationIsNamedWhenZaloRefuses(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	c, store := newJournalClient(t, fake)
 	gid := fake.Groups()[0].ID
 	ctx := context.Background()
@@ -132,7 +133,7 @@ func TestLostRotationIsNamedWhenZaloRefuses(t *testing.T) {
 // A store that does not take writes (disk full, locked) gets no refresh:
 // the answer could not be stored, so the refresh token is not spent.
 func TestNoRefreshWhileTheStoreRefusesWrites(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	c, store := newJournalClient(t, fake)
 	store.jmu.Lock()
 	store.failBegin = errors.New("database or disk is full")
@@ -166,7 +167,7 @@ func TestNoRefreshWhileTheStoreRefusesWrites(t *testing.T) {
 
 // A definite answer that rotated nothing (503: turned away) clears the mark.
 func TestTurnedAwayRefreshClearsTheMark(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	c, store := newJournalClient(t, fake)
 	fake.ExpireAccessTokens()
 	fake.FailNext(1, zalosim.Fault5xx.On(zalosim.PathAccessToken))
@@ -181,7 +182,7 @@ func TestTurnedAwayRefreshClearsTheMark(t *testing.T) {
 // A token that lives shorter than the default margin (5 h) is refreshed
 // at four fifths of its life, not before every call.
 func TestShortTokenLifeIsNotRefreshedOnEveryCall(t *testing.T) {
-	fake := zalosim.NewTestServer(t, zalosim.WithTokenTTL(time.Hour))
+	fake := zalosimtest.New(t, zalosim.WithTokenTTL(time.Hour))
 	c, store := newJournalClient(t, fake)
 	store.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(time.Hour))
 	for i := range 20 {
@@ -207,7 +208,7 @@ func TestShortTokenLifeIsNotRefreshedOnEveryCall(t *testing.T) {
 // cannot have spent the token: the mark is cleared, and the next refresh
 // goes ahead instead of asking for a reconnect.
 func TestRefreshThatNeverLeftClearsTheMark(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	store := &journalStore{}
 	store.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(-time.Minute))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -238,7 +239,7 @@ func TestRefreshThatNeverLeftClearsTheMark(t *testing.T) {
 // A refresh stopped while it waits for the rate limit (Ctrl-C on a CLI
 // command) sent nothing: the mark is cleared.
 func TestRefreshStoppedBeforeItLeftClearsTheMark(t *testing.T) {
-	fake := zalosim.NewTestServer(t)
+	fake := zalosimtest.New(t)
 	store := &journalStore{}
 	store.set(fake.AccessToken, fake.RefreshToken, time.Now().Add(2*time.Second))
 	c := bot.NewClient(bot.Config{APIBase: fake.URL, OAuthBase: fake.URL, AppID: fake.AppID, AppSecret: fake.AppSecret,

@@ -7,13 +7,14 @@ import (
 
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // TestTimingCountsTheWireOnly: a Timing holds the round trip of the
 // answered request, not the wait for the rate limiter's turn, and a call
 // without one is unaffected.
 func TestTimingCountsTheWireOnly(t *testing.T) {
-	fake := zalosim.NewTestServer(t, zalosim.WithConfig(func(c *zalosim.Config) { c.Latency = 100 * time.Millisecond }))
+	fake := zalosimtest.New(t, zalosim.WithConfig(func(c *zalosim.Config) { c.Latency = 100 * time.Millisecond }))
 	c, _ := newSimClient(t, fake, func(cfg *bot.Config) { cfg.RatePerMin = 60 }) // a turn a second
 	if got := c.RatePerMin(); got != 60 {
 		t.Errorf("RatePerMin() = %d; want 60", got)

@@ -25,6 +25,7 @@ import (
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // Helpers of the benchmarks in bench_test.go: a store in a file, a second
@@ -46,7 +47,7 @@ type benchRig struct {
 	path   string
 	store  *notices.Store
 	db     *sql.DB // a second connection, like the sqlite3 shell's
-	sim    *zalosim.TestServer
+	sim    *zalosimtest.Server
 	client *bot.Client
 	log    zerolog.Logger
 	groups []string
@@ -77,7 +78,7 @@ func newBenchRig(tb testing.TB, o benchOptions) *benchRig {
 		gs[i] = zalosim.Group{ID: ids[i], Name: fmt.Sprintf("Khóm %d", i+1)}
 		hs[i] = notices.Hamlet{Code: fmt.Sprintf("khom-%d", i+1), Name: fmt.Sprintf("Khóm %d", i+1), GroupID: ids[i], Active: true}
 	}
-	sim := zalosim.NewTestServer(tb, zalosim.WithGroups(gs...), zalosim.WithRatePerMin(o.ratePerMin),
+	sim := zalosimtest.New(tb, zalosim.WithGroups(gs...), zalosim.WithRatePerMin(o.ratePerMin),
 		zalosim.WithConfig(func(c *zalosim.Config) {
 			c.Latency, c.LatencyJitter = o.rtt, o.rtt/5
 			// LOAXA_BENCH_SLOW=P: that share of sends is slow by 2 s on top.
@@ -364,7 +365,7 @@ func duePollRig(tb testing.TB, path string, now time.Time) (*notices.Store, *sch
 	for i := range gs {
 		gs[i] = zalosim.Group{ID: benchGroupID(i), Name: fmt.Sprintf("Khóm %d", i+1)}
 	}
-	sim := zalosim.NewTestServer(tb, zalosim.WithGroups(gs...))
+	sim := zalosimtest.New(tb, zalosim.WithGroups(gs...))
 	log := benchLog()
 	store, err := notices.Open(ctx, path, notices.Options{Now: clk, Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost})
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/schedule"
-	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // poison are the rows of issue 10 that stopped every poll cycle, keyed by
@@ -184,7 +184,7 @@ func TestPollFailuresAndLateDeliveriesShowInHealth(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: at(t, "2026-12-01 09:00")}
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	path := filepath.Join(t.TempDir(), "loaxa.db")
 	store, err := notices.Open(ctx, path, notices.Options{Now: clk.Now, Location: hcm, Logger: log,
 		PasswordCost: bcrypt.MinCost, BusyTimeout: 20 * time.Millisecond})

@@ -15,6 +15,7 @@ import (
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 func testPNG(t *testing.T) []byte {
@@ -237,7 +238,7 @@ func TestNextAttemptIsNotHiddenByAWaitingPart(t *testing.T) {
 // place down: each page then starts with an item already read.
 type pushingSender struct {
 	*bot.Client
-	sim    *zalosim.TestServer
+	sim    *zalosimtest.Server
 	pages  int
 	pushed bool
 }

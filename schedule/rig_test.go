@@ -16,6 +16,7 @@ import (
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 var hcm = mustZone("Asia/Ho_Chi_Minh")
@@ -59,7 +60,7 @@ type rig struct {
 	ctx    context.Context
 	clock  *clock
 	store  *notices.Store
-	sim    *zalosim.TestServer
+	sim    *zalosimtest.Server
 	client *bot.Client
 	runner *schedule.Runner
 	groups []zalosim.Group
@@ -116,7 +117,7 @@ func newRig(t *testing.T, start string, opts ...rigOption) *rig {
 	for _, o := range opts {
 		o(&cfg, &simOpts)
 	}
-	sim := zalosim.NewTestServer(t, simOpts...)
+	sim := zalosimtest.New(t, simOpts...)
 	store, err := notices.Open(ctx, filepath.Join(t.TempDir(), "loaxa.db"),
 		notices.Options{Now: clk.Now, Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost})
 	if err != nil {

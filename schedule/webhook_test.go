@@ -19,6 +19,7 @@ import (
 	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/web"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // These tests run on the real clock: a real runner whose ReconcileAfter
@@ -45,7 +46,7 @@ type hookRig struct {
 
 // startHookRig starts a process on path against sim; process false leaves
 // the webhook processor unstarted (the process dies after storing events).
-func startHookRig(t *testing.T, sim *zalosim.TestServer, path string, process bool) *hookRig {
+func startHookRig(t *testing.T, sim *zalosimtest.Server, path string, process bool) *hookRig {
 	t.Helper()
 	ctx := context.Background()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
@@ -99,7 +100,7 @@ func (r *hookRig) stop() {
 	r.store = nil
 }
 
-func (r *hookRig) hamlets(sim *zalosim.TestServer) {
+func (r *hookRig) hamlets(sim *zalosimtest.Server) {
 	r.t.Helper()
 	for i, g := range sim.Groups() {
 		code := "khom-" + string(rune('1'+i))
@@ -146,7 +147,7 @@ func waitFor(d time.Duration, cond func() bool) bool {
 
 // lostAnswer sends a notice whose send reaches the group but whose answer
 // is lost, and returns it with Zalo's message.
-func lostAnswer(t *testing.T, r *hookRig, sim *zalosim.TestServer, title string) (*notices.Notice, zalosim.Message, time.Time) {
+func lostAnswer(t *testing.T, r *hookRig, sim *zalosimtest.Server, title string) (*notices.Notice, zalosim.Message, time.Time) {
 	t.Helper()
 	g := sim.Groups()[0].ID
 	before := len(sim.Messages(g))
@@ -161,7 +162,7 @@ func lostAnswer(t *testing.T, r *hookRig, sim *zalosim.TestServer, title string)
 }
 
 func TestWebhookEchoSettlesLostAnswer(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
 	r.hamlets(sim)
 
@@ -192,7 +193,7 @@ func TestWebhookEchoSettlesLostAnswer(t *testing.T) {
 }
 
 func TestWebhookImageEchoSettlesByCaption(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
 	r.hamlets(sim)
 	g := sim.Groups()[0].ID
@@ -232,7 +233,7 @@ func TestWebhookImageEchoSettlesByCaption(t *testing.T) {
 }
 
 func TestWebhookForgedEchoChangesNothing(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
 	r.hamlets(sim)
 	sim.SetWebhook("", "") // no echo: the delivery stays 'sending'
@@ -278,7 +279,7 @@ func TestWebhookForgedEchoChangesNothing(t *testing.T) {
 }
 
 func TestWebhookEchoOfOtherWordsSettlesNothing(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
 	r.hamlets(sim)
 	sim.SetWebhook("", "")
@@ -302,7 +303,7 @@ func TestWebhookEchoOfOtherWordsSettlesNothing(t *testing.T) {
 }
 
 func TestWebhookReplayCountedOnce(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
 	r.hamlets(sim)
 	g := sim.Groups()[0].ID
@@ -360,7 +361,7 @@ func TestWebhookReplayCountedOnce(t *testing.T) {
 }
 
 func TestWebhookCrashBetweenStoringAndProcessing(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	path := filepath.Join(t.TempDir(), "loaxa.db")
 	first := startHookRig(t, sim, path, false) // stores and answers, then dies before processing
 	first.hamlets(sim)
@@ -399,7 +400,7 @@ func TestWebhookCrashBetweenStoringAndProcessing(t *testing.T) {
 }
 
 func TestWebhookUnknownEventStoredAndIgnored(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
 	r.hamlets(sim)
 	g := sim.Groups()[0].ID

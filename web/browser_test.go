@@ -20,6 +20,7 @@ import (
 	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/web"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // findChromium returns the system's Chromium. Without one the browser
@@ -81,7 +82,7 @@ func userContext(t *testing.T, browser context.Context) context.Context {
 // real Zalo client, the daemon and the site.
 type live struct {
 	store *notices.Store
-	sim   *zalosim.TestServer
+	sim   *zalosimtest.Server
 	url   string
 	codes []string // hamlet codes, one per simulator group
 }
@@ -90,7 +91,7 @@ func newLive(t *testing.T) *live {
 	t.Helper()
 	ctx := context.Background()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	store, err := notices.Open(ctx, filepath.Join(t.TempDir(), "loaxa.db"),
 		notices.Options{Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost})
 	if err != nil {

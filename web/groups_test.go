@@ -17,11 +17,12 @@ import (
 	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/web"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // simChecker checks groups against the simulator over HTTP, as cmd wires
 // the site; the client keeps its tokens in a store of its own.
-func simChecker(t *testing.T, sim *zalosim.TestServer) web.GroupCheck {
+func simChecker(t *testing.T, sim *zalosimtest.Server) web.GroupCheck {
 	t.Helper()
 	ctx := context.Background()
 	tokens, err := notices.Open(ctx, filepath.Join(t.TempDir(), "tokens.db"), notices.Options{Location: hcm, Logger: zerolog.Nop()})
@@ -48,7 +49,7 @@ func simChecker(t *testing.T, sim *zalosim.TestServer) web.GroupCheck {
 // real one with its member count shown on /hamlets, and marks a group it
 // could not check "chưa kiểm tra".
 func TestHamletFormChecksTheGroup(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	g := sim.Groups()
 	check := simChecker(t, sim)
 	s := newSite(t, func(c *web.Config) { c.CheckGroup = check })

@@ -19,7 +19,7 @@
 //
 // # Tests
 //
-//	fake := zalosim.NewTestServer(t)                 // DefaultGroups, generated credentials
+//	fake := zalosimtest.New(t)                      // DefaultGroups, generated credentials
 //	fake.FailNext(2, zalosim.Fault5xx)               // the next two sends get a 503 page
 //	fake.FailNext(1, zalosim.FaultLostAnswer)        // recorded, then the connection drops
 //	fake.FailNext(1, zalosim.Fault5xx.On(zalosim.PathConversation))

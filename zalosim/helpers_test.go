@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -205,4 +206,27 @@ func sha256B64URL(s string) string {
 
 func testLogger(t testing.TB) zerolog.Logger {
 	return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+}
+
+// TestServer is zalosimtest.Server for this package's own tests, which
+// cannot import zalosimtest (it imports zalosim).
+type TestServer struct {
+	*Server
+	URL          string
+	AppID        string
+	AppSecret    string
+	OAID         string
+	RefreshToken string
+	AccessToken  string
+}
+
+// NewTestServer is zalosimtest.New for this package's own tests.
+func NewTestServer(t testing.TB, opts ...Option) *TestServer {
+	t.Helper()
+	s := New(TestConfig(opts...), zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel))
+	hs := httptest.NewServer(s)
+	t.Cleanup(func() { s.Close(); hs.Close() })
+	c := s.Credentials()
+	return &TestServer{Server: s, URL: hs.URL, AppID: c.AppID, AppSecret: c.AppSecret,
+		OAID: c.OAID, RefreshToken: c.RefreshToken, AccessToken: c.AccessToken}
 }

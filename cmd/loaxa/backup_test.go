@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // TestBackupWhileServingAndRestore takes `loaxa db backup` while `loaxa
@@ -22,7 +23,7 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	}
 	bin := buildLoaxa(t)
 	groups, csv := manyGroups(t, 60, 8000, "ap", "Ấp")
-	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...))
+	sim := zalosimtest.New(t, zalosim.WithGroups(groups...))
 	sim.SetDelay(20 * time.Millisecond) // a broadcast that takes a while
 	c := simCLI(t, sim)
 	c.ok("hamlet", "import", csv)

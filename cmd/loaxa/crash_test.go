@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // buildLoaxa builds this command into a temporary folder.
@@ -90,7 +91,7 @@ func TestKilledDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
 	}
 	bin := buildLoaxa(t)
 	groups, csv := manyGroups(t, 60, 7000, "khom", "Khóm")
-	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...))
+	sim := zalosimtest.New(t, zalosim.WithGroups(groups...))
 	c := simCLI(t, sim)
 	c.env["LOAXA_POLL_INTERVAL"] = "200ms"
 	c.ok("hamlet", "import", csv)

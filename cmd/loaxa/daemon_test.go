@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the daemon's log writer and the
@@ -37,7 +37,7 @@ func (s *syncBuffer) String() string {
 }
 
 // simCLI is a CLI whose Zalo is the simulator.
-func simCLI(t *testing.T, sim *zalosim.TestServer) *cli {
+func simCLI(t *testing.T, sim *zalosimtest.Server) *cli {
 	c := newCLI(t)
 	c.env["ZALO_API_BASE"], c.env["ZALO_OAUTH_BASE"] = sim.URL, sim.URL
 	c.env["ZALO_APP_ID"], c.env["ZALO_APP_SECRET"] = sim.AppID, sim.AppSecret
@@ -109,7 +109,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func countText(sim *zalosim.TestServer, s string) map[string]int {
+func countText(sim *zalosimtest.Server, s string) map[string]int {
 	got := map[string]int{}
 	for _, m := range sim.AllMessages() {
 		if strings.Contains(m.Text, s) {
@@ -120,7 +120,7 @@ func countText(sim *zalosim.TestServer, s string) map[string]int {
 }
 
 func TestServeDeliversCLIAndExternalNoticesExactlyOnce(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	groups := sim.Groups()
 	c := simCLI(t, sim)
 	for i, g := range groups {
@@ -253,7 +253,7 @@ func TestServeDeliversCLIAndExternalNoticesExactlyOnce(t *testing.T) {
 }
 
 func TestRefusedRefreshTokenPausesSendingAndSaysSo(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	c.env["ZALO_REFRESH_TOKEN"] = "a-refresh-token-zalo-no-longer-accepts"
 	c.ok("hamlet", "add", "--name", "Khóm 1", "--group-id", sim.Groups()[0].ID)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // TestDamagedDatabaseIsNamedNotMisread: a file that is not a SQLite
@@ -89,7 +89,7 @@ func TestWriteLockHeldByAnotherProgram(t *testing.T) {
 	if testing.Short() {
 		t.Skip("holds a lock for 8 s; skipped with -short")
 	}
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	c.ok("hamlet", "add", "--name", "Khóm 1", "--group-id", sim.Groups()[0].ID)
 	at := time.Now().Add(2 * time.Second).Format(time.RFC3339)
@@ -153,7 +153,7 @@ func TestDiskFull(t *testing.T) {
 		t.Skipf("cannot mount a small tmpfs (needs root): %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	c.db = filepath.Join(dir, "loaxa.db")
 	c.ok("hamlet", "add", "--name", "Khóm 1", "--group-id", sim.Groups()[0].ID)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // doctor runs `loaxa doctor --json` and returns its report and exit status.
@@ -86,8 +87,8 @@ func waitConnected(t *testing.T, base string) {
 
 // healthySetup is a connected OA with its groups as hamlets and the daemon
 // serving; the doctor's LOAXA_HTTP_ADDR is the daemon's.
-func healthySetup(t *testing.T, opts ...zalosim.Option) (*zalosim.TestServer, *cli, string) {
-	sim := zalosim.NewTestServer(t, opts...)
+func healthySetup(t *testing.T, opts ...zalosim.Option) (*zalosimtest.Server, *cli, string) {
+	sim := zalosimtest.New(t, opts...)
 	c := simCLI(t, sim)
 	c.env["ZALO_OA_SECRET"] = "oa-secret"
 	base, _, _ := c.serve() // stores ZALO_REFRESH_TOKEN and connects
@@ -141,7 +142,7 @@ func TestDoctorFreshDatabaseChangesNothing(t *testing.T) {
 	}
 
 	// Created but empty: no hamlets, no token.
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c = simCLI(t, sim)
 	delete(c.env, "ZALO_REFRESH_TOKEN")
 	c.env["LOAXA_HTTP_ADDR"] = freePort(t)
@@ -213,7 +214,7 @@ func TestDoctorRateLimitBelowConfigured(t *testing.T) {
 
 func TestDoctorGroupsAndPackages(t *testing.T) {
 	now := time.Now()
-	sim := zalosim.NewTestServer(t, zalosim.WithGroups(
+	sim := zalosimtest.New(t, zalosim.WithGroups(
 		zalosim.Group{ID: "g-tot", Name: "Khóm Tốt"},
 		zalosim.Group{ID: "g-sap-het", Name: "Khóm Sắp Hết", ValidThrough: now.Add(3 * 24 * time.Hour)},
 		zalosim.Group{ID: "g-tat", Name: "Khóm Tắt"},
@@ -385,7 +386,7 @@ func TestDoctorDatabaseProblems(t *testing.T) {
 }
 
 func TestDoctorClockSkew(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	for _, tc := range []struct {
 		skew   time.Duration
 		status string

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // simPatch changes a simulated group through the inspection API over HTTP.
-func simPatch(t *testing.T, sim *zalosim.TestServer, groupID, body string) {
+func simPatch(t *testing.T, sim *zalosimtest.Server, groupID, body string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPatch, sim.URL+"/_sim/groups/"+groupID, strings.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
@@ -92,7 +92,7 @@ func getHealth(t *testing.T, base string) healthGroups {
 // page says how many groups and members it reached; and a group disabled
 // later turns its hamlet's deliveries into one clear failure.
 func TestGroupChecksThroughCLIAndDaemon(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	g := sim.Groups()
 	c := simCLI(t, sim)
 	_, _, stop := c.serve() // stores the refresh token
@@ -208,7 +208,7 @@ func grepLines(s, sub string) string {
 // TestHamletAddWhenZaloIsUnreachable: with Zalo down, hamlet add and import
 // go through, marked "chưa kiểm tra" with the reason, shown by hamlet list.
 func TestHamletAddWhenZaloIsUnreachable(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	g := sim.Groups()
 	c := simCLI(t, sim)
 	_, _, stop := c.serve()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // runBin runs the built loaxa once with c's environment and returns its
@@ -53,7 +54,7 @@ func TestSecondDaemonIsRefused(t *testing.T) {
 	}
 	bin := buildLoaxa(t)
 	groups, csv := manyGroups(t, 40, 5100, "khom", "Khóm")
-	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...))
+	sim := zalosimtest.New(t, zalosim.WithGroups(groups...))
 	c := simCLI(t, sim)
 	c.env["ZALO_RATE_PER_MIN"] = "600" // 10 a second: the broadcast lasts a few seconds
 	c.ok("hamlet", "import", csv)

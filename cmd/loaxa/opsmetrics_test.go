@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // metric reads one sample from base's /metrics; ok is false when absent.
@@ -34,7 +35,7 @@ func metric(t *testing.T, base, series string) (float64, bool) {
 
 func TestMetricsGMFPackageExpiry(t *testing.T) {
 	soon := time.Now().Add(3 * 24 * time.Hour).Truncate(time.Millisecond)
-	sim := zalosim.NewTestServer(t, zalosim.WithGroups(
+	sim := zalosimtest.New(t, zalosim.WithGroups(
 		zalosim.Group{ID: "g1", Name: "Khóm 1", ValidThrough: soon},
 		zalosim.Group{ID: "g2", Name: "Khóm 2"},
 	))
@@ -75,7 +76,7 @@ func TestMetricsGMFPackageExpiry(t *testing.T) {
 }
 
 func TestMetricsOldestDueSkipsQuietHours(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	c.env["ZALO_REFRESH_TOKEN"] = "refused-by-zalo" // disconnected: nothing goes out, everything waits
 	vn, _ := time.LoadLocation("Asia/Ho_Chi_Minh")

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // writeAroundTheSchema inserts rows as another program could before
@@ -91,7 +91,7 @@ func TestServeSetsPoisonRowsAsideAndGoesOn(t *testing.T) {
 }
 
 func servePoison(t *testing.T, title, insert, reason string) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	groups := sim.Groups()
 	c := simCLI(t, sim)
 	for i, g := range groups {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // serveAddr waits for the n-th "admin site listening" line of a
@@ -70,7 +71,7 @@ func TestKillDuringTokenRotation(t *testing.T) {
 		t.Skip("builds loaxa and kills it; skipped with -short")
 	}
 	bin := buildLoaxa(t)
-	sim := zalosim.NewTestServer(t, zalosim.WithConfig(func(c *zalosim.Config) { c.RevokeOnReuse = true }))
+	sim := zalosimtest.New(t, zalosim.WithConfig(func(c *zalosim.Config) { c.RevokeOnReuse = true }))
 	c := simCLI(t, sim)
 	c.ok("hamlet", "add", "--name", "Khóm 1", "--group-id", sim.Groups()[0].ID)
 	c.ok("notice", "add", "--title", "Cúp điện", "--body", "Cúp điện từ 8 giờ đến 11 giờ sáng mai.", "--approve")

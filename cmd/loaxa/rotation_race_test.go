@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // TestRotationsBesideTheCLINeverReuseARefreshToken rotates the token pair
@@ -35,7 +36,7 @@ func TestRotationsBesideTheCLINeverReuseARefreshToken(t *testing.T) {
 	}
 	bin := buildLoaxa(t)
 	groups, csv := manyGroups(t, 30, 8200, "ap", "Ấp")
-	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(time.Second),
+	sim := zalosimtest.New(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(time.Second),
 		zalosim.WithConfig(func(c *zalosim.Config) { c.RevokeOnReuse = true }))
 	c := simCLI(t, sim)
 	c.env["ZALO_RATE_PER_MIN"] = "60000" // sends take a millisecond: the race is between refreshes, not the pacing

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // TestSecretsNeverInLogsOrPages runs serve through a refresh, sends, a
@@ -18,7 +19,7 @@ import (
 // also checks the request size limit, the server's timeouts and the
 // database file's mode.
 func TestSecretsNeverInLogsOrPages(t *testing.T) {
-	sim := zalosim.NewTestServer(t, zalosim.WithTokenTTL(3*time.Second))
+	sim := zalosimtest.New(t, zalosim.WithTokenTTL(3*time.Second))
 	c := simCLI(t, sim)
 	c.ok("hamlet", "add", "--name", "Khóm 1", "--group-id", sim.Groups()[0].ID)
 	c.ok("notice", "add", "--title", "Bí mật", "--body", "Không có bí mật nào ở đây.", "--approve")

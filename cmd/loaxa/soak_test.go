@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // soakLatency applies LOAXA_SOAK_LATENCY ("250ms±50ms", as `loaxa zalosim
@@ -38,7 +39,7 @@ func soakLatency(t *testing.T, c *zalosim.Config) {
 // rotated the pair: after the mark is committed loaxa cannot tell, and it
 // never sends that refresh token again (docs/RELIABILITY.md §7). It reports
 // whether the OA was stranded, and whether Zalo had rotated the pair.
-func reconnectIfStranded(t *testing.T, db *sql.DB, sim *zalosim.TestServer) (rotated, stranded bool) {
+func reconnectIfStranded(t *testing.T, db *sql.DB, sim *zalosimtest.Server) (rotated, stranded bool) {
 	t.Helper()
 	var stored string
 	var marked int
@@ -104,7 +105,7 @@ func TestFaultSoak(t *testing.T) {
 	bin := buildLoaxa(t)
 	groups, csv := manyGroups(t, nGroups, 9100000, "thon", "Thôn")
 	const tokenTTL = 4 * time.Second
-	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(tokenTTL),
+	sim := zalosimtest.New(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(tokenTTL),
 		zalosim.WithConfig(func(c *zalosim.Config) { c.Seed = seed; soakLatency(t, c) }))
 	c := simCLI(t, sim)
 	c.env["LOAXA_POLL_INTERVAL"] = "200ms"

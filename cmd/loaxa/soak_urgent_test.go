@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // TestUrgentSoak is the urgent broadcast of docs/RELIABILITY.md: opt-in,
@@ -54,7 +55,7 @@ func TestUrgentSoak(t *testing.T) {
 
 	bin := buildLoaxa(t)
 	groups, csv := manyGroups(t, nGroups, 9300000, "ap", "Ấp")
-	sim := zalosim.NewTestServer(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(10*time.Second),
+	sim := zalosimtest.New(t, zalosim.WithGroups(groups...), zalosim.WithTokenTTL(10*time.Second),
 		zalosim.WithConfig(func(c *zalosim.Config) { c.Seed = seed; soakLatency(t, c) }))
 	c := simCLI(t, sim)
 	c.env["LOAXA_POLL_INTERVAL"] = "200ms"

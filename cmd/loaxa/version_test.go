@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 func TestVersionStampedAtBuild(t *testing.T) {
@@ -70,7 +70,7 @@ func TestVersionFromToolchainWhenNotStamped(t *testing.T) {
 }
 
 func TestVersionInHealthzLogAndFooter(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	base, log, _ := c.serve()
 	want := currentBuild().String()

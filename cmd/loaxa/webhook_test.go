@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // The daemon as served: ZALO_OA_SECRET wired to POST /zalo/webhook, and the
@@ -16,7 +17,7 @@ import (
 var sentRe = regexp.MustCompile(`khom-1 +đã gửi`)
 
 func TestServeWebhookEchoSettlesLostAnswer(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	g := sim.Groups()[0]
 	c := simCLI(t, sim)
 	c.env["ZALO_OA_SECRET"] = "khoa-bi-mat-oa"
@@ -44,7 +45,7 @@ func TestServeWebhookEchoSettlesLostAnswer(t *testing.T) {
 }
 
 func TestServeWebhookWithoutSecretRefuses(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	base, log, stop := c.serve()
 	defer stop()

@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 func TestZaloConnectStoresTheExchangedPair(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	delete(c.env, "ZALO_REFRESH_TOKEN")
 	const redirect = "https://xa.example.vn/zalo/callback"
@@ -35,7 +36,7 @@ func TestZaloConnectStoresTheExchangedPair(t *testing.T) {
 }
 
 func TestZaloConnectRefusesAForeignState(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	_, errOut, code := c.run("https://xa.example.vn/cb?code=abc&state=not-ours\n",
 		"zalo", "connect", "--redirect-uri", "https://xa.example.vn/cb")
@@ -48,7 +49,7 @@ func TestZaloConnectRefusesAForeignState(t *testing.T) {
 }
 
 func TestZaloStatusSaysWhenTheRefreshTokenIsRefused(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	c.env["ZALO_REFRESH_TOKEN"] = "spent-or-wrong"
 	// Store it as `serve` would on its first start.
@@ -61,7 +62,7 @@ func TestZaloStatusSaysWhenTheRefreshTokenIsRefused(t *testing.T) {
 }
 
 func TestHamletSyncAddsTheOAsGroups(t *testing.T) {
-	sim := zalosim.NewTestServer(t)
+	sim := zalosimtest.New(t)
 	c := simCLI(t, sim)
 	_, _, stop := c.serve() // stores the refresh token
 	stop()
