@@ -10,23 +10,13 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// AddGroup adds a group the OA owns, or updates its name and state.
-func (s *Server) AddGroup(g Group) {
-	if g.Members <= 0 {
-		g.Members = 25
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.byID[g.ID]; ok {
-		old.Group = g
-		return
-	}
-	gs := &groupState{Group: g, added: s.now()}
-	s.groups = append(s.groups, gs)
-	s.byID[g.ID] = gs
-}
+// AddGroup adds a group the default OA owns, or updates its name and state;
+// AddGroupTo adds one to another OA. It fails when another OA owns the
+// group.
+func (s *Server) AddGroup(g Group) error { return s.AddGroupTo("", g) }
 
-// Groups returns the OA's groups in the order they were added.
+// Groups returns every OA's groups in the order they were added (GroupsOf
+// gives one OA's).
 func (s *Server) Groups() []Group {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -79,7 +69,7 @@ func (s *Server) PostAsMember(groupID, name, text string) (Message, bool) {
 	if name == "" {
 		name = "Cư dân"
 	}
-	m := Message{ID: randomHex(10), GroupID: groupID, Text: text, Time: s.now(),
+	m := Message{ID: randomHex(10), GroupID: groupID, OAID: g.oa.id, Text: text, Time: s.now(),
 		FromID: "87" + randomDigits(17), FromName: name}
 	g.messages = append(g.messages, m)
 	g.MembersPost = true
@@ -87,7 +77,7 @@ func (s *Server) PostAsMember(groupID, name, text string) (Message, bool) {
 	return m, true
 }
 
-// AllMessages returns every message the OA posted, in the order received.
+// AllMessages returns every message the OAs posted, in the order received.
 func (s *Server) AllMessages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -126,7 +116,7 @@ type sendRequest struct {
 
 // handleGroupMessage is POST /v3.0/oa/group/message: text, or an image by
 // attachment_id or url with its caption.
-func (s *Server) handleGroupMessage(r *http.Request) answer {
+func (s *Server) handleGroupMessage(r *http.Request, oa *oaState) answer {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
 		return invalidField("Content-Type")
 	}
@@ -182,7 +172,7 @@ func (s *Server) handleGroupMessage(r *http.Request) answer {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, found := s.byID[m.GroupID]
+	g, found := s.groupOfLocked(oa, m.GroupID)
 	if !found {
 		return apiError(CodeNotInGroup, codeMessage(CodeNotInGroup))
 	}
@@ -192,7 +182,8 @@ func (s *Server) handleGroupMessage(r *http.Request) answer {
 	now := s.now()
 	if m.AttachmentID != "" {
 		img, found := s.images[m.AttachmentID]
-		if !found {
+		if !found || img.oa != oa { // an attachment belongs to the OA that uploaded it
+
 			return invalidField("attachment_id")
 		}
 		if !now.Before(img.uploaded.Add(AttachmentTTL)) {
@@ -201,10 +192,12 @@ func (s *Server) handleGroupMessage(r *http.Request) answer {
 	}
 	m.ID = randomHex(10)
 	m.Time = now
+	m.OAID = oa.id
 	g.messages = append(g.messages, m)
 	s.messages = append(s.messages, m)
 	s.stats.Sends++
-	s.echoLocked(m) // oa_send_group_* to the webhook URL, if any (webhook.go)
+	oa.stats.Sends++
+	s.echoLocked(oa, m) // oa_send_group_* to the webhook URL, if any (webhook.go)
 	return ok(struct {
 		MessageID string `json:"message_id"`
 		GroupID   string `json:"group_id"`
@@ -237,7 +230,8 @@ func (p params) intParam(name string, def int) (int, bool) {
 }
 
 // handleGroupsOfOA is GET /v3.0/oa/group/getgroupsofoa?offset=&count=.
-func (s *Server) handleGroupsOfOA(r *http.Request) answer {
+// It lists the groups of the OA the access token is for.
+func (s *Server) handleGroupsOfOA(r *http.Request, oa *oaState) answer {
 	p := queryParams(r)
 	offset, ok1 := p.intParam("offset", 0)
 	count, ok2 := p.intParam("count", 5)
@@ -250,8 +244,8 @@ func (s *Server) handleGroupsOfOA(r *http.Request) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	items := []groupItem{}
-	for i := offset; i < len(s.groups) && i < offset+count; i++ {
-		items = append(items, s.groupItemLocked(s.groups[i]))
+	for i := offset; i < len(oa.groups) && i < offset+count; i++ {
+		items = append(items, s.groupItemLocked(oa.groups[i]))
 	}
 	return ok(struct {
 		Offset     int         `json:"offset"`
@@ -259,7 +253,7 @@ func (s *Server) handleGroupsOfOA(r *http.Request) answer {
 		Total      int         `json:"total"`
 		GroupCount int         `json:"group_count"`
 		Groups     []groupItem `json:"groups"`
-	}{offset, count, len(s.groups), len(items), items})
+	}{offset, count, len(oa.groups), len(items), items})
 }
 
 type groupItem struct {
@@ -289,14 +283,14 @@ func (s *Server) groupItemLocked(g *groupState) groupItem {
 }
 
 // handleGroupInfo is GET /v3.0/oa/group/getgroup?group_id=.
-func (s *Server) handleGroupInfo(r *http.Request) answer {
+func (s *Server) handleGroupInfo(r *http.Request, oa *oaState) answer {
 	p := queryParams(r)
 	if p["group_id"] == "" {
 		return invalidField("group_id")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, found := s.byID[p["group_id"]]
+	g, found := s.groupOfLocked(oa, p["group_id"])
 	if !found {
 		return apiError(CodeNotInGroup, codeMessage(CodeNotInGroup))
 	}
@@ -334,6 +328,18 @@ func (s *Server) handleGroupInfo(r *http.Request) answer {
 			"enable_link_join":   false,
 		},
 	})
+}
+
+// groupOfLocked returns a group oa owns. A group of another OA is one the
+// OA is not in: Zalo answers -403 "OA is not in group" for it as for an
+// unknown id (§3, §6), and the simulator counts it in the OA's NotInGroup.
+func (s *Server) groupOfLocked(oa *oaState, id string) (*groupState, bool) {
+	g, found := s.byID[id]
+	if !found || g.oa != oa {
+		oa.stats.NotInGroup++
+		return nil, false
+	}
+	return g, true
 }
 
 func isHTTPURL(s string) bool {

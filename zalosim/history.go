@@ -33,7 +33,7 @@ type historyItem struct {
 // handleConversation is GET /v3.0/oa/group/conversation?group_id=&offset=&count=
 // (plain query parameters). data is a list, newest first, of at most
 // MaxConversationCount items; count defaults to 5.
-func (s *Server) handleConversation(r *http.Request) answer {
+func (s *Server) handleConversation(r *http.Request, oa *oaState) answer {
 	p := queryParams(r)
 	if p["group_id"] == "" {
 		return invalidField("group_id")
@@ -49,26 +49,26 @@ func (s *Server) handleConversation(r *http.Request) answer {
 	count = min(count, MaxConversationCount)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, found := s.byID[p["group_id"]]
+	g, found := s.groupOfLocked(oa, p["group_id"])
 	if !found {
 		return apiError(CodeNotInGroup, codeMessage(CodeNotInGroup))
 	}
 	items := []historyItem{}
 	for i := len(g.messages) - 1 - offset; i >= 0 && len(items) < count; i-- {
-		items = append(items, s.historyItemLocked(g.messages[i], baseURL(r)))
+		items = append(items, s.historyItemLocked(g, g.messages[i], baseURL(r)))
 	}
 	return ok(items)
 }
 
-func (s *Server) historyItemLocked(m Message, base string) historyItem {
+func (s *Server) historyItemLocked(g *groupState, m Message, base string) historyItem {
 	text := m.Text
 	it := historyItem{
 		Src:             0,
 		Time:            m.Time.UnixMilli(),
 		Type:            "text",
 		MessageID:       m.ID,
-		FromID:          s.cfg.OAID,
-		FromDisplayName: s.cfg.OAName,
+		FromID:          g.oa.id,
+		FromDisplayName: g.oa.name,
 		FromAvatar:      base + "/_sim/static/avatar.svg",
 		GroupID:         m.GroupID,
 	}

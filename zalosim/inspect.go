@@ -10,11 +10,14 @@ import (
 // and steer the simulator. It is not part of Zalo's API, needs no token and
 // is not rate limited.
 //
-//	GET    /_sim/messages[?group_id=G]   recorded messages, oldest first
-//	GET    /_sim/stats                   counters
-//	GET    /_sim/credentials             app id, secret, OA id, current token pair
-//	GET    /_sim/groups                  groups
-//	POST   /_sim/groups                  {"group_id":"…","name":"…"} adds a group
+//	GET    /_sim/messages[?group_id=G|?oa_id=O] recorded messages, oldest first
+//	GET    /_sim/stats                   counters, with "oas": each OA's (OAStats)
+//	GET    /_sim/oas                     each OA's counters and group count (OAStats)
+//	GET    /_sim/credentials[?oa_id=O]   app id, secret, OA id, the OA's current token pair
+//	                                      (default OA); ?all=1: a list, one per OA
+//	GET    /_sim/groups[?oa_id=O]        groups, each with its "oa_id"
+//	POST   /_sim/groups                  {"group_id":"…","name":"…","oa_id":"…"} adds a group
+//	                                      (to the default OA without oa_id)
 //	PATCH  /_sim/groups/{id}            {"total_member":N,"max_member":N,"disabled":B,"auto_renew":B,
 //	                                      "valid_through":"dd/mm/yyyy","valid_days":N} changes a group
 //	POST   /_sim/groups/{id}/chatter     {"count":N,"text":"…"} N messages from members
@@ -24,8 +27,9 @@ import (
 //	                                      "next":N | "rate":P}
 //	DELETE /_sim/faults                  clears faults and delay
 //	POST   /_sim/delay                   {"delay_ms":N} delays every API call
-//	POST   /_sim/rate                    {"rate_per_min":N} (0 = unlimited)
-//	POST   /_sim/expire-tokens           expires every access token
+//	POST   /_sim/rate                    {"rate_per_min":N} (0 = unlimited): the app-wide
+//	                                      limit, or with "oa_id" that OA's own
+//	POST   /_sim/expire-tokens[?oa_id=O] expires every access token (of one OA)
 //	GET    /_sim/attachments/{id}        an uploaded image
 func (s *Server) inspectRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /_sim/messages", func(w http.ResponseWriter, r *http.Request) {
@@ -33,28 +37,62 @@ func (s *Server) inspectRoutes(m *http.ServeMux) {
 		if g := r.URL.Query().Get("group_id"); g != "" {
 			msgs = s.Messages(g)
 		}
+		if oa := r.URL.Query().Get("oa_id"); oa != "" {
+			var mine []Message
+			for _, m := range msgs {
+				if m.OAID == oa {
+					mine = append(mine, m)
+				}
+			}
+			msgs = mine
+		}
 		if msgs == nil {
 			msgs = []Message{}
 		}
 		writeJSON(w, http.StatusOK, msgs)
 	})
 	m.HandleFunc("GET /_sim/stats", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Stats())
+		writeJSON(w, http.StatusOK, struct {
+			Stats
+			OAs []OAStats `json:"oas"`
+		}{s.Stats(), s.OAStats()})
+	})
+	m.HandleFunc("GET /_sim/oas", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.OAStats())
 	})
 	m.HandleFunc("GET /_sim/credentials", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Credentials())
+		q := r.URL.Query()
+		switch {
+		case q.Get("all") == "1":
+			writeJSON(w, http.StatusOK, s.AllCredentials())
+		case q.Get("oa_id") != "":
+			c, ok := s.OACredentials(q.Get("oa_id"))
+			if !ok {
+				writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such OA"})
+				return
+			}
+			writeJSON(w, http.StatusOK, c)
+		default:
+			writeJSON(w, http.StatusOK, s.Credentials())
+		}
 	})
 	m.HandleFunc("GET /_sim/groups", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Groups())
+		writeJSON(w, http.StatusOK, s.simGroups(r.URL.Query().Get("oa_id")))
 	})
 	m.HandleFunc("POST /_sim/groups", func(w http.ResponseWriter, r *http.Request) {
-		var g Group
+		var g struct {
+			Group
+			OAID string `json:"oa_id"`
+		}
 		if err := json.NewDecoder(r.Body).Decode(&g); err != nil || g.ID == "" {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"group_id\":\"…\",\"name\":\"…\"}"})
 			return
 		}
-		s.AddGroup(g)
-		writeJSON(w, http.StatusOK, s.Groups())
+		if err := s.AddGroupTo(g.OAID, g.Group); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, s.simGroups(""))
 	})
 	s.steerRoutes(m)
 	m.HandleFunc("POST /_sim/groups/{id}/chatter", func(w http.ResponseWriter, r *http.Request) {
@@ -99,20 +137,52 @@ func (s *Server) inspectRoutes(m *http.ServeMux) {
 	})
 	m.HandleFunc("POST /_sim/rate", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
-			RatePerMin int `json:"rate_per_min"`
+			RatePerMin int    `json:"rate_per_min"`
+			OAID       string `json:"oa_id"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.RatePerMin < 0 {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"rate_per_min\":N}"})
 			return
 		}
-		s.SetRatePerMin(req.RatePerMin)
-		writeJSON(w, http.StatusOK, map[string]int{"rate_per_min": req.RatePerMin})
+		if req.OAID == "" {
+			s.SetRatePerMin(req.RatePerMin)
+		} else if err := s.SetOARatePerMin(req.OAID, req.RatePerMin); err != nil {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"rate_per_min": req.RatePerMin, "oa_id": req.OAID})
 	})
 	m.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
-		s.ExpireAccessTokens()
+		if oa := r.URL.Query().Get("oa_id"); oa != "" {
+			if err := s.ExpireAccessTokensOf(oa); err != nil {
+				writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+				return
+			}
+		} else {
+			s.ExpireAccessTokens()
+		}
 		writeJSON(w, http.StatusOK, map[string]bool{"expired": true})
 	})
 	m.HandleFunc("GET /_sim/attachments/{id}", s.serveAttachment)
+}
+
+// simGroup is a group as /_sim/groups shows it: with the OA that owns it.
+type simGroup struct {
+	Group
+	OAID string `json:"oa_id"`
+}
+
+// simGroups lists every group, or one OA's (oaID not empty).
+func (s *Server) simGroups(oaID string) []simGroup {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []simGroup{}
+	for _, g := range s.groups {
+		if oaID == "" || g.oa.id == oaID {
+			out = append(out, simGroup{g.Group, g.oa.id})
+		}
+	}
+	return out
 }
 
 // faultRequest is the body of POST /_sim/faults.

@@ -18,79 +18,87 @@ type refreshState struct {
 }
 
 type authCode struct {
+	oa          *oaState // the OA the admin authorised
 	challenge   string
 	redirectURI string
 	expires     time.Time
 }
 
-// Credentials are what a client needs to talk to the simulator. The tokens
-// are the newest pair: the only refresh token that still works and the
-// access token issued with it.
+// Credentials are what a client needs to talk to the simulator for one OA.
+// The tokens are the OA's newest pair: the only refresh token of its chain
+// that still works and the access token issued with it.
 type Credentials struct {
 	AppID        string `json:"app_id"`
 	AppSecret    string `json:"app_secret"`
 	OAID         string `json:"oa_id"`
+	OAName       string `json:"oa_name,omitempty"`
 	RefreshToken string `json:"refresh_token"`
 	AccessToken  string `json:"access_token"`
+	OASecret     string `json:"oa_secret,omitempty"` // signs the OA's webhook events
 }
 
-// Credentials returns the app credentials and the current token pair.
+// Credentials returns the app credentials and the current token pair of
+// the default OA (the first); see OACredentials for the others.
 func (s *Server) Credentials() Credentials {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Credentials{
-		AppID:        s.cfg.AppID,
-		AppSecret:    s.cfg.AppSecret,
-		OAID:         s.cfg.OAID,
-		RefreshToken: s.curRefresh,
-		AccessToken:  s.curAccess,
-	}
+	return s.credentialsLocked(s.defaultOA())
 }
 
-// ExpireAccessTokens makes every access token issued so far expired: calls
-// carrying one answer -220 until the client refreshes.
+// ExpireAccessTokens makes every access token issued so far, to every OA,
+// expired: calls carrying one answer -220 until the client refreshes.
 func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, oa := range s.oas {
+		s.expireLocked(oa)
+	}
+}
+
+func (s *Server) expireLocked(oa *oaState) {
 	now := s.now()
-	for tok, exp := range s.access {
+	for tok, exp := range oa.access {
 		if exp.After(now) {
-			s.access[tok] = now
+			oa.access[tok] = now
 		}
 	}
 }
 
-// RevokeRefreshToken spends the current refresh token, as when the OA admin
-// removes the app: every later refresh fails until a new authorisation.
-func (s *Server) RevokeRefreshToken() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.refresh[s.curRefresh]
-	st.spent = true
-	s.refresh[s.curRefresh] = st
-}
+// RevokeRefreshToken spends the default OA's current refresh token, as when
+// the OA admin removes the app: every later refresh fails until a new
+// authorisation. RevokeRefreshTokenOf does it for another OA.
+func (s *Server) RevokeRefreshToken() { _ = s.RevokeRefreshTokenOf(s.Credentials().OAID) }
 
 // checkAccessToken answers -216 for a missing or unknown access_token header
-// and -220 for an expired token.
-func (s *Server) checkAccessToken(r *http.Request) (answer, bool) {
+// and -220 for an expired token; otherwise it returns the token's OA.
+func (s *Server) checkAccessToken(r *http.Request) (*oaState, answer, bool) {
 	tok := r.Header.Get("access_token")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	exp, known := s.access[tok]
+	oa := s.tokenOA[tok]
+	var exp time.Time
+	known := false
+	if oa != nil {
+		exp, known = oa.access[tok]
+	}
 	switch {
 	case tok == "" || !known:
 		s.stats.TokenRefused++
-		return apiError(CodeInvalidToken, codeMessage(CodeInvalidToken)), true
+		if oa != nil {
+			oa.stats.TokenRefused++
+		}
+		return nil, apiError(CodeInvalidToken, codeMessage(CodeInvalidToken)), true
 	case !s.now().Before(exp):
 		s.stats.TokenRefused++
-		return apiError(CodeExpiredToken, codeMessage(CodeExpiredToken)), true
+		oa.stats.TokenRefused++
+		return nil, apiError(CodeExpiredToken, codeMessage(CodeExpiredToken)), true
 	}
-	return answer{}, false
+	return oa, answer{}, false
 }
 
 // handleAccessToken is POST /v4/oa/access_token: both the code exchange and
 // the refresh, with the secret_key header.
-func (s *Server) handleAccessToken(r *http.Request) answer {
+func (s *Server) handleAccessToken(r *http.Request, _ *oaState) answer {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
 		return oauthError(CodeOAuthInvalidParam, "Invalid parameter",
@@ -118,10 +126,17 @@ func (s *Server) handleAccessToken(r *http.Request) answer {
 	}
 }
 
+// grantRefresh spends a refresh token of one OA's chain and issues that
+// OA's next pair; the other OAs' chains are untouched.
 func (s *Server) grantRefresh(rt string) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, known := s.refresh[rt]
+	oa := s.tokenOA[rt]
+	var st refreshState
+	known := false
+	if oa != nil {
+		st, known = oa.refresh[rt]
+	}
 	switch {
 	case rt == "" || !known:
 		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token is not valid")
@@ -130,9 +145,10 @@ func (s *Server) grantRefresh(rt string) answer {
 		// one resent a token whose answer it lost. A strict OAuth server
 		// takes it for a stolen token and revokes the whole chain.
 		s.stats.ReusedRefresh++
+		oa.stats.ReusedRefresh++
 		if s.cfg.RevokeOnReuse {
-			s.revokeChainLocked()
-			s.log.Warn().Msg("refresh token reused: the whole token chain is revoked")
+			s.revokeChainLocked(oa)
+			s.log.Warn().Str("oa_id", oa.id).Msg("refresh token reused: the OA's whole token chain is revoked")
 		}
 		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token has already been used")
 	case st.revoked:
@@ -143,21 +159,27 @@ func (s *Server) grantRefresh(rt string) answer {
 		return oauthError(CodeOAuthInvalidRefresh, "Invalid refresh token", "refresh token has expired")
 	}
 	st.used = true
-	s.refresh[rt] = st
+	oa.refresh[rt] = st
 	s.stats.Refreshes++
-	return s.issuePairLocked()
+	oa.stats.Refreshes++
+	return s.issuePairLocked(oa)
 }
 
-// revokeChainLocked revokes every token issued so far, refresh and access,
-// as a strict OAuth server does when a spent refresh token comes back: the
-// OA is disconnected until it is authorised again (a code exchange).
-func (s *Server) revokeChainLocked() {
+// revokeChainLocked revokes every token issued to oa so far, refresh and
+// access, as a strict OAuth server does when a spent refresh token comes
+// back: the OA is disconnected until it is authorised again (a code
+// exchange). Other OAs keep their tokens.
+func (s *Server) revokeChainLocked(oa *oaState) {
 	s.stats.ChainRevocations++
-	for tok, st := range s.refresh {
+	oa.stats.ChainRevocations++
+	for tok, st := range oa.refresh {
 		st.spent, st.revoked = true, true
-		s.refresh[tok] = st
+		oa.refresh[tok] = st
 	}
-	clear(s.access)
+	for tok := range oa.access {
+		delete(s.tokenOA, tok)
+	}
+	clear(oa.access)
 }
 
 func (s *Server) grantCode(code, verifier string) answer {
@@ -175,23 +197,26 @@ func (s *Server) grantCode(code, verifier string) answer {
 	}
 	delete(s.codes, code)
 	s.stats.CodeExchanges++
-	return s.issuePairLocked()
+	c.oa.stats.CodeExchanges++
+	return s.issuePairLocked(c.oa)
 }
 
-// issuePairLocked rotates the refresh token: the new one is the only one
-// that works afterwards. Older access tokens stay valid until they expire.
-func (s *Server) issuePairLocked() answer {
+// issuePairLocked rotates oa's refresh token: the new one is the only one
+// of its chain that works afterwards. Older access tokens stay valid until
+// they expire.
+func (s *Server) issuePairLocked(oa *oaState) answer {
 	now := s.now()
-	for tok, st := range s.refresh {
+	for tok, st := range oa.refresh {
 		if !st.spent {
 			st.spent = true
-			s.refresh[tok] = st
+			oa.refresh[tok] = st
 		}
 	}
 	at, rt := randomToken(48), randomToken(48)
-	s.access[at] = now.Add(s.cfg.TokenTTL)
-	s.refresh[rt] = refreshState{expires: now.Add(s.cfg.RefreshTTL)}
-	s.curAccess, s.curRefresh = at, rt
+	oa.access[at] = now.Add(s.cfg.TokenTTL)
+	oa.refresh[rt] = refreshState{expires: now.Add(s.cfg.RefreshTTL)}
+	s.tokenOA[at], s.tokenOA[rt] = oa, oa
+	oa.curAccess, oa.curRefresh = at, rt
 	secs := int64(s.cfg.TokenTTL / time.Second)
 	var expiresIn any = strconv.FormatInt(secs, 10)
 	if s.cfg.ExpiresInNumber {
@@ -212,8 +237,18 @@ func pkceChallenge(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// issueCode records a single-use authorisation code bound to challenge.
+// issueCode records a single-use authorisation code for the default OA
+// bound to challenge.
 func (s *Server) issueCode(challenge, redirectURI string) string {
+	s.mu.Lock()
+	oa := s.defaultOA()
+	s.mu.Unlock()
+	return s.issueCodeFor(oa, challenge, redirectURI)
+}
+
+// issueCodeFor records a single-use authorisation code for oa bound to
+// challenge.
+func (s *Server) issueCodeFor(oa *oaState, challenge, redirectURI string) string {
 	code := randomToken(48)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -223,6 +258,6 @@ func (s *Server) issueCode(challenge, redirectURI string) string {
 			delete(s.codes, c)
 		}
 	}
-	s.codes[code] = authCode{challenge: challenge, redirectURI: redirectURI, expires: now.Add(CodeTTL)}
+	s.codes[code] = authCode{oa: oa, challenge: challenge, redirectURI: redirectURI, expires: now.Add(CodeTTL)}
 	return code
 }

@@ -11,6 +11,12 @@ type permissionRequest struct {
 	RedirectURI   string
 	CodeChallenge string
 	State         string
+	// OAID is the OA the admin authorises: Zalo's page lets an admin of
+	// several OAs pick one, and the simulator's does too (a select when
+	// the app serves several). Zalo's URL has no such parameter; the
+	// simulator reads oa_id from the query as the preselection, which
+	// with auto=1 lets a test authorise any OA. Empty: the default OA.
+	OAID string
 }
 
 type permissionPage struct {
@@ -18,6 +24,7 @@ type permissionPage struct {
 	AppName string
 	OAName  string
 	OAID    string
+	OAs     []pageOA // set when the app serves several OAs
 	// ErrorCode and ErrorText describe a refused request.
 	ErrorCode int
 	ErrorText string
@@ -29,7 +36,13 @@ func readPermissionRequest(v url.Values) permissionRequest {
 		RedirectURI:   v.Get("redirect_uri"),
 		CodeChallenge: v.Get("code_challenge"),
 		State:         v.Get("state"),
+		OAID:          v.Get("oa_id"),
 	}
+}
+
+type pageOA struct {
+	ID, Name string
+	Selected bool
 }
 
 // validate returns the OAuth error code and a Vietnamese explanation, or 0.
@@ -46,6 +59,12 @@ func (s *Server) validatePermission(p permissionRequest) (int, string) {
 	}
 	if len(p.CodeChallenge) != 43 {
 		return CodeOAuthInvalidParam, "Thiếu hoặc sai code_challenge."
+	}
+	s.mu.Lock()
+	_, known := s.oaLocked(p.OAID)
+	s.mu.Unlock()
+	if !known {
+		return CodeOAuthInvalidParam, "Official Account (oa_id) không thuộc ứng dụng này."
 	}
 	return 0, ""
 }
@@ -79,20 +98,34 @@ func (s *Server) handlePermissionGrant(w http.ResponseWriter, r *http.Request) {
 	s.grantPermission(w, r, p)
 }
 
-// grantPermission issues a code and redirects to redirect_uri?code&oa_id&state.
+// grantPermission issues a code for the chosen OA and redirects to
+// redirect_uri?code&oa_id&state.
 func (s *Server) grantPermission(w http.ResponseWriter, r *http.Request, p permissionRequest) {
-	code := s.issueCode(p.CodeChallenge, p.RedirectURI)
+	s.mu.Lock()
+	oa, _ := s.oaLocked(p.OAID) // validated
+	s.mu.Unlock()
+	code := s.issueCodeFor(oa, p.CodeChallenge, p.RedirectURI)
 	u, _ := url.Parse(p.RedirectURI) // validated
 	q := u.Query()
 	q.Set("code", code)
-	q.Set("oa_id", s.cfg.OAID)
+	q.Set("oa_id", oa.id)
 	q.Set("state", p.State)
 	u.RawQuery = q.Encode()
-	s.log.Info().Str("redirect_uri", p.RedirectURI).Msg("oa authorised the app")
+	s.log.Info().Str("oa_id", oa.id).Str("redirect_uri", p.RedirectURI).Msg("oa authorised the app")
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
 func (s *Server) renderPermission(w http.ResponseWriter, status int, p permissionPage) {
-	p.AppName, p.OAName, p.OAID = s.cfg.AppName, s.cfg.OAName, s.cfg.OAID
+	p.AppName = s.cfg.AppName
+	s.mu.Lock()
+	if oa, ok := s.oaLocked(p.permissionRequest.OAID); ok {
+		p.OAName, p.OAID = oa.name, oa.id
+	}
+	if len(s.oas) > 1 {
+		for _, oa := range s.oas {
+			p.OAs = append(p.OAs, pageOA{oa.id, oa.name, oa.id == p.OAID})
+		}
+	}
+	s.mu.Unlock()
 	s.render(w, status, "permission.html", p)
 }

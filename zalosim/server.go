@@ -59,6 +59,7 @@ type Group struct {
 type Message struct {
 	ID           string    `json:"message_id"`
 	GroupID      string    `json:"group_id"`
+	OAID         string    `json:"oa_id"` // the OA that owns the group
 	Text         string    `json:"text"`
 	AttachmentID string    `json:"attachment_id,omitempty"`
 	ImageURL     string    `json:"image_url,omitempty"`
@@ -82,6 +83,19 @@ type Config struct {
 	AccessToken  string // optional initial valid access token
 	CallbackURL  string // the console's OA Callback URL; empty accepts any http(s) redirect_uri
 	Groups       []Group
+
+	// OAs are the Official Accounts of a province: several OAs under the
+	// one app, each with its groups, its own token chain and its own rate
+	// limit (oa.go). Empty: the single OA of OAID, OAName, Groups,
+	// RefreshToken and AccessToken, which must be empty when OAs is not.
+	// The first OA is the default one (Credentials, AddGroup).
+	OAs []OA
+	// OARateCode and OARateMessage answer a call over its OA's own limit
+	// (OA.RatePerMin); default -32 and the message of the app-wide limit,
+	// "application/OA reached limit call api", as Zalo documents one code
+	// for both (docs/zalosim.md).
+	OARateCode    int
+	OARateMessage string
 
 	TokenTTL   time.Duration // access token life, default 25h
 	RefreshTTL time.Duration // refresh token life, default 90 days
@@ -117,15 +131,16 @@ type Config struct {
 
 // Stats counts what the simulator has seen.
 type Stats struct {
-	Requests      int `json:"requests"`       // API calls (OAuth and OpenAPI), including refused ones
-	Sends         int `json:"sends"`          // messages the OA posted
-	MemberPosts   int `json:"member_posts"`   // messages members posted (PostAsMember)
-	Uploads       int `json:"uploads"`        // images stored
-	Refreshes     int `json:"refreshes"`      // successful refresh_token grants
-	CodeExchanges int `json:"code_exchanges"` // successful authorization_code grants
-	RateLimited   int `json:"rate_limited"`   // -32 answers
-	TokenRefused  int `json:"token_refused"`  // -216/-220 answers
-	Faults        int `json:"faults"`         // injected faults
+	Requests      int `json:"requests"`        // API calls (OAuth and OpenAPI), including refused ones
+	Sends         int `json:"sends"`           // messages the OA posted
+	MemberPosts   int `json:"member_posts"`    // messages members posted (PostAsMember)
+	Uploads       int `json:"uploads"`         // images stored
+	Refreshes     int `json:"refreshes"`       // successful refresh_token grants
+	CodeExchanges int `json:"code_exchanges"`  // successful authorization_code grants
+	RateLimited   int `json:"rate_limited"`    // -32 answers (app-wide or an OA's own limit)
+	OARateLimited int `json:"oa_rate_limited"` // of which refused by an OA's own limit (OA.RatePerMin)
+	TokenRefused  int `json:"token_refused"`   // -216/-220 answers
+	Faults        int `json:"faults"`          // injected faults
 	// ReusedRefresh counts refresh tokens presented again after they were
 	// used: each one is a refresh token sent twice.
 	ReusedRefresh    int `json:"reused_refresh_tokens"`
@@ -145,11 +160,10 @@ type Server struct {
 	mu         sync.Mutex
 	groups     []*groupState
 	byID       map[string]*groupState
-	messages   []Message            // the OA's, in the order received
-	access     map[string]time.Time // access token → expiry
-	refresh    map[string]refreshState
-	curAccess  string
-	curRefresh string
+	messages   []Message // the OAs', in the order received
+	oas        []*oaState
+	oaByID     map[string]*oaState
+	tokenOA    map[string]*oaState // access and refresh token → its OA
 	codes      map[string]authCode
 	images     map[string]image
 	stats      Stats
@@ -165,13 +179,18 @@ type Server struct {
 
 type groupState struct {
 	Group
+	oa       *oaState // the OA that owns the group
 	added    time.Time
 	messages []Message // the OA's and members', oldest first
 }
 
 // New returns a simulator configured by cfg. Missing credentials are
-// generated; read them back with Credentials.
+// generated; read them back with Credentials (or AllCredentials). It panics
+// on a config that Validate refuses.
 func New(cfg Config, log zerolog.Logger) *Server {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
 	cfg = withDefaults(cfg)
 	seed := cfg.Seed
 	if seed == 0 {
@@ -182,8 +201,8 @@ func New(cfg Config, log zerolog.Logger) *Server {
 		log:        log.With().Str("component", "zalosim").Logger(),
 		quit:       make(chan struct{}),
 		byID:       make(map[string]*groupState),
-		access:     make(map[string]time.Time),
-		refresh:    make(map[string]refreshState),
+		oaByID:     make(map[string]*oaState),
+		tokenOA:    make(map[string]*oaState),
 		codes:      make(map[string]authCode),
 		images:     make(map[string]image),
 		ratePerMin: cfg.RatePerMin,
@@ -204,15 +223,16 @@ func New(cfg Config, log zerolog.Logger) *Server {
 		}
 		s.SetFaultRate(slow, cfg.SlowRate)
 	}
-	now := cfg.Now()
-	s.access[cfg.AccessToken] = now.Add(cfg.TokenTTL)
-	s.curAccess = cfg.AccessToken
-	s.refresh[cfg.RefreshToken] = refreshState{expires: now.Add(cfg.RefreshTTL)}
-	s.curRefresh = cfg.RefreshToken
-	for _, g := range cfg.Groups {
-		s.AddGroup(g)
-	}
 	s.hooks.url, s.hooks.secret = cfg.WebhookURL, cfg.OASecret
+	for i, oa := range configOAs(cfg) {
+		st := s.newOAState(oa, i == 0)
+		s.oas = append(s.oas, st)
+		s.oaByID[st.id] = st
+		for _, g := range oa.Groups {
+			_ = s.AddGroupTo(st.id, g) // Validate saw no group twice
+		}
+	}
+	s.cfg.Groups, s.cfg.OAs = nil, nil // the state holds them now
 	s.routes()
 	return s
 }
@@ -227,20 +247,14 @@ func withDefaults(c Config) Config {
 	if c.AppSecret == "" {
 		c.AppSecret = randomToken(15)
 	}
-	if c.OAID == "" {
-		c.OAID = randomDigits(19)
-	}
-	if c.OAName == "" {
-		c.OAName = "UBND xã (mô phỏng)"
-	}
 	if c.AppName == "" {
 		c.AppName = "loaxa"
 	}
-	if c.RefreshToken == "" {
-		c.RefreshToken = randomToken(48)
+	if c.OARateCode == 0 {
+		c.OARateCode = CodeRateLimited
 	}
-	if c.AccessToken == "" {
-		c.AccessToken = randomToken(48)
+	if c.OARateMessage == "" {
+		c.OARateMessage = codeMessage(CodeRateLimited)
 	}
 	if c.OASecret == "" {
 		c.OASecret = randomToken(24)
@@ -306,14 +320,22 @@ func apiError(code int, msg string) answer {
 }
 
 // api wraps an API handler with what every Zalo call goes through: the
-// round trip (latency.go), the request count, injected delay, the rate limit
-// and its headers, the access_token check and injected faults.
-func (s *Server) api(path string, authed bool, h func(*http.Request) answer) http.HandlerFunc {
+// round trip (latency.go), the request count, injected delay, the rate
+// limits (the app's, and the OA's whose access token the call carries) and
+// their headers, the access_token check and injected faults. An authed
+// handler gets the OA its access token identifies.
+func (s *Server) api(path string, authed bool, h func(*http.Request, *oaState) answer) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		there, back := s.roundTrip()
 		s.sleep(r, there)
+		var owner *oaState
 		s.mu.Lock()
 		s.stats.Requests++
+		if authed {
+			if owner = s.tokenOA[r.Header.Get("access_token")]; owner != nil {
+				owner.stats.Requests++
+			}
+		}
 		delay := s.delay
 		s.mu.Unlock()
 		s.sleep(r, delay)
@@ -322,15 +344,22 @@ func (s *Server) api(path string, authed bool, h func(*http.Request) answer) htt
 			s.writeAnswer(w, a)
 		}
 
-		limit, remain, admitted := s.admit()
+		limit, remain, refused := s.admit(owner)
 		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(limit))
 		w.Header().Set("X-RateLimit-Remain", strconv.Itoa(remain))
-		if !admitted {
-			reply(errorFor(path, CodeRateLimited, "application/OA reached limit call api"))
+		switch refused {
+		case refusedByApp:
+			reply(errorFor(path, CodeRateLimited, codeMessage(CodeRateLimited)))
+			return
+		case refusedByOA:
+			reply(errorFor(path, s.cfg.OARateCode, s.cfg.OARateMessage))
 			return
 		}
+		var oa *oaState
 		if authed {
-			if a, bad := s.checkAccessToken(r); bad {
+			var a answer
+			var bad bool
+			if oa, a, bad = s.checkAccessToken(r); bad {
 				reply(a)
 				return
 			}
@@ -353,7 +382,7 @@ func (s *Server) api(path string, authed bool, h func(*http.Request) answer) htt
 				s.sleep(r, f.Delay)
 			}
 		}
-		a := h(r)
+		a := h(r, oa)
 		if hit && f.Kind == KindLostAnswer {
 			s.sleep(r, back)
 			dropConnection(w)

@@ -8,6 +8,7 @@ import (
 )
 
 type image struct {
+	oa          *oaState // the OA that uploaded it
 	data        []byte
 	contentType string
 	uploaded    time.Time
@@ -15,7 +16,7 @@ type image struct {
 
 // handleUploadImage is POST /v2.0/oa/upload/image: multipart field "file",
 // jpg or png (sniffed, not trusted from the part header), at most 1 MB.
-func (s *Server) handleUploadImage(r *http.Request) answer {
+func (s *Server) handleUploadImage(r *http.Request, oa *oaState) answer {
 	r.Body = http.MaxBytesReader(nil, r.Body, 4*MaxImageBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -56,7 +57,7 @@ func (s *Server) handleUploadImage(r *http.Request) answer {
 	id := randomToken(60)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.images[id] = image{data: data, contentType: ct, uploaded: s.now()}
+	s.images[id] = image{oa: oa, data: data, contentType: ct, uploaded: s.now()}
 	s.stats.Uploads++
 	return ok(struct {
 		AttachmentID string `json:"attachment_id"`

@@ -35,24 +35,36 @@ type indexGroup struct {
 	LastTime string
 }
 
-// handleIndex lists the OA's groups with their latest message.
+// indexOA is one OA's section of the index: its groups and its counters.
+type indexOA struct {
+	Stats  OAStats
+	Groups []indexGroup
+}
+
+// handleIndex lists each OA's groups with their latest message, under the
+// OA's name and counters (requests, -32 answers).
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	groups := make([]indexGroup, 0, len(s.groups))
-	for _, g := range s.groups {
-		ig := indexGroup{Group: g.Group, Count: len(g.messages)}
-		if n := len(g.messages); n > 0 {
-			last := g.messages[n-1]
-			ig.LastText = preview(last)
-			ig.LastTime = last.Time.In(vietnam).Format("15:04 02/01")
+	oas := make([]indexOA, 0, len(s.oas))
+	for _, oa := range s.oas {
+		io := indexOA{Stats: s.oaStatsLocked(oa), Groups: make([]indexGroup, 0, len(oa.groups))}
+		for _, g := range oa.groups {
+			ig := indexGroup{Group: g.Group, Count: len(g.messages)}
+			if n := len(g.messages); n > 0 {
+				last := g.messages[n-1]
+				ig.LastText = preview(last)
+				ig.LastTime = last.Time.In(vietnam).Format("15:04 02/01")
+			}
+			io.Groups = append(io.Groups, ig)
 		}
-		groups = append(groups, ig)
+		oas = append(oas, io)
 	}
 	s.mu.Unlock()
 	s.render(w, http.StatusOK, "index.html", struct {
 		OAName string
-		Groups []indexGroup
-	}{s.cfg.OAName, groups})
+		OAs    []indexOA
+		Multi  bool
+	}{s.cfg.OAName, oas, len(oas) > 1})
 }
 
 type chatMessage struct {
@@ -65,15 +77,16 @@ type chatMessage struct {
 // handleChat shows one group's chat as a member sees it in Zalo.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	msgs := s.Chat(r.PathValue("id"))
+	s.mu.Lock()
+	gs, found := s.byID[r.PathValue("id")]
 	var g Group
-	found := false
-	for _, x := range s.Groups() {
-		if x.ID == r.PathValue("id") {
-			g, found = x, true
-		}
+	oaName := s.cfg.OAName
+	if found {
+		g, oaName = gs.Group, gs.oa.name
 	}
+	s.mu.Unlock()
 	if !found {
-		s.render(w, http.StatusNotFound, "notfound.html", struct{ OAName string }{s.cfg.OAName})
+		s.render(w, http.StatusNotFound, "notfound.html", struct{ OAName string }{oaName})
 		return
 	}
 	out := make([]chatMessage, len(msgs))
@@ -94,7 +107,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		OAName   string
 		Group    Group
 		Messages []chatMessage
-	}{s.cfg.OAName, g, out})
+	}{oaName, g, out})
 }
 
 func preview(m Message) string {

@@ -36,6 +36,7 @@ const WebhookTimeout = 5 * time.Second
 // WebhookDelivery is one event the simulator posted and what came of it.
 type WebhookDelivery struct {
 	Event   string        `json:"event_name"`
+	OAID    string        `json:"oa_id"` // the OA the event is about
 	GroupID string        `json:"group_id,omitempty"`
 	MsgID   string        `json:"msg_id,omitempty"`
 	Body    string        `json:"body"`
@@ -107,17 +108,18 @@ func SignWebhook(appID string, body []byte, timestamp, oaSecret string) string {
 }
 
 // webhookEvent builds an event's body: the envelope of §8 with the OA as
-// the sender of its own sends and the group as the recipient.
-func (s *Server) webhookEvent(name, groupID, userID string, message map[string]any) map[string]any {
+// the sender of its own sends and the group as the recipient. oa is the OA
+// the event is about: the group's owner. Called with s.mu held.
+func (s *Server) webhookEvent(oa *oaState, name, groupID, userID string, message map[string]any) map[string]any {
 	ev := map[string]any{
 		"app_id":     s.cfg.AppID,
-		"oa_id":      s.cfg.OAID,
+		"oa_id":      oa.id,
 		"event_name": name,
 		"timestamp":  strconv.FormatInt(s.now().UnixMilli(), 10),
 		"recipient":  map[string]any{"id": groupID},
 	}
 	if userID == "" {
-		userID = s.cfg.OAID
+		userID = oa.id
 	}
 	ev["sender"] = map[string]any{"id": userID}
 	if message != nil {
@@ -126,9 +128,9 @@ func (s *Server) webhookEvent(name, groupID, userID string, message map[string]a
 	return ev
 }
 
-// echoLocked posts the echo of a message the OA just sent, in the
-// background; s.mu is held by the caller and not needed by the delivery.
-func (s *Server) echoLocked(m Message) {
+// echoLocked posts the echo of a message oa just sent, in the background;
+// s.mu is held by the caller and not needed by the delivery.
+func (s *Server) echoLocked(oa *oaState, m Message) {
 	s.hooks.mu.Lock()
 	defer s.hooks.mu.Unlock()
 	if s.hooks.url == "" || s.hooks.closed {
@@ -143,26 +145,31 @@ func (s *Server) echoLocked(m Message) {
 		}
 		msg["attachments"] = []map[string]any{{"type": "image", "payload": map[string]any{"url": url}}}
 	}
-	ev := s.webhookEvent(name, m.GroupID, "", msg)
+	ev := s.webhookEvent(oa, name, m.GroupID, "", msg)
+	secret := oa.secret // "": the app's, read by postWebhook
 	s.hooks.wg.Add(1)
 	go func() {
 		defer s.hooks.wg.Done()
-		s.postWebhook(ev, false)
+		s.postWebhook(ev, secret, false)
 	}()
 }
 
-// postWebhook signs and posts one event and records what came of it. A
+// postWebhook signs and posts one event and records what came of it. The
+// key is oaSecret, the event's OA's own key, or the app's when empty. A
 // forged event is signed with a wrong key.
-func (s *Server) postWebhook(ev map[string]any, forge bool) WebhookDelivery {
+func (s *Server) postWebhook(ev map[string]any, oaSecret string, forge bool) WebhookDelivery {
 	body, _ := json.Marshal(ev)
 	s.hooks.mu.Lock()
 	url, secret := s.hooks.url, s.hooks.secret
+	if oaSecret != "" {
+		secret = oaSecret
+	}
 	if s.hooks.client == nil {
 		s.hooks.client = &http.Client{Timeout: WebhookTimeout}
 	}
 	client := s.hooks.client
 	s.hooks.mu.Unlock()
-	d := WebhookDelivery{Event: fmt.Sprint(ev["event_name"]), Body: string(body), Forged: forge}
+	d := WebhookDelivery{Event: fmt.Sprint(ev["event_name"]), OAID: fmt.Sprint(ev["oa_id"]), Body: string(body), Forged: forge}
 	if r, ok := ev["recipient"].(map[string]any); ok {
 		d.GroupID = fmt.Sprint(r["id"])
 	}
@@ -213,6 +220,7 @@ func (s *Server) postWebhook(ev map[string]any, forge bool) WebhookDelivery {
 type TriggerRequest struct {
 	Event   string `json:"event"`             // event_name, e.g. user_join_group
 	GroupID string `json:"group_id"`          // the group, as recipient.id
+	OAID    string `json:"oa_id,omitempty"`   // the OA; default the group's owner, or the default OA for an unknown group
 	UserID  string `json:"user_id,omitempty"` // the member (sender.id); default a random one, or the OA for oa_send_*
 	MsgID   string `json:"msg_id,omitempty"`  // message.msg_id; default random for message events
 	Text    string `json:"text,omitempty"`    // message.text
@@ -240,9 +248,20 @@ func (s *Server) TriggerWebhook(req TriggerRequest) (WebhookDelivery, error) {
 		msg = map[string]any{"msg_id": id, "text": req.Text}
 	}
 	s.mu.Lock()
+	oa, known := s.oaLocked(req.OAID)
+	g, ok := s.byID[req.GroupID]
+	switch {
+	case !known:
+		s.mu.Unlock()
+		return WebhookDelivery{}, fmt.Errorf("no OA %q", req.OAID)
+	case ok && req.OAID == "":
+		oa = g.oa
+	case ok && g.oa != oa:
+		ok = false // an event of another OA about the group changes nothing
+	}
 	// A forged event is one Zalo never sent: the simulated Zalo's state
 	// does not follow it.
-	if g, ok := s.byID[req.GroupID]; ok && !req.Forge {
+	if ok && !req.Forge {
 		switch req.Event {
 		case "user_join_group":
 			g.Members++
@@ -253,17 +272,12 @@ func (s *Server) TriggerWebhook(req TriggerRequest) (WebhookDelivery, error) {
 		case "disperse_group", "delete_group", "permission_revoked":
 			// The OA is out of the group: sends and getgroup answer -403,
 			// and the OA's group list no longer has it.
-			delete(s.byID, g.ID)
-			for i, x := range s.groups {
-				if x == g {
-					s.groups = append(s.groups[:i], s.groups[i+1:]...)
-					break
-				}
-			}
+			s.removeGroupLocked(g)
 		}
 	}
+	ev, secret := s.webhookEvent(oa, req.Event, req.GroupID, user, msg), oa.secret
 	s.mu.Unlock()
-	return s.postWebhook(s.webhookEvent(req.Event, req.GroupID, user, msg), req.Forge), nil
+	return s.postWebhook(ev, secret, req.Forge), nil
 }
 
 // isMessageEvent reports whether an event carries a message (user_send_*,
