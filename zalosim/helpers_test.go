@@ -218,6 +218,7 @@ type TestServer struct {
 	OAID         string
 	RefreshToken string
 	AccessToken  string
+	OAs          []Credentials // every OA's initial credentials
 }
 
 // NewTestServer is zalosimtest.New for this package's own tests.
@@ -228,5 +229,5 @@ func NewTestServer(t testing.TB, opts ...Option) *TestServer {
 	t.Cleanup(func() { s.Close(); hs.Close() })
 	c := s.Credentials()
 	return &TestServer{Server: s, URL: hs.URL, AppID: c.AppID, AppSecret: c.AppSecret,
-		OAID: c.OAID, RefreshToken: c.RefreshToken, AccessToken: c.AccessToken}
+		OAID: c.OAID, RefreshToken: c.RefreshToken, AccessToken: c.AccessToken, OAs: s.AllCredentials()}
 }

@@ -29,3 +29,22 @@ func TestConfig(opts ...Option) Config {
 	}
 	return cfg
 }
+
+// WithOAs makes the simulator serve several OAs under its one app, each
+// with its groups, its token chain and its optional own rate limit; the
+// first is the default OA. It replaces the single OA (and the default
+// groups) of TestConfig. Empty credentials are generated: read them from
+// zalosimtest.Server.OAs or AllCredentials. GenerateOAs makes a province.
+func WithOAs(oas ...OA) Option {
+	return func(c *Config) {
+		c.OAs = oas
+		c.OAID, c.OAName, c.Groups, c.RefreshToken, c.AccessToken = "", "", nil, "", ""
+	}
+}
+
+// WithOARateLimit sets the answer to a call over its OA's own limit
+// (Config.OARateCode, Config.OARateMessage); by default -32 with the
+// app-wide limit's message.
+func WithOARateLimit(code int, message string) Option {
+	return func(c *Config) { c.OARateCode, c.OARateMessage = code, message }
+}

@@ -16,7 +16,9 @@ import (
 // Server is a simulator on an httptest server, for Go tests. Its
 // fields are the values a client needs; use URL for both ZALO_API_BASE and
 // ZALO_OAUTH_BASE. The token fields hold the initial pair: after a refresh,
-// ask Credentials for the current one.
+// ask Credentials for the current one. With several OAs (zalosim.WithOAs)
+// the single-OA fields are the default (first) OA's and OAs holds every
+// OA's initial credentials, in the order given.
 type Server struct {
 	*zalosim.Server
 	HTTP         *httptest.Server
@@ -26,6 +28,7 @@ type Server struct {
 	OAID         string
 	RefreshToken string
 	AccessToken  string
+	OAs          []zalosim.Credentials
 }
 
 // New starts a simulator with DefaultGroups and generated
@@ -50,5 +53,19 @@ func New(t testing.TB, opts ...zalosim.Option) *Server {
 		OAID:         c.OAID,
 		RefreshToken: c.RefreshToken,
 		AccessToken:  c.AccessToken,
+		OAs:          s.AllCredentials(),
 	}
+}
+
+// OA returns the initial credentials of the OA oaID; it fails the test
+// when the simulator has no such OA.
+func (s *Server) OA(t testing.TB, oaID string) zalosim.Credentials {
+	t.Helper()
+	for _, c := range s.OAs {
+		if c.OAID == oaID {
+			return c
+		}
+	}
+	t.Fatalf("zalosimtest: no OA %s", oaID)
+	return zalosim.Credentials{}
 }
