@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
 
 // GenerateOAs returns n OAs with groupsPerOA groups each, every OA with
@@ -70,4 +71,59 @@ func ReadOAsFile(r io.Reader) (OAsFile, error) {
 		return OAsFile{}, err
 	}
 	return f, nil
+}
+
+// OAFlags are the multi-OA flags of `loaxa zalosim`: --oas N generates N
+// OAs with --groups-per-oa groups each (GenerateOAs), --oas-file F reads
+// them from an OAsFile, and --oa-rate-per-min gives each OA that has none
+// its own limit.
+type OAFlags struct {
+	N           int
+	GroupsPerOA int
+	RatePerMin  int
+	File        string
+}
+
+// Apply puts the OAs the flags describe into cfg. No flag set: cfg keeps
+// its single OA. It refuses --oas with --oas-file, either with the
+// single-OA settings (--groups, --refresh-token), and counts out of range.
+func (f OAFlags) Apply(cfg *Config) error {
+	if f.N == 0 && f.File == "" {
+		if f.RatePerMin != 0 {
+			return errors.New("--oa-rate-per-min needs --oas or --oas-file")
+		}
+		return nil
+	}
+	switch {
+	case f.N != 0 && f.File != "":
+		return errors.New("give --oas or --oas-file, not both")
+	case len(cfg.Groups) > 0 || cfg.RefreshToken != "" || cfg.OAID != "":
+		return errors.New("--groups and --refresh-token describe the single OA; with several OAs give groups and tokens in --oas-file")
+	case f.N < 0 || f.N > 10000:
+		return errors.New("--oas must be between 1 and 10000")
+	case f.File == "" && (f.GroupsPerOA < 0 || f.GroupsPerOA > 1000):
+		return errors.New("--groups-per-oa must be between 0 and 1000")
+	case f.RatePerMin < 0:
+		return errors.New("--oa-rate-per-min must not be negative")
+	}
+	if f.N > 0 {
+		cfg.OAs = GenerateOAs(f.N, f.GroupsPerOA, f.RatePerMin)
+		return nil
+	}
+	file, err := os.Open(f.File)
+	if err != nil {
+		return fmt.Errorf("--oas-file: %w", err)
+	}
+	defer file.Close()
+	oas, err := ReadOAsFile(file)
+	if err != nil {
+		return fmt.Errorf("--oas-file %s: %w", f.File, err)
+	}
+	for i := range oas.OAs {
+		if oas.OAs[i].RatePerMin == 0 {
+			oas.OAs[i].RatePerMin = f.RatePerMin
+		}
+	}
+	cfg.OAs, cfg.OARateCode, cfg.OARateMessage = oas.OAs, oas.OARateCode, oas.OARateMessage
+	return nil
 }

@@ -76,10 +76,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // Run is `loaxa zalosim`: it listens on addr, prints the base URL and the
 // credentials the simulator accepts to out, and serves until ctx is done.
-// Empty credentials in cfg are generated; empty cfg.Groups get DefaultGroups.
+// Empty credentials in cfg are generated; a single OA without groups gets
+// DefaultGroups.
 func Run(ctx context.Context, addr string, cfg Config, log zerolog.Logger, out io.Writer) error {
-	if len(cfg.Groups) == 0 {
+	if len(cfg.Groups) == 0 && len(cfg.OAs) == 0 {
 		cfg.Groups = DefaultGroups()
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
 	s := New(cfg, log)
 	ln, err := net.Listen("tcp", addr)
@@ -88,13 +92,18 @@ func Run(ctx context.Context, addr string, cfg Config, log zerolog.Logger, out i
 	}
 	base := "http://" + ln.Addr().String()
 	PrintBanner(out, base, s)
-	log.Info().Str("addr", ln.Addr().String()).Int("groups", len(s.Groups())).Msg("zalo simulator listening")
+	log.Info().Str("addr", ln.Addr().String()).Int("oas", len(s.OAs())).Int("groups", len(s.Groups())).Msg("zalo simulator listening")
 	return s.Serve(ctx, ln)
 }
 
 // PrintBanner writes the base URL, the credentials and the groups of s, in
-// the form of the environment variables loaxa reads.
+// the form of the environment variables loaxa reads. With several OAs it
+// writes the app's lines, then each OA with its refresh token and groups.
 func PrintBanner(out io.Writer, base string, s *Server) {
+	if len(s.OAs()) > 1 {
+		printOAsBanner(out, base, s)
+		return
+	}
 	c := s.Credentials()
 	fmt.Fprintf(out, "Zalo OA simulator at %s\n", base)
 	fmt.Fprintf(out, "  resident view:  %s/\n", base)
@@ -112,5 +121,38 @@ func PrintBanner(out io.Writer, base string, s *Server) {
 	fmt.Fprintf(out, "# access token (valid now): %s\n# OA id: %s\n\ngroups:\n", c.AccessToken, c.OAID)
 	for _, g := range s.Groups() {
 		fmt.Fprintf(out, "  %s  %s\n", g.ID, g.Name)
+	}
+}
+
+func printOAsBanner(out io.Writer, base string, s *Server) {
+	all := s.AllCredentials()
+	c := all[0]
+	fmt.Fprintf(out, "Zalo OA simulator at %s: %d Official Accounts under one app\n", base, len(all))
+	fmt.Fprintf(out, "  resident view:  %s/\n", base)
+	fmt.Fprintf(out, "  inspection API: %s/_sim/oas, /_sim/credentials?all=1, /_sim/messages, /_sim/stats, /_sim/faults\n", base)
+	if s.cfg.RevokeOnReuse {
+		fmt.Fprintf(out, "  strict OAuth:   a reused refresh token revokes every token of its OA (--revoke-on-reuse)\n")
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "ZALO_API_BASE=%s\nZALO_OAUTH_BASE=%s\n", base, base)
+	fmt.Fprintf(out, "ZALO_APP_ID=%s\nZALO_APP_SECRET=%s\n", c.AppID, c.AppSecret)
+	fmt.Fprintf(out, "ZALO_OA_SECRET=%s\n", s.OASecret())
+	if u := s.webhookURL(); u != "" {
+		fmt.Fprintf(out, "# webhook events go to %s\n", u)
+	}
+	fmt.Fprintf(out, "\n# each OA has its own token chain: connect it with its refresh token\n")
+	stats := s.OAStats()
+	for i, oa := range all {
+		fmt.Fprintf(out, "\noa %s  %s", oa.OAID, oa.OAName)
+		if r := stats[i].RatePerMin; r > 0 {
+			fmt.Fprintf(out, "  (%d/min)", r)
+		}
+		fmt.Fprintf(out, "\n  refresh_token=%s\n", oa.RefreshToken)
+		if oa.OASecret != s.OASecret() {
+			fmt.Fprintf(out, "  oa_secret=%s\n", oa.OASecret)
+		}
+		for _, g := range s.GroupsOf(oa.OAID) {
+			fmt.Fprintf(out, "  %s  %s\n", g.ID, g.Name)
+		}
 	}
 }

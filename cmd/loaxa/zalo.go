@@ -22,7 +22,7 @@ import (
 func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa zalosim", "[--addr A] [--groups g1,g2] [--app-id ID] [--app-secret S] [--refresh-token RT] "+
 		"[--token-ttl SECONDS] [--rate-per-min N] [--fail-rate P] [--revoke-on-reuse] [--webhook-url URL] [--oa-secret S] "+
-		"[--latency 250ms±50ms] [--slow-rate P] [--slow D]",
+		"[--latency 250ms±50ms] [--slow-rate P] [--slow D] [--oas N [--groups-per-oa M] | --oas-file F] [--oa-rate-per-min R]",
 		"Chạy riêng trình giả lập Zalo OA API (cùng đường dẫn, dữ liệu, mã lỗi, luật token và giới hạn như Zalo),\n"+
 			"in ra địa chỉ và thông tin đăng nhập nó chấp nhận. Trang / cho xem tin trong từng nhóm.")
 	addr := f.String("addr", "127.0.0.1:8090", "địa chỉ lắng nghe")
@@ -39,6 +39,11 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	latency := f.String("latency", "", "thời gian khứ hồi của mỗi lệnh gọi API, có thể kèm dao động: 250ms, 250ms±50ms hoặc 250ms+-50ms")
 	slowRate := f.Float64("slow-rate", 0, "xác suất một lần gửi bị chậm thêm --slow (0–1)")
 	slow := f.Duration("slow", 2*time.Second, "một lần gửi chậm thì chậm thêm bao lâu")
+	var oas zalosim.OAFlags
+	f.IntVar(&oas.N, "oas", 0, "số Official Account (mỗi xã một OA) dưới cùng ứng dụng; 0 là một OA như thường")
+	f.IntVar(&oas.GroupsPerOA, "groups-per-oa", 18, "số nhóm của mỗi OA khi dùng --oas")
+	f.IntVar(&oas.RatePerMin, "oa-rate-per-min", 0, "giới hạn riêng của mỗi OA, yêu cầu mỗi phút (ngoài --rate-per-min của ứng dụng); 0 là không có")
+	f.StringVar(&oas.File, "oas-file", "", "tệp JSON mô tả các OA, nhóm và token của chúng (xem docs/zalosim.md)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -61,6 +66,9 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	cfg := zalosim.Config{Groups: gs, AppID: *appID, AppSecret: *appSecret, RefreshToken: *refresh,
 		TokenTTL: time.Duration(*ttl) * time.Second, RatePerMin: *rate, FailRate: *failRate, RevokeOnReuse: *revoke,
 		WebhookURL: *webhookURL, OASecret: *oaSecret, Latency: lat, LatencyJitter: jitter, SlowRate: *slowRate, SlowDelay: *slow}
+	if err := oas.Apply(&cfg); err != nil {
+		return usagef("loaxa zalosim: %v", err)
+	}
 	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
 }
 
