@@ -40,6 +40,15 @@
 //	--token-ttl SECONDS Config.TokenTTL = time.Duration(SECONDS) * time.Second
 //	--rate-per-min N    Config.RatePerMin (0 = unlimited)
 //	--fail-rate P       Config.FailRate (half 5xx pages, half -200 answers, on sends)
+//	--oas N, --groups-per-oa M, --oas-file F, --oa-rate-per-min R
+//	                    Config.OAs via OAFlags.Apply: several OAs under the one app
+//
+// # Several OAs
+//
+// Config.OAs (WithOAs in tests, GenerateOAs for a province) makes the app
+// serve several Official Accounts, each with its groups, its own token
+// chain and its own rate limit; an access token acts for its OA only, and
+// another OA's group is -403. See oa.go and docs/zalosim.md.
 //
 // Run prints the base URL, the credentials it accepts (as ZALO_* lines) and
 // the groups to its out writer, never to the log. A program that embeds the
