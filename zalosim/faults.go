@@ -31,6 +31,10 @@ type Fault struct {
 	Code   int           // KindCode: the error code
 	Delay  time.Duration // KindSlow, KindSlowAnswer: how long to wait
 	Path   string        // API path it hits; "" = PathGroupMessage, "*" = every API call
+	// OAID limits the fault to calls carrying that OA's access token
+	// (ForOA); "" hits every OA. The token endpoint carries none, so a
+	// fault for one OA never hits it.
+	OAID string
 }
 
 // Predefined faults.
@@ -53,6 +57,9 @@ func FaultCode(code int) Fault { return Fault{Kind: KindCode, Code: code} }
 // PathAccessToken or "*" for every API call.
 func (f Fault) On(path string) Fault { f.Path = path; return f }
 
+// ForOA limits the fault to the calls of one OA (its access token's).
+func (f Fault) ForOA(oaID string) Fault { f.OAID = oaID; return f }
+
 // Taking returns the fault (KindSlow or KindSlowAnswer) with the given delay.
 func (f Fault) Taking(d time.Duration) Fault { f.Delay = d; return f }
 
@@ -69,10 +76,18 @@ func (f Fault) String() string {
 	if f.Path != "" {
 		s += " on " + f.Path
 	}
+	if f.OAID != "" {
+		s += " for OA " + f.OAID
+	}
 	return s
 }
 
-func (f Fault) hits(path string) bool {
+// hits reports whether the fault hits a call to path by oa (nil: a call
+// without a valid access token, such as the token endpoint's).
+func (f Fault) hits(path string, oa *oaState) bool {
+	if f.OAID != "" && (oa == nil || oa.id != f.OAID) {
+		return false
+	}
 	switch f.Path {
 	case "":
 		return path == PathGroupMessage
@@ -135,14 +150,14 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.delay = d
 }
 
-// pickFault consumes the first queued fault that hits path, else rolls the
-// dice for each fault rate that hits it.
-func (s *Server) pickFault(path string) (Fault, bool) {
+// pickFault consumes the first queued fault that hits path (called by oa),
+// else rolls the dice for each fault rate that hits it.
+func (s *Server) pickFault(path string, oa *oaState) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range s.faults.next {
 		p := &s.faults.next[i]
-		if !p.hits(path) {
+		if !p.hits(path, oa) {
 			continue
 		}
 		f := p.Fault
@@ -159,7 +174,7 @@ func (s *Server) pickFault(path string) (Fault, bool) {
 	roll := s.rng.Float64()
 	acc := 0.0
 	for _, f := range sortedFaults(s.faults.rates) {
-		if !f.hits(path) {
+		if !f.hits(path, oa) {
 			continue
 		}
 		acc += s.faults.rates[f]

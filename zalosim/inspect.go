@@ -23,7 +23,7 @@ import (
 //	POST   /_sim/groups/{id}/chatter     {"count":N,"text":"…"} N messages from members
 //	GET    /_sim/faults                  queued faults, fault rates, delay
 //	POST   /_sim/faults                  {"kind":"5xx|send_failed|slow|lost_answer|code",
-//	                                      "code":-248,"status":502,"delay_ms":3000,"path":"…",
+//	                                      "code":-248,"status":502,"delay_ms":3000,"path":"…","oa_id":"…",
 //	                                      "next":N | "rate":P}
 //	DELETE /_sim/faults                  clears faults and delay
 //	POST   /_sim/delay                   {"delay_ms":N} delays every API call
@@ -192,6 +192,7 @@ type faultRequest struct {
 	Status  int     `json:"status"`
 	DelayMS int     `json:"delay_ms"`
 	Path    string  `json:"path"`
+	OAID    string  `json:"oa_id"`
 	Next    int     `json:"next"`
 	Rate    float64 `json:"rate"`
 }
@@ -233,7 +234,13 @@ func (s *Server) postFault(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "kind must be 5xx, send_failed, slow, slow_answer, lost_answer or code"})
 		return
 	}
-	f.Path = req.Path
+	f.Path, f.OAID = req.Path, req.OAID
+	if req.OAID != "" {
+		if _, ok := s.OACredentials(req.OAID); !ok {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "no such OA: " + req.OAID})
+			return
+		}
+	}
 	switch {
 	case req.Next > 0:
 		s.FailNext(req.Next, f)

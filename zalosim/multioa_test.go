@@ -498,3 +498,32 @@ func TestReadOAsFile(t *testing.T) {
 		}
 	}
 }
+
+// A fault for one OA hits that OA's calls only: a -32 for B while A sends.
+func TestFaultForOneOA(t *testing.T) {
+	ts := NewTestServer(t, twoOAs()...)
+	A, B := oaCreds(t, ts, oaA), oaCreds(t, ts, oaB)
+	ts.FailNext(1, FaultCode(CodeRateLimited).ForOA(oaB))
+	if got := errCode(t, postJSON(t, ts.URL, PathGroupMessage, A.AccessToken, textBody(a1, "x"))); got != 0 {
+		t.Errorf("A's send with a fault queued for B: %d; want 0", got)
+	}
+	if got := errCode(t, postJSON(t, ts.URL, PathGroupMessage, B.AccessToken, textBody(b1, "x"))); got != CodeRateLimited {
+		t.Errorf("B's send: %d; want the -32 queued for B", got)
+	}
+	if got := errCode(t, postJSON(t, ts.URL, PathGroupMessage, B.AccessToken, textBody(b1, "x"))); got != 0 {
+		t.Errorf("B's next send: %d; want 0", got)
+	}
+	r := doRaw(t, newRequest(t, "POST", ts.URL+"/_sim/faults", strings.NewReader(`{"kind":"code","code":-32,"next":1,"oa_id":"`+oaA+`"}`)))
+	if r.status != 200 || !strings.Contains(string(r.raw), "for OA "+oaA) {
+		t.Fatalf("POST /_sim/faults for A: %d %s", r.status, r.raw)
+	}
+	if got := errCode(t, postJSON(t, ts.URL, PathGroupMessage, B.AccessToken, textBody(b1, "x"))); got != 0 {
+		t.Errorf("B's send with a fault queued for A: %d; want 0", got)
+	}
+	if got := errCode(t, postJSON(t, ts.URL, PathGroupMessage, A.AccessToken, textBody(a1, "x"))); got != CodeRateLimited {
+		t.Errorf("A's send: %d; want the -32 queued for A", got)
+	}
+	if r := doRaw(t, newRequest(t, "POST", ts.URL+"/_sim/faults", strings.NewReader(`{"kind":"code","code":-32,"next":1,"oa_id":"nope"}`))); r.status != 400 {
+		t.Errorf("a fault for an unknown OA: %d; want 400", r.status)
+	}
+}

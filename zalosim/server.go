@@ -364,7 +364,7 @@ func (s *Server) api(path string, authed bool, h func(*http.Request, *oaState) a
 				return
 			}
 		}
-		f, hit := s.pickFault(path)
+		f, hit := s.pickFault(path, oa)
 		if hit {
 			s.log.Debug().Str("path", path).Str("fault", f.String()).Msg("inject fault")
 			switch f.Kind {
