@@ -84,8 +84,8 @@ func configOAs(c Config) []OA {
 // single-OA fields, two OAs with one id, a group listed twice (a group
 // belongs to one OA), a negative rate.
 func (c Config) Validate() error {
-	if len(c.OAs) > 0 && (c.OAID != "" || len(c.Groups) > 0 || c.RefreshToken != "" || c.AccessToken != "") {
-		return errors.New("zalosim: give either OAs or the single-OA fields OAID, Groups, RefreshToken, AccessToken, not both")
+	if len(c.OAs) > 0 && (c.OAID != "" || c.OAName != "" || len(c.Groups) > 0 || c.RefreshToken != "" || c.AccessToken != "") {
+		return errors.New("zalosim: give either OAs or the single-OA fields OAID, OAName, Groups, RefreshToken, AccessToken, not both")
 	}
 	if c.RatePerMin < 0 {
 		return errors.New("zalosim: RatePerMin is negative")
