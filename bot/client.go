@@ -67,43 +67,60 @@ type Client struct {
 	tok       tokenState
 
 	rateSeen atomic.Pointer[RateLimitSeen] // the latest X-RateLimit-* headers
+
+	// With several OAs (NewApp): the app whose limit this client shares,
+	// this OA's key, and its own limit (0: none). limiter is then the OA's
+	// own; app.limiter the app's. Both nil/zero for NewClient.
+	app    *App
+	oa     string
+	oaRate int
 }
 
 // NewClient builds a client. It does no I/O: tokens are loaded from the
-// store on first use (or by Reload).
+// store on first use (or by Reload). For several OAs of one app, use NewApp.
 func NewClient(cfg Config, store TokenStore, log zerolog.Logger) *Client {
-	if cfg.RatePerMin == 0 {
-		cfg.RatePerMin = DefaultRatePerMin
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	autoAhead := cfg.RefreshAhead <= 0
-	if autoAhead {
-		cfg.RefreshAhead = DefaultRefreshAhead
-	}
-	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
-	cfg.OAuthBase = strings.TrimRight(cfg.OAuthBase, "/")
-
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 64 // sends are concurrent; the default 2 would churn connections
+	cfg, autoAhead := normalizeConfig(cfg)
 	log = log.With().Str("component", "zalo").Logger()
-
-	hc := resty.NewWithClient(&http.Client{Transport: transport, Timeout: cfg.Timeout})
-	// No retries: a timed-out send may have been delivered, and only the
-	// dispatcher knows how to reconcile. No debug: it would print the token.
-	hc.SetRetryCount(0).SetDebug(false).SetLogger(restyLogger{log}).
-		SetHeader("User-Agent", "loaxa (+https://github.com/loaxa/loaxa)")
-
 	return &Client{
 		cfg:       cfg,
-		http:      hc,
+		http:      newHTTP(cfg, log),
 		store:     store,
 		log:       log,
 		limiter:   newLimiter(cfg.RatePerMin, time.Minute),
 		now:       time.Now,
 		autoAhead: autoAhead,
 	}
+}
+
+// normalizeConfig fills in the defaults; autoAhead reports that
+// RefreshAhead was left to its default.
+func normalizeConfig(cfg Config) (_ Config, autoAhead bool) {
+	if cfg.RatePerMin == 0 {
+		cfg.RatePerMin = DefaultRatePerMin
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	autoAhead = cfg.RefreshAhead <= 0
+	if autoAhead {
+		cfg.RefreshAhead = DefaultRefreshAhead
+	}
+	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
+	cfg.OAuthBase = strings.TrimRight(cfg.OAuthBase, "/")
+	return cfg, autoAhead
+}
+
+// newHTTP builds the HTTP client of a Client, or of all the clients of an App.
+func newHTTP(cfg Config, log zerolog.Logger) *resty.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64 // sends are concurrent; the default 2 would churn connections
+
+	hc := resty.NewWithClient(&http.Client{Transport: transport, Timeout: cfg.Timeout})
+	// No retries: a timed-out send may have been delivered, and only the
+	// dispatcher knows how to reconcile. No debug: it would print the token.
+	hc.SetRetryCount(0).SetDebug(false).SetLogger(restyLogger{log}).
+		SetHeader("User-Agent", "loaxa (+https://github.com/loaxa/loaxa)")
+	return hc
 }
 
 // Zalo writes its header names in lowercase in every official example
@@ -173,7 +190,7 @@ func (c *Client) do(ctx context.Context, cl call, data any) error {
 // its content-type regexp), and the answer is read here
 // (SetDoNotParseResponse) and decoded in one pass.
 func (c *Client) once(ctx context.Context, cl call, tok string, data any) error {
-	if err := c.limiter.wait(ctx); err != nil {
+	if err := c.waitTurn(ctx); err != nil {
 		return fmt.Errorf("%s: wait for the rate limit: %w", cl.op, err)
 	}
 	req := c.http.R().SetContext(ctx)
@@ -219,9 +236,7 @@ func (c *Client) once(ctx context.Context, cl call, tok string, data any) error 
 	if errors.As(err, &ae) {
 		ev = ev.Int("zalo_code", ae.Code)
 		if ae.RateLimited() {
-			pause := c.limiter.backOff()
-			c.log.Warn().Str("op", cl.op).Int("zalo_code", ae.Code).Dur("pause", pause).
-				Msg("zalo rate limit hit; slowing down")
+			c.rateLimited(cl.op, ae, resp.Header())
 		}
 	}
 	ev.Msg("zalo call")

@@ -95,7 +95,7 @@ type tokenAnswer struct {
 // request was written whole (TransportError.MaybeDelivered): one that was
 // not cannot have spent the refresh token.
 func (c *Client) requestToken(ctx context.Context, op string, form map[string]string) (tokenPair, error) {
-	if err := c.limiter.wait(ctx); err != nil {
+	if err := c.appLimiter().wait(ctx); err != nil {
 		// Stopped before anything left: a TransportError that says so,
 		// so that the refresh mark is cleared.
 		return tokenPair{}, &TransportError{Op: op + ": wait for the rate limit", Err: err}
@@ -144,7 +144,7 @@ func (c *Client) requestToken(ctx context.Context, op string, form map[string]st
 		}
 		ae := newAPIError(int(ans.Error), msg, status)
 		if ae.RateLimited() {
-			c.limiter.backOff()
+			c.appLimiter().backOff() // the token endpoint is the app's, never an OA's
 		}
 		return tokenPair{}, fmt.Errorf("%s: %w", op, ae)
 	}

@@ -31,4 +31,11 @@ func addTiming(ctx context.Context, took time.Duration) {
 
 // RatePerMin is how many calls a minute the client allows itself (Config),
 // negative for no limit. The dispatcher sizes its sends in flight from it.
-func (c *Client) RatePerMin() int { return c.cfg.RatePerMin }
+// For an OA of an App it is the OA's own limit when that is the lower: the
+// app's limit is shared with the other OAs (App.RatePerMin).
+func (c *Client) RatePerMin() int {
+	if c.oaRate > 0 && (c.cfg.RatePerMin < 0 || c.oaRate < c.cfg.RatePerMin) {
+		return c.oaRate
+	}
+	return c.cfg.RatePerMin
+}

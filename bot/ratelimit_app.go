@@ -1,0 +1,208 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Several OAs under one app (App): each call of an OA's client passes two
+// limits, the OA's own package limit (when it has one) and the app's, which
+// every OA shares. Both are limiters as in ratelimit.go: evenly paced a
+// little under their rate, and backed by a log of actual send times. The
+// two logs are checked and written together, at one instant, under both
+// locks: a call is let go only when both windows have room, and it counts
+// in both at the moment it goes. Had the OA's turn been taken first and
+// the app's waited for after it, the OA's log would hold a time earlier
+// than the send, and its window could hold more sends than it counts.
+//
+// The token endpoint (oauth.zaloapp.com) is the app's: a refresh or a code
+// exchange passes the app's limit only, and a -32 there slows the app.
+
+// waitTurn blocks until the client may make one OpenAPI call.
+func (c *Client) waitTurn(ctx context.Context) error {
+	if c.app == nil {
+		return c.limiter.wait(ctx)
+	}
+	return waitBoth(ctx, c.limiter, c.app.limiter)
+}
+
+// appLimiter is the limit of the app: for a client of NewClient its own.
+func (c *Client) appLimiter() *limiter {
+	if c.app == nil {
+		return c.limiter
+	}
+	return c.app.limiter
+}
+
+// rateLimited reacts to a -32 (or HTTP 429) on an OpenAPI call.
+//
+// Zalo answers both of its limits, the app's 4,000 a minute and the OA's
+// package limit, with the one code -32 "application/OA reached limit call
+// api" (zalo-oa-api.md §6, §7), so the body cannot tell them apart. The
+// X-RateLimit-Limit header (§7) can: it names a limit, and the simulator
+// sends that of the limit that refused (docs/zalosim.md). The reading:
+//   - the header equals this OA's own configured limit, and that differs
+//     from the app's: the OA's limit refused; this OA pauses and slows;
+//   - anything else (the app's value, another value, no header, an OA with
+//     no configured limit, or one equal to the app's): the app's limit,
+//     the safe reading; every OA of the app pauses and slows. Slowing one
+//     OA for an app-wide -32 would let the others go on hitting it.
+//
+// A client of NewClient is the app: it slows itself, as it always has.
+func (c *Client) rateLimited(op string, ae *APIError, h http.Header) {
+	if c.app == nil {
+		pause := c.limiter.backOff()
+		c.log.Warn().Str("op", op).Int("zalo_code", ae.Code).Dur("pause", pause).
+			Msg("zalo rate limit hit; slowing down")
+		return
+	}
+	limit, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Limit")))
+	if err == nil && c.oaRate > 0 && limit == c.oaRate && limit != c.app.cfg.RatePerMin {
+		pause := c.limiter.backOff()
+		c.log.Warn().Str("op", op).Int("zalo_code", ae.Code).Int("rate_limit", limit).Dur("pause", pause).
+			Msg("zalo rate limit of this OA hit; slowing this OA down")
+		return
+	}
+	pause := c.app.limiter.backOff()
+	ev := c.log.Warn().Str("op", op).Int("zalo_code", ae.Code).Dur("pause", pause)
+	if err == nil {
+		ev = ev.Int("rate_limit", limit)
+	}
+	if err == nil && limit != c.app.cfg.RatePerMin && limit != c.oaRate {
+		ev.Msgf("zalo rate limit hit, with X-RateLimit-Limit %d, which is neither the app's limit (%d) nor this OA's; "+
+			"read as the app's: slowing every OA down. If this OA's package allows %d calls a minute, configure that as its own limit",
+			limit, c.app.cfg.RatePerMin, limit)
+		return
+	}
+	ev.Msg("zalo rate limit of the app hit; slowing every OA down")
+}
+
+// waitBoth blocks until a call may go under both the OA's limit and the
+// app's, or ctx ends (then nothing was sent).
+func waitBoth(ctx context.Context, oa, app *limiter) error {
+	for {
+		if err := waitPauses(ctx, oa, app); err != nil {
+			return err
+		}
+		if err := waitPace(ctx, oa.lim); err != nil {
+			return err
+		}
+		if err := waitPace(ctx, app.lim); err != nil {
+			return err
+		}
+		repace, err := admitBoth(ctx, oa, app)
+		if err != nil || !repace {
+			return err
+		}
+		// A -32 came while this call waited for its turn: take a turn
+		// again after the pause, at the slower pace, rather than going
+		// with everyone else the moment the pause ends.
+	}
+}
+
+// waitPauses waits out the pauses of both limiters after a -32.
+func waitPauses(ctx context.Context, ls ...*limiter) error {
+	for {
+		var pause time.Duration
+		now := time.Now()
+		for _, l := range ls {
+			l.mu.Lock()
+			pause = max(pause, l.pauseLeftLocked(now))
+			l.mu.Unlock()
+		}
+		if pause <= 0 {
+			return nil
+		}
+		if err := sleepCtx(ctx, pause); err != nil {
+			return err
+		}
+	}
+}
+
+// waitPace waits for a paced turn, as limiter.wait does.
+func waitPace(ctx context.Context, lim *rate.Limiter) error {
+	if err := lim.Wait(ctx); err != nil {
+		if ctx.Err() == nil { // the next turn comes after ctx's deadline
+			return fmt.Errorf("%w: no turn before the deadline", context.DeadlineExceeded)
+		}
+		return err
+	}
+	return nil
+}
+
+// admitBoth waits until both logs have room and records the send in both
+// at once. repace reports a pause that began meanwhile: nothing was
+// recorded, and the caller waits for it and for a new turn.
+func admitBoth(ctx context.Context, oa, app *limiter) (repace bool, err error) {
+	for {
+		oa.mu.Lock() // always the OA's first, then the app's: no other code holds both
+		app.mu.Lock()
+		now := time.Now()
+		paused := oa.pauseLeftLocked(now) > 0 || app.pauseLeftLocked(now) > 0
+		d := max(oa.roomLocked(now), app.roomLocked(now))
+		if !paused && d <= 0 {
+			oa.recordLocked(now)
+			app.recordLocked(now)
+		}
+		app.mu.Unlock()
+		oa.mu.Unlock()
+		switch {
+		case paused:
+			return true, nil
+		case d <= 0:
+			return false, nil
+		}
+		if err := sleepCtx(ctx, d); err != nil {
+			return false, err
+		}
+	}
+}
+
+// pauseLeftLocked ends a slow spell that is over and returns how long calls
+// are still paused after a -32, as limiter.wait does. l.mu is held.
+func (l *limiter) pauseLeftLocked(now time.Time) time.Duration {
+	if !l.slowUntil.IsZero() && now.After(l.slowUntil) {
+		l.lim.SetLimitAt(now, l.full)
+		l.slowUntil = time.Time{}
+		l.strikes = 0
+	}
+	return l.pausedUntil.Sub(now)
+}
+
+// roomLocked is how long until the log has room for one more send (0: now).
+// l.mu is held.
+func (l *limiter) roomLocked(now time.Time) time.Duration {
+	if l.sent == nil {
+		return 0
+	}
+	oldest := l.sent[l.next]
+	if oldest.IsZero() || now.Sub(oldest) >= l.window {
+		return 0
+	}
+	return l.window - now.Sub(oldest)
+}
+
+// recordLocked logs a send at now. l.mu is held.
+func (l *limiter) recordLocked(now time.Time) {
+	if l.sent == nil {
+		return
+	}
+	l.sent[l.next] = now
+	l.next = (l.next + 1) % len(l.sent)
+	if l.onSend != nil {
+		l.onSend(now)
+	}
+}
+
+// pausedUntilTime is when the pause after the latest -32 ends.
+func (l *limiter) pausedUntilTime() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pausedUntil
+}
