@@ -43,6 +43,7 @@ type limiter struct {
 	sent        []time.Time // ring of the latest send times; nil when unlimited
 	next        int         // index of the oldest entry of sent
 	onSend      func(time.Time)
+	last        time.Time // the latest send of an OA's own limit (ratelimit_app.go)
 	pausedUntil time.Time
 	slowUntil   time.Time
 	strikes     int

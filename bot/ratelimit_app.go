@@ -14,7 +14,8 @@ import (
 // Several OAs under one app (App): each call of an OA's client passes two
 // limits, the OA's own package limit (when it has one) and the app's, which
 // every OA shares. Both are limiters as in ratelimit.go: evenly paced a
-// little under their rate, and backed by a log of actual send times. The
+// little under their rate, and backed by a log of actual send times; the
+// OA's pace is also held between its actual sends (gapLocked). The
 // two logs are checked and written together, at one instant, under both
 // locks: a call is let go only when both windows have room, and it counts
 // in both at the moment it goes. Had the OA's turn been taken first and
@@ -145,10 +146,11 @@ func admitBoth(ctx context.Context, oa, app *limiter) (repace bool, err error) {
 		app.mu.Lock()
 		now := time.Now()
 		paused := oa.pauseLeftLocked(now) > 0 || app.pauseLeftLocked(now) > 0
-		d := max(oa.roomLocked(now), app.roomLocked(now))
+		d := max(oa.roomLocked(now), app.roomLocked(now), oa.gapLocked(now))
 		if !paused && d <= 0 {
 			oa.recordLocked(now)
 			app.recordLocked(now)
+			oa.last = now
 		}
 		app.mu.Unlock()
 		oa.mu.Unlock()
@@ -198,6 +200,20 @@ func (l *limiter) recordLocked(now time.Time) {
 	if l.onSend != nil {
 		l.onSend(now)
 	}
+}
+
+// gapLocked is how long until the OA's paced interval has passed since its
+// latest send (0: now). The OA's pace is waited for before the app's, and
+// the app's turn may come late when many calls queue for it; without this
+// the OA's sends would bunch up (two in a row after one waited longer for
+// the app), and its window would hold more than its pace allows. Measured
+// from the actual sends, the OA's calls stay evenly spaced. l.mu is held.
+func (l *limiter) gapLocked(now time.Time) time.Duration {
+	lim := l.lim.Limit()
+	if lim == rate.Inf || lim <= 0 || l.last.IsZero() {
+		return 0
+	}
+	return l.last.Add(time.Duration(float64(time.Second) / float64(lim))).Sub(now)
 }
 
 // pausedUntilTime is when the pause after the latest -32 ends.
