@@ -78,6 +78,24 @@ func TestAppEachOASendsThroughItsOwnOA(t *testing.T) {
 		}
 	}
 
+	// A's access token expires: A refreshes its own chain, and stores the
+	// new pair in its own store; B and C are left alone.
+	a0 := fake.OAs[0]
+	if err := fake.ExpireAccessTokensOf(a0.OAID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clients[a0.OAID].SendGroupText(ctx, fake.GroupsOf(a0.OAID)[0].ID, "sau khi làm mới"); err != nil {
+		t.Fatalf("A's send after its token expired: %v", err)
+	}
+	for _, s := range fake.OAStats() {
+		if want := map[bool]int{true: 1, false: 0}[s.OAID == a0.OAID]; s.Refreshes != want {
+			t.Errorf("OA %s refreshed %d times; want %d", s.OAID, s.Refreshes, want)
+		}
+	}
+	if cur, _ := fake.OACredentials(a0.OAID); cur.RefreshToken == a0.RefreshToken {
+		t.Errorf("A's chain did not rotate")
+	}
+
 	// A send through the wrong OA's client: -403, permanent for the group,
 	// nothing delivered, and no token trouble for either OA.
 	a, b := fake.OAs[0].OAID, fake.OAs[1].OAID
@@ -95,8 +113,8 @@ func TestAppEachOASendsThroughItsOwnOA(t *testing.T) {
 			t.Errorf("state %+v after a -403; want every OA connected, none paused", s)
 		}
 	}
-	if st := fake.Stats(); st.Refreshes != 0 || st.RateLimited != 0 {
-		t.Errorf("simulator stats %+v; want no refresh and no -32", st)
+	if st := fake.Stats(); st.Refreshes != 1 || st.RateLimited != 0 || st.ReusedRefresh != 0 {
+		t.Errorf("simulator stats %+v; want A's one refresh, no -32, no reuse", st)
 	}
 }
 
