@@ -41,6 +41,36 @@
 // Zalo's (a proxy's 4xx page) is no refusal: the pair is kept, the refresh
 // tried again, and TokenHealth.RefreshFailing raised meanwhile.
 //
+// # Several OAs under one app
+//
+// In province mode one Zalo app (ZALO_APP_ID, ZALO_APP_SECRET) serves every
+// commune's OA. NewApp builds the app; App.Client(key, store, oaRatePerMin)
+// builds one Client per OA, with that OA's TokenStore (its own token chain,
+// its own refresh lock: the store's RefreshLocker must lock that OA's row
+// alone, so that one commune's refresh never waits on another's) and
+// optionally its package limit (zalo-oa-api.md §7: 100 a minute for Growth).
+// The clients share the app's limit (Config.RatePerMin, ZALO_RATE_PER_MIN)
+// and its connections. Every OpenAPI call passes both limits: it goes when
+// the OA's log and the app's both have room, and counts in both at that
+// instant; the OA's calls are also spaced by its pace between their actual
+// sends. The token endpoint is the app's: refreshes pass the app's limit
+// only. NewClient is unchanged: one client is one app.
+//
+// A dead token (Zalo refused the OA's refresh token, one may be spent, none
+// is stored) stops that OA's client alone: the others go on, and
+// Client.State and App.States say which OA is Paused and needs Reconnect.
+//
+// Zalo answers both limits with the one code -32 "application/OA reached
+// limit call api" (§6), so the body cannot tell whose limit refused. The
+// X-RateLimit-Limit header (§7) names a limit: when it equals the OA's own
+// configured limit (and that differs from the app's), the OA's limit
+// refused, and that OA alone pauses (1 s, doubling) and halves its pace for
+// a window. Anything else, the app's value, an unknown value, no header, or
+// an OA without a configured limit, is read as the app's -32, the safe
+// reading: every OA of the app pauses and slows, since slowing one OA for
+// the app's -32 would let the others go on hitting it. Configure each
+// commune's package limit so that its own -32 can be told apart.
+//
 // Header names are sent in Zalo's documented spelling, access_token and
 // secret_key, not Go's canonical Access_token.
 package bot
