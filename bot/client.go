@@ -51,7 +51,9 @@ type Config struct {
 }
 
 // Client talks to the Zalo OA API. It is safe for concurrent use; all its
-// calls share one rate limit and one token state.
+// calls share one rate limit and one token state. A client of an App (one
+// OA of several) has its OA's token state and own limit, and shares the
+// app's limit with the app's other clients.
 type Client struct {
 	cfg     Config
 	http    *resty.Client
