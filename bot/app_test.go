@@ -411,3 +411,48 @@ func peakWindow(times []time.Time, w time.Duration) int {
 	}
 	return peak
 }
+
+// The token endpoint is the app's: an OA's refresh passes the app's limit
+// only, even when the OA's own limit has no room, and a -32 there slows the
+// app.
+func TestAppRefreshIsTheAppsCall(t *testing.T) {
+	fake := zalosimtest.New(t, zalosim.WithOAs(threeOAs(2)...))
+	a, b := fake.OAs[0].OAID, fake.OAs[1].OAID
+	cfg := appConfig(fake, 4000)
+	cfg.RefreshAhead = 48 * time.Hour // every Upkeep refreshes
+	app := bot.NewApp(cfg, testLogger(t))
+	clients := province(t, fake, app, map[string]int{a: 2})
+
+	// A's own limit (2 a minute: one call paced per minute) is used now.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := clients[a].Upkeep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clients[a].SendGroupText(ctx, fake.GroupsOf(a)[0].ID, "x"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := clients[a].Upkeep(ctx); err != nil {
+		t.Fatalf("A's refresh while its own minute is used: %v; want it to go at once", err)
+	}
+	if got := oaStats(fake)[a].Refreshes; got != 3 { // Upkeep, before the send, Upkeep
+		t.Errorf("A refreshed %d times; want 3", got)
+	}
+
+	fake.FailNext(1, zalosim.FaultCode(zalosim.CodeRateLimited).On(zalosim.PathAccessToken))
+	// A proactive refresh that fails keeps the current token: no error.
+	if err := clients[b].Upkeep(context.Background()); err != nil {
+		t.Fatalf("B's refresh answered -32: %v; want the current token kept", err)
+	}
+	if st := fake.Stats(); st.Faults != 1 {
+		t.Fatalf("%d faults struck; want the one -32 on B's refresh", st.Faults)
+	}
+	if time.Until(app.RateLimitedUntil()) < 500*time.Millisecond {
+		t.Errorf("a -32 from the token endpoint did not pause the app")
+	}
+	if !clients[b].State().RateLimitedUntil.IsZero() {
+		t.Errorf("a -32 from the token endpoint paused B's own limit; want the app's")
+	}
+}
