@@ -23,7 +23,7 @@ import (
 // A dead token (a refused refresh, one that may be spent, none stored)
 // stops that OA's client alone: the others go on sending. A -32 that the
 // OA's own limit answered slows that OA alone; any other -32 slows every OA
-// of the app (see rateLimited).
+// of the app (the package documentation says how a -32 is read).
 type App struct {
 	cfg       Config
 	autoAhead bool

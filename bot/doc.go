@@ -49,8 +49,8 @@
 // its own refresh lock: the store's RefreshLocker must lock that OA's row
 // alone, so that one commune's refresh never waits on another's, and its
 // RefreshJournal mark must be that OA's alone, or one commune's interrupted
-// refresh would disconnect them all) and optionally its package limit (zalo-oa-api.md §7: 100 a minute for Growth).
-// The clients share the app's limit (Config.RatePerMin, ZALO_RATE_PER_MIN)
+// refresh would disconnect them all) and optionally its package limit
+// (zalo-oa-api.md §7: 100 a minute for Growth). The clients share the app's limit (Config.RatePerMin, ZALO_RATE_PER_MIN)
 // and its connections. Every OpenAPI call passes both limits: it goes when
 // the OA's log and the app's both have room, and counts in both at that
 // instant; the OA's calls are also spaced by its pace between their actual
