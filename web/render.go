@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -70,11 +71,18 @@ func (s *Server) funcs() template.FuncMap {
 		"role":     roleLabel,
 		"action":   actionLabel,
 		"actor":    actorLabel,
-		"can":      func(r, min notices.Role) bool { return can(r, min) },
-		"join":     strings.Join,
-		"add1":     func(i int) int { return i + 1 },
-		"sub1":     func(i int) int { return i - 1 },
-		"lines":    func(s string) []string { return strings.Split(s, "\n") },
+		"hamletNames": func(codes []string) string {
+			hs, err := s.store.Hamlets(context.Background())
+			if err != nil {
+				return strings.Join(codes, ", ")
+			}
+			return strings.Join(hamletNames(hs, codes), ", ")
+		},
+		"can":   func(r, min notices.Role) bool { return can(r, min) },
+		"join":  strings.Join,
+		"add1":  func(i int) int { return i + 1 },
+		"sub1":  func(i int) int { return i - 1 },
+		"lines": func(s string) []string { return strings.Split(s, "\n") },
 		"contains": func(ss []string, s string) bool {
 			for _, x := range ss {
 				if x == s {
