@@ -58,6 +58,7 @@ func (s *Server) auditFilter(r *http.Request) (auditData, notices.AuditFilter) {
 		f.NoticeID = id
 	}
 	f.Since, f.Until = dayRange(d.From, d.To, s.cfg.Location, d.Errs)
+	d.From, d.To = validDay(d.From), validDay(d.To)
 	return d, f
 }
 

@@ -86,6 +86,14 @@ func dayRange(from, to string, loc *time.Location, errs fieldErrs) (since, until
 	return since, until
 }
 
+// validDay is v when it is a date as an <input type=date> holds it, else "".
+func validDay(v string) string {
+	if _, err := time.Parse("2006-01-02", v); err != nil {
+		return ""
+	}
+	return v
+}
+
 func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	q := r.URL.Query()
 	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
@@ -121,6 +129,7 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 		d.Errs.add("kind", "Loại này không có; hãy chọn trong danh sách.")
 	}
 	f.Since, f.Until = dayRange(d.From, d.To, s.cfg.Location, d.Errs)
+	d.From, d.To = validDay(d.From), validDay(d.To) // a date input shows only a date; the error says what was typed wrong
 	// The approval queue reads oldest first: whoever waited longest is seen first.
 	d.Oldest = f.Status == notices.StatusPending
 	f.OldestFirst = d.Oldest
