@@ -80,6 +80,10 @@ func TestNoticeListPagesFiltersAndSearch(t *testing.T) {
 	if resp, _ := b.get("/notices?kind=fix"); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("an unknown kind = %d; want 422", resp.StatusCode)
 	}
+	if resp, body := b.get("/notices?hamlet=khom-9"); resp.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "Không có thôn/ấp nào mang mã này") {
+		t.Errorf("an unknown hamlet = %d; want 422 with the reason", resp.StatusCode)
+	}
 }
 
 // The approval queue: oldest first, and complete however long it is.

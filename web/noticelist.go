@@ -128,6 +128,15 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 	default:
 		d.Errs.add("kind", "Loại này không có; hãy chọn trong danh sách.")
 	}
+	if d.Hamlet != "" {
+		known := false
+		for _, h := range d.Hamlets {
+			known = known || h.Code == d.Hamlet
+		}
+		if !known {
+			d.Errs.add("hamlet", "Không có thôn/ấp nào mang mã này; hãy chọn trong danh sách.")
+		}
+	}
 	f.Since, f.Until = dayRange(d.From, d.To, s.cfg.Location, d.Errs)
 	d.From, d.To = validDay(d.From), validDay(d.To) // a date input shows only a date; the error says what was typed wrong
 	// The approval queue reads oldest first: whoever waited longest is seen first.

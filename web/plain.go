@@ -44,7 +44,7 @@ func categoryLabel(c string) string {
 
 // timeLayout is the one way the site writes a moment: 27/11/2026 08:00,
 // in the commune zone ("date" adds the weekday in front).
-const timeLayout = "02/01/2006 15:04"
+const timeLayout = notices.DisplayLayout
 
 // whenVN is t as the site writes it, "" for the zero time (never
 // "01/01/0001").
