@@ -38,6 +38,13 @@ func (d noticeListData) StatusOf(n notices.Notice) string {
 	return notices.StatusText(n.Status, d.Failed[n.ID])
 }
 
+// Filtered says whether a filter other than the search is set (or
+// refused): the page then shows the filters open.
+func (d noticeListData) Filtered() bool {
+	return d.Status != "" || d.Hamlet != "" || d.Kind != "" || d.Category != "" || d.Author != "" ||
+		d.From != "" || d.To != "" || len(d.Errs) > 0
+}
+
 // First and Last number the notices this page shows, from 1.
 func (d noticeListData) First() int { return (d.Page-1)*noticePageSize + 1 }
 
