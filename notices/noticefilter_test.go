@@ -12,7 +12,8 @@ import (
 // TestFold: case, tones, hats and đ fold away.
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{"BÃO": "bao", "Cắt ĐIỆN": "cat dien", "đường": "duong", "Thứ Hai": "thu hai",
-		"ABC 12": "abc 12"} {
+		"ABC 12": "abc 12", "Ca\u0301t \u0111ie\u0323\u0302n": "cat dien" /* not NFC */, "ỆỸỰ Ơ Ư Ă Â Ê Ô": "eyu o u a a e o",
+		"Ñandú Ærø": "nandu ærø", "Σ 日本": "σ 日本"} {
 		if got := notices.Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q; want %q", in, got, want)
 		}
