@@ -128,7 +128,7 @@ func TestBrowserEveryPageReads(t *testing.T) {
 	ids := seedAxe(t, l)
 	anon, admin := userContext(t, browser), userContext(t, browser)
 	signIn(t, admin, l.url, "quantri")
-	public := []string{"/login", "/public", "/public?hamlet=" + l.codes[0], "/public/notices/" + itoa(ids["done"]),
+	public := []string{"/login", "/nowhere", "/public", "/public?hamlet=" + l.codes[0], "/public/notices/" + itoa(ids["done"]),
 		"/public/notices/" + itoa(ids["urgent"])}
 	for _, size := range sizes {
 		for _, ctx := range []context.Context{anon, admin} {
