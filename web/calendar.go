@@ -128,10 +128,32 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 			byDay[k] = append(byDay[k], it)
 		}
 	}
+	// Bulletin slots: each one with notices on its own line; the empty
+	// ones of a day on one line ("06:30, 17:30", or "288 lần, 00:00–23:55"
+	// when they come every few minutes, as in the demo).
+	empty := map[string][]time.Time{}
 	for at, b := range bulletins {
+		if len(b.Carries) == 0 {
+			empty[day(at)] = append(empty[day(at)], at)
+			continue
+		}
 		b.Clock = at.In(loc).Format("15:04")
 		sort.Slice(b.Carries, func(i, j int) bool { return b.Carries[i].ID < b.Carries[j].ID })
 		byDay[day(at)] = append(byDay[day(at)], *b)
+	}
+	for k, ts := range empty {
+		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+		it := calItem{At: ts[0], Bulletin: true, Times: len(ts)}
+		if len(ts) <= 4 {
+			cs := make([]string, len(ts))
+			for i, t := range ts {
+				cs[i] = t.In(loc).Format("15:04")
+			}
+			it.Clock = strings.Join(cs, ", ")
+		} else {
+			it.Clock = ts[0].In(loc).Format("15:04") + "–" + ts[len(ts)-1].In(loc).Format("15:04")
+		}
+		byDay[k] = append(byDay[k], it)
 	}
 	keys := make([]string, 0, len(byDay))
 	for k := range byDay {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/web"
 )
 
 // rowIDs are the notice numbers of /notices' table, in order.
@@ -267,5 +268,30 @@ func TestCalendarWeek(t *testing.T) {
 	if next := day("Thứ Sáu, 04/12/2026"); !strings.Contains(next, "06:30") || strings.Contains(next, "17:30") ||
 		strings.Contains(body, "05/12/2026") {
 		t.Errorf("the calendar does not end seven days from now:\n%s", next)
+	}
+}
+
+// Bulletins every five minutes (the demo's) make one line a day on the
+// calendar, not 288.
+func TestCalendarDenseBulletins(t *testing.T) {
+	s := newSite(t, func(c *web.Config) {
+		q, err := notices.ParseQuietHours("off")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Rules, err = notices.NewRules(hcm, q, []string{"*/5 * * * *"}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	})
+	low := s.notice(notices.Notice{Title: "Tập thể dục", Author: "bien", Status: notices.StatusApproved, Priority: notices.Low})
+	_, body := s.signedIn("bien").get("/calendar")
+	if n := strings.Count(body, "chưa có thông báo nào"); n != 8 { // today, six days, and the morning of the seventh
+		t.Errorf("%d lines of empty bulletins; want one a day (8)", n)
+	}
+	if !strings.Contains(body, "288 giờ bản tin") {
+		t.Errorf("a whole day's empty bulletins are not counted as 288")
+	}
+	if !strings.Contains(body, "08:05</strong> <span class=\"tag\">bản tin</span>\n    1 thông báo: <a href=\"/notices/"+strconv.FormatInt(low.ID, 10)) {
+		t.Errorf("the low notice is not in the 08:05 bulletin:\n%s", body)
 	}
 }
