@@ -8,22 +8,39 @@ import (
 	"github.com/loaxa/loaxa/notices"
 )
 
-// moreActionLabels name the actions render.go's actionLabels does not:
-// what the daemon records, and what the staff workflows record.
+// moreActionLabels name the actions the store records that render.go's
+// actionLabels does not.
 var moreActionLabels = map[string]string{
-	"notice.set_aside": "để riêng thông báo hỏng", "notice.skipped": "bỏ qua", "notice.draft": "lưu nháp",
-	"notice.edit": "sửa thông báo", "notice.update": "sửa thông báo", "notice.resubmit": "gửi duyệt lại",
-	"notice.duplicate": "nhân bản thông báo", "notice.pause": "tạm dừng", "notice.resume": "cho gửi tiếp",
-	"notice.test_send": "gửi thử", "notice.test": "gửi thử", "template.add": "thêm mẫu", "template.update": "sửa mẫu",
-	"template.delete": "xóa mẫu", "hamlet.test_group": "đặt nhóm thử",
+	"notice.set_aside": "để riêng thông báo hỏng",
 }
 
 func init() {
+	// Only where render.go has no label: a label given there wins.
 	for k, v := range moreActionLabels {
 		if _, ok := actionLabels[k]; !ok {
 			actionLabels[k] = v
 		}
 	}
+}
+
+// actionText is an action as staff read it; one without a label (a new
+// action) reads by its family, never as a bare code alone.
+func actionText(a string) string {
+	if l, ok := actionLabels[a]; ok {
+		return l
+	}
+	family, rest, _ := strings.Cut(a, ".")
+	switch family {
+	case "notice":
+		return "thông báo: " + rest
+	case "hamlet":
+		return "thôn/ấp: " + rest
+	case "user":
+		return "tài khoản: " + rest
+	case "zalo":
+		return "Zalo: " + rest
+	}
+	return a
 }
 
 // actorLabel is who did it, as staff read it: a user name as is, the

@@ -175,7 +175,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, sess *notic
 			if e.NoticeID != 0 {
 				id = "#" + strconv.FormatInt(e.NoticeID, 10)
 			}
-			c.row(whenVN(e.At, s.cfg.Location), actorLabel(e.Actor), actionLabel(e.Action), id,
+			c.row(whenVN(e.At, s.cfg.Location), actorLabel(e.Actor), actionText(e.Action), id,
 				auditDetail(e, names, s.cfg.Location))
 		}
 		if len(es) < exportPage {

@@ -69,7 +69,7 @@ func (s *Server) funcs() template.FuncMap {
 		"priority": priorityLabel,
 		"kind":     kindLabel,
 		"role":     roleLabel,
-		"action":   actionLabel,
+		"action":   actionText,
 		"actor":    actorLabel,
 		"hamletNames": func(codes []string) string {
 			hs, err := s.store.Hamlets(context.Background())
