@@ -20,18 +20,19 @@ const dashboardQueue = 20
 
 // dashboardData is the staff's first page.
 type dashboardData struct {
-	Groups  []notices.GroupAlarm // hamlets' groups that need an admin: packages, disabled, gone, full
-	Damaged []notices.Notice     // live notices that cannot be sent, with why
-	Pending []notices.Notice     // the oldest pending notices, oldest first
+	Groups     []notices.GroupAlarm // hamlets' groups that need an admin: packages, disabled, gone, full
+	Damaged    []notices.Notice     // live notices that cannot be sent, with why
+	Pending    []notices.Notice     // the oldest pending notices, oldest first
+	Sending    []progressNotice
+	Scheduled  []scheduledNotice
+	Bulletin   []scheduledNotice // low notices waiting for a bulletin; Next is the bulletin's time
+	Recent     []recentNotice
+	Failures   []recentNotice
+	CanApprove bool
+
 	// PendingTotal counts every pending notice, Pending being the first
 	// dashboardQueue of them.
 	PendingTotal int
-	Sending      []progressNotice
-	Scheduled    []scheduledNotice
-	Bulletin     []scheduledNotice // low notices waiting for a bulletin; Next is the bulletin's time
-	Recent       []recentNotice
-	Failures     []recentNotice
-	CanApprove   bool
 }
 
 type scheduledNotice struct {

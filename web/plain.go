@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -9,6 +11,23 @@ import (
 
 	"github.com/loaxa/loaxa/notices"
 )
+
+// plainFuncs are the template helpers of plain.go and audittext.go.
+func (s *Server) plainFuncs() template.FuncMap {
+	return template.FuncMap{
+		"category": categoryLabel,
+		"size":     sizeVN,
+		"actor":    actorLabel,
+		// hamletNames writes a notice's targets by name: "Khóm 1, Khóm 2".
+		"hamletNames": func(codes []string) string {
+			hs, err := s.store.Hamlets(context.Background())
+			if err != nil {
+				return strings.Join(codes, ", ")
+			}
+			return strings.Join(hamletNames(hs, codes), ", ")
+		},
+	}
+}
 
 // categoryNames are the usual categories by their folded form: "y-te",
 // "y tế" and "Y TẾ" all read "Y tế".

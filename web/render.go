@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -46,7 +45,7 @@ func (s *Server) parseTemplates() error {
 		if name == "layout" {
 			continue
 		}
-		t, err := template.New(name).Funcs(s.funcs()).ParseFS(assets, "templates/layout.html", f)
+		t, err := template.New(name).Funcs(s.funcs()).Funcs(s.plainFuncs()).ParseFS(assets, "templates/layout.html", f)
 		if err != nil {
 			return fmt.Errorf("web: template %s: %w", name, err)
 		}
@@ -59,8 +58,6 @@ func (s *Server) parseTemplates() error {
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"when":     func(t time.Time) string { return whenVN(t, s.cfg.Location) },
-		"category": categoryLabel,
-		"size":     sizeVN,
 		"date":     func(t time.Time) string { return dateVN(t, s.cfg.Location) },
 		"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"dtLocal":  func(v string) string { return datetimeLocal(v, s.cfg.Location) },
@@ -70,19 +67,11 @@ func (s *Server) funcs() template.FuncMap {
 		"kind":     kindLabel,
 		"role":     roleLabel,
 		"action":   actionText,
-		"actor":    actorLabel,
-		"hamletNames": func(codes []string) string {
-			hs, err := s.store.Hamlets(context.Background())
-			if err != nil {
-				return strings.Join(codes, ", ")
-			}
-			return strings.Join(hamletNames(hs, codes), ", ")
-		},
-		"can":   func(r, min notices.Role) bool { return can(r, min) },
-		"join":  strings.Join,
-		"add1":  func(i int) int { return i + 1 },
-		"sub1":  func(i int) int { return i - 1 },
-		"lines": func(s string) []string { return strings.Split(s, "\n") },
+		"can":      func(r, min notices.Role) bool { return can(r, min) },
+		"join":     strings.Join,
+		"add1":     func(i int) int { return i + 1 },
+		"sub1":     func(i int) int { return i - 1 },
+		"lines":    func(s string) []string { return strings.Split(s, "\n") },
 		"contains": func(ss []string, s string) bool {
 			for _, x := range ss {
 				if x == s {
