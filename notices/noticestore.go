@@ -259,44 +259,20 @@ func (s *Store) Notice(ctx context.Context, id int64) (*Notice, error) {
 	return &n, nil
 }
 
-// NoticeFilter selects notices for Notices. Zero fields select everything.
-type NoticeFilter struct {
-	Status   Status // one status
-	Hamlet   string // hamlet code: notices for all hamlets or naming it
-	Text     string // in the title or body
-	RefersTo int64  // corrections and withdrawals of this notice
-	Limit    int    // default 100
-	Offset   int
-}
-
-// Notices lists notices, newest first, without their images (ImageType
-// still says whether there is one).
+// Notices lists notices, newest first (OldestFirst: oldest first), without
+// their images (ImageType still says whether there is one). The filter is
+// in noticefilter.go.
 func (s *Store) Notices(ctx context.Context, f NoticeFilter) ([]Notice, error) {
-	var where []string
-	var args []any
-	if f.Status != "" {
-		where, args = append(where, `status = ?`), append(args, f.Status)
-	}
-	if f.Hamlet != "" {
-		where = append(where, `(targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%')`)
-		args = append(args, strings.ToLower(strings.TrimSpace(f.Hamlet)))
-	}
-	if f.RefersTo != 0 {
-		where, args = append(where, `refers_to = ?`), append(args, f.RefersTo)
-	}
-	if t := nfcTrim(f.Text); t != "" {
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(t)
-		where = append(where, `(title LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\')`)
-		args = append(args, "%"+esc+"%", "%"+esc+"%")
-	}
-	q := `SELECT ` + fmt.Sprintf(noticeColumns, "NULL") + ` FROM notices`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
+	where, args := f.where()
+	q := `SELECT ` + fmt.Sprintf(noticeColumns, "NULL") + ` FROM notices` + where
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	q += ` ORDER BY id DESC LIMIT ? OFFSET ?`
+	order := "DESC"
+	if f.OldestFirst {
+		order = "ASC"
+	}
+	q += ` ORDER BY id ` + order + ` LIMIT ? OFFSET ?`
 	args = append(args, f.Limit, max(f.Offset, 0))
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -46,7 +46,7 @@ func TestCreateNoticeRefusals(t *testing.T) {
 		{"image not an image", notices.Notice{Title: "t", Image: []byte("GIF89a......")}, "image",
 			"Tệp ảnh không phải JPEG hoặc PNG; hãy chọn ảnh .jpg hoặc .png."},
 		{"image too big", notices.Notice{Title: "t", Image: append(png, make([]byte, 1<<20)...)}, "image",
-			"Ảnh nặng 1.0 MB, quá giới hạn 1 MB; hãy thu nhỏ ảnh."},
+			"Ảnh nặng 1,0 MB, quá giới hạn 1 MB; hãy thu nhỏ ảnh."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

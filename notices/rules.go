@@ -133,7 +133,7 @@ func (r Rules) DueTimes(n *Notice, now time.Time) ([]Due, error) {
 		if late := now.Sub(t); late > r.MaxLateness {
 			out = append(out, Due{At: t, Skip: true,
 				Reason: fmt.Sprintf("bỏ qua: lúc đến giờ gửi %s phần mềm không chạy, trễ %s (quá %s)",
-					t.In(r.Location).Format("15:04 02/01/2006"), roundLate(late), r.MaxLateness)})
+					t.In(r.Location).Format(DisplayLayout), roundLate(late), r.MaxLateness)})
 		} else {
 			out = append(out, Due{At: t})
 		}
@@ -154,7 +154,7 @@ func (r Rules) DueTimes(n *Notice, now time.Time) ([]Due, error) {
 		if i < newest && !out[i].Skip {
 			out[i].Skip = true
 			out[i].Reason = fmt.Sprintf("bỏ qua: lượt %s chưa kịp gửi thì đã đến lượt %s; chỉ gửi lượt mới nhất",
-				out[i].At.In(r.Location).Format("15:04 02/01/2006"), out[newest].At.In(r.Location).Format("15:04 02/01/2006"))
+				out[i].At.In(r.Location).Format(DisplayLayout), out[newest].At.In(r.Location).Format(DisplayLayout))
 		}
 	}
 	return out, nil
@@ -217,13 +217,13 @@ func StillSendable(n *Notice, t time.Time) bool {
 }
 
 // Clock shows t as staff read a coming moment: "06:00" within a day of
-// now, else "06:00 02/12".
+// now, else "02/12 06:00" (DisplayShort).
 func (r Rules) Clock(t, now time.Time) string {
 	lt := t.In(r.Location)
 	if d := t.Sub(now); d < 24*time.Hour && d > -24*time.Hour {
 		return lt.Format("15:04")
 	}
-	return lt.Format("15:04 02/01")
+	return lt.Format(DisplayShort)
 }
 
 // WaitText says until when hamlet h waits for notice n, as staff read it:

@@ -90,7 +90,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db, err := sql.Open("sqlite3", dsn(path, opts.BusyTimeout))
+	db, err := sql.Open(driverName, dsn(path, opts.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

@@ -1,6 +1,7 @@
 package notices
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -144,7 +145,8 @@ func (n *Notice) Validate(now time.Time, loc *time.Location) error {
 		case typ != "image/jpeg" && typ != "image/png":
 			es.add("image", "Tệp ảnh không phải JPEG hoặc PNG; hãy chọn ảnh .jpg hoặc .png.")
 		case len(n.Image) > MaxImage:
-			es.add("image", "Ảnh nặng %.1f MB, quá giới hạn 1 MB; hãy thu nhỏ ảnh.", float64(len(n.Image))/(1<<20))
+			es.add("image", "Ảnh nặng %s MB, quá giới hạn 1 MB; hãy thu nhỏ ảnh.", // a decimal comma: 1,4 MB
+				strings.Replace(fmt.Sprintf("%.1f", float64(len(n.Image))/(1<<20)), ".", ",", 1))
 		default:
 			n.ImageType = typ
 		}

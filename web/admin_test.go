@@ -186,11 +186,11 @@ func TestHamletsUsersAudit(t *testing.T) {
 	}
 	// The audit log filters.
 	_, body = b.get("/audit?actor=quantri&action=hamlet.disable")
-	if !strings.Contains(body, "<td>tắt thôn/ấp</td>") || strings.Contains(body, "<td>thêm tài khoản</td>") {
+	if !strings.Contains(body, `<td data-label="Việc">tắt thôn/ấp</td>`) || strings.Contains(body, `<td data-label="Việc">thêm tài khoản</td>`) {
 		t.Errorf("audit filter by actor and action")
 	}
 	_, body = b.get("/audit?action=user.&from=2026-11-27&to=2026-11-27")
-	if !strings.Contains(body, "<td>thêm tài khoản</td>") || strings.Contains(body, "<td>tắt thôn/ấp</td>") {
+	if !strings.Contains(body, `<td data-label="Việc">thêm tài khoản</td>`) || strings.Contains(body, `<td data-label="Việc">tắt thôn/ấp</td>`) {
 		t.Errorf("audit filter by action prefix and dates")
 	}
 	if _, body = b.get("/audit?from=2026-11-28"); !strings.Contains(body, "Không có mục nào") {

@@ -26,13 +26,24 @@ type auditData struct {
 	// Targets are the user names many failed sign-ins were tried for
 	// lately: someone may be guessing their passwords.
 	Targets []notices.LoginTarget
+
+	hamlets map[int64]string // names by id, for the details
+	loc     *time.Location
+}
+
+// Detail is an entry's detail as staff read it (audittext.go).
+func (d auditData) Detail(e notices.AuditEntry) string { return auditDetail(e, d.hamlets, d.loc) }
+
+// ExportURL is the CSV of the log with the same filter.
+func (d auditData) ExportURL() string {
+	return strings.Replace(d.PageURL(1), "/audit?", "/audit.csv?", 1)
 }
 
 const auditPageSize = 100
 
-// auditPage lists who did what, when; filterable by actor, action,
-// notice and dates.
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+// auditFilter reads the audit page's filter from the query; d.Errs says
+// what was wrong with it.
+func (s *Server) auditFilter(r *http.Request) (auditData, notices.AuditFilter) {
 	q := r.URL.Query()
 	d := auditData{Actor: strings.TrimSpace(q.Get("actor")), Action: q.Get("action"), Notice: strings.TrimSpace(q.Get("notice")),
 		From: q.Get("from"), To: q.Get("to"), Errs: fieldErrs{}}
@@ -46,24 +57,29 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices
 		}
 		f.NoticeID = id
 	}
-	if d.From != "" {
-		t, err := time.ParseInLocation("2006-01-02", d.From, s.cfg.Location)
-		if err != nil {
-			d.Errs.add("from", "Ngày không hợp lệ; hãy chọn ngày trên lịch.")
-		}
-		f.Since = t
-	}
-	if d.To != "" {
-		t, err := time.ParseInLocation("2006-01-02", d.To, s.cfg.Location)
-		if err != nil {
-			d.Errs.add("to", "Ngày không hợp lệ; hãy chọn ngày trên lịch.")
-		}
-		f.Until = t.AddDate(0, 0, 1)
-	}
+	f.Since, f.Until = dayRange(d.From, d.To, s.cfg.Location, d.Errs)
+	d.From, d.To = validDay(d.From), validDay(d.To)
+	return d, f
+}
+
+// auditPage lists who did what, when; filterable by actor, action,
+// notice and dates.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	d, f := s.auditFilter(r)
 	for a, l := range actionLabels {
 		d.Actions = append(d.Actions, [2]string{a, l})
 	}
-	sort.Slice(d.Actions, func(i, j int) bool { return d.Actions[i][0] < d.Actions[j][0] })
+	sort.Slice(d.Actions, func(i, j int) bool { return d.Actions[i][1] < d.Actions[j][1] })
+	hs, err := s.store.Hamlets(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.hamlets = map[int64]string{}
+	for _, h := range hs {
+		d.hamlets[h.ID] = h.Name
+	}
+	d.loc = s.cfg.Location
 	ts, err := s.store.LoginTargets(r.Context(), s.cfg.AttackAlarm, s.now().Add(-s.cfg.FailureForget))
 	if err != nil {
 		s.serverError(w, r, err)

@@ -14,17 +14,25 @@ import (
 // dashboardWindow is how many of the newest notices the dashboard reads.
 const dashboardWindow = 200
 
+// dashboardQueue is how many of the oldest pending notices the dashboard
+// lists; the rest are a click away, on /notices?status=pending.
+const dashboardQueue = 20
+
 // dashboardData is the staff's first page.
 type dashboardData struct {
 	Groups     []notices.GroupAlarm // hamlets' groups that need an admin: packages, disabled, gone, full
 	Damaged    []notices.Notice     // live notices that cannot be sent, with why
-	Pending    []notices.Notice
+	Pending    []notices.Notice     // the oldest pending notices, oldest first
 	Sending    []progressNotice
 	Scheduled  []scheduledNotice
 	Bulletin   []scheduledNotice // low notices waiting for a bulletin; Next is the bulletin's time
 	Recent     []recentNotice
 	Failures   []recentNotice
 	CanApprove bool
+
+	// PendingTotal counts every pending notice, Pending being the first
+	// dashboardQueue of them.
+	PendingTotal int
 }
 
 type scheduledNotice struct {
@@ -97,6 +105,23 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 	}
 	now := s.now()
 	d := dashboardData{CanApprove: can(sess.User.Role, notices.RoleApprover)}
+	// The approval queue, oldest first, read apart from the newest
+	// notices above: however old or many, none is missing from the count.
+	queue := notices.NoticeFilter{Status: notices.StatusPending, OldestFirst: true, Limit: dashboardQueue}
+	if d.PendingTotal, err = s.store.CountNotices(ctx, queue); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	pending, err := s.store.Notices(ctx, queue)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, n := range pending {
+		if n.Damaged == "" { // a damaged one is listed under "Cần người xử lý"
+			d.Pending = append(d.Pending, n)
+		}
+	}
 	sending := map[int64]bool{}
 	for _, n := range ns {
 		a := act[n.ID]
@@ -105,10 +130,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 			d.Damaged = append(d.Damaged, n)
 			continue
 		}
-		switch {
-		case n.Status == notices.StatusPending:
-			d.Pending = append(d.Pending, n)
-		case a != nil && a.Pending() > 0:
+		if n.Status != notices.StatusPending && a != nil && a.Pending() > 0 {
 			sending[n.ID] = true
 		}
 		if a != nil && a.Count[notices.DeliveryFailed] > 0 && notices.StillSendable(&n, now) {

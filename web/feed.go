@@ -51,7 +51,8 @@ type atomText struct {
 }
 
 type atomCategory struct {
-	Term string `xml:"term,attr"`
+	Term  string `xml:"term,attr"`
+	Label string `xml:"label,attr,omitempty"` // the category's name, as the site shows it
 }
 
 type atomEntry struct {
@@ -111,7 +112,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 			Content:   atomText{Type: "text", Body: lines + p.Body},
 		}
 		if p.Category != "" {
-			e.Category = []atomCategory{{Term: p.Category}}
+			e.Category = []atomCategory{{Term: p.Category, Label: categoryLabel(p.Category)}}
 		}
 		f.Entries = append(f.Entries, e)
 	}

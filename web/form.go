@@ -194,8 +194,7 @@ func readImage(r *http.Request, errs fieldErrs) (data []byte, typ string, attach
 	case err != nil:
 		errs.add("image", "Không đọc được tệp ảnh; hãy chọn lại.")
 	case len(data) > notices.MaxImage || hdr.Size > notices.MaxImage:
-		errs.add("image", fmt.Sprintf("Ảnh nặng %.1f MB, quá giới hạn 1 MB của Zalo; hãy thu nhỏ ảnh rồi chọn lại.",
-			float64(max(hdr.Size, int64(len(data))))/(1<<20)))
+		errs.add("image", "Ảnh nặng "+sizeVN(max(hdr.Size, int64(len(data))))+", quá giới hạn 1 MB của Zalo; hãy thu nhỏ ảnh rồi chọn lại.")
 		data = nil
 	default:
 		typ = http.DetectContentType(data)

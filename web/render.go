@@ -45,7 +45,7 @@ func (s *Server) parseTemplates() error {
 		if name == "layout" {
 			continue
 		}
-		t, err := template.New(name).Funcs(s.funcs()).ParseFS(assets, "templates/layout.html", f)
+		t, err := template.New(name).Funcs(s.funcs()).Funcs(s.plainFuncs()).ParseFS(assets, "templates/layout.html", f)
 		if err != nil {
 			return fmt.Errorf("web: template %s: %w", name, err)
 		}
@@ -57,7 +57,7 @@ func (s *Server) parseTemplates() error {
 // funcs are the helpers templates may call.
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"when":     func(t time.Time) string { return notices.FormatLocal(t, s.cfg.Location) },
+		"when":     func(t time.Time) string { return whenVN(t, s.cfg.Location) },
 		"date":     func(t time.Time) string { return dateVN(t, s.cfg.Location) },
 		"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"dtLocal":  func(v string) string { return datetimeLocal(v, s.cfg.Location) },
@@ -66,7 +66,7 @@ func (s *Server) funcs() template.FuncMap {
 		"priority": priorityLabel,
 		"kind":     kindLabel,
 		"role":     roleLabel,
-		"action":   actionLabel,
+		"action":   actionText,
 		"can":      func(r, min notices.Role) bool { return can(r, min) },
 		"join":     strings.Join,
 		"add1":     func(i int) int { return i + 1 },
@@ -233,5 +233,5 @@ func dateVN(t time.Time, loc *time.Location) string {
 		return ""
 	}
 	t = t.In(loc)
-	return weekdaysVN[t.Weekday()] + ", " + t.Format("02/01/2006 15:04")
+	return weekdaysVN[t.Weekday()] + ", " + t.Format(timeLayout)
 }

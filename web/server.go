@@ -222,6 +222,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /dashboard", s.staff(notices.RoleEditor, formLimit, s.dashboard))
 	m.HandleFunc("GET /dashboard/progress.json", s.staff(notices.RoleEditor, formLimit, s.dashboardProgress))
 	m.HandleFunc("GET /notices", s.staff(notices.RoleEditor, formLimit, s.noticeList))
+	m.HandleFunc("GET /calendar", s.staff(notices.RoleEditor, formLimit, s.calendar))
+	// CSV reports (export.go): the role of the page they come from.
+	m.HandleFunc("GET /notices/{id}/deliveries.csv", s.staff(notices.RoleEditor, formLimit, s.exportNoticeDeliveries))
+	m.HandleFunc("GET /export/deliveries.csv", s.staff(notices.RoleEditor, formLimit, s.exportDeliveries))
+	m.HandleFunc("GET /audit.csv", s.staff(notices.RoleApprover, formLimit, s.exportAudit))
 	m.HandleFunc("GET /compose", s.staff(notices.RoleEditor, formLimit, s.composePage))
 	m.HandleFunc("POST /compose", s.staff(notices.RoleEditor, uploadLimit, s.composeSubmit))
 	m.HandleFunc("POST /compose/preview", s.staff(notices.RoleEditor, uploadLimit, s.composePreview))

@@ -29,6 +29,42 @@ var demoHamlets = []struct{ code, name, group string }{
 	{"thon-an-phu", "Thôn An Phú", "0c8d5e2f7a1b9c3d4e6f"},
 }
 
+// demoBulletin is the demo's bulletin slots unless LOAXA_BULLETIN says
+// otherwise: every five minutes, so that the low notice it seeds shows in a
+// bulletin within minutes, not at 06:30 or 17:30. An empty slot sends
+// nothing.
+const demoBulletin = "*/5 * * * *"
+
+// demoGetenv is the environment the demo runs with: get, with the demo's
+// own defaults, and never the real Zalo's settings.
+func demoGetenv(get func(string) string) func(string) string {
+	return func(k string) string {
+		switch k {
+		case "LOAXA_LOG_FORMAT":
+			return "console"
+		case "LOAXA_QUIET_HOURS": // a demo at night should still show messages arriving
+			if v := get(k); v != "" {
+				return v
+			}
+			return "off"
+		case "LOAXA_BULLETIN":
+			if v := get(k); v != "" {
+				return v
+			}
+			return demoBulletin
+		case "LOAXA_COMMUNE":
+			if v := get(k); v != "" {
+				return v
+			}
+			return "UBND xã Loa Xã (chạy thử)"
+		}
+		if strings.HasPrefix(k, "ZALO_") {
+			return "" // the demo never talks to the real Zalo
+		}
+		return get(k)
+	}
+}
+
 // demoCmd is `loaxa demo`: the whole system on this machine against the
 // built-in simulator of the Zalo API, with no configuration.
 func demoCmd(ctx context.Context, e *env, args []string) error {
@@ -37,32 +73,13 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 			demoDB+" với 6 thôn/ấp và tài khoản cán bộ, chạy trình giả lập Zalo OA, tiến trình gửi tin\n"+
 			"và trang quản trị; gửi ngay một thông báo chào mừng, hẹn một thông báo vài phút sau và\n"+
 			"một thông báo lặp lại. Ctrl-C để dừng.",
-		"LOAXA_HTTP_ADDR", "LOAXA_TZ", "LOAXA_COMMUNE", "LOAXA_QUIET_HOURS")
+		"LOAXA_HTTP_ADDR", "LOAXA_TZ", "LOAXA_COMMUNE", "LOAXA_QUIET_HOURS", "LOAXA_BULLETIN")
 	addr := f.String("addr", "", "địa chỉ trang quản trị (mặc định LOAXA_HTTP_ADDR, hoặc một cổng trống nếu đang bận)")
 	simAddr := f.String("sim-addr", "127.0.0.1:0", "địa chỉ trình giả lập Zalo")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	getenv := func(k string) string {
-		switch k {
-		case "LOAXA_LOG_FORMAT":
-			return "console"
-		case "LOAXA_QUIET_HOURS": // a demo at night should still show messages arriving
-			if v := e.getenv(k); v != "" {
-				return v
-			}
-			return "off"
-		case "LOAXA_COMMUNE":
-			if v := e.getenv(k); v != "" {
-				return v
-			}
-			return "UBND xã Loa Xã (chạy thử)"
-		}
-		if strings.HasPrefix(k, "ZALO_") {
-			return "" // the demo never talks to the real Zalo
-		}
-		return e.getenv(k)
-	}
+	getenv := demoGetenv(e.getenv)
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -205,7 +222,8 @@ func printDemoBanner(w io.Writer, simURL, siteURL, db, password string) {
 	fmt.Fprintf(w, "\n  Đăng nhập: canbo (quản trị), bientap (biên tập), lanhdao (duyệt) — mật khẩu: %s\n", password)
 	fmt.Fprintf(w, "  Cơ sở dữ liệu: %s — thử: go run ./cmd/loaxa --db %s notice list\n", db, db)
 	fmt.Fprintf(w, "\n  Đã gửi ngay một thông báo chào mừng; một thông báo hẹn 3 phút nữa; một thông báo lặp\n")
-	fmt.Fprintf(w, "  mỗi 5 phút; một tin ít quan trọng chờ bản tin kế tiếp. Ctrl-C để dừng.\n\n")
+	fmt.Fprintf(w, "  mỗi 5 phút; một tin ít quan trọng chờ bản tin kế tiếp (bản tin chạy thử: 5 phút một lần,\n")
+	fmt.Fprintf(w, "  LOAXA_BULLETIN để đổi). Ctrl-C để dừng.\n\n")
 }
 
 // given reports whether the flag was set on the command line.

@@ -41,6 +41,12 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
+	if err := checkPriority(f.name, *priority); err != nil {
+		return err
+	}
+	if err := checkKind(f.name, *kind); err != nil {
+		return err
+	}
 	s, cfg, err := e.open(ctx)
 	if err != nil {
 		return err

@@ -28,6 +28,9 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
+	if err := checkRole(f.name, *role); err != nil {
+		return err
+	}
 	u := notices.User{Username: *name, Role: notices.Role(*role), DisplayName: *display}
 	if err := u.Validate(); err != nil {
 		return explain(err, userFlags)

@@ -1,0 +1,110 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// plainFuncs are the template helpers of plain.go and audittext.go.
+func (s *Server) plainFuncs() template.FuncMap {
+	return template.FuncMap{
+		"category": categoryLabel,
+		"size":     sizeVN,
+		"actor":    actorLabel,
+		// hamletNames writes a notice's targets by name: "Khóm 1, Khóm 2".
+		"hamletNames": func(codes []string) string {
+			hs, err := s.store.Hamlets(context.Background())
+			if err != nil {
+				return strings.Join(codes, ", ")
+			}
+			return strings.Join(hamletNames(hs, codes), ", ")
+		},
+	}
+}
+
+// categoryNames are the usual categories by their folded form: "y-te",
+// "y tế" and "Y TẾ" all read "Y tế".
+var categoryNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"Chung", "Y tế", "An ninh", "Thời tiết, thiên tai", "Thời tiết", "Điện nước", "Hành chính",
+		"Họp dân", "Môi trường", "Văn hóa", "Giáo dục", "Nông nghiệp", "Giao thông", "Tiêm chủng", "Thu gom rác", "Cắt điện"} {
+		m[categoryKey(n)] = n
+	}
+	return m
+}()
+
+func categoryKey(c string) string {
+	return strings.Join(strings.FieldsFunc(notices.Fold(c), func(r rune) bool {
+		return r == '-' || r == '_' || r == ',' || unicode.IsSpace(r)
+	}), " ")
+}
+
+// categoryLabel is a category as people read it: its name for the usual
+// ones (a code such as "moi-truong" reads "Môi trường"), else the text
+// as typed, with a capital first letter.
+func categoryLabel(c string) string {
+	if n, ok := categoryNames[categoryKey(c)]; ok {
+		return n
+	}
+	c = strings.TrimSpace(c)
+	r, size := utf8.DecodeRuneInString(c)
+	if size == 0 {
+		return ""
+	}
+	return string(unicode.ToUpper(r)) + c[size:]
+}
+
+// timeLayout is the one way the site writes a moment: 27/11/2026 08:00,
+// in the commune zone ("date" adds the weekday in front).
+const timeLayout = notices.DisplayLayout
+
+// whenVN is t as the site writes it, "" for the zero time (never
+// "01/01/0001").
+func whenVN(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(timeLayout)
+}
+
+// sizeVN is a byte count as people read it, with a decimal comma:
+// "1,4 MB", "320 KB", "12 byte".
+func sizeVN(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return decimalVN(float64(n)/(1<<20), 1) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt((n+512)>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " byte"
+}
+
+// decimalVN writes f with prec decimals and a decimal comma: 1,4.
+func decimalVN(f float64, prec int) string {
+	return strings.Replace(strconv.FormatFloat(f, 'f', prec, 64), ".", ",", 1)
+}
+
+// hamletNames maps hamlet codes to names, for pages that show a notice's
+// targets: people read "Khóm 1", not "khom-1".
+func hamletNames(hs []notices.Hamlet, codes []string) []string {
+	byCode := make(map[string]string, len(hs))
+	for _, h := range hs {
+		byCode[h.Code] = h.Name
+	}
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if n, ok := byCode[c]; ok {
+			out = append(out, n)
+		} else {
+			out = append(out, c) // a hamlet since deleted: its code is all there is
+		}
+	}
+	return out
+}
