@@ -146,6 +146,9 @@ func TestSchemaDocExamples(t *testing.T) {
 	db := rawDB(t, path)
 	ran, refused := 0, 0
 	for _, block := range docBlocks(t) {
+		if strings.HasPrefix(block, "-- province") {
+			continue // several communes: TestSchemaDocProvince
+		}
 		mustFail := strings.HasPrefix(block, "-- refused")
 		if strings.Contains(block, "refers_to") && !mustFail {
 			// The corrections refer to notices 1 and 2, which the daemon
