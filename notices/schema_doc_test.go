@@ -95,6 +95,14 @@ func TestSchemaDocRefusals(t *testing.T) {
 		addHamlets(t, s, "Khóm 2")
 		checkDocRefusals(t, path)
 	})
+	t.Run("upgraded v11.db", func(t *testing.T) {
+		_, db := upgradeKeepsRows(t, v11DB) // has khom-1 and khom-2
+		var path string
+		if err := db.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+			t.Fatal(err)
+		}
+		checkDocRefusals(t, path)
+	})
 }
 
 func checkDocRefusals(t *testing.T, path string) {
