@@ -64,18 +64,23 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
 }
 
-// zaloClient opens the database and builds the client the zalo and sync
-// commands use.
-func (e *env) zaloClient(ctx context.Context) (*notices.Store, *bot.Client, Config, error) {
+// zaloClient opens the database and builds the client of the OA of the
+// commune sc chooses, for the zalo and sync commands.
+func (e *env) zaloClient(ctx context.Context, sc *scope) (*notices.Store, *bot.Client, *notices.Commune, error) {
 	s, cfg, err := e.open(ctx)
 	if err != nil {
-		return nil, nil, cfg, err
+		return nil, nil, nil, err
+	}
+	c, err := sc.resolve(ctx, s)
+	if err != nil {
+		s.Close()
+		return nil, nil, nil, err
 	}
 	if cfg.ZaloAppID == "" {
 		s.Close()
-		return nil, nil, cfg, errors.New("ZALO_APP_ID và ZALO_APP_SECRET chưa đặt; hãy đặt chúng theo ứng dụng của OA trên developers.zalo.me")
+		return nil, nil, nil, errors.New("ZALO_APP_ID và ZALO_APP_SECRET chưa đặt; hãy đặt chúng theo ứng dụng của OA trên developers.zalo.me")
 	}
-	return s, newClient(cfg, s, zerolog.Nop()), cfg, nil
+	return s, newClient(cfg, s.CommuneTokens(c.ID), zerolog.Nop()), c, nil
 }
 
 // syncGroups checks each group the OA listed (getgroup), so that the
@@ -103,13 +108,14 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OAUTH_BASE")
 	redirect := f.String("redirect-uri", "", "Official Account Callback URL đã khai báo trong trang Zalo for Developers")
+	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
 	if *redirect == "" {
 		return usagef("loaxa zalo connect: thiếu --redirect-uri; dùng đúng Callback URL đã khai báo cho OA")
 	}
-	s, c, _, err := e.zaloClient(ctx)
+	s, c, _, err := e.zaloClient(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -163,10 +169,11 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa zalo status", "",
 		"Cho biết OA đã kết nối chưa, access token hết hạn khi nào, và thử gọi Zalo (danh sách nhóm).",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
+	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	s, c, _, err := e.zaloClient(ctx)
+	s, c, _, err := e.zaloClient(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -197,10 +204,11 @@ func hamletSync(ctx context.Context, e *env, args []string) error {
 		"Đọc danh sách nhóm của OA từ Zalo và thêm một thôn/ấp cho mỗi nhóm chưa có. Thôn/ấp đã có giữ nguyên\n"+
 			"tên; thôn/ấp có nhóm không còn trong danh sách được liệt kê để cán bộ xem lại.",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
+	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	s, c, _, err := e.zaloClient(ctx)
+	s, c, commune, err := e.zaloClient(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -210,7 +218,7 @@ func hamletSync(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("không đọc được danh sách nhóm từ Zalo: %s", bot.Reason(err))
 	}
 	gs := syncGroups(ctx, c, s, groups)
-	res, err := s.SyncHamlets(ctx, "cli", gs)
+	res, err := s.SyncHamletsIn(ctx, "cli", commune.Code, gs)
 	if err != nil {
 		return err
 	}
