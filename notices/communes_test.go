@@ -262,3 +262,35 @@ func TestCommuneTokens(t *testing.T) {
 		t.Errorf("commune 1's refresh mark = %v, %v; want kept", at, err)
 	}
 }
+
+// TestHamletInsertedBySQL: a hamlet a script inserts without a commune
+// belongs to the only commune, as before; with several it is refused; and
+// hamlet codes stay unique within a commune.
+func TestHamletInsertedBySQL(t *testing.T) {
+	s, path := openStore(t)
+	db := rawDB(t, path)
+	if _, err := db.Exec(`INSERT INTO hamlets (code, name, group_id) VALUES ('ap-lac', 'Ấp Lạc', 'g-1')`); err != nil {
+		t.Fatalf("insert without commune, one commune: %v", err)
+	}
+	var commune any
+	db.QueryRow(`SELECT commune_id FROM hamlets WHERE code = 'ap-lac'`).Scan(&commune)
+	if commune != int64(1) {
+		t.Errorf("commune_id = %v; want 1", commune)
+	}
+	if _, err := db.Exec(`INSERT INTO hamlets (code, name, group_id) VALUES ('ap-lac', 'Ấp Lạc 2', 'g-2')`); err == nil {
+		t.Errorf("a second ap-lac in the same commune was accepted")
+	}
+	if err := s.CreateCommune(context.Background(), "test", &notices.Commune{Code: "xa-b", Name: "UBND xã B"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO hamlets (code, name, group_id) VALUES ('ap-moi', 'Ấp Mới', 'g-3')`); err == nil ||
+		!strings.Contains(err.Error(), "hamlets.commune_id is missing") {
+		t.Errorf("insert without commune, two communes = %v; want refused", err)
+	}
+	if _, err := db.Exec(`INSERT INTO hamlets (commune_id, code, name, group_id) VALUES (2, 'ap-lac', 'Ấp Lạc', 'g-4')`); err != nil {
+		t.Errorf("ap-lac in the second commune: %v", err)
+	}
+	if _, err := db.Exec(`UPDATE hamlets SET commune_id = NULL WHERE code = 'ap-lac' AND commune_id = 2`); err == nil {
+		t.Errorf("a hamlet's commune could be set to NULL")
+	}
+}

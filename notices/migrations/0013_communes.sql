@@ -40,7 +40,7 @@ DROP TRIGGER notices_targets_update;
 -- (a group belongs to one OA).
 CREATE TABLE hamlets_new (
     id          INTEGER PRIMARY KEY,
-    commune_id  INTEGER NOT NULL REFERENCES communes (id),
+    commune_id  INTEGER REFERENCES communes (id), -- never NULL: hamlets_commune_* below
     code        TEXT    NOT NULL
                 CHECK (length(code) BETWEEN 1 AND 40 AND code NOT GLOB '*[^a-z0-9-]*'),
     name        TEXT    NOT NULL CHECK (length(trim(name)) BETWEEN 1 AND 100),
@@ -192,6 +192,28 @@ BEGIN
                 WHERE instr(item, '/') > 0 AND c.code = substr(item, 1, instr(item, '/') - 1)
                   AND h.code = substr(item, instr(item, '/') + 1)))
     );
+END;
+
+-- A hamlet always belongs to a commune. A row written without one (by a
+-- script; loaxa names it) belongs to the only commune; with several it is
+-- refused. A NULL commune_id is never committed: the UPDATE below gives
+-- it one in the same statement (and UNIQUE (commune_id, code) holds then).
+CREATE TRIGGER hamlets_commune_insert BEFORE INSERT ON hamlets
+WHEN NEW.commune_id IS NULL AND (SELECT count(*) FROM communes) <> 1
+BEGIN
+    SELECT RAISE(ABORT, 'hamlets.commune_id is missing: this database serves several communes; use loaxa hamlet add --commune CODE');
+END;
+
+CREATE TRIGGER hamlets_commune_fill AFTER INSERT ON hamlets
+WHEN NEW.commune_id IS NULL
+BEGIN
+    UPDATE hamlets SET commune_id = (SELECT id FROM communes) WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER hamlets_commune_update BEFORE UPDATE OF commune_id ON hamlets
+WHEN NEW.commune_id IS NULL OR NOT EXISTS (SELECT 1 FROM communes WHERE id = NEW.commune_id)
+BEGIN
+    SELECT RAISE(ABORT, 'hamlets.commune_id must name a commune');
 END;
 
 -- Rows loaxa writes without naming the commune get it from their notice
