@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // TestCommuneSingle: with one commune every command works as before,
@@ -175,5 +177,68 @@ func TestCommuneBinary(t *testing.T) {
 	out, err = cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "2 xã") {
 		t.Errorf("serve with two communes: %v %s; want it to refuse", err, out)
+	}
+}
+
+// TestZaloConnectRefreshTokenFile: a script connects a commune's OA with a
+// refresh token on stdin; the pair is that commune's alone, and a token
+// Zalo refuses is reported.
+func TestZaloConnectRefreshTokenFile(t *testing.T) {
+	sim := zalosimtest.New(t)
+	c := simCLI(t, sim)
+	delete(c.env, "ZALO_REFRESH_TOKEN")
+	c.ok("commune", "add", "--code", "xa-b", "--name", "UBND xã B")
+	out, errOut, code := c.run(sim.RefreshToken+"\n", "zalo", "connect", "--commune", "xa-b", "--refresh-token-file", "-")
+	if code != 0 || !strings.Contains(out, "Đã kết nối OA của xã xa-b") {
+		t.Fatalf("zalo connect --refresh-token-file - = %d %q %q", code, out, errOut)
+	}
+	db, err := sql.Open("sqlite3", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var pairs string
+	db.QueryRow(`SELECT group_concat(commune_id || ':' || (refresh_token <> ?) || ':' || (access_token <> ''), ' ') FROM zalo_tokens`,
+		sim.RefreshToken).Scan(&pairs)
+	if pairs != "2:1:1" {
+		t.Errorf("zalo_tokens = %q; want only commune 2's pair, rotated by Zalo (2:1:1)", pairs)
+	}
+	if got := c.ok("zalo", "status", "--commune", "xa-b"); !strings.Contains(got, "Kết nối tốt") {
+		t.Errorf("zalo status --commune xa-b = %q", got)
+	}
+	_, errOut, code = c.run("", "zalo", "connect", "--commune", "xa-b", "--refresh-token-file", writeFile(t, "rt", "sai-roi\n"))
+	if code != 1 || !strings.Contains(errOut, "Zalo không nhận") {
+		t.Errorf("zalo connect with a wrong refresh token = %d %q; want 1 and Zalo's refusal", code, errOut)
+	}
+	if _, errOut, code := c.run("", "zalo", "connect", "--commune", "xa-b", "--refresh-token-file", "-", "--redirect-uri", "https://x/cb"); code != 2 {
+		t.Errorf("both --refresh-token-file and --redirect-uri = %d %q; want 2", code, errOut)
+	}
+}
+
+// TestNoticeAddCommunes: --communes all|c1,c2 makes a province notice
+// (design.md), with --hamlets naming commune/hamlet beside the communes.
+func TestNoticeAddCommunes(t *testing.T) {
+	c := newCLI(t)
+	c.env["LOAXA_COMMUNE"] = "UBND xã A"
+	c.setup()
+	c.ok("commune", "add", "--code", "xa-b", "--name", "UBND xã B")
+	c.ok("hamlet", "add", "--commune", "xa-b", "--name", "Khóm 1", "--group-id", "grp-b-1")
+	c.ok("notice", "add", "--communes", "all", "--title", "Bão", "--body", "b", "--priority", "urgent")
+	c.ok("notice", "add", "--communes", "xa-b", "--hamlets", "xa-a/khom-1", "--title", "Mặn", "--body", "b")
+	if _, errOut, code := c.run("", "notice", "add", "--communes", "all", "--hamlets", "xa-b/khom-1", "--title", "a", "--body", "b"); code != 2 {
+		t.Errorf("--communes all with --hamlets = %d %q; want 2", code, errOut)
+	}
+	if _, errOut, code := c.run("", "notice", "add", "--communes", "xa-c", "--title", "a", "--body", "b"); code != 1 || !strings.Contains(errOut, "xa-c") {
+		t.Errorf("--communes naming no commune = %d %q; want refused", code, errOut)
+	}
+	db, err := sql.Open("sqlite3", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got string
+	db.QueryRow(`SELECT group_concat(commune || ':' || targets, ' ') FROM notices`).Scan(&got)
+	if got != "*:all *:xa-b,xa-a/khom-1" {
+		t.Errorf("stored notices = %q", got)
 	}
 }

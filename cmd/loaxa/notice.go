@@ -40,9 +40,26 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	kind := f.String("kind", "notice", "notice, update (đính chính) hoặc cancel (hủy)")
 	refersTo := f.Int64("refers-to", 0, "số thông báo gốc, cho update và cancel")
 	as := f.String("as", "cli", "tên người viết")
+	communes := f.String("communes", "", "thông báo cấp tỉnh: all (mọi xã đang hoạt động) hoặc các mã xã cách nhau bởi dấu phẩy; "+
+		"thêm từng thôn/ấp bằng --hamlets xã/thôn")
 	sc := communeScope(f, true)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
+	}
+	if strings.TrimSpace(*communes) != "" {
+		if strings.TrimSpace(*sc.commune) != "" {
+			return usagef("loaxa notice add: --communes là thông báo cấp tỉnh; không dùng cùng --commune")
+		}
+		*sc.province = true
+		if strings.TrimSpace(*communes) == notices.AllHamlets {
+			if strings.TrimSpace(*hamlets) != "" {
+				return usagef("loaxa notice add: --communes all đã gồm mọi thôn/ấp; bỏ --hamlets, hoặc liệt kê các xã")
+			}
+		} else if strings.TrimSpace(*hamlets) != "" {
+			*hamlets = *communes + "," + *hamlets
+		} else {
+			*hamlets = *communes
+		}
 	}
 	s, cfg, err := e.open(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -102,15 +103,24 @@ func syncGroups(ctx context.Context, c schedule.GroupChecker, s *notices.Store, 
 
 // zaloConnect is `loaxa zalo connect`: the OAuth v4 PKCE flow by hand.
 func zaloConnect(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa zalo connect", "--redirect-uri URL [--code CODE_OR_CALLBACK_URL]",
+	f := newFlags(e, "loaxa zalo connect", "--redirect-uri URL | --refresh-token-file TỆP [--commune MÃ]",
 		"Kết nối OA với loaxa (OAuth v4 có PKCE): in ra đường dẫn để quản trị viên OA mở và bấm \"Cho phép\";\n"+
 			"Zalo chuyển về địa chỉ callback kèm code. Dán code (hoặc cả địa chỉ callback) vào đây;\n"+
-			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.",
+			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.\n"+
+			"Cho kịch bản: --refresh-token-file TỆP (- là đầu vào chuẩn) lưu refresh token có sẵn của OA thay cho\n"+
+			"cặp đang giữ, rồi dùng nó ngay một lần với Zalo để biết nó còn tốt.",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OAUTH_BASE")
 	redirect := f.String("redirect-uri", "", "Official Account Callback URL đã khai báo trong trang Zalo for Developers")
+	rtFile := f.String("refresh-token-file", "", "tệp chứa refresh token của OA (- là đầu vào chuẩn), thay cho OAuth")
 	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
+	}
+	if *rtFile != "" {
+		if *redirect != "" {
+			return usagef("loaxa zalo connect: chọn --redirect-uri (OAuth) hoặc --refresh-token-file, không cả hai")
+		}
+		return zaloConnectRefresh(ctx, e, sc, *rtFile)
 	}
 	if *redirect == "" {
 		return usagef("loaxa zalo connect: thiếu --redirect-uri; dùng đúng Callback URL đã khai báo cho OA")
@@ -137,6 +147,45 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 	}
 	h := c.Health()
 	fmt.Fprintf(e.stdout, "Đã kết nối OA; access token hết hạn lúc %s. Tiến trình đang chạy sẽ tự dùng cặp token mới.\n",
+		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	return nil
+}
+
+// zaloConnectRefresh stores the refresh token in file (- for stdin) as the
+// commune's pair, and spends it once with Zalo, so that a wrong one is
+// reported now and not by the daemon later.
+func zaloConnectRefresh(ctx context.Context, e *env, sc *scope, file string) error {
+	var b []byte
+	var err error
+	if file == "-" {
+		b, err = io.ReadAll(io.LimitReader(e.stdin, 4096))
+	} else {
+		b, err = readLimited(file, 4096)
+	}
+	if err != nil {
+		return fmt.Errorf("không đọc được refresh token từ %s: %v", file, err)
+	}
+	token, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if token = strings.TrimSpace(token); token == "" {
+		return fmt.Errorf("%s không có refresh token (trống); hãy ghi refresh token của OA vào dòng đầu", file)
+	}
+	s, c, commune, err := e.zaloClient(ctx, sc)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.CommuneTokens(commune.ID).SaveZaloTokens(ctx, "", token, time.Time{}); err != nil {
+		return err
+	}
+	if err := c.Reload(ctx); err != nil {
+		return fmt.Errorf("đã lưu refresh token cho xã %s nhưng chưa dùng được: %s", commune.Code, bot.Reason(err))
+	}
+	if _, err := c.ListGroups(ctx); err != nil {
+		return fmt.Errorf("đã lưu refresh token cho xã %s nhưng Zalo không nhận (%s); hãy lấy refresh token mới, "+
+			"hoặc kết nối bằng --redirect-uri", commune.Code, bot.Reason(err))
+	}
+	h := c.Health()
+	fmt.Fprintf(e.stdout, "Đã kết nối OA của xã %s; access token hết hạn lúc %s.\n", commune.Code,
 		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
 	return nil
 }
