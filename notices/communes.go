@@ -22,7 +22,7 @@ const MaxCommuneName = 100
 // staff and Official Account.
 type Commune struct {
 	ID         int64
-	Code       string // short unique handle, e.g. xa-an-phu; never changes
+	Code       string // short unique handle, e.g. xa-an-phu; other programs write it (RenameCommune)
 	Name       string // signs its messages, e.g. "UBND xã An Phú"
 	Active     bool   // an inactive commune's hamlets receive nothing
 	RatePerMin int    // its OA package's limit, requests per minute; 0: only the app's
@@ -256,6 +256,49 @@ func (s *Store) UpdateCommune(ctx context.Context, actor string, c *Commune) err
 		}
 		c.ID, c.Active, c.CreatedAt, c.UpdatedAt = old.ID, old.Active, old.CreatedAt, tx.Now
 		return tx.auditIn(ctx, c.ID, actor, "commune.edit", 0, 0, fmt.Sprintf("%s %s rate=%d", c.Code, c.Name, c.RatePerMin))
+	})
+}
+
+// RenameCommune changes the code of commune code to newCode, and the code
+// its notices record (notices.commune), in one transaction: for a code
+// the upgrade made from the wrong LOAXA_COMMUNE. It is refused while a
+// province-wide notice names the commune in its targets. Programs that
+// insert notices with the old code must change too.
+func (s *Store) RenameCommune(ctx context.Context, actor, code, newCode string) error {
+	c := Commune{Code: newCode, Name: "x"}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *txn) error {
+		old, err := communeWhere(ctx, tx, `code = ?`, strings.ToLower(strings.TrimSpace(code)))
+		if err != nil {
+			return err
+		}
+		if old.Code == c.Code {
+			return nil
+		}
+		if _, err := communeWhere(ctx, tx, `code = ?`, c.Code); err == nil {
+			return fieldErr("code", "Mã xã %q đã có; hãy đặt mã khác.", c.Code)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notices WHERE commune = '*' AND targets <> 'all'
+			AND (',' || replace(targets, ' ', '') || ',' LIKE '%,' || ?1 || ',%'
+			  OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ?1 || '/%')`, old.Code).Scan(&n); err != nil {
+			return fmt.Errorf("check province notices of commune %s: %w", old.Code, err)
+		}
+		if n > 0 {
+			return fieldErr("code", "Có %d thông báo cấp tỉnh nhắm tới xã %s theo mã, nên không đổi mã được; hãy giữ mã cũ.", n, old.Code)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE communes SET code = ?, updated_at = ? WHERE id = ?`,
+			c.Code, fmtTime(tx.Now), old.ID); err != nil {
+			return fmt.Errorf("rename commune %s: %w", old.Code, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE notices SET commune = ? WHERE commune_id = ?`, c.Code, old.ID); err != nil {
+			return fmt.Errorf("rename the commune of notices: %w", err)
+		}
+		return tx.auditIn(ctx, old.ID, actor, "commune.rename", 0, 0, old.Code+" → "+c.Code)
 	})
 }
 

@@ -29,9 +29,11 @@ func (s *Store) CommuneTokens(communeID int64) *CommuneTokens {
 // CommuneID is the commune whose pair this is.
 func (t *CommuneTokens) CommuneID() int64 { return t.id }
 
-// only is the token store of the only commune.
+// only is the token store of the only commune. It reads on the token
+// connection, so that saving a rotated pair never queues behind the
+// daemon's statements on the main one.
 func (s *Store) only(ctx context.Context) (*CommuneTokens, error) {
-	c, err := resolveCommune(ctx, s.db, "")
+	c, err := resolveCommune(ctx, s.tokenDB, "")
 	if err != nil {
 		return nil, err
 	}

@@ -79,8 +79,8 @@ func scopeLabel(code string) string {
 
 func communeAdd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa commune add", "--code MÃ --name TÊN [--rate-per-min N]",
-		"Thêm một xã/phường vào cơ sở dữ liệu (chế độ cả tỉnh). Mã là chữ thường không dấu, ví dụ xa-an-phu,\n"+
-			"và không đổi được về sau (chương trình khác ghi nó vào notices.commune). Tên ký cuối mỗi tin của xã.\n"+
+		"Thêm một xã/phường vào cơ sở dữ liệu (chế độ cả tỉnh). Mã là chữ thường không dấu, ví dụ xa-an-phu;\n"+
+			"chương trình khác ghi nó vào notices.commune, nên hãy chọn mã lâu dài. Tên ký cuối mỗi tin của xã.\n"+
 			"Khi có từ hai xã, các lệnh hamlet, notice, user và zalo cần --commune MÃ.")
 	code := f.String("code", "", "mã xã, ví dụ xa-an-phu")
 	name := f.String("name", "", "tên ký cuối mỗi tin, ví dụ \"UBND xã An Phú\"")
@@ -154,16 +154,18 @@ func communeList(ctx context.Context, e *env, args []string) error {
 }
 
 func communeEdit(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa commune edit", "MÃ [--name TÊN] [--rate-per-min N]",
-		"Đổi tên ký cuối tin hoặc giới hạn mỗi phút của OA của một xã. Mã xã không đổi được.")
+	f := newFlags(e, "loaxa commune edit", "MÃ [--name TÊN] [--rate-per-min N] [--code MÃ_MỚI]",
+		"Đổi tên ký cuối tin, giới hạn mỗi phút của OA, hoặc mã của một xã. Đổi mã khi bản nâng cấp đã đặt mã\n"+
+			"theo một LOAXA_COMMUNE sai; chương trình khác ghi notices.commune theo mã cũ thì phải đổi theo.")
 	name := f.String("name", "", "tên mới")
+	newCode := f.String("code", "", "mã mới, chữ thường không dấu")
 	rate := f.Int("rate-per-min", -1, "giới hạn mới mỗi phút của OA (0: bỏ giới hạn riêng)")
 	pos, err := f.parse(args, 1)
 	if err != nil {
 		return err
 	}
-	if !f.given("name") && !f.given("rate-per-min") {
-		return usagef("loaxa commune edit: không có gì để đổi; hãy cho --name hoặc --rate-per-min")
+	if !f.given("name") && !f.given("rate-per-min") && !f.given("code") {
+		return usagef("loaxa commune edit: không có gì để đổi; hãy cho --name, --rate-per-min hoặc --code")
 	}
 	if f.given("rate-per-min") && *rate < 0 {
 		return usagef("loaxa commune edit: --rate-per-min %d không hợp lệ; hãy cho một số dương, hoặc 0", *rate)
@@ -177,14 +179,34 @@ func communeEdit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return communeNotFound(err, pos[0])
 	}
+	candidate := *c // validate every change before writing any
 	if f.given("name") {
-		c.Name = *name
+		candidate.Name = *name
 	}
 	if f.given("rate-per-min") {
-		c.RatePerMin = *rate
+		candidate.RatePerMin = *rate
 	}
-	if err := s.UpdateCommune(ctx, "cli", c); err != nil {
+	if err := candidate.Validate(); err != nil {
 		return explain(err, communeFlagsOf)
+	}
+	if f.given("code") {
+		if err := s.RenameCommune(ctx, "cli", c.Code, *newCode); err != nil {
+			return explain(err, communeFlagsOf)
+		}
+		if c, err = s.CommuneByCode(ctx, *newCode); err != nil {
+			return err
+		}
+	}
+	if f.given("name") || f.given("rate-per-min") {
+		if f.given("name") {
+			c.Name = *name
+		}
+		if f.given("rate-per-min") {
+			c.RatePerMin = *rate
+		}
+		if err := s.UpdateCommune(ctx, "cli", c); err != nil {
+			return explain(err, communeFlagsOf)
+		}
 	}
 	fmt.Fprintf(e.stdout, "Đã sửa xã %s (%s).\n", c.Code, c.Name)
 	return nil

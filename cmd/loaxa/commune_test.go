@@ -242,3 +242,35 @@ func TestNoticeAddCommunes(t *testing.T) {
 		t.Errorf("stored notices = %q", got)
 	}
 }
+
+// TestCommuneRename: a code the upgrade made from the wrong LOAXA_COMMUNE
+// can be changed, with its notices; a province notice naming it stops it.
+func TestCommuneRename(t *testing.T) {
+	c := newCLI(t) // LOAXA_COMMUNE unset: the commune is "UBND xã", code xa
+	c.setup()
+	c.ok("notice", "add", "--title", "Họp", "--body", "b")
+	c.ok("commune", "edit", "xa", "--code", "xa-an-phu", "--name", "UBND xã An Phú")
+	if out := c.ok("commune", "list"); !strings.Contains(out, "xa-an-phu") || !strings.Contains(out, "UBND xã An Phú") {
+		t.Errorf("commune list after the rename =\n%s", out)
+	}
+	db, err := sql.Open("sqlite3", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var commune string
+	db.QueryRow(`SELECT commune FROM notices WHERE id = 1`).Scan(&commune)
+	if commune != "xa-an-phu" {
+		t.Errorf("notice 1's commune after the rename = %q", commune)
+	}
+	if _, err := db.Exec(`INSERT INTO notices (title, body, commune) VALUES ('a', 'b', 'xa-an-phu')`); err != nil {
+		t.Errorf("insert with the new code: %v", err)
+	}
+	c.ok("notice", "add", "--communes", "xa-an-phu", "--title", "Lũ", "--body", "b")
+	if _, errOut, code := c.run("", "commune", "edit", "xa-an-phu", "--code", "xa-ap"); code != 1 || !strings.Contains(errOut, "cấp tỉnh") {
+		t.Errorf("rename while a province notice names the commune = %d %q; want refused", code, errOut)
+	}
+	if _, errOut, code := c.run("", "commune", "edit", "xa-an-phu", "--code", "Sai Mã"); code != 1 || !strings.Contains(errOut, "--code") {
+		t.Errorf("rename to a bad code = %d %q; want refused", code, errOut)
+	}
+}
