@@ -294,3 +294,63 @@ func TestHamletInsertedBySQL(t *testing.T) {
 		t.Errorf("a hamlet's commune could be set to NULL")
 	}
 }
+
+// TestDeliveriesCarryTheirCommune: materialising a province notice makes
+// deliveries each of its hamlet's commune, and an occurrence of none; a
+// commune's notice makes its commune's occurrence; bulletins likewise.
+func TestDeliveriesCarryTheirCommune(t *testing.T) {
+	ctx := context.Background()
+	s, path := openProvince(t)
+	db := rawDB(t, path)
+	province := notices.Notice{Title: "Lũ", Body: "b", Commune: notices.Province, Status: notices.StatusApproved,
+		Source: notices.SourceCLI, Author: "tinh"}
+	if err := s.CreateNotice(ctx, &province); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.NoticeTargets(ctx, &province)
+	if err != nil || len(ts) != 3 {
+		t.Fatalf("NoticeTargets = %+v, %v; want 3 hamlets", ts, err)
+	}
+	if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: province.ID, DueAt: fixedNow, Status: notices.OccurrenceQueued,
+		Parts: []string{"p1", "p2"}, Targets: ts}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	db.QueryRow(`SELECT group_concat(h.group_id || '=' || d.commune_id, ' ') FROM deliveries d JOIN hamlets h ON h.id = d.hamlet_id
+		WHERE d.notice_id = ? AND d.part = 1 ORDER BY h.id`, province.ID).Scan(&got)
+	if got != "g-ap-1=1 g-ap-2=1 g-ph-ap-1=2" {
+		t.Errorf("deliveries' communes = %q", got)
+	}
+	var occ any
+	db.QueryRow(`SELECT commune_id FROM occurrences WHERE notice_id = ?`, province.ID).Scan(&occ)
+	if occ != nil {
+		t.Errorf("a province occurrence's commune = %v; want none", occ)
+	}
+	local := notices.Notice{Title: "Họp", Body: "b", Commune: "xa-phu-hoa", Status: notices.StatusApproved, Priority: notices.Low,
+		Source: notices.SourceCLI, Author: "hoa"}
+	if err := s.CreateNotice(ctx, &local); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: local.ID, DueAt: fixedNow, Status: notices.OccurrenceHeld}); err != nil {
+		t.Fatal(err)
+	}
+	db.QueryRow(`SELECT commune_id FROM occurrences WHERE notice_id = ?`, local.ID).Scan(&occ)
+	if occ != int64(2) {
+		t.Errorf("xa-phu-hoa's occurrence's commune = %v; want 2", occ)
+	}
+	ts, _ = s.NoticeTargets(ctx, &local)
+	if len(ts) != 1 || ts[0].GroupID != "g-ph-ap-1" || ts[0].CommuneID != 2 {
+		t.Fatalf("xa-phu-hoa's notice goes to %+v; want its own ap-1", ts)
+	}
+	var occID int64
+	db.QueryRow(`SELECT id FROM occurrences WHERE notice_id = ?`, local.ID).Scan(&occID)
+	if err := s.MaterialiseBulletins(ctx, fixedNow, []notices.BulletinPlan{{Target: ts[0], Occurrences: []int64{occID},
+		Parts: []string{"bản tin"}}}, []int64{occID}); err != nil {
+		t.Fatal(err)
+	}
+	var bc any
+	db.QueryRow(`SELECT commune_id FROM deliveries WHERE bulletin_id IS NOT NULL`).Scan(&bc)
+	if bc != int64(2) {
+		t.Errorf("the bulletin delivery's commune = %v; want 2", bc)
+	}
+}
