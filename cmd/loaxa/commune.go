@@ -128,8 +128,8 @@ func communeList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	widths := []int{24, 36, 10, 14}
-	row(e.stdout, widths, "MÃ", "TÊN (KÝ CUỐI TIN)", "THÔN/ẤP", "GIỚI HẠN OA", "TRẠNG THÁI")
+	widths := []int{24, 36, 10, 14, 14}
+	row(e.stdout, widths, "MÃ", "TÊN (KÝ CUỐI TIN)", "THÔN/ẤP", "GIỚI HẠN OA", "OA", "TRẠNG THÁI")
 	for _, c := range cs {
 		hs, err := s.HamletsOf(ctx, c.ID)
 		if err != nil {
@@ -143,7 +143,13 @@ func communeList(ctx context.Context, e *env, args []string) error {
 		if !c.Active {
 			state = "đã tắt"
 		}
-		row(e.stdout, widths, c.Code, c.Name, strconv.Itoa(len(hs)), rate, state)
+		oa := "chưa kết nối"
+		if _, refresh, _, err := s.CommuneTokens(c.ID).LoadZaloTokens(ctx); err != nil {
+			return err
+		} else if refresh != "" {
+			oa = "đã có token"
+		}
+		row(e.stdout, widths, c.Code, c.Name, strconv.Itoa(len(hs)), rate, oa, state)
 	}
 	// Until messages are signed per commune, the daemon signs with
 	// LOAXA_COMMUNE: say so when it differs.

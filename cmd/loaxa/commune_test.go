@@ -206,6 +206,12 @@ func TestZaloConnectRefreshTokenFile(t *testing.T) {
 	if got := c.ok("zalo", "status", "--commune", "xa-b"); !strings.Contains(got, "Kết nối tốt") {
 		t.Errorf("zalo status --commune xa-b = %q", got)
 	}
+	if out := c.ok("commune", "list"); !strings.Contains(out, "đã có token") || !strings.Contains(out, "chưa kết nối") {
+		t.Errorf("commune list does not tell xa-b's OA (connected) from the first commune's (not):\n%s", out)
+	}
+	if out, _, code := c.run("", "doctor"); code != 1 || !strings.Contains(out, "2 xã") {
+		t.Errorf("doctor with two communes = exit %d:\n%s\nwant a failure saying serve refuses them", code, out)
+	}
 	_, errOut, code = c.run("", "zalo", "connect", "--commune", "xa-b", "--refresh-token-file", writeFile(t, "rt", "sai-roi\n"))
 	if code != 1 || !strings.Contains(errOut, "Zalo không nhận") {
 		t.Errorf("zalo connect with a wrong refresh token = %d %q; want 1 and Zalo's refusal", code, errOut)
