@@ -354,3 +354,30 @@ func TestDeliveriesCarryTheirCommune(t *testing.T) {
 		t.Errorf("the bulletin delivery's commune = %v; want 2", bc)
 	}
 }
+
+// TestExternalCorrectionTakesItsCommune: with several communes, an update
+// another program inserts without a commune is the commune of the notice
+// it corrects; naming another commune is refused.
+func TestExternalCorrectionTakesItsCommune(t *testing.T) {
+	s, path := openProvince(t)
+	db := rawDB(t, path)
+	res, err := db.Exec(`INSERT INTO notices (title, body, status, commune) VALUES ('Họp', 'Tối nay', 'approved', 'xa-phu-hoa')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := res.LastInsertId()
+	markSent(t, db, orig)
+	res, err = db.Exec(`INSERT INTO notices (title, body, status, kind, refers_to) VALUES ('Đổi giờ', '19 giờ 30', 'approved', 'update', ?)`, orig)
+	if err != nil {
+		t.Fatalf("correction without commune: %v", err)
+	}
+	id, _ := res.LastInsertId()
+	n, err := s.Notice(context.Background(), id)
+	if err != nil || n.Commune != "xa-phu-hoa" || n.CommuneID != 2 {
+		t.Errorf("correction = %+v, %v; want xa-phu-hoa's", n, err)
+	}
+	if _, err := db.Exec(`INSERT INTO notices (title, body, kind, refers_to, commune) VALUES ('Hủy', 'x', 'cancel', ?, 'xa-an-phu')`, orig); err == nil ||
+		!strings.Contains(err.Error(), "notices.commune differs from the commune of the notice in refers_to") {
+		t.Errorf("correction naming another commune = %v; want refused", err)
+	}
+}
