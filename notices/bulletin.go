@@ -87,8 +87,8 @@ func (s *Store) MaterialiseBulletins(ctx context.Context, slot time.Time, plans 
 			next := fmtTime(maxTime(slot, p.NotBefore))
 			for i, body := range p.Parts {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (bulletin_id, hamlet_id, group_id, part, parts,
-					body, priority, status, due_at, next_attempt_at, created_at, updated_at)
-					VALUES (?, ?, ?, ?, ?, ?, 2, 'queued', ?, ?, ?, ?)`,
+					body, priority, status, due_at, next_attempt_at, created_at, updated_at, commune_id)
+					VALUES (?1, ?2, ?3, ?4, ?5, ?6, 2, 'queued', ?7, ?8, ?9, ?10, (SELECT commune_id FROM hamlets WHERE id = ?2))`,
 					bid, p.Target.HamletID, p.Target.GroupID, i+1, len(p.Parts), body, at, next, now, now); err != nil {
 					return fmt.Errorf("insert bulletin delivery: %w", err)
 				}

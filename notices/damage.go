@@ -145,9 +145,9 @@ func clipShown(s string) string {
 // noticeColumns are read by scanNotice; image is replaced by NULL in lists.
 const noticeColumns = `id, title, body, category, priority, status, targets, publish_at, recurrence, expires_at,
 	kind, refers_to, %s, image_type, author, approver, approved_at, reason, source, last_due_at, created_at, updated_at,
-	damaged_reason, damaged_at`
+	damaged_reason, damaged_at, commune, commune_id`
 
-const noticeColumnCount = 24
+const noticeColumnCount = 26
 
 // scanNotice reads one notices row. Its error is only the scanner's own
 // (sql.ErrNoRows, a closed connection): a value it cannot read makes the
@@ -191,6 +191,8 @@ func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
 	n.UpdatedAt = r.time("updated_at", v[21])
 	stored := r.text("damaged_reason", v[22])
 	n.DamagedAt = r.time("damaged_at", v[23])
+	n.Commune = r.text("commune", v[24])
+	n.CommuneID = r.id("commune_id", v[25])
 
 	r.length("tiêu đề", n.Title, MaxTitle)
 	r.length("nội dung", n.Body, MaxBody)

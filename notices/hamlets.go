@@ -12,7 +12,9 @@ import (
 // Hamlet is a khóm, ấp or thôn with its Zalo group.
 type Hamlet struct {
 	ID        int64
-	Code      string // short unique handle, e.g. khom-1
+	Commune   string // its commune's code; empty in a write means the only commune
+	CommuneID int64  // set by the store
+	Code      string // short handle, unique within its commune, e.g. khom-1
 	Name      string // e.g. Khóm 1
 	GroupID   string // the Zalo group's id
 	Active    bool   // inactive hamlets receive nothing
@@ -24,12 +26,13 @@ type Hamlet struct {
 	Facts *GroupFacts
 }
 
-const hamletColumns = `id, code, name, group_id, active, created_at, updated_at`
+const hamletColumns = `id, commune_id, (SELECT code FROM communes WHERE communes.id = hamlets.commune_id),
+	code, name, group_id, active, created_at, updated_at`
 
 func scanHamlet(sc interface{ Scan(...any) error }) (Hamlet, error) {
 	var h Hamlet
 	var created, updated sql.NullString
-	if err := sc.Scan(&h.ID, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated); err != nil {
+	if err := sc.Scan(&h.ID, &h.CommuneID, &h.Commune, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated); err != nil {
 		return h, err
 	}
 	// The times are only shown: one that cannot be read reads as zero
@@ -40,18 +43,21 @@ func scanHamlet(sc interface{ Scan(...any) error }) (Hamlet, error) {
 }
 
 // uniqueHamlet checks in tx that no other hamlet (other than id) has h's
-// code or group id.
+// code in its commune, or its group id anywhere.
 func uniqueHamlet(ctx context.Context, tx *txn, h *Hamlet, id int64) (FieldErrors, error) {
 	var es FieldErrors
 	var other string
-	err := tx.QueryRowContext(ctx, `SELECT name FROM hamlets WHERE code = ? AND id <> ?`, h.Code, id).Scan(&other)
+	err := tx.QueryRowContext(ctx, `SELECT name FROM hamlets WHERE commune_id = ? AND code = ? AND id <> ?`,
+		h.CommuneID, h.Code, id).Scan(&other)
 	switch {
 	case err == nil:
 		es.add("code", "Mã %q đã dùng cho %q; hãy đặt mã khác.", h.Code, other)
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("check hamlet code %s: %w", h.Code, err)
 	}
-	err = tx.QueryRowContext(ctx, `SELECT name FROM hamlets WHERE group_id = ? AND id <> ?`, h.GroupID, id).Scan(&other)
+	err = tx.QueryRowContext(ctx, `SELECT name || CASE WHEN (SELECT count(*) FROM communes) > 1
+		THEN ' (xã ' || (SELECT code FROM communes c WHERE c.id = hamlets.commune_id) || ')' ELSE '' END
+		FROM hamlets WHERE group_id = ? AND id <> ?`, h.GroupID, id).Scan(&other)
 	switch {
 	case err == nil:
 		es.add("group_id", "Nhóm Zalo %q đã gắn với %q; mỗi thôn/ấp cần một nhóm riêng, hãy kiểm tra lại mã nhóm.", h.GroupID, other)
@@ -62,8 +68,8 @@ func uniqueHamlet(ctx context.Context, tx *txn, h *Hamlet, id int64) (FieldError
 }
 
 func insertHamlet(ctx context.Context, tx *txn, actor string, h *Hamlet) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO hamlets (code, name, group_id, active, created_at, updated_at)
-		VALUES (?, ?, ?, 1, ?, ?)`, h.Code, h.Name, h.GroupID, fmtTime(tx.Now), fmtTime(tx.Now))
+	res, err := tx.ExecContext(ctx, `INSERT INTO hamlets (commune_id, code, name, group_id, active, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 1, ?, ?)`, h.CommuneID, h.Code, h.Name, h.GroupID, fmtTime(tx.Now), fmtTime(tx.Now))
 	if err != nil {
 		return fmt.Errorf("insert hamlet %s: %w", h.Code, err)
 	}
@@ -77,13 +83,27 @@ func insertHamlet(ctx context.Context, tx *txn, actor string, h *Hamlet) error {
 	return tx.audit(ctx, actor, "hamlet.add", 0, h.ID, h.Code+" "+h.GroupID)
 }
 
-// CreateHamlet adds an active hamlet; an empty Code is made from the name
-// with Slug. A code or group id already in use is a FieldErrors.
+// hamletCommune sets h.CommuneID from h.Commune (empty: the only commune).
+func hamletCommune(ctx context.Context, tx *txn, h *Hamlet) error {
+	c, err := resolveCommune(ctx, tx, h.Commune)
+	if err != nil {
+		return err
+	}
+	h.Commune, h.CommuneID = c.Code, c.ID
+	return nil
+}
+
+// CreateHamlet adds an active hamlet to the commune h.Commune (empty: the
+// only one); an empty Code is made from the name with Slug. A code already
+// in use in the commune, or a group id in use anywhere, is a FieldErrors.
 func (s *Store) CreateHamlet(ctx context.Context, actor string, h *Hamlet) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
 	return s.update(ctx, func(tx *txn) error {
+		if err := hamletCommune(ctx, tx, h); err != nil {
+			return err
+		}
 		es, err := uniqueHamlet(ctx, tx, h, 0)
 		if err != nil {
 			return err
@@ -95,9 +115,10 @@ func (s *Store) CreateHamlet(ctx context.Context, actor string, h *Hamlet) error
 	})
 }
 
-// ImportHamlets adds every hamlet in hs in one transaction: all or nothing.
-// A bad item is a *RowError with its index in hs; a code or group id
-// repeated within hs or already in the database is a bad item.
+// ImportHamlets adds every hamlet in hs, each to its Commune (empty: the
+// only one), in one transaction: all or nothing. A bad item is a *RowError
+// with its index in hs; a code repeated within a commune, or a group id
+// repeated, within hs or with the database, is a bad item.
 func (s *Store) ImportHamlets(ctx context.Context, actor string, hs []Hamlet) error {
 	codes, groups := map[string]int{}, map[string]int{}
 	for i := range hs {
@@ -105,16 +126,23 @@ func (s *Store) ImportHamlets(ctx context.Context, actor string, hs []Hamlet) er
 		if err := h.Validate(); err != nil {
 			return &RowError{Row: i, Err: err.(FieldErrors)}
 		}
-		if j, ok := codes[h.Code]; ok {
+		if j, ok := codes[h.Commune+"/"+h.Code]; ok {
 			return &RowError{Row: i, Err: fieldErr("code", "Mã %q trùng với dòng trước (mục %d); hãy đặt mã khác.", h.Code, j+1)}
 		}
 		if j, ok := groups[h.GroupID]; ok {
 			return &RowError{Row: i, Err: fieldErr("group_id", "Nhóm Zalo %q trùng với dòng trước (mục %d); mỗi thôn/ấp cần một nhóm riêng.", h.GroupID, j+1)}
 		}
-		codes[h.Code], groups[h.GroupID] = i, i
+		codes[h.Commune+"/"+h.Code], groups[h.GroupID] = i, i
 	}
 	return s.update(ctx, func(tx *txn) error {
 		for i := range hs {
+			if err := hamletCommune(ctx, tx, &hs[i]); err != nil {
+				var fes FieldErrors
+				if errors.As(err, &fes) {
+					return &RowError{Row: i, Err: fes}
+				}
+				return err
+			}
 			es, err := uniqueHamlet(ctx, tx, &hs[i], 0)
 			if err != nil {
 				return err
@@ -130,9 +158,19 @@ func (s *Store) ImportHamlets(ctx context.Context, actor string, hs []Hamlet) er
 	})
 }
 
-// Hamlets lists every hamlet, active or not, by code.
+// Hamlets lists every hamlet of every commune, active or not, by code
+// (with several communes, codes repeat: see HamletsOf).
 func (s *Store) Hamlets(ctx context.Context) ([]Hamlet, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+hamletColumns+` FROM hamlets ORDER BY code`)
+	return s.hamlets(ctx, `SELECT `+hamletColumns+` FROM hamlets ORDER BY code, commune_id`)
+}
+
+// HamletsOf lists the hamlets of commune communeID, active or not, by code.
+func (s *Store) HamletsOf(ctx context.Context, communeID int64) ([]Hamlet, error) {
+	return s.hamlets(ctx, `SELECT `+hamletColumns+` FROM hamlets WHERE commune_id = ? ORDER BY code`, communeID)
+}
+
+func (s *Store) hamlets(ctx context.Context, q string, args ...any) ([]Hamlet, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list hamlets: %w", err)
 	}
@@ -148,9 +186,40 @@ func (s *Store) Hamlets(ctx context.Context) ([]Hamlet, error) {
 	return hs, rows.Err()
 }
 
-// HamletByCode returns the hamlet with code, or ErrNotFound.
+// HamletByCode returns the hamlet with code, or ErrNotFound. When several
+// communes have a hamlet of that code it is a *CommuneRequiredError: use
+// HamletInCommune.
 func (s *Store) HamletByCode(ctx context.Context, code string) (*Hamlet, error) {
-	return s.hamletWhere(ctx, `code = ?`, code)
+	hs, err := s.hamlets(ctx, `SELECT `+hamletColumns+` FROM hamlets WHERE code = ? ORDER BY commune_id LIMIT 2`, code)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("get hamlet %s: %w", code, err)
+	case len(hs) == 0:
+		return nil, ErrNotFound
+	case len(hs) > 1:
+		cs, err := s.Communes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		codes := make([]string, len(cs))
+		for i, c := range cs {
+			codes[i] = c.Code
+		}
+		return nil, &CommuneRequiredError{Codes: codes}
+	}
+	return &hs[0], nil
+}
+
+// HamletInCommune returns the hamlet with code in commune communeID, or ErrNotFound.
+func (s *Store) HamletInCommune(ctx context.Context, communeID int64, code string) (*Hamlet, error) {
+	hs, err := s.hamlets(ctx, `SELECT `+hamletColumns+` FROM hamlets WHERE commune_id = ? AND code = ?`, communeID, code)
+	if err != nil {
+		return nil, fmt.Errorf("get hamlet %s: %w", code, err)
+	}
+	if len(hs) == 0 {
+		return nil, ErrNotFound
+	}
+	return &hs[0], nil
 }
 
 // HamletByID returns the hamlet with id, or ErrNotFound.
@@ -176,8 +245,9 @@ func (s *Store) UpdateHamlet(ctx context.Context, actor string, h *Hamlet) error
 		return err
 	}
 	return s.update(ctx, func(tx *txn) error {
-		var oldCode string
-		if err := tx.QueryRowContext(ctx, `SELECT code FROM hamlets WHERE id = ?`, h.ID).Scan(&oldCode); err != nil {
+		var oldCode, communeCode string
+		if err := tx.QueryRowContext(ctx, `SELECT h.code, h.commune_id, c.code FROM hamlets h JOIN communes c ON c.id = h.commune_id
+			WHERE h.id = ?`, h.ID).Scan(&oldCode, &h.CommuneID, &communeCode); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
@@ -189,8 +259,11 @@ func (s *Store) UpdateHamlet(ctx context.Context, actor string, h *Hamlet) error
 		}
 		if oldCode != h.Code {
 			var n int
+			// Its commune's notices name it by code, province-wide ones as commune/code.
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notices WHERE targets <> 'all'
-				AND ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%'`, oldCode).Scan(&n); err != nil {
+				AND ((commune_id = ?1 AND ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ?2 || ',%')
+				  OR (commune = '*' AND ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ?3 || '/' || ?2 || ',%'))`,
+				h.CommuneID, oldCode, communeCode).Scan(&n); err != nil {
 				return fmt.Errorf("check notices of hamlet %s: %w", oldCode, err)
 			}
 			if n > 0 {
@@ -204,7 +277,7 @@ func (s *Store) UpdateHamlet(ctx context.Context, actor string, h *Hamlet) error
 			h.Code, h.Name, h.GroupID, fmtTime(tx.Now), h.ID); err != nil {
 			return fmt.Errorf("update hamlet %d: %w", h.ID, err)
 		}
-		h.UpdatedAt = tx.Now
+		h.UpdatedAt, h.Commune = tx.Now, communeCode
 		if h.Facts != nil {
 			if err := upsertFacts(ctx, tx, h.GroupID, *h.Facts); err != nil {
 				return err
@@ -253,14 +326,24 @@ type SyncResult struct {
 	Refused []Group  // groups with no hamlet that were not added, with why
 }
 
-// SyncHamlets adds a hamlet for each group in gs that has none, in one
-// transaction, with a code made from the group's name (suffixed -2, -3 … if
-// taken). Existing hamlets keep their names; hamlets whose group is absent
-// are reported, not changed.
+// SyncHamlets is SyncHamletsIn for the only commune.
 func (s *Store) SyncHamlets(ctx context.Context, actor string, gs []Group) (SyncResult, error) {
+	return s.SyncHamletsIn(ctx, actor, "", gs)
+}
+
+// SyncHamletsIn adds to commune (a code; empty: the only commune) a hamlet
+// for each group in gs, its OA's, that has none, in one transaction, with
+// a code made from the group's name (suffixed -2, -3 … if taken in the
+// commune). Existing hamlets keep their names; the commune's hamlets whose
+// group is absent are reported, not changed.
+func (s *Store) SyncHamletsIn(ctx context.Context, actor, commune string, gs []Group) (SyncResult, error) {
 	var res SyncResult
 	err := s.update(ctx, func(tx *txn) error {
 		res = SyncResult{}
+		c, err := resolveCommune(ctx, tx, commune)
+		if err != nil {
+			return err
+		}
 		seen := map[string]bool{}
 		for _, g := range gs {
 			if seen[g.ID] {
@@ -285,7 +368,7 @@ func (s *Store) SyncHamlets(ctx context.Context, actor string, gs []Group) (Sync
 				res.Refused = append(res.Refused, g)
 				continue
 			}
-			h := Hamlet{Name: g.Name, GroupID: g.ID, Facts: g.Facts}
+			h := Hamlet{Commune: c.Code, CommuneID: c.ID, Name: g.Name, GroupID: g.ID, Facts: g.Facts}
 			if nfcTrim(h.Name) == "" {
 				h.Name = "Nhóm " + g.ID
 			}
@@ -296,7 +379,8 @@ func (s *Store) SyncHamlets(ctx context.Context, actor string, gs []Group) (Sync
 			base := h.Code
 			for i := 2; ; i++ {
 				var n int
-				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM hamlets WHERE code = ?`, h.Code).Scan(&n); err != nil {
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM hamlets WHERE commune_id = ? AND code = ?`,
+					c.ID, h.Code).Scan(&n); err != nil {
 					return fmt.Errorf("check hamlet code %s: %w", h.Code, err)
 				}
 				if n == 0 {
@@ -313,7 +397,7 @@ func (s *Store) SyncHamlets(ctx context.Context, actor string, gs []Group) (Sync
 			}
 			res.Added = append(res.Added, h)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+hamletColumns+` FROM hamlets WHERE active = 1 ORDER BY code`)
+		rows, err := tx.QueryContext(ctx, `SELECT `+hamletColumns+` FROM hamlets WHERE commune_id = ? AND active = 1 ORDER BY code`, c.ID)
 		if err != nil {
 			return fmt.Errorf("list hamlets: %w", err)
 		}

@@ -119,19 +119,70 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 		if done[m.Version] {
 			continue
 		}
-		err := s.update(ctx, func(tx *txn) error {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.Version, m.Name, fmtTime(tx.Now))
-			return err
-		})
-		if err != nil {
+		if err := s.apply(ctx, m); err != nil {
 			return applied, fmt.Errorf("apply migration %s: %w", m.Name, err)
 		}
 		s.log.Info().Int("version", m.Version).Str("migration", m.Name).Msg("schema migrated")
 		applied = append(applied, m)
 	}
 	return applied, nil
+}
+
+// fkOffMarker in a migration file makes apply run it with foreign keys
+// off, as SQLite's way of rebuilding a table requires; the file keeps
+// every row's id, so that the rows referring to it still do.
+const fkOffMarker = "-- loaxa:foreign_keys=off"
+
+// goSteps are the steps a migration needs that SQL alone cannot take; each
+// runs right after its file, in the same transaction.
+var goSteps = map[int]func(ctx context.Context, s *Store, tx *txn) error{
+	13: communeStep,
+}
+
+// apply runs one migration, its Go step and its schema_migrations row in
+// one transaction, on one connection: PRAGMA foreign_keys only takes
+// effect outside a transaction, on the connection it is set on.
+func (s *Store) apply(ctx context.Context, m Migration) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if strings.Contains(m.sql, fkOffMarker) {
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return err
+		}
+		defer func() {
+			if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil && err == nil {
+				err = onErr
+			}
+		}()
+	}
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &txn{Tx: sqlTx, Now: s.Now()}
+	err = func() error {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return err
+		}
+		if step := goSteps[m.Version]; step != nil {
+			if err := step(ctx, s, tx); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.Version, m.Name, fmtTime(tx.Now))
+		return err
+	}()
+	if err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	s.signal()
+	return nil
 }

@@ -48,13 +48,19 @@ const AllHamlets = "all"
 // Notice is an announcement to one or more hamlets. Times are in UTC; a zero
 // PublishAt means "as soon as approved", a zero ExpiresAt means "never".
 type Notice struct {
-	ID         int64
-	Title      string
-	Body       string
-	Category   string
-	Priority   Priority
-	Status     Status
-	Targets    []string // hamlet codes; empty means all active hamlets
+	ID        int64
+	Commune   string // its commune's code, or Province; empty in CreateNotice means the only commune
+	CommuneID int64  // 0 for a province-wide notice; set by the store
+	Title     string
+	Body      string
+	Category  string
+	Priority  Priority
+	Status    Status
+	// Targets are hamlet codes of its commune; empty means all its active
+	// hamlets. A province-wide notice names commune codes (all of the
+	// commune's active hamlets) and commune/hamlet codes (xa-an-phu/ap-1);
+	// empty means every active hamlet of every active commune.
+	Targets    []string
 	PublishAt  time.Time
 	Recurrence string // standard 5-field cron spec or descriptor; empty for a one-off
 	ExpiresAt  time.Time

@@ -11,6 +11,7 @@ import (
 // select everything.
 type NoticeFilter struct {
 	Status   Status // one status
+	Commune  string // a commune's code: its own notices; Province: the province-wide ones
 	Hamlet   string // hamlet code: notices for all hamlets or naming it
 	Kind     Kind   // one kind
 	Category string // one category, as stored
@@ -36,6 +37,9 @@ func (f NoticeFilter) where() (string, []any) {
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
 	if f.Status != "" {
 		add(`status = ?`, f.Status)
+	}
+	if f.Commune != "" {
+		add(`commune = ?`, strings.ToLower(strings.TrimSpace(f.Commune)))
 	}
 	if f.Hamlet != "" {
 		add(`(targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%')`,

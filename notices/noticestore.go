@@ -91,29 +91,32 @@ func (s *Store) CreateNotice(ctx context.Context, n *Notice) error {
 			case len(n.Targets) == 0:
 				n.Targets = splitTargets(targets)
 			}
-		}
-		var unknown []string
-		for _, c := range n.Targets {
-			var x int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM hamlets WHERE code = ?`, c).Scan(&x)
-			if errors.Is(err, sql.ErrNoRows) {
-				unknown = append(unknown, c)
-			} else if err != nil {
-				return fmt.Errorf("check hamlet %s: %w", c, err)
+			var orig string
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(commune, '') FROM notices WHERE id = ?`, n.RefersTo).
+				Scan(&orig); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("get notice %d: %w", n.RefersTo, err)
+			}
+			switch {
+			case orig == "":
+			case n.Commune == "":
+				n.Commune = orig
+			case n.Commune != orig:
+				es.add("commune", "Thông báo gốc số %d thuộc %s; thông báo sửa hoặc hủy phải cùng nơi với nó.", n.RefersTo, communeLabel(orig))
 			}
 		}
-		if len(unknown) > 0 {
-			es.add("targets", "Không có thôn/ấp nào mang mã %s; hãy chọn mã trong danh sách thôn/ấp.", quoteList(unknown))
+		ces, err := noticeCommune(ctx, tx, n)
+		if err != nil {
+			return err
 		}
-		if len(n.Targets) == 0 {
-			var active int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM hamlets WHERE active = 1`).Scan(&active); err != nil {
-				return fmt.Errorf("count hamlets: %w", err)
-			}
-			if active == 0 {
-				es.add("targets", "Chưa có thôn/ấp nào đang hoạt động để gửi tới; hãy thêm thôn/ấp trước.")
-			}
+		es = append(es, ces...)
+		if ces.Has("commune") {
+			return es // the targets cannot be checked without it
 		}
+		tes, err := checkTargets(ctx, tx, n)
+		if err != nil {
+			return err
+		}
+		es = append(es, tes...)
 		if len(es) > 0 {
 			return es
 		}
@@ -128,11 +131,12 @@ func (s *Store) CreateNotice(ctx context.Context, n *Notice) error {
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO notices (title, body, category, priority, status, targets,
 			publish_at, recurrence, expires_at, kind, refers_to, image, image_type, author, approver, approved_at,
-			source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			source, created_at, updated_at, commune, commune_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			n.Title, n.Body, n.Category, n.Priority, n.Status, joinTargets(n.Targets),
 			fmtTime(n.PublishAt), nullStr(n.Recurrence), fmtTime(n.ExpiresAt), n.Kind, nullID(n.RefersTo),
 			image, nullStr(n.ImageType), n.Author, n.Approver, fmtTime(n.ApprovedAt),
-			n.Source, fmtTime(tx.Now), fmtTime(tx.Now))
+			n.Source, fmtTime(tx.Now), fmtTime(tx.Now), n.Commune, nullID(n.CommuneID))
 		if err != nil {
 			return fmt.Errorf("insert notice: %w", err)
 		}

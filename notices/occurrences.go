@@ -30,8 +30,9 @@ func PriorityRank(p Priority) int {
 
 // Target is a hamlet group a delivery goes to.
 type Target struct {
-	HamletID int64
-	GroupID  string
+	HamletID  int64
+	GroupID   string
+	CommuneID int64 // the hamlet's commune, whose OA sends; 0 when not known (the store looks it up)
 }
 
 // OccurrencePlan is everything one due moment of a notice turns into,
@@ -65,8 +66,8 @@ func (s *Store) Materialise(ctx context.Context, p OccurrencePlan) (bool, error)
 	var created bool
 	err := s.commit(ctx, func(tx *txn) error {
 		now := fmtTime(tx.Now)
-		res, err := tx.ExecContext(ctx, `INSERT INTO occurrences (notice_id, due_at, status, reason, created_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (notice_id, due_at) DO NOTHING`,
+		res, err := tx.ExecContext(ctx, `INSERT INTO occurrences (notice_id, due_at, status, reason, created_at, commune_id)
+			VALUES (?1, ?2, ?3, ?4, ?5, (SELECT commune_id FROM notices WHERE id = ?1)) ON CONFLICT (notice_id, due_at) DO NOTHING`,
 			p.NoticeID, fmtTime(p.DueAt), p.Status, p.Reason, now)
 		if err != nil {
 			return fmt.Errorf("insert occurrence: %w", err)
@@ -82,8 +83,9 @@ func (s *Store) Materialise(ctx context.Context, p OccurrencePlan) (bool, error)
 		}
 		if p.Status == OccurrenceQueued {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (notice_id, occurrence_id, hamlet_id, group_id,
-				part, parts, body, with_image, priority, status, due_at, next_attempt_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`)
+				part, parts, body, with_image, priority, status, due_at, next_attempt_at, created_at, updated_at, commune_id)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, ?11, ?12, ?13,
+					(SELECT commune_id FROM hamlets WHERE id = ?3))`)
 			if err != nil {
 				return err
 			}

@@ -200,11 +200,25 @@ type txn struct {
 	Now time.Time // UTC, to the second
 }
 
-// audit appends an audit entry in the transaction.
+// audit appends an audit entry in the transaction. It belongs to the
+// commune of the hamlet, else of the notice; to none (the province's) when
+// neither names one.
 func (tx *txn) audit(ctx context.Context, actor, action string, noticeID, hamletID int64, detail string) error {
 	_, err := tx.ExecContext(ctx,
-		`INSERT INTO audit_log (at, actor, action, notice_id, hamlet_id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO audit_log (at, actor, action, notice_id, hamlet_id, detail, commune_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+			coalesce((SELECT commune_id FROM hamlets WHERE id = ?5), (SELECT commune_id FROM notices WHERE id = ?4)))`,
 		fmtTime(tx.Now), actor, action, nullID(noticeID), nullID(hamletID), detail)
+	if err != nil {
+		return fmt.Errorf("append audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// auditIn appends an audit entry of commune communeID (0: the province's).
+func (tx *txn) auditIn(ctx context.Context, communeID int64, actor, action string, noticeID, hamletID int64, detail string) error {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO audit_log (at, actor, action, notice_id, hamlet_id, detail, commune_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		fmtTime(tx.Now), actor, action, nullID(noticeID), nullID(hamletID), detail, nullID(communeID))
 	if err != nil {
 		return fmt.Errorf("append audit %s: %w", action, err)
 	}

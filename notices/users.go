@@ -29,6 +29,8 @@ func (r Role) CanApprove() bool { return r == RoleApprover || r == RoleAdmin }
 // User is a staff account. The password hash never leaves the store.
 type User struct {
 	ID          int64
+	Commune     string // its commune's code, or Province; empty in CreateUser means the only commune
+	CommuneID   int64  // 0 for a province account; set by the store
 	Username    string
 	DisplayName string
 	Role        Role
@@ -40,6 +42,7 @@ type User struct {
 // normalize cleans the user's fields.
 func (u *User) normalize() {
 	u.Username = strings.TrimSpace(u.Username)
+	u.Commune = strings.ToLower(strings.TrimSpace(u.Commune))
 	u.DisplayName = nfcTrim(u.DisplayName)
 }
 
@@ -78,6 +81,19 @@ func (s *Store) CreateUser(ctx context.Context, actor string, u *User, password 
 		return fmt.Errorf("hash password: %w", err)
 	}
 	return s.update(ctx, func(tx *txn) error {
+		u.CommuneID = 0
+		if u.Commune != Province {
+			c, err := resolveCommune(ctx, tx, u.Commune)
+			var req *CommuneRequiredError
+			if errors.As(err, &req) {
+				return fieldErr("commune", "Có %d xã (%s); hãy chọn xã của tài khoản, hoặc tài khoản cấp tỉnh.",
+					len(req.Codes), strings.Join(req.Codes, ", "))
+			}
+			if err != nil {
+				return err
+			}
+			u.Commune, u.CommuneID = c.Code, c.ID
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE username = ?`, u.Username).Scan(&n); err != nil {
 			return fmt.Errorf("check user %s: %w", u.Username, err)
@@ -85,23 +101,25 @@ func (s *Store) CreateUser(ctx context.Context, actor string, u *User, password 
 		if n > 0 {
 			return fieldErr("username", "Tên đăng nhập %q đã có; hãy chọn tên khác.", u.Username)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, display_name, role, password_hash, active, created_at, updated_at)
-			VALUES (?, ?, ?, ?, 1, ?, ?)`, u.Username, u.DisplayName, u.Role, string(hash), fmtTime(tx.Now), fmtTime(tx.Now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, display_name, role, password_hash, active, created_at, updated_at,
+			commune_id) VALUES (?, ?, ?, ?, 1, ?, ?, ?)`, u.Username, u.DisplayName, u.Role, string(hash), fmtTime(tx.Now),
+			fmtTime(tx.Now), nullID(u.CommuneID))
 		if err != nil {
 			return fmt.Errorf("insert user %s: %w", u.Username, err)
 		}
 		u.ID, _ = res.LastInsertId()
 		u.Active, u.CreatedAt, u.UpdatedAt = true, tx.Now, tx.Now
-		return tx.audit(ctx, actor, "user.add", 0, 0, u.Username+" "+string(u.Role))
+		return tx.auditIn(ctx, u.CommuneID, actor, "user.add", 0, 0, u.Username+" "+string(u.Role))
 	})
 }
 
-const userColumns = `id, username, display_name, role, active, created_at, updated_at`
+const userColumns = `id, coalesce(commune_id, 0), coalesce((SELECT code FROM communes WHERE communes.id = users.commune_id), '*'),
+	username, display_name, role, active, created_at, updated_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created, updated sql.NullString
-	if err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Active, &created, &updated); err != nil {
+	if err := sc.Scan(&u.ID, &u.CommuneID, &u.Commune, &u.Username, &u.DisplayName, &u.Role, &u.Active, &created, &updated); err != nil {
 		return u, err
 	}
 	var err1, err2 error

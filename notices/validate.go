@@ -25,6 +25,7 @@ const DefaultCategory = "chung"
 
 // normalize NFC-normalises the notice's text and fills defaults.
 func (n *Notice) normalize() {
+	n.Commune = strings.ToLower(strings.TrimSpace(n.Commune))
 	n.Title = nfcTrim(n.Title)
 	n.Body = strings.TrimSpace(nfcBody(n.Body))
 	n.Category = nfcTrim(n.Category)
@@ -119,7 +120,11 @@ func (n *Notice) Validate(now time.Time, loc *time.Location) error {
 		es.add("source", "Nguồn %q không có; phải là web, cli hoặc sql.", n.Source)
 	}
 	for _, c := range n.Targets {
-		if !validCode(c) {
+		switch commune, hamlet, qualified := strings.Cut(c, "/"); {
+		case n.Commune == Province && (!validCode(commune) || qualified && !validCode(hamlet)):
+			es.add("targets", "Mục %q không hợp lệ; thông báo toàn tỉnh nhắm tới mã xã (xa-an-phu) hoặc xã/thôn (xa-an-phu/ap-1), "+
+				"mã chỉ gồm chữ thường không dấu, số và dấu '-'.", c)
+		case n.Commune != Province && !validCode(c):
 			es.add("targets", "Mã thôn/ấp %q không hợp lệ; mã chỉ gồm chữ thường không dấu, số và dấu '-'.", c)
 		}
 	}

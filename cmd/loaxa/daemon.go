@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -58,6 +59,10 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		}
 		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
 	}
+	if err := oneCommuneOnly(ctx, store); err != nil {
+		store.Close()
+		return nil, err
+	}
 	d := &daemon{cfg: cfg, log: log, store: store}
 	if err := d.seedTokens(ctx); err != nil {
 		store.Close()
@@ -83,7 +88,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 	return d, nil
 }
 
-func newClient(cfg Config, store *notices.Store, log zerolog.Logger) *bot.Client {
+func newClient(cfg Config, store bot.TokenStore, log zerolog.Logger) *bot.Client {
 	return bot.NewClient(bot.Config{
 		APIBase:    cfg.ZaloAPIBase,
 		OAuthBase:  cfg.ZaloOAuthBase,
@@ -228,4 +233,31 @@ func allEnv() []string {
 		}
 	}
 	return names
+}
+
+// oneCommuneOnly refuses to run the daemon on a database of several
+// communes: this build still sends every delivery through one OA and
+// resolves targets by hamlet code across communes, so it would send one
+// commune's notices to another's groups (README: Cả tỉnh). Province mode's
+// sending is not built yet.
+func oneCommuneOnly(ctx context.Context, s *notices.Store) error {
+	cs, err := s.Communes(ctx)
+	if err != nil {
+		return err
+	}
+	if len(cs) > 1 {
+		return fmt.Errorf("cơ sở dữ liệu %s phục vụ %d xã (%s); bản loaxa này chưa gửi tin cho nhiều xã "+
+			"(mỗi xã qua OA riêng của nó), nên không chạy để khỏi gửi nhầm tin sang nhóm của xã khác. "+
+			"Dữ liệu các xã đã lưu đầy đủ; hãy chờ bản có chế độ cả tỉnh, hoặc dùng một cơ sở dữ liệu riêng cho mỗi xã",
+			s.Path(), len(cs), communeCodesText(cs))
+	}
+	return nil
+}
+
+func communeCodesText(cs []notices.Commune) string {
+	codes := make([]string, len(cs))
+	for i, c := range cs {
+		codes[i] = c.Code
+	}
+	return strings.Join(codes, ", ")
 }

@@ -31,6 +31,12 @@ func (d *doctor) checkZalo(ctx context.Context) {
 		d.add("zalo", "zalo.rest", checkSkip, "các kiểm tra Zalo được bỏ qua: "+why, "sửa lỗi ở trên trước")
 		return
 	}
+	if err := oneCommuneOnly(ctx, d.store); err != nil {
+		d.add("zalo", "zalo.communes", checkFail, err.Error(),
+			"xem từng OA bằng loaxa zalo status --commune MÃ; để gửi tin, dùng một cơ sở dữ liệu cho mỗi xã")
+		d.add("zalo", "zalo.rest", checkSkip, "các kiểm tra Zalo theo từng xã chưa có trong loaxa doctor", "")
+		return
+	}
 	access, refresh, _, err := d.store.LoadZaloTokens(ctx)
 	if err != nil {
 		d.add("zalo", "zalo.token", checkFail, fmt.Sprintf("không đọc được token trong cơ sở dữ liệu: %v", err), "")

@@ -24,6 +24,7 @@ func hamletAdd(ctx context.Context, e *env, args []string) error {
 	name := f.String("name", "", "tên thôn/ấp, ví dụ \"Khóm 1\"")
 	group := f.String("group-id", "", "mã nhóm Zalo (group_id) của thôn/ấp")
 	code := f.String("code", "", "mã ngắn, chữ thường không dấu (mặc định: từ tên)")
+	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -32,11 +33,15 @@ func hamletAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	h := notices.Hamlet{Name: *name, GroupID: *group, Code: *code}
+	c, err := sc.resolve(ctx, s)
+	if err != nil {
+		return err
+	}
+	h := notices.Hamlet{Commune: c.Code, Name: *name, GroupID: *group, Code: *code}
 	if err := h.Validate(); err != nil {
 		return explain(err, hamletFlags)
 	}
-	check := checkGroup(ctx, groupChecker(cfg, s), s, h.GroupID)
+	check := checkGroup(ctx, groupChecker(cfg, s.CommuneTokens(c.ID)), s, h.GroupID)
 	if check.Refused != "" {
 		return fmt.Errorf("không thêm %s: %s", h.Name, check.Refused)
 	}
@@ -55,6 +60,7 @@ func hamletAdd(ctx context.Context, e *env, args []string) error {
 
 func hamletList(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa hamlet list", "", "Liệt kê các thôn/ấp, cả những thôn/ấp đã tắt.")
+	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -63,7 +69,11 @@ func hamletList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	hs, err := s.Hamlets(ctx)
+	c, err := sc.resolve(ctx, s)
+	if err != nil {
+		return err
+	}
+	hs, err := s.HamletsOf(ctx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -94,6 +104,7 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa hamlet import", "TỆP.csv",
 		"Nhập thôn/ấp từ tệp CSV có dòng tiêu đề code,name,group_id (mã có thể để trống: lấy từ tên).\n"+
 			"Tất cả hoặc không gì cả: một dòng sai thì không dòng nào được nhập.")
+	sc := communeScope(f, false)
 	pos, err := f.parse(args, 1)
 	if err != nil {
 		return err
@@ -113,14 +124,19 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	c, err := sc.resolve(ctx, s)
+	if err != nil {
+		return err
+	}
 	// Every row is checked with Zalo before anything is written, and every
 	// refused row is reported at once.
 	for i := range hs {
+		hs[i].Commune = c.Code
 		if err := hs[i].Validate(); err != nil {
 			return fmt.Errorf("%s dòng %d: %v Không dòng nào được nhập.", file, lines[i], explain(err, map[string]string{}))
 		}
 	}
-	checker := groupChecker(cfg, s)
+	checker := groupChecker(cfg, s.CommuneTokens(c.ID))
 	var refused []string
 	unchecked := 0
 	var offline *notices.GroupFacts // once Zalo could not be asked, the rest are not asked either

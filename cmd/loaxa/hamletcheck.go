@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/schedule"
 )
@@ -17,7 +18,7 @@ const checkTimeout = 30 * time.Second
 
 // groupChecker is the Zalo client that checks groups, or nil when Zalo is
 // not configured (the check is then "chưa kiểm tra").
-func groupChecker(cfg Config, s *notices.Store) schedule.GroupChecker {
+func groupChecker(cfg Config, s bot.TokenStore) schedule.GroupChecker {
 	if cfg.ZaloAppID == "" {
 		return nil
 	}

@@ -104,6 +104,13 @@ func commands() map[string]command {
 			"add":  {summary: "thêm tài khoản", run: userAdd},
 			"list": {summary: "liệt kê tài khoản", run: userList},
 		}},
+		"commune": {summary: "các xã/phường khi một máy phục vụ cả tỉnh", sub: map[string]command{
+			"add":     {summary: "thêm một xã", run: communeAdd},
+			"list":    {summary: "liệt kê các xã", run: communeList},
+			"edit":    {summary: "đổi tên hoặc giới hạn OA của một xã", run: communeEdit},
+			"disable": {summary: "tắt một xã", run: communeDisable},
+			"enable":  {summary: "bật lại một xã đã tắt", run: communeEnable},
+		}},
 		"serve":   {summary: "chạy tiến trình gửi tin và trang quản trị", run: serveCmd},
 		"demo":    {summary: "chạy thử toàn bộ hệ thống với trình giả lập Zalo, không cần cấu hình", run: demoCmd},
 		"zalosim": {summary: "chạy riêng trình giả lập Zalo OA API", run: zalosimCmd},

@@ -18,6 +18,7 @@ var noticeFlags = map[string]string{
 	"title": "--title", "body": "--body", "category": "--category", "priority": "--priority",
 	"targets": "--hamlets", "publish_at": "--at", "recurrence": "--cron", "expires_at": "--expires",
 	"kind": "--kind", "refers_to": "--refers-to", "image": "--image", "status": "", "approver": "--as",
+	"commune": "--commune",
 }
 
 func noticeAdd(ctx context.Context, e *env, args []string) error {
@@ -27,7 +28,8 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 		"LOAXA_TZ")
 	title := f.String("title", "", "tiêu đề")
 	body := f.String("body", "", "nội dung (dài quá 2000 ký tự sẽ được chia thành nhiều tin)")
-	hamlets := f.String("hamlets", "", "all (mọi thôn/ấp đang hoạt động) hoặc các mã cách nhau bởi dấu phẩy (mặc định: all; với update/cancel: như thông báo gốc)")
+	hamlets := f.String("hamlets", "", "all (mọi thôn/ấp đang hoạt động) hoặc các mã cách nhau bởi dấu phẩy (mặc định: all; với update/cancel: như thông báo gốc); "+
+		"với --province: mã xã và xã/thôn, ví dụ xa-an-phu,xa-phu-hoa/ap-1")
 	at := f.String("at", "", "THỜI_ĐIỂM đăng (mặc định: ngay khi được duyệt)")
 	cronSpec := f.String("cron", "", "lịch lặp cron 5 trường theo giờ xã, ví dụ \"0 7 * * 1\", hoặc @daily, @weekly, @monthly")
 	expires := f.String("expires", "", "THỜI_ĐIỂM hết hiệu lực: sau đó không gửi nữa")
@@ -38,6 +40,9 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	kind := f.String("kind", "notice", "notice, update (đính chính) hoặc cancel (hủy)")
 	refersTo := f.Int64("refers-to", 0, "số thông báo gốc, cho update và cancel")
 	as := f.String("as", "cli", "tên người viết")
+	communes := f.String("communes", "", "thông báo cấp tỉnh: all (mọi xã đang hoạt động) hoặc các mã xã cách nhau bởi dấu phẩy; "+
+		"thêm từng thôn/ấp bằng --hamlets xã/thôn")
+	sc := communeScope(f, true)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -47,12 +52,35 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	if err := checkKind(f.name, *kind); err != nil {
 		return err
 	}
+	if strings.TrimSpace(*communes) != "" {
+		if strings.TrimSpace(*sc.commune) != "" {
+			return usagef("loaxa notice add: --communes là thông báo cấp tỉnh; không dùng cùng --commune")
+		}
+		*sc.province = true
+		if strings.TrimSpace(*communes) == notices.AllHamlets {
+			if strings.TrimSpace(*hamlets) != "" {
+				return usagef("loaxa notice add: --communes all đã gồm mọi thôn/ấp; bỏ --hamlets, hoặc liệt kê các xã")
+			}
+		} else if strings.TrimSpace(*hamlets) != "" {
+			*hamlets = *communes + "," + *hamlets
+		} else {
+			*hamlets = *communes
+		}
+	}
 	s, cfg, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	n := notices.Notice{Title: *title, Body: *body, Category: *category, Priority: notices.Priority(*priority),
+	var commune string // empty: the commune of the notice referred to, or the only one
+	if sc.given() || *refersTo == 0 {
+		c, err := sc.resolve(ctx, s)
+		if err != nil {
+			return err
+		}
+		commune = scopeCode(c)
+	}
+	n := notices.Notice{Commune: commune, Title: *title, Body: *body, Category: *category, Priority: notices.Priority(*priority),
 		Recurrence: *cronSpec, Kind: notices.Kind(*kind), RefersTo: *refersTo, Author: *as,
 		Source: notices.SourceCLI, Status: notices.StatusPending}
 	if *approve {
@@ -159,6 +187,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	hamlet := f.String("hamlet", "", "chỉ thông báo gửi tới thôn/ấp mã này")
 	text := f.String("text", "", "chỉ thông báo có chữ này trong tiêu đề hoặc nội dung")
 	limit := f.Int("limit", 50, "số thông báo tối đa")
+	sc := communeScope(f, true)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -176,12 +205,20 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	c, err := sc.resolve(ctx, s)
+	if err != nil {
+		return err
+	}
+	filter := notices.NoticeFilter{Status: notices.Status(*status), Hamlet: *hamlet, Text: *text, Limit: *limit + 1}
+	if sc.given() {
+		filter.Commune = scopeCode(c) // with one commune and no flag: every notice, as before
+	}
 	if *hamlet != "" {
 		if err := knownHamlet(ctx, s, *hamlet); err != nil {
 			return err
 		}
 	}
-	ns, err := s.Notices(ctx, notices.NoticeFilter{Status: notices.Status(*status), Hamlet: *hamlet, Text: *text, Limit: *limit + 1})
+	ns, err := s.Notices(ctx, filter)
 	if err != nil {
 		return err
 	}
@@ -257,6 +294,7 @@ func notFound(err error, id int64) error {
 
 func noticeShow(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice show", "SỐ", "Xem một thông báo và tình trạng gửi tới từng thôn/ấp, kèm lý do khi lỗi.", "LOAXA_TZ")
+	sc := communeScope(f, true)
 	id, err := noticeID(f, args)
 	if err != nil {
 		return err
@@ -266,6 +304,9 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := noticeInScope(ctx, s, sc, id); err != nil {
+		return err
+	}
 	n, err := s.Notice(ctx, id)
 	if err != nil {
 		return notFound(err, id)
@@ -297,6 +338,9 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	}
 	field("Ưu tiên", string(n.Priority))
 	field("Chuyên mục", n.Category)
+	if cs, err := s.Communes(ctx); err == nil && (len(cs) > 1 || n.Commune == notices.Province) {
+		field("Thuộc", scopeLabel(n.Commune))
+	}
 	field("Gửi tới", targetsText(n.Targets))
 	if n.PublishAt.IsZero() {
 		field("Đăng lúc", "ngay khi được duyệt")
@@ -379,6 +423,7 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 		"Duyệt thông báo đang chờ. Người duyệt không được là người viết, trừ khi LOAXA_SELF_APPROVE=1.",
 		"LOAXA_SELF_APPROVE")
 	as := f.String("as", "cli", "tên người duyệt")
+	sc := communeScope(f, true)
 	id, err := noticeID(f, args)
 	if err != nil {
 		return err
@@ -388,6 +433,9 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := noticeInScope(ctx, s, sc, id); err != nil {
+		return err
+	}
 	if err := s.ApproveNotice(ctx, id, *as, cfg.SelfApprove); err != nil {
 		var fes notices.FieldErrors
 		if errors.As(err, &fes) && fes.Has("approver") && !cfg.SelfApprove {
@@ -409,6 +457,7 @@ func noticeCancel(ctx context.Context, e *env, args []string) error {
 			"để báo hủy cho bà con, tạo thông báo --kind cancel --refers-to SỐ.")
 	reason := f.String("reason", "", "lý do hủy")
 	as := f.String("as", "cli", "tên người hủy")
+	sc := communeScope(f, true)
 	id, err := noticeID(f, args)
 	if err != nil {
 		return err
@@ -418,6 +467,9 @@ func noticeCancel(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := noticeInScope(ctx, s, sc, id); err != nil {
+		return err
+	}
 	k, err := s.CancelNotice(ctx, id, *as, *reason)
 	if err != nil {
 		return notFound(err, id)
@@ -429,6 +481,7 @@ func noticeCancel(ctx context.Context, e *env, args []string) error {
 func noticeRetry(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice retry", "SỐ", "Gửi lại ngay các tin bị lỗi của một thông báo.")
 	as := f.String("as", "cli", "tên người thực hiện")
+	sc := communeScope(f, true)
 	id, err := noticeID(f, args)
 	if err != nil {
 		return err
@@ -438,6 +491,9 @@ func noticeRetry(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := noticeInScope(ctx, s, sc, id); err != nil {
+		return err
+	}
 	k, err := s.RetryNotice(ctx, id, *as)
 	if err != nil {
 		return notFound(err, id)
@@ -463,4 +519,23 @@ func occurrenceLabel(status string) string {
 		return "bỏ qua"
 	}
 	return status
+}
+
+// noticeInScope checks that notice id belongs to the commune (or the
+// province) the command names. With one commune and no flag, every notice
+// is in scope, as before communes.
+func noticeInScope(ctx context.Context, s *notices.Store, sc *scope, id int64) error {
+	c, err := sc.resolve(ctx, s)
+	if err != nil || !sc.given() {
+		return err
+	}
+	n, err := s.Notice(ctx, id)
+	if err != nil {
+		return notFound(err, id)
+	}
+	if want := scopeCode(c); n.Commune != want {
+		return fmt.Errorf("thông báo số %d thuộc %s, không thuộc %s; hãy kiểm tra lại số thông báo và --commune/--province",
+			id, scopeLabel(n.Commune), scopeLabel(want))
+	}
+	return nil
 }

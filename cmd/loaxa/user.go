@@ -14,7 +14,8 @@ import (
 	"github.com/loaxa/loaxa/notices"
 )
 
-var userFlags = map[string]string{"username": "--name", "role": "--role", "display_name": "--display-name", "password": "mật khẩu"}
+var userFlags = map[string]string{"username": "--name", "role": "--role", "display_name": "--display-name", "password": "mật khẩu",
+	"commune": "--commune"}
 
 func userAdd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa user add", "--name TÊN --role editor|approver|admin [--display-name TÊN] [--password-file TỆP]",
@@ -25,6 +26,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	role := f.String("role", "", "editor (soạn), approver (duyệt) hoặc admin (quản trị)")
 	display := f.String("display-name", "", "tên hiển thị, ví dụ \"Nguyễn Thị Lan\"")
 	pwFile := f.String("password-file", "", "tệp chứa mật khẩu (dòng đầu)")
+	sc := communeScope(f, true)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -47,10 +49,19 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	c, err := sc.resolve(ctx, s)
+	if err != nil {
+		return err
+	}
+	u.Commune = scopeCode(c)
 	if err := s.CreateUser(ctx, "cli", &u, pw); err != nil {
 		return explain(err, userFlags)
 	}
-	fmt.Fprintf(e.stdout, "Đã thêm tài khoản %s (%s).\n", u.Username, u.Role)
+	if sc.given() {
+		fmt.Fprintf(e.stdout, "Đã thêm tài khoản %s (%s, %s).\n", u.Username, u.Role, scopeLabel(u.Commune))
+	} else {
+		fmt.Fprintf(e.stdout, "Đã thêm tài khoản %s (%s).\n", u.Username, u.Role)
+	}
 	return nil
 }
 
@@ -92,6 +103,7 @@ func readPassword(e *env, file string) (string, error) {
 
 func userList(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa user list", "", "Liệt kê tài khoản cán bộ.")
+	sc := communeScope(f, true)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -100,9 +112,19 @@ func userList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	us, err := s.Users(ctx)
+	c, err := sc.resolve(ctx, s)
 	if err != nil {
 		return err
+	}
+	all, err := s.Users(ctx)
+	if err != nil {
+		return err
+	}
+	var us []notices.User
+	for _, u := range all {
+		if !sc.given() || u.Commune == scopeCode(c) { // one commune, no flag: every account, as before
+			us = append(us, u)
+		}
 	}
 	if len(us) == 0 {
 		fmt.Fprintln(e.stdout, "Chưa có tài khoản nào; thêm bằng loaxa user add.")

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -72,18 +73,23 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
 }
 
-// zaloClient opens the database and builds the client the zalo and sync
-// commands use.
-func (e *env) zaloClient(ctx context.Context) (*notices.Store, *bot.Client, Config, error) {
+// zaloClient opens the database and builds the client of the OA of the
+// commune sc chooses, for the zalo and sync commands.
+func (e *env) zaloClient(ctx context.Context, sc *scope) (*notices.Store, *bot.Client, *notices.Commune, error) {
 	s, cfg, err := e.open(ctx)
 	if err != nil {
-		return nil, nil, cfg, err
+		return nil, nil, nil, err
+	}
+	c, err := sc.resolve(ctx, s)
+	if err != nil {
+		s.Close()
+		return nil, nil, nil, err
 	}
 	if cfg.ZaloAppID == "" {
 		s.Close()
-		return nil, nil, cfg, errors.New("ZALO_APP_ID và ZALO_APP_SECRET chưa đặt; hãy đặt chúng theo ứng dụng của OA trên developers.zalo.me")
+		return nil, nil, nil, errors.New("ZALO_APP_ID và ZALO_APP_SECRET chưa đặt; hãy đặt chúng theo ứng dụng của OA trên developers.zalo.me")
 	}
-	return s, newClient(cfg, s, zerolog.Nop()), cfg, nil
+	return s, newClient(cfg, s.CommuneTokens(c.ID), zerolog.Nop()), c, nil
 }
 
 // syncGroups checks each group the OA listed (getgroup), so that the
@@ -105,19 +111,29 @@ func syncGroups(ctx context.Context, c schedule.GroupChecker, s *notices.Store, 
 
 // zaloConnect is `loaxa zalo connect`: the OAuth v4 PKCE flow by hand.
 func zaloConnect(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa zalo connect", "--redirect-uri URL [--code CODE_OR_CALLBACK_URL]",
+	f := newFlags(e, "loaxa zalo connect", "--redirect-uri URL | --refresh-token-file TỆP [--commune MÃ]",
 		"Kết nối OA với loaxa (OAuth v4 có PKCE): in ra đường dẫn để quản trị viên OA mở và bấm \"Cho phép\";\n"+
 			"Zalo chuyển về địa chỉ callback kèm code. Dán code (hoặc cả địa chỉ callback) vào đây;\n"+
-			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.",
+			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.\n"+
+			"Cho kịch bản: --refresh-token-file TỆP (- là đầu vào chuẩn) lưu refresh token có sẵn của OA thay cho\n"+
+			"cặp đang giữ, rồi dùng nó ngay một lần với Zalo để biết nó còn tốt.",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OAUTH_BASE")
 	redirect := f.String("redirect-uri", "", "Official Account Callback URL đã khai báo trong trang Zalo for Developers")
+	rtFile := f.String("refresh-token-file", "", "tệp chứa refresh token của OA (- là đầu vào chuẩn), thay cho OAuth")
+	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
+	}
+	if *rtFile != "" {
+		if *redirect != "" {
+			return usagef("loaxa zalo connect: chọn --redirect-uri (OAuth) hoặc --refresh-token-file, không cả hai")
+		}
+		return zaloConnectRefresh(ctx, e, sc, *rtFile)
 	}
 	if *redirect == "" {
 		return usagef("loaxa zalo connect: thiếu --redirect-uri; dùng đúng Callback URL đã khai báo cho OA")
 	}
-	s, c, _, err := e.zaloClient(ctx)
+	s, c, _, err := e.zaloClient(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -139,6 +155,45 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 	}
 	h := c.Health()
 	fmt.Fprintf(e.stdout, "Đã kết nối OA; access token hết hạn lúc %s. Tiến trình đang chạy sẽ tự dùng cặp token mới.\n",
+		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	return nil
+}
+
+// zaloConnectRefresh stores the refresh token in file (- for stdin) as the
+// commune's pair, and spends it once with Zalo, so that a wrong one is
+// reported now and not by the daemon later.
+func zaloConnectRefresh(ctx context.Context, e *env, sc *scope, file string) error {
+	var b []byte
+	var err error
+	if file == "-" {
+		b, err = io.ReadAll(io.LimitReader(e.stdin, 4096))
+	} else {
+		b, err = readLimited(file, 4096)
+	}
+	if err != nil {
+		return fmt.Errorf("không đọc được refresh token từ %s: %v", file, err)
+	}
+	token, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if token = strings.TrimSpace(token); token == "" {
+		return fmt.Errorf("%s không có refresh token (trống); hãy ghi refresh token của OA vào dòng đầu", file)
+	}
+	s, c, commune, err := e.zaloClient(ctx, sc)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.CommuneTokens(commune.ID).SaveZaloTokens(ctx, "", token, time.Time{}); err != nil {
+		return err
+	}
+	if err := c.Reload(ctx); err != nil {
+		return fmt.Errorf("đã lưu refresh token cho xã %s nhưng chưa dùng được: %s", commune.Code, bot.Reason(err))
+	}
+	if _, err := c.ListGroups(ctx); err != nil {
+		return fmt.Errorf("đã lưu refresh token cho xã %s nhưng Zalo không nhận (%s); hãy lấy refresh token mới, "+
+			"hoặc kết nối bằng --redirect-uri", commune.Code, bot.Reason(err))
+	}
+	h := c.Health()
+	fmt.Fprintf(e.stdout, "Đã kết nối OA của xã %s; access token hết hạn lúc %s.\n", commune.Code,
 		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
 	return nil
 }
@@ -171,10 +226,11 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa zalo status", "",
 		"Cho biết OA đã kết nối chưa, access token hết hạn khi nào, và thử gọi Zalo (danh sách nhóm).",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
+	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	s, c, _, err := e.zaloClient(ctx)
+	s, c, _, err := e.zaloClient(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -205,10 +261,11 @@ func hamletSync(ctx context.Context, e *env, args []string) error {
 		"Đọc danh sách nhóm của OA từ Zalo và thêm một thôn/ấp cho mỗi nhóm chưa có. Thôn/ấp đã có giữ nguyên\n"+
 			"tên; thôn/ấp có nhóm không còn trong danh sách được liệt kê để cán bộ xem lại.",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
+	sc := communeScope(f, false)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	s, c, _, err := e.zaloClient(ctx)
+	s, c, commune, err := e.zaloClient(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -218,7 +275,7 @@ func hamletSync(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("không đọc được danh sách nhóm từ Zalo: %s", bot.Reason(err))
 	}
 	gs := syncGroups(ctx, c, s, groups)
-	res, err := s.SyncHamlets(ctx, "cli", gs)
+	res, err := s.SyncHamletsIn(ctx, "cli", commune.Code, gs)
 	if err != nil {
 		return err
 	}
