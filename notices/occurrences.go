@@ -65,6 +65,14 @@ func (s *Store) Materialise(ctx context.Context, p OccurrencePlan) (bool, error)
 	var created bool
 	err := s.commit(ctx, func(tx *txn) error {
 		now := fmtTime(tx.Now)
+		if p.Status == OccurrenceQueued || p.Status == OccurrenceHeld {
+			// A paused notice's occurrence is recorded as skipped (pause.go).
+			if paused, err := pausedAt(ctx, tx, p.NoticeID, p.DueAt); err != nil {
+				return err
+			} else if paused {
+				p.Status, p.Reason = OccurrenceSkipped, PausedReason
+			}
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO occurrences (notice_id, due_at, status, reason, created_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (notice_id, due_at) DO NOTHING`,
 			p.NoticeID, fmtTime(p.DueAt), p.Status, p.Reason, now)
