@@ -62,6 +62,10 @@ func (s *Server) approveConfirm(w http.ResponseWriter, r *http.Request, sess *no
 		s.redirect(w, r, back, "Thông báo số "+id+" đang ở trạng thái «"+n.Status.Label()+"»; không có gì để duyệt.")
 		return
 	}
+	if !s.cfg.SelfApprove && strings.EqualFold(n.Author, sess.User.Username) {
+		s.redirect(w, r, back, "Bạn là người viết thông báo này nên không tự duyệt được; hãy nhờ một người duyệt khác.")
+		return
+	}
 	when := "ngay khi duyệt"
 	switch {
 	case n.Recurrence != "":

@@ -336,7 +336,7 @@ func (d noticeListData) StatusOf(n notices.Notice) string {
 func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	q := r.URL.Query()
 	d := noticeListData{Status: q.Get("status"), Hamlet: q.Get("hamlet"), Text: q.Get("q"),
-		Statuses: []notices.Status{notices.StatusPending, notices.StatusApproved, notices.StatusDone,
+		Statuses: []notices.Status{notices.StatusDraft, notices.StatusPending, notices.StatusApproved, notices.StatusDone,
 			notices.StatusRejected, notices.StatusCancelled, notices.StatusExpired}}
 	var err error
 	d.Notices, err = s.store.Notices(r.Context(), notices.NoticeFilter{Status: notices.Status(d.Status),

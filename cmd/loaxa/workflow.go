@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -107,4 +108,60 @@ func templateList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Category, t.Priority, strings.ReplaceAll(t.Title, "\t", " "))
 	}
 	return tw.Flush()
+}
+
+func noticeEdit(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice edit", "SỐ [--title …] [--body …] [--category …] [--priority …] [--hamlets …] [--draft]",
+		"Sửa bản nháp, thông báo chờ duyệt hoặc bị từ chối, rồi gửi đi chờ duyệt (hoặc giữ làm nháp với --draft).\n"+
+			"Chỉ các tùy chọn được ghi mới đổi. Thông báo đã duyệt không sửa được: hãy gửi đính chính.")
+	title := f.String("title", "", "tiêu đề mới")
+	body := f.String("body", "", "nội dung mới")
+	category := f.String("category", "", "chuyên mục mới")
+	priority := f.String("priority", "", "urgent, normal hoặc low")
+	hamlets := f.String("hamlets", "", "all hoặc các mã cách nhau bởi dấu phẩy")
+	draft := f.Bool("draft", false, "giữ làm bản nháp thay vì gửi đi chờ duyệt")
+	as := f.String("as", "cli", "tên người sửa")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.Notice(ctx, id)
+	if err != nil {
+		return notFound(err, id)
+	}
+	set := map[string]bool{}
+	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["title"] {
+		n.Title = *title
+	}
+	if set["body"] {
+		n.Body = *body
+	}
+	if set["category"] {
+		n.Category = *category
+	}
+	if set["priority"] {
+		n.Priority = notices.Priority(*priority)
+	}
+	if set["hamlets"] {
+		n.Targets = strings.Split(*hamlets, ",")
+	}
+	n.Status = notices.StatusPending
+	if *draft {
+		n.Status = notices.StatusDraft
+	}
+	if err := s.UpdateNotice(ctx, n, *as, true); err != nil {
+		return notFound(err, id)
+	}
+	if *draft {
+		fmt.Fprintf(e.stdout, "Đã lưu thông báo số %d làm bản nháp (gửi duyệt: loaxa notice submit %d).\n", id, id)
+	} else {
+		fmt.Fprintf(e.stdout, "Đã sửa thông báo số %d và gửi đi chờ duyệt (loaxa notice approve %d).\n", id, id)
+	}
+	return nil
 }

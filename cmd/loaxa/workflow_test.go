@@ -60,6 +60,33 @@ func TestNoticePauseResumeSubmitAndTemplates(t *testing.T) {
 		t.Errorf("submit a pending notice: exit %d, %q", code, errOut)
 	}
 
+	// Edit: a rejected notice, resubmitted with a new title; an approved one is refused.
+	c.ok("notice", "add", "--title", "Họp dân", "--body", "Tối nay.")
+	if _, err := db.Exec(`UPDATE notices SET status = 'rejected', reason = 'Ghi rõ giờ' WHERE id = 4`); err != nil {
+		t.Fatal(err)
+	}
+	if out := c.ok("notice", "edit", "4", "--title", "Họp dân lúc 19 giờ", "--draft"); !strings.Contains(out, "bản nháp") {
+		t.Errorf("notice edit --draft = %q", out)
+	}
+	var title, reason string
+	db.QueryRow(`SELECT title, status, reason FROM notices WHERE id = 4`).Scan(&title, &status, &reason)
+	if title != "Họp dân lúc 19 giờ" || status != "draft" || reason != "Ghi rõ giờ" {
+		t.Errorf("after edit --draft: %q %s %q", title, status, reason)
+	}
+	if out := c.ok("notice", "edit", "4", "--body", "Tối nay lúc 19 giờ tại nhà văn hóa."); !strings.Contains(out, "gửi đi chờ duyệt") {
+		t.Errorf("notice edit = %q", out)
+	}
+	db.QueryRow(`SELECT title, status, reason FROM notices WHERE id = 4`).Scan(&title, &status, &reason)
+	if title != "Họp dân lúc 19 giờ" || status != "pending" || reason != "" {
+		t.Errorf("after edit: %q %s %q", title, status, reason)
+	}
+	if _, errOut, code := c.run("", "notice", "edit", "1", "--title", "x"); code != 1 || !strings.Contains(errOut, "không sửa được") {
+		t.Errorf("edit an approved notice: exit %d, %q", code, errOut)
+	}
+	if _, errOut, code := c.run("", "notice", "edit", "4", "--title", " "); code != 1 || !strings.Contains(errOut, "Tiêu đề") {
+		t.Errorf("edit with an empty title: exit %d, %q", code, errOut)
+	}
+
 	out = c.ok("template", "list")
 	for _, name := range []string{"Cắt điện", "Họp dân", "Tiêm chủng", "Thu gom rác"} {
 		if !strings.Contains(out, name) {
