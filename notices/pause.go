@@ -116,3 +116,22 @@ func pausedAt(ctx context.Context, tx *txn, id int64, due time.Time) (bool, erro
 	}
 	return paused, nil
 }
+
+// PausedNotices are the ids of the notices paused now, for lists that say
+// when things next go out (a paused notice goes out at no time).
+func (s *Store) PausedNotices(ctx context.Context) (map[int64]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT notice_id FROM notice_pauses WHERE resumed_at IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("list paused notices: %w", err)
+	}
+	defer rows.Close()
+	m := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list paused notices: %w", err)
+		}
+		m[id] = true
+	}
+	return m, rows.Err()
+}

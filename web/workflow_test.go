@@ -380,7 +380,13 @@ func TestPauseResumePage(t *testing.T) {
 	if resp, _ := s.signedIn("bien").post("/notices/"+id(n)+"/resume", nil); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("another editor's resume = %d; want 403", resp.StatusCode)
 	}
+	if _, dash := b.get("/dashboard"); strings.Contains(dash, "Thu gom rác") {
+		t.Errorf("the dashboard lists a paused notice as scheduled")
+	}
 	b.post("/notices/"+id(n)+"/resume", nil)
+	if _, dash := b.get("/dashboard"); !strings.Contains(dash, "Thu gom rác") {
+		t.Errorf("the dashboard does not list the resumed notice as scheduled")
+	}
 	es, _ := s.store.Audit(ctx, notices.AuditFilter{NoticeID: n.ID})
 	var acts []string
 	for _, e := range es {
