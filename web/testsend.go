@@ -99,11 +99,11 @@ func (s *Server) noticeTestSend(w http.ResponseWriter, r *http.Request, sess *no
 	case errors.Is(err, bot.ErrOutcomeUnknown):
 		detail += ", phần " + strconv.Itoa(sent+1) + " không rõ: " + err.Error()
 		msg = fmt.Sprintf("Gửi thử tới nhóm %s: Zalo đã nhận %d/%d phần; không rõ phần %d đã tới nhóm chưa (%s). "+
-			"Hãy xem trong nhóm Zalo trước khi gửi thử lại.", h.Name, sent, len(parts), sent+1, bot.Reason(err))
+			"Hãy xem trong nhóm Zalo trước khi gửi thử lại.", h.Name, sent, len(parts), sent+1, testReason(err))
 	default:
 		detail += ", lỗi: " + err.Error()
 		msg = fmt.Sprintf("Gửi thử tới nhóm %s không thành: %s. Zalo đã nhận %d/%d phần. Gửi thử không tự gửi lại.",
-			h.Name, bot.Reason(err), sent, len(parts))
+			h.Name, testReason(err), sent, len(parts))
 	}
 	if rerr := s.store.RecordTestResult(context.WithoutCancel(ctx), n.ID, h.ID, sess.User.Username, detail); rerr != nil {
 		s.log.Error().Err(rerr).Int64("notice_id", n.ID).Msg("record test send")
@@ -137,4 +137,14 @@ func testSend(ctx context.Context, z groupSender, groupID string, n *notices.Not
 		ids = append(ids, id)
 	}
 	return len(parts), ids, nil
+}
+
+// testReason is the client's plain-language reason without its promise of
+// a retry ("hệ thống sẽ thử lại"): a test send is not retried.
+func testReason(err error) string {
+	r := bot.Reason(err)
+	if i := strings.Index(r, "; hệ thống sẽ"); i > 0 {
+		r = r[:i]
+	}
+	return r
 }
