@@ -432,3 +432,38 @@ func TestTestSendRefusals(t *testing.T) {
 		t.Errorf("refused test sends were recorded as sent: %+v", es)
 	}
 }
+
+// TestEditFormKeepsTheSchedule: the edit form shows a stored recurrence as
+// the preset it came from, or as the raw spec when it is not one, and
+// saving the form unchanged keeps the schedule.
+func TestEditFormKeepsTheSchedule(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	weekly := s.notice(notices.Notice{Title: "Loa sáng", Author: "bien", Recurrence: "30 6 * * 1,3"})
+	odd := s.notice(notices.Notice{Title: "Mỗi hai giờ", Author: "bien", Recurrence: "0 */2 * * *"})
+	b := s.signedIn("bien")
+	_, page := b.get("/notices/" + id(weekly) + "/edit")
+	for _, want := range []string{`name="when" value="repeat" checked`, `value="weekly" selected`, `name="repeat_time" value="06:30"`,
+		`name="repeat_days" value="1" checked`, `name="repeat_days" value="3" checked`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("edit form of a weekly notice lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `name="repeat_days" value="2" checked`) {
+		t.Errorf("edit form ticks Tuesday")
+	}
+	_, page = b.get("/notices/" + id(odd) + "/edit")
+	if !strings.Contains(page, `value="cron" selected`) || !strings.Contains(page, `name="cron" value="0 */2 * * *"`) {
+		t.Errorf("edit form of an odd schedule does not show its spec")
+	}
+	// Post the form back as the browser would, unchanged.
+	f := url.Values{"title": {"Loa sáng"}, "body": {"Nội dung"}, "category": {"chung"}, "priority": {"normal"},
+		"target_mode": {"all"}, "when": {"repeat"}, "repeat": {"weekly"}, "repeat_time": {"06:30"},
+		"repeat_days": {"1", "3"}, "repeat_day": {"1"}, "action": {"submit"}}
+	if resp, page := b.post("/notices/"+id(weekly)+"/edit", f); resp.StatusCode != 303 {
+		t.Fatalf("save = %d\n%s", resp.StatusCode, page)
+	}
+	if got, _ := s.store.Notice(ctx, weekly.ID); got.Recurrence != "30 6 * * 1,3" {
+		t.Errorf("after saving unchanged: recurrence %q", got.Recurrence)
+	}
+}
