@@ -31,3 +31,16 @@ func (s *Server) workflowData(r *http.Request, u notices.User, n *notices.Notice
 	}
 	return nil
 }
+
+// The audit log's names for the workflows' actions, added to actionLabels
+// (render.go) from here so that the two lists stay apart.
+func init() {
+	for a, l := range map[string]string{
+		"notice.edit": "sửa thông báo", "notice.submit": "gửi duyệt lại", "notice.pause": "tạm dừng",
+		"notice.resume": "cho tiếp tục", "notice.test": "gửi thử", "notice.test_result": "kết quả gửi thử",
+		"template.add": "thêm mẫu thông báo", "template.edit": "sửa mẫu thông báo", "template.delete": "xóa mẫu thông báo",
+		"hamlet.staff_test": "đánh dấu nhóm thử",
+	} {
+		actionLabels[a] = l
+	}
+}
