@@ -66,6 +66,14 @@ func (s *Store) Materialise(ctx context.Context, p OccurrencePlan) (bool, error)
 	var created bool
 	err := s.commit(ctx, func(tx *txn) error {
 		now := fmtTime(tx.Now)
+		if p.Status == OccurrenceQueued || p.Status == OccurrenceHeld {
+			// A paused notice's occurrence is recorded as skipped (pause.go).
+			if paused, err := pausedAt(ctx, tx, p.NoticeID, p.DueAt); err != nil {
+				return err
+			} else if paused {
+				p.Status, p.Reason = OccurrenceSkipped, PausedReason
+			}
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO occurrences (notice_id, due_at, status, reason, created_at, commune_id)
 			VALUES (?1, ?2, ?3, ?4, ?5, (SELECT commune_id FROM notices WHERE id = ?1)) ON CONFLICT (notice_id, due_at) DO NOTHING`,
 			p.NoticeID, fmtTime(p.DueAt), p.Status, p.Reason, now)

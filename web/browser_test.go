@@ -200,6 +200,8 @@ func TestBrowserStory(t *testing.T) {
 	signIn(t, approver, l.url, "duyet")
 	err = chromedp.Do(approver,
 		chromedp.Navigate(noticeURL),
+		chromedp.Click(chromedp.CSS(`a[data-approve]`)),
+		// Approving is confirmed on a page of its own (confirm.go).
 		chromedp.Click(chromedp.CSS(`form[action$="/approve"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 	)

@@ -21,7 +21,70 @@ type composeData struct {
 	Original *notices.Notice // of a correction or a withdrawal
 	Preview  *preview
 	Weekdays [][2]string // value, name; Monday first
+
+	Editing   *notices.Notice    // the draft, pending or rejected notice being edited
+	Rejection notices.AuditEntry // its latest rejection, shown while editing
+	Templates []notices.Template // to start a new notice from
+	Template  *notices.Template  // the one it was started from
+	Image     keptImage          // the image chosen on a refused form, kept
 }
+
+// ScheduleErr is the first error about the schedule fields, shown once in
+// the schedule's own box (the live preview replaces it there).
+func (d composeData) ScheduleErr() string {
+	for _, k := range scheduleFields {
+		if e := d.Errs[k]; e != "" {
+			return e
+		}
+	}
+	if d.Preview != nil {
+		return d.Preview.ScheduleErr
+	}
+	return ""
+}
+
+// ErrCount is how many problems the page shows: the schedule's count once.
+func (d composeData) ErrCount() int {
+	n := 0
+	for k := range d.Errs {
+		if !contains(scheduleFields, k) {
+			n++
+		}
+	}
+	if d.ScheduleErr() != "" {
+		n++
+	}
+	return n
+}
+
+// FollowUp reports whether the form is a correction or a withdrawal.
+func (d composeData) FollowUp() bool { return d.Form.Kind == "update" || d.Form.Kind == "cancel" }
+
+// TargetNames names the hamlets the form targets.
+func (d composeData) TargetNames() string {
+	var names []string
+	for _, c := range d.Form.Targets {
+		name := c
+		for _, h := range d.Hamlets {
+			if h.Code == c {
+				name = h.Name
+			}
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Action is where the form posts.
+func (d composeData) Action() string {
+	if d.Editing != nil {
+		return "/notices/" + strconv.FormatInt(d.Editing.ID, 10) + "/edit"
+	}
+	return "/compose"
+}
+
+// scheduleFields are the form's fields about when a recurring notice goes.
+var scheduleFields = []string{"repeat", "cron", "repeat_time", "repeat_days", "repeat_day"}
 
 // PreviewParts are the preview's message parts, if any.
 func (d composeData) PreviewParts() []string {
@@ -43,13 +106,15 @@ type preview struct {
 	When         string   `json:"when"`
 }
 
-// composePage shows an empty form, or one pre-filled as a correction
-// (?refers_to=ID, kind update) or a withdrawal (kind cancel) of notice ID.
+// composePage shows an empty form, one started from a template
+// (?template=ID), or one pre-filled as a correction (?refers_to=ID, kind
+// update) or a withdrawal (kind cancel) of notice ID.
 func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	f := defaultComposeForm()
-	var orig *notices.Notice
+	d := composeData{Errs: fieldErrs{}}
 	if ref := r.URL.Query().Get("refers_to"); ref != "" {
 		id, err := strconv.ParseInt(ref, 10, 64)
+		var orig *notices.Notice
 		if err == nil {
 			orig, err = s.store.Notice(r.Context(), id)
 		}
@@ -70,16 +135,31 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notic
 			s.errorPage(w, r, http.StatusUnprocessableEntity, msg)
 			return
 		}
-		f.Kind, f.RefersTo = string(notices.KindUpdate), strconv.FormatInt(orig.ID, 10)
+		f.Kind, f.RefersTo = string(kind), strconv.FormatInt(orig.ID, 10)
 		f.Title, f.Body, f.Category, f.Priority = orig.Title, orig.Body, orig.Category, string(orig.Priority)
-		if r.URL.Query().Get("kind") == string(notices.KindCancel) {
-			f.Kind, f.Body = string(notices.KindCancel), "Thông báo trên không còn hiệu lực. Xin lỗi bà con vì sự bất tiện."
+		if kind == notices.KindCancel {
+			f.Body = "Thông báo trên không còn hiệu lực. Xin lỗi bà con vì sự bất tiện."
 		}
 		if len(orig.Targets) > 0 {
 			f.TargetMode, f.Targets = "list", orig.Targets
 		}
+		d.Original = orig
+	} else if tid := r.URL.Query().Get("template"); tid != "" {
+		id, _ := strconv.ParseInt(tid, 10, 64)
+		t, err := s.store.TemplateByID(r.Context(), id)
+		if errors.Is(err, notices.ErrNotFound) {
+			s.errorPage(w, r, http.StatusNotFound, "Không có mẫu thông báo số "+tid+"; có thể quản trị viên vừa xóa nó.")
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		f.Title, f.Body, f.Category, f.Priority = t.Title, t.Body, t.Category, string(t.Priority)
+		d.Template = t
 	}
-	s.renderCompose(w, r, sess, http.StatusOK, composeData{Form: f, Errs: fieldErrs{}, Original: orig})
+	d.Form = f
+	s.renderCompose(w, r, sess, http.StatusOK, d)
 }
 
 func (s *Server) renderCompose(w http.ResponseWriter, r *http.Request, sess *notices.Session, status int, d composeData) {
@@ -93,58 +173,101 @@ func (s *Server) renderCompose(w http.ResponseWriter, r *http.Request, sess *not
 			d.Hamlets = append(d.Hamlets, h)
 		}
 	}
-	if d.Original == nil && d.Form.Kind != "" && d.Form.Kind != string(notices.KindNotice) {
+	if d.Original == nil && d.FollowUp() {
 		if id, err := strconv.ParseInt(d.Form.RefersTo, 10, 64); err == nil {
 			if orig := s.sentOriginal(r, id); orig != nil {
 				d.Original = orig // never quote a title that did not go out
 			}
 		}
 	}
+	if d.Editing == nil && !d.FollowUp() {
+		if d.Templates, err = s.store.Templates(r.Context()); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
 	for _, i := range []int{1, 2, 3, 4, 5, 6, 0} {
 		d.Weekdays = append(d.Weekdays, [2]string{strconv.Itoa(i), weekdaysVN[i]})
 	}
 	title := "Soạn thông báo"
-	if d.Form.Kind == string(notices.KindUpdate) {
+	switch {
+	case d.Editing != nil:
+		title = "Sửa thông báo số " + strconv.FormatInt(d.Editing.ID, 10)
+	case d.Form.Kind == string(notices.KindUpdate):
 		title = "Gửi đính chính"
-	} else if d.Form.Kind == string(notices.KindCancel) {
+	case d.Form.Kind == string(notices.KindCancel):
 		title = "Gửi thông báo hủy"
 	}
 	s.render(w, r, status, "compose", view{Title: title, Sess: sess, Nav: "compose", Data: d})
 }
 
-// composeSubmit creates the notice (pending approval), or with
-// action=preview shows the form again with the preview; a refused form
-// comes back with each error beside its field and the input kept.
+// composeSubmit creates the notice: pending approval, or with
+// action=draft a draft; with action=preview it shows the form again with
+// the preview. A refused form comes back with each error beside its field
+// and the input kept, the chosen image included.
 func (s *Server) composeSubmit(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	s.saveCompose(w, r, sess, nil)
+}
+
+// saveCompose is composeSubmit, and with editing the edit form's submit.
+func (s *Server) saveCompose(w http.ResponseWriter, r *http.Request, sess *notices.Session, editing *notices.Notice) {
 	f := readComposeForm(r)
+	if editing != nil {
+		// What a notice is (its kind, what it refers to) is not edited.
+		f.Kind, f.RefersTo = string(editing.Kind), ""
+		if editing.RefersTo != 0 {
+			f.RefersTo = strconv.FormatInt(editing.RefersTo, 10)
+		}
+	}
 	errs := fieldErrs{}
+	followUp := f.Kind == string(notices.KindUpdate) || f.Kind == string(notices.KindCancel)
+	if followUp && f.When == "repeat" {
+		errs.add("when", "Đính chính và thông báo hủy chỉ gửi một lần; hãy chọn «Gửi ngay khi được duyệt» hoặc hẹn ngày giờ.")
+	}
 	n := f.notice(sess.User.Username, s.now(), s.cfg.Location, errs)
-	img, typ, attached := readImage(r, errs)
-	f.HadImage = attached
-	n.Image, n.ImageType = img, typ
-	d := composeData{Form: f, Errs: errs}
-	if r.PostFormValue("action") == "preview" {
+	img := s.formImage(r, errs)
+	if f.Kind == string(notices.KindCancel) {
+		img = keptImage{} // a withdrawal carries no image
+	}
+	n.Image, n.ImageType = img.Data, img.Type
+	d := composeData{Form: f, Errs: errs, Editing: editing, Image: img}
+	if editing != nil {
+		d.Rejection = s.rejection(r, editing)
+	}
+	action := r.PostFormValue("action")
+	if action == "preview" {
 		d.Preview = s.preview(r, f, n)
 		s.renderCompose(w, r, sess, http.StatusOK, d)
 		return
+	}
+	if action == "draft" {
+		n.Status = notices.StatusDraft
 	}
 	if len(errs) > 0 {
 		// Show the store's checks too, so every field's problem shows at once.
 		fromStore(errs, n.Validate(s.now(), s.cfg.Location))
 	} else {
-		err := s.store.CreateNotice(r.Context(), n)
+		var err error
+		if editing != nil {
+			n.ID = editing.ID
+			keep := img.Data == nil && r.PostFormValue("remove_image") == ""
+			err = s.store.UpdateNotice(r.Context(), n, sess.User.Username, keep)
+		} else {
+			err = s.store.CreateNotice(r.Context(), n)
+		}
 		if err == nil {
-			s.redirect(w, r, "/notices/"+strconv.FormatInt(n.ID, 10),
-				"Đã lưu thông báo số "+strconv.FormatInt(n.ID, 10)+" và gửi đi chờ duyệt.")
+			id := strconv.FormatInt(n.ID, 10)
+			msg := "Đã lưu thông báo số " + id + " và gửi đi chờ duyệt."
+			if n.Status == notices.StatusDraft {
+				msg = "Đã lưu nháp thông báo số " + id + ". Bản nháp không được gửi; khi xong, bấm «Gửi đi chờ duyệt»."
+			}
+			s.redirect(w, r, "/notices/"+id, msg)
 			return
 		}
 		if !fromStore(errs, err) {
 			s.serverError(w, r, err)
 			return
 		}
-	}
-	if f.HadImage && errs["image"] == "" {
-		errs["image"] = "Ảnh đã chọn chưa được lưu vì biểu mẫu còn lỗi; hãy chọn lại ảnh sau khi sửa."
 	}
 	s.renderCompose(w, r, sess, http.StatusUnprocessableEntity, d)
 }
@@ -195,7 +318,7 @@ func (s *Server) preview(r *http.Request, f composeForm, n *notices.Notice) *pre
 			p.ScheduleErr = err.Error()
 			break
 		}
-		p.When = "Lặp lại theo lịch " + n.Recurrence
+		p.When = "Lặp lại: " + recurrenceText(n.Recurrence)
 		for _, t := range s.cfg.Rules.NextDueN(&notices.Notice{Recurrence: n.Recurrence, ExpiresAt: n.ExpiresAt}, now, 5) {
 			p.Next = append(p.Next, dateVN(t, s.cfg.Location))
 		}

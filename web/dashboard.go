@@ -103,6 +103,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		s.serverError(w, r, err)
 		return
 	}
+	paused, err := s.store.PausedNotices(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	now := s.now()
 	d := dashboardData{CanApprove: can(sess.User.Role, notices.RoleApprover)}
 	// The approval queue, oldest first, read apart from the newest
@@ -141,8 +146,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		}
 	}
 	for _, n := range live {
-		if n.Damaged != "" {
-			continue // listed as damaged above; nothing of it will be sent
+		if n.Damaged != "" || paused[n.ID] {
+			continue // listed as damaged above, or paused: nothing of it will be sent
 		}
 		if n.Priority == notices.Low {
 			// A low notice waits for a bulletin, not in the send queue.

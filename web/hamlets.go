@@ -13,16 +13,18 @@ import (
 
 // hamletsData is the hamlets page, with the add form.
 type hamletsData struct {
-	Hamlets []hamletRow
-	Form    notices.Hamlet
-	Errs    fieldErrs
+	Hamlets   []hamletRow
+	Form      notices.Hamlet
+	Errs      fieldErrs
+	StaffTest map[string]bool // codes of the staff test groups
 }
 
 // hamletData is one hamlet's edit form.
 type hamletData struct {
-	Code string // the code it has now, in the form's action
-	Form notices.Hamlet
-	Errs fieldErrs
+	Code      string // the code it has now, in the form's action
+	Form      notices.Hamlet
+	Errs      fieldErrs
+	StaffTest bool // marked as the staff test group
 }
 
 func (s *Server) hamletList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -34,9 +36,17 @@ func (s *Server) renderHamlets(w http.ResponseWriter, r *http.Request, sess *not
 	if err == nil {
 		d.Hamlets, err = s.hamletRows(r.Context(), hs)
 	}
+	var tests []notices.Hamlet
+	if err == nil {
+		tests, err = s.store.StaffTestHamlets(r.Context())
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	d.StaffTest = map[string]bool{}
+	for _, h := range tests {
+		d.StaffTest[h.Code] = true
 	}
 	s.render(w, r, status, "hamlets", view{Title: "Thôn/ấp", Sess: sess, Nav: "hamlets", Data: d})
 }
@@ -94,8 +104,13 @@ func (s *Server) loadHamlet(w http.ResponseWriter, r *http.Request) *notices.Ham
 
 func (s *Server) hamletEditPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	if h := s.loadHamlet(w, r); h != nil {
+		on, err := s.store.IsStaffTest(r.Context(), h.Code)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 		s.render(w, r, http.StatusOK, "hamlet", view{Title: "Sửa " + h.Name, Sess: sess, Nav: "hamlets",
-			Data: hamletData{Code: h.Code, Form: *h, Errs: fieldErrs{}}})
+			Data: hamletData{Code: h.Code, Form: *h, Errs: fieldErrs{}, StaffTest: on}})
 	}
 }
 
@@ -192,4 +207,24 @@ func (s *Server) hamletSync(w http.ResponseWriter, r *http.Request, sess *notice
 		msg += " Không thêm nhóm " + g.ID + ": " + g.Refused
 	}
 	s.redirect(w, r, "/hamlets", msg)
+}
+
+// hamletStaffTest marks or unmarks a hamlet as the staff test group, which
+// "Gửi thử" sends to (testsend.go).
+func (s *Server) hamletStaffTest(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	h := s.loadHamlet(w, r)
+	if h == nil {
+		return
+	}
+	on := r.PostFormValue("staff_test") == "1"
+	if err := s.store.SetStaffTest(r.Context(), h.Code, on, sess.User.Username); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	msg := "Đã bỏ đánh dấu nhóm thử ở " + h.Name + "."
+	if on {
+		msg = "Đã đánh dấu " + h.Name + " là nhóm thử của cán bộ: nút «Gửi thử» gửi tới nhóm Zalo này. " +
+			"Muốn nhóm này không nhận thông báo thật, hãy tắt thôn/ấp (Tắt)."
+	}
+	s.redirect(w, r, "/hamlets/"+h.Code, msg)
 }

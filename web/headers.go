@@ -10,7 +10,7 @@ import (
 // limit; every other form is small.
 const (
 	formLimit   = 256 << 10
-	uploadLimit = 2 << 20 // a 1 MB image and the rest of the form, with room
+	uploadLimit = 4 << 20 // a 1 MB image, one kept from a refused form (base64), and the rest
 )
 
 // csp is the Content-Security-Policy of every page: scripts and styles

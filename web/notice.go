@@ -27,6 +27,15 @@ type noticeData struct {
 	FollowUps  []notices.Notice // corrections and withdrawals that refer to it
 	Reach      notices.Reach    // groups sent to and their members at send time
 	BulletinAt time.Time        // a low notice: the bulletin Parts shows, which will carry it
+
+	// Staff workflows (edit.go, pause.go, testsend.go).
+	CanEdit     bool
+	CanSubmit   bool // a draft or rejected notice, sent for approval as it is
+	Pause       notices.Pause
+	CanPause    bool
+	CanResume   bool
+	CanTest     bool
+	TestHamlets []notices.Hamlet // the staff test groups "Gửi thử" may go to
 }
 
 type timelineItem struct {
@@ -123,6 +132,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		}
 		d.CanCorrect = msg == ""
 	}
+	if err := s.workflowData(r, user, n, &d); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "notice", view{Title: "Thông báo số " + strconv.FormatInt(n.ID, 10), Sess: sess,
 		Nav: "notices", Data: d})
 }
@@ -169,6 +182,21 @@ func (s *Server) timeline(r *http.Request, n *notices.Notice, failed int) ([]tim
 			}
 		case "notice.expired":
 			it.Text, it.Class = "Hết hạn", "skip"
+		case "notice.edit":
+			it.Text = "Sửa bởi " + e.Actor
+			if e.Detail == string(notices.StatusDraft) {
+				it.Text += " (lưu nháp)"
+			}
+		case "notice.submit":
+			it.Text = "Gửi đi chờ duyệt bởi " + e.Actor
+		case "notice.pause":
+			it.Text, it.Class = "Tạm dừng bởi "+e.Actor, "skip"
+		case "notice.resume":
+			it.Text, it.Class = "Cho tiếp tục bởi "+e.Actor, "ok"
+		case "notice.test":
+			it.Text = "Gửi thử bởi " + e.Actor + ": " + e.Detail
+		case "notice.test_result":
+			it.Text = "Kết quả gửi thử: " + e.Detail
 		default:
 			it.Text = actionLabel(e.Action) + " (" + e.Actor + ")"
 		}
@@ -236,6 +264,11 @@ func (s *Server) actionDone(w http.ResponseWriter, r *http.Request, n *notices.N
 
 func (s *Server) noticeApprove(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	if n := s.loadNotice(w, r); n != nil {
+		if v := r.PostFormValue("version"); v != "" && v != version(n) {
+			s.redirect(w, r, "/notices/"+strconv.FormatInt(n.ID, 10), "Chưa duyệt: thông báo vừa được sửa sau khi bạn mở trang xác nhận; "+
+				"hãy đọc lại bản mới rồi duyệt.")
+			return
+		}
 		err := s.store.ApproveNotice(r.Context(), n.ID, sess.User.Username, s.cfg.SelfApprove)
 		s.actionDone(w, r, n, "Đã duyệt. Thông báo sẽ được gửi đúng hẹn.", err)
 	}

@@ -57,21 +57,22 @@ func (s *Server) parseTemplates() error {
 // funcs are the helpers templates may call.
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"when":     func(t time.Time) string { return whenVN(t, s.cfg.Location) },
-		"date":     func(t time.Time) string { return dateVN(t, s.cfg.Location) },
-		"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"dtLocal":  func(v string) string { return datetimeLocal(v, s.cfg.Location) },
-		"clock":    clockValue,
-		"number":   numberValue,
-		"priority": priorityLabel,
-		"kind":     kindLabel,
-		"role":     roleLabel,
-		"action":   actionText,
-		"can":      func(r, min notices.Role) bool { return can(r, min) },
-		"join":     strings.Join,
-		"add1":     func(i int) int { return i + 1 },
-		"sub1":     func(i int) int { return i - 1 },
-		"lines":    func(s string) []string { return strings.Split(s, "\n") },
+		"when":       func(t time.Time) string { return whenVN(t, s.cfg.Location) },
+		"date":       func(t time.Time) string { return dateVN(t, s.cfg.Location) },
+		"isoTime":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"dtLocal":    func(v string) string { return datetimeLocal(v, s.cfg.Location) },
+		"clock":      clockValue,
+		"number":     numberValue,
+		"priority":   priorityLabel,
+		"recurrence": recurrenceText,
+		"kind":       kindLabel,
+		"role":       roleLabel,
+		"action":     actionText,
+		"can":        func(r, min notices.Role) bool { return can(r, min) },
+		"join":       strings.Join,
+		"add1":       func(i int) int { return i + 1 },
+		"sub1":       func(i int) int { return i - 1 },
+		"lines":      func(s string) []string { return strings.Split(s, "\n") },
 		"contains": func(ss []string, s string) bool {
 			for _, x := range ss {
 				if x == s {

@@ -99,6 +99,13 @@ func commands() map[string]command {
 			"approve": {summary: "duyệt thông báo đang chờ", run: noticeApprove},
 			"cancel":  {summary: "hủy thông báo chưa gửi xong", run: noticeCancel},
 			"retry":   {summary: "gửi lại các tin bị lỗi của một thông báo", run: noticeRetry},
+			"edit":    {summary: "sửa thông báo chưa duyệt rồi gửi duyệt lại", run: noticeEdit},
+			"submit":  {summary: "gửi bản nháp đi chờ duyệt", run: noticeSubmit},
+			"pause":   {summary: "tạm dừng thông báo lặp lại (các lượt trong lúc dừng không gửi bù)", run: noticePause},
+			"resume":  {summary: "cho thông báo đang tạm dừng gửi tiếp", run: noticeResume},
+		}},
+		"template": {summary: "mẫu thông báo", sub: map[string]command{
+			"list": {summary: "liệt kê mẫu thông báo", run: templateList},
 		}},
 		"user": {summary: "tài khoản cán bộ", sub: map[string]command{
 			"add":  {summary: "thêm tài khoản", run: userAdd},

@@ -142,7 +142,7 @@ func whenText(n notices.Notice, rules notices.Rules) string {
 	now := time.Now()
 	next := rules.NextDue(&n, now)
 	if n.Recurrence != "" {
-		return fmt.Sprintf("theo lịch %q, lần tới %s", n.Recurrence, sendAtText(n, next, rules, now))
+		return fmt.Sprintf("theo lịch %s, lần tới %s", recurrenceCLI(n.Recurrence), sendAtText(n, next, rules, now))
 	}
 	if next.IsZero() {
 		next = now
@@ -347,7 +347,15 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	} else {
 		field("Đăng lúc", notices.FormatLocal(n.PublishAt, loc))
 	}
-	field("Lặp lại", n.Recurrence)
+	if n.Recurrence != "" {
+		field("Lặp lại", recurrenceCLI(n.Recurrence))
+		if p, err := s.NoticePause(ctx, n.ID); err != nil {
+			return err
+		} else if p.Paused() {
+			field("Tạm dừng", fmt.Sprintf("từ %s (%s); các lượt đến hạn bị bỏ qua, không gửi bù; cho tiếp tục: loaxa notice resume %d",
+				notices.FormatLocal(p.At, loc), p.By, n.ID))
+		}
+	}
 	if n.Recurrence != "" && (n.Status == notices.StatusApproved || n.Status == notices.StatusPending) {
 		field("Lần tới", sendAtText(*n, cfg.rules().NextDue(n, time.Now()), cfg.rules(), time.Now()))
 	}

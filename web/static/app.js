@@ -53,7 +53,8 @@
     var refresh = function () {
       var data = new URLSearchParams();
       new FormData(form).forEach(function (v, k) {
-        if (typeof v === 'string') { data.append(k, v); }
+        // The kept image (a refused form's) is not needed for the preview.
+        if (typeof v === 'string' && k !== 'image_kept') { data.append(k, v); }
       });
       fetch(form.getAttribute('data-preview-url'), {
         method: 'POST', body: data, credentials: 'same-origin',

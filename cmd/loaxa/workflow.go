@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// recurrenceCLI says a recurrence as the site does, with the spec after it:
+// «Thứ Hai hằng tuần, 07:00» (0 7 * * 1).
+func recurrenceCLI(spec string) string {
+	if d := notices.DescribeRecurrence(spec); d != "" {
+		return "«" + d + "» (" + spec + ")"
+	}
+	return fmt.Sprintf("%q", spec)
+}
+
+func noticePause(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice pause", "SỐ",
+		"Tạm dừng một thông báo lặp lại đã duyệt: các lượt đến hạn trong lúc tạm dừng bị bỏ qua,\n"+
+			"không gửi bù khi cho tiếp tục (loaxa notice resume SỐ).")
+	as := f.String("as", "cli", "tên người thực hiện")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	k, err := s.PauseNotice(ctx, id, *as)
+	if err != nil {
+		return notFound(err, id)
+	}
+	fmt.Fprintf(e.stdout, "Đã tạm dừng thông báo số %d; bỏ %d tin đang chờ gửi. Cho tiếp tục: loaxa notice resume %d.\n", id, k, id)
+	return nil
+}
+
+func noticeResume(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice resume", "SỐ",
+		"Cho một thông báo đang tạm dừng gửi tiếp từ lượt kế tiếp; các lượt đã bỏ qua không gửi bù.", "LOAXA_TZ")
+	as := f.String("as", "cli", "tên người thực hiện")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, cfg, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.ResumeNotice(ctx, id, *as); err != nil {
+		return notFound(err, id)
+	}
+	n, err := s.Notice(ctx, id)
+	if err != nil {
+		return notFound(err, id)
+	}
+	fmt.Fprintf(e.stdout, "Đã cho thông báo số %d tiếp tục; sẽ gửi %s.\n", id, whenText(*n, cfg.rules()))
+	return nil
+}
+
+func noticeSubmit(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice submit", "SỐ", "Gửi một bản nháp (hoặc thông báo bị từ chối, giữ nguyên nội dung) đi chờ duyệt.")
+	as := f.String("as", "cli", "tên người thực hiện")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.SubmitNotice(ctx, id, *as); err != nil {
+		return notFound(err, id)
+	}
+	fmt.Fprintf(e.stdout, "Đã gửi thông báo số %d đi chờ duyệt (loaxa notice approve %d).\n", id, id)
+	return nil
+}
+
+func templateList(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa template list", "", "Liệt kê các mẫu thông báo (quản lý ở trang quản trị, /templates).")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ts, err := s.Templates(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ts) == 0 {
+		fmt.Fprintln(e.stdout, "Chưa có mẫu thông báo nào.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SỐ\tTÊN\tCHUYÊN MỤC\tƯU TIÊN\tTIÊU ĐỀ")
+	for _, t := range ts {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Category, t.Priority, strings.ReplaceAll(t.Title, "\t", " "))
+	}
+	return tw.Flush()
+}
+
+func noticeEdit(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "loaxa notice edit", "SỐ [--title …] [--body …] [--category …] [--priority …] [--hamlets …] [--draft]",
+		"Sửa bản nháp, thông báo chờ duyệt hoặc bị từ chối, rồi gửi đi chờ duyệt (hoặc giữ làm nháp với --draft).\n"+
+			"Chỉ các tùy chọn được ghi mới đổi. Thông báo đã duyệt không sửa được: hãy gửi đính chính.")
+	title := f.String("title", "", "tiêu đề mới")
+	body := f.String("body", "", "nội dung mới")
+	category := f.String("category", "", "chuyên mục mới")
+	priority := f.String("priority", "", "urgent, normal hoặc low")
+	hamlets := f.String("hamlets", "", "all hoặc các mã cách nhau bởi dấu phẩy")
+	draft := f.Bool("draft", false, "giữ làm bản nháp thay vì gửi đi chờ duyệt")
+	as := f.String("as", "cli", "tên người sửa")
+	id, err := noticeID(f, args)
+	if err != nil {
+		return err
+	}
+	s, _, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.Notice(ctx, id)
+	if err != nil {
+		return notFound(err, id)
+	}
+	set := map[string]bool{}
+	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["title"] {
+		n.Title = *title
+	}
+	if set["body"] {
+		n.Body = *body
+	}
+	if set["category"] {
+		n.Category = *category
+	}
+	if set["priority"] {
+		n.Priority = notices.Priority(*priority)
+	}
+	if set["hamlets"] {
+		n.Targets = strings.Split(*hamlets, ",")
+	}
+	n.Status = notices.StatusPending
+	if *draft {
+		n.Status = notices.StatusDraft
+	}
+	if err := s.UpdateNotice(ctx, n, *as, true); err != nil {
+		return notFound(err, id)
+	}
+	if *draft {
+		fmt.Fprintf(e.stdout, "Đã lưu thông báo số %d làm bản nháp (gửi duyệt: loaxa notice submit %d).\n", id, id)
+	} else {
+		fmt.Fprintf(e.stdout, "Đã sửa thông báo số %d và gửi đi chờ duyệt (loaxa notice approve %d).\n", id, id)
+	}
+	return nil
+}
