@@ -28,6 +28,31 @@ func buildLoaxa(t *testing.T) string {
 	return bin
 }
 
+// reconnectIfStranded does what the admin does after a kill that landed
+// inside a token refresh: `loaxa zalo connect` stores a fresh pair (here, the
+// simulator's current one) and clears the refresh mark with it, as
+// SaveZaloTokens does. Such a kill strands the OA whether or not Zalo had
+// rotated the pair: after the mark is committed loaxa cannot tell, and it
+// never sends that refresh token again (docs/RELIABILITY.md §7). It reports
+// whether the OA was stranded, and whether Zalo had rotated the pair.
+func reconnectIfStranded(t *testing.T, db *sql.DB, sim *zalosimtest.Server) (rotated, stranded bool) {
+	t.Helper()
+	var stored string
+	var marked int
+	db.QueryRow(`SELECT refresh_token FROM zalo_tokens`).Scan(&stored)
+	db.QueryRow(`SELECT count(*) FROM daemon_state WHERE key = 'zalo_refresh_started_at'`).Scan(&marked)
+	cur := sim.Credentials()
+	rotated = stored != "" && stored != cur.RefreshToken
+	if stored == "" || (!rotated && marked == 0) {
+		return false, false
+	}
+	if _, err := db.Exec(`UPDATE zalo_tokens SET access_token = ?, refresh_token = ?;
+		DELETE FROM daemon_state WHERE key = 'zalo_refresh_started_at'`, cur.AccessToken, cur.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	return rotated, true
+}
+
 // daemonProc is `loaxa serve` running as its own process.
 type daemonProc struct {
 	cmd *exec.Cmd
@@ -105,23 +130,32 @@ func TestKilledDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
 	t.Logf("seed %d", seed)
 	sim.SetFaultRate(zalosim.FaultLostAnswer, 0.08)
 	logPath := filepath.Join(t.TempDir(), "serve.log")
+	if p := os.Getenv("LOAXA_CRASH_LOG"); p != "" {
+		logPath = p // kept after the test, to read
+		os.Remove(p)
+	}
+	db, err := sql.Open("sqlite3", c.db+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	kills := 0
 	for range 15 {
 		p := startServe(t, bin, c, logPath)
 		time.Sleep(time.Duration(30+rng.IntN(500)) * time.Millisecond)
 		p.kill(t)
 		kills++
+		// The first start spends ZALO_REFRESH_TOKEN: a kill inside that
+		// refresh strands the OA, as the admin would see and mend.
+		if rotated, ok := reconnectIfStranded(t, db, sim); ok {
+			t.Logf("kill %d landed inside a token refresh (rotated: %t): reconnecting the OA", kills, rotated)
+		}
 	}
 	sim.ClearFaults()
 	mid := len(sim.AllMessages())
 
 	// A last run settles what the kills left and finishes the broadcast.
 	p := startServe(t, bin, c, logPath)
-	db, err := sql.Open("sqlite3", c.db+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var pending int

@@ -32,31 +32,6 @@ func soakLatency(t *testing.T, c *zalosim.Config) {
 	c.Latency, c.LatencyJitter = base, jitter
 }
 
-// reconnectIfStranded does what the admin does after a kill that landed
-// inside a token refresh: `loaxa zalo connect` stores a fresh pair (here, the
-// simulator's current one) and clears the refresh mark with it, as
-// SaveZaloTokens does. Such a kill strands the OA whether or not Zalo had
-// rotated the pair: after the mark is committed loaxa cannot tell, and it
-// never sends that refresh token again (docs/RELIABILITY.md §7). It reports
-// whether the OA was stranded, and whether Zalo had rotated the pair.
-func reconnectIfStranded(t *testing.T, db *sql.DB, sim *zalosimtest.Server) (rotated, stranded bool) {
-	t.Helper()
-	var stored string
-	var marked int
-	db.QueryRow(`SELECT refresh_token FROM zalo_tokens`).Scan(&stored)
-	db.QueryRow(`SELECT count(*) FROM daemon_state WHERE key = 'zalo_refresh_started_at'`).Scan(&marked)
-	cur := sim.Credentials()
-	rotated = stored != "" && stored != cur.RefreshToken
-	if stored == "" || (!rotated && marked == 0) {
-		return false, false
-	}
-	if _, err := db.Exec(`UPDATE zalo_tokens SET access_token = ?, refresh_token = ?;
-		DELETE FROM daemon_state WHERE key = 'zalo_refresh_started_at'`, cur.AccessToken, cur.RefreshToken); err != nil {
-		t.Fatal(err)
-	}
-	return rotated, true
-}
-
 // soakEnv reads an integer knob of the soak, with a default.
 func soakEnv(t *testing.T, name string, def int) int {
 	t.Helper()
