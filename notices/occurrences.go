@@ -81,19 +81,28 @@ func (s *Store) Materialise(ctx context.Context, p OccurrencePlan) (bool, error)
 			return err
 		}
 		if p.Status == OccurrenceQueued {
+			// The text of each part is kept once for the occurrence
+			// (0012_occurrence_texts.sql); the delivery rows, which
+			// change state twice each, carry none.
+			for i, body := range p.Parts {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO occurrence_texts (occurrence_id, part, body)
+					VALUES (?, ?, ?)`, occID, i+1, body); err != nil {
+					return fmt.Errorf("insert the text of part %d: %w", i+1, err)
+				}
+			}
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (notice_id, occurrence_id, hamlet_id, group_id,
 				part, parts, body, with_image, priority, status, due_at, next_attempt_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`)
+				VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, 'queued', ?, ?, ?, ?)`)
 			if err != nil {
 				return err
 			}
 			defer stmt.Close()
 			due, next := fmtTime(p.DueAt), fmtTime(maxTime(p.DueAt, p.NotBefore))
 			for _, t := range p.Targets {
-				for i, body := range p.Parts {
+				for i := range p.Parts {
 					withImage := p.WithImage && i == 0
 					if _, err := stmt.ExecContext(ctx, p.NoticeID, occID, t.HamletID, t.GroupID, i+1, len(p.Parts),
-						body, withImage, p.Priority, due, next, now, now); err != nil {
+						withImage, p.Priority, due, next, now, now); err != nil {
 						return fmt.Errorf("insert delivery for hamlet %d part %d: %w", t.HamletID, i+1, err)
 					}
 				}
