@@ -78,7 +78,7 @@ func newDispatcher(r *Runner) *dispatcher {
 		r:        r,
 		wake:     make(chan struct{}, 1),
 		flight:   flight,
-		results:  make(chan result, flight.workers()+claimBatch),
+		results:  make(chan result, claimRoom(flight.workers())),
 		inFlight: map[int64]bool{},
 		settleAt: map[int64]time.Time{},
 		uploads:  map[int64]*sync.Mutex{},
@@ -116,25 +116,22 @@ type Reloader interface {
 	Reload(ctx context.Context) error
 }
 
-// run is the claim loop. It returns when stop is closed, after every
-// in-flight send has finished and been recorded. Sends run on work, which
-// the runner cancels only when a graceful stop overruns its deadline.
+// run is the claim loop, and the one writer of the send path: each
+// transaction records the outcomes that have arrived and claims the next
+// batch (Store.RecordAndClaim), one commit where there were two. It
+// returns when stop is closed, after every in-flight send has finished and
+// been recorded. Sends run on work, which the runner cancels only when a
+// graceful stop overruns its deadline.
 func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
-	recorded := make(chan struct{})
-	go func() {
-		defer close(recorded)
-		d.record(work)
-	}()
 	// Up to the in-flight target of sends are on the wire, one per
 	// worker (inflight.go), and up to two batches of claimed rows wait in
-	// the queue for their turn (claimed counts both, until the recorder
-	// has the outcome). Claims are made a batch at a time, when a batch's
-	// worth of room is free: a claim transaction per send cost more than
-	// the send (BenchmarkFanout10k), and this way the next batch is ready
+	// the queue for their turn (held counts both, until their outcome is
+	// committed). Claims are made a batch at a time, when a batch's worth
+	// of room is free: a claim transaction per send cost more than the
+	// send (BenchmarkFanout10k), and this way the next batch is ready
 	// before the queue runs dry. The workers live as long as the loop: a
 	// goroutine per delivery grew its stack anew for every send.
 	workers := d.flight.workers()
-	claimed := make(chan struct{}, claimRoom(workers))
 	queue := make(chan notices.Delivery, claimRoom(workers))
 	var wg sync.WaitGroup
 	for i := range workers {
@@ -149,25 +146,34 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 				if !ok {
 					return
 				}
+				// Never blocks: results holds room for every claimed row.
 				d.results <- d.sendInTurn(work, stop, j)
-				// The room is freed once the recorder has the result,
-				// which bounds the outcomes not yet recorded. The loop
-				// waits for a batch's room: the release that makes it
-				// pokes (the recorder pokes after each commit anyway).
-				<-claimed
-				if d.claimFree(len(claimed)) >= claimBatch {
-					d.poke()
-				}
 			}
 		}()
 	}
+	held := 0
+	// dry: the last claim found fewer rows than it had room for, so free
+	// room alone is no reason to write before the gathering time is up.
+	dry := false
+	var batch []result
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	gather := time.NewTimer(0)
+	defer gather.Stop()
 	finish := func() {
 		close(queue) // the workers give back what is still queued
-		wg.Wait()
-		close(d.results)
-		<-recorded
+		go func() {
+			wg.Wait()
+			close(d.results)
+		}()
+		for res := range d.results {
+			batch = append(batch, res)
+			if len(batch) >= claimBatch {
+				d.write(work, batch, notices.Claim{})
+				batch = batch[:0]
+			}
+		}
+		d.write(work, batch, notices.Claim{})
 	}
 	for {
 		select {
@@ -176,42 +182,28 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			return
 		default:
 		}
-		// Idle, the loop sleeps until the next retry falls due, quiet hours
-		// end, or something pokes it (a poll cycle, a recorded result); it
-		// does not take the write lock to find nothing.
-		wait := fullCycle
-		if ok, until := d.claimable(work, d.r.now()); !ok {
-			wait = d.r.cfg.PollInterval // disconnected: look for new tokens
-			if !until.IsZero() {
-				wait = until.Sub(d.r.now())
-			}
-		} else if free := d.claimFree(len(claimed)); free >= claimBatch {
-			now := d.r.now()
-			maxRank := 2
-			if d.r.cfg.QuietHours.Contains(now, d.r.cfg.Location) {
-				maxRank = 0 // quiet hours: urgent only
-				wait = d.r.cfg.QuietHours.After(now, d.r.cfg.Location).Sub(now)
-			}
-			jobs, err := d.r.store.ClaimJobs(work, now, free, maxRank)
-			if err != nil {
-				d.r.log.Error().Err(err).Msg("claim deliveries")
-			}
-			d.mu.Lock()
+		batch = d.take(batch)
+		now := d.r.now()
+		wait, c := d.nextClaim(work, now, d.claimFree(held-len(batch)))
+		if len(batch) > 0 || c.Limit > 0 {
+			jobs := d.write(work, batch, c)
+			held += len(jobs) - len(batch)
+			batch = batch[:0]
 			for _, j := range jobs {
-				d.inFlight[j.ID] = true
+				queue <- j // never blocks: each queued row holds room
 			}
-			d.mu.Unlock()
-			for _, j := range jobs {
-				claimed <- struct{}{} // never blocks: there was room for free
-				queue <- j            // never blocks: each queued row holds room
-			}
-			if len(jobs) == free {
+			if c.Limit > 0 && len(jobs) == c.Limit {
+				dry = false
 				continue // there may be more: claim as room frees up
 			}
-			// Sleep until the next retry falls due; rows due already but
-			// not claimable (a later part, quiet hours) wait for a poke.
-			if next, err := d.r.store.NextAttempt(work, now); err == nil && next.After(now) {
-				wait = min(wait, next.Sub(now)+5*time.Millisecond)
+			dry = dry || c.Limit > 0
+			if c.Limit > 0 {
+				// Sleep until the next retry falls due; rows due already
+				// but not claimable (a later part, quiet hours) wait for
+				// a poke or an outcome.
+				if next, err := d.r.store.NextAttempt(work, now); err == nil && next.After(now) {
+					wait = min(wait, next.Sub(now)+5*time.Millisecond)
+				}
 			}
 		}
 		timer.Reset(max(wait, time.Millisecond))
@@ -219,8 +211,32 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 		case <-stop:
 			finish()
 			return
+		case res := <-d.results:
+			// Outcomes commit together: wait a little for more, or until
+			// they free a batch's room for the claim that goes with them.
+			batch = append(batch, res)
+			gather.Reset(recordGather)
+		more:
+			for len(batch) < claimBatch && (dry || d.claimFree(held-len(batch)) < claimBatch) {
+				select {
+				case res := <-d.results:
+					batch = append(batch, res)
+				case <-gather.C:
+					break more
+				case <-stop:
+					break more
+				}
+			}
+			if !gather.Stop() {
+				select {
+				case <-gather.C:
+				default:
+				}
+			}
 		case <-d.wake:
+			dry = false
 		case <-timer.C:
+			dry = false
 		}
 		if !timer.Stop() {
 			select {
@@ -231,6 +247,45 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 	}
 }
 
+// take adds to batch the outcomes that have arrived, without waiting.
+func (d *dispatcher) take(batch []result) []result {
+	for len(batch) < cap(d.results) {
+		select {
+		case res := <-d.results:
+			batch = append(batch, res)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// nextClaim says what to claim now, with free rows of room: nothing while
+// sending is paused or disconnected, or with less than a batch's room; and
+// how long the loop may sleep if nothing else happens.
+func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, free int) (time.Duration, notices.Claim) {
+	// Idle, the loop sleeps until the next retry falls due, quiet hours
+	// end, or something pokes it (a poll cycle, an outcome); it does not
+	// take the write lock to find nothing.
+	wait := fullCycle
+	if ok, until := d.claimable(ctx, now); !ok {
+		wait = d.r.cfg.PollInterval // disconnected: look for new tokens
+		if !until.IsZero() {
+			wait = until.Sub(now)
+		}
+		return wait, notices.Claim{}
+	}
+	if free < claimBatch || ctx.Err() != nil {
+		return wait, notices.Claim{}
+	}
+	c := notices.Claim{Now: now, Limit: free, MaxRank: 2}
+	if d.r.cfg.QuietHours.Contains(now, d.r.cfg.Location) {
+		c.MaxRank = 0 // quiet hours: urgent only
+		wait = d.r.cfg.QuietHours.After(now, d.r.cfg.Location).Sub(now)
+	}
+	return wait, c
+}
+
 // claimFree is how many more rows may be claimed, with held rows claimed
 // and not yet recorded: room for the current in-flight target and two
 // batches.
@@ -239,52 +294,46 @@ func (d *dispatcher) claimFree(held int) int {
 	return claimRoom(min(target, d.flight.workers())) - held
 }
 
-// record writes results in batches: whatever has arrived is committed in
-// one transaction.
-func (d *dispatcher) record(ctx context.Context) {
-	batch := make([]result, 0, 64)
-	gather := time.NewTimer(0)
-	for res := range d.results {
-		batch = append(batch[:0], res)
-		gather.Reset(recordGather)
-	drain:
-		for len(batch) < cap(batch) {
-			select {
-			case more, ok := <-d.results:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, more)
-			case <-gather.C:
-				break drain
-			}
-		}
-		gather.Stop()
-		rows := make([]notices.Result, len(batch))
-		for i, b := range batch {
-			rows[i] = b.Result
-		}
-		// The outcome must reach the database even while stopping.
-		err := d.r.store.Record(context.WithoutCancel(ctx), rows)
-		d.mu.Lock()
-		for _, b := range batch {
-			delete(d.inFlight, b.job.ID)
-			d.noteUnknownLocked(b)
-		}
-		d.mu.Unlock()
-		if err != nil {
-			// The rows stay 'sending' and the reconciler will settle them
-			// from the group's history: nothing is lost or sent twice.
-			d.r.log.Error().Err(err).Int("count", len(rows)).Msg("record delivery outcomes")
-		}
-		for _, b := range batch {
-			d.r.observe(b)
-			if err == nil {
-				d.r.noteGroupRefused(context.WithoutCancel(ctx), b)
-			}
-		}
-		d.poke() // a later part may have become claimable
+// write records batch and claims c in one transaction, and returns the
+// claimed rows, committed 'sending' and marked in flight. If that
+// transaction fails, the outcomes are recorded on their own, and the claim
+// made on its own, so that one bad outcome does not stop the claims.
+// Outcomes are written even while stopping; their rows stay 'sending' for
+// the reconciler if they cannot be, and nothing is lost or sent twice.
+func (d *dispatcher) write(ctx context.Context, batch []result, c notices.Claim) []notices.Delivery {
+	rows := make([]notices.Result, len(batch))
+	for i, b := range batch {
+		rows[i] = b.Result
 	}
+	store := context.WithoutCancel(ctx)
+	jobs, err := d.r.store.RecordAndClaim(store, rows, c)
+	recErr := err
+	if err != nil && len(rows) > 0 && c.Limit > 0 {
+		recErr = d.r.store.Record(store, rows)
+		jobs, err = d.r.store.RecordAndClaim(store, nil, c)
+	}
+	if recErr != nil && len(rows) > 0 {
+		d.r.log.Error().Err(recErr).Int("count", len(rows)).Msg("record delivery outcomes")
+	}
+	if err != nil && c.Limit > 0 {
+		d.r.log.Error().Err(err).Msg("claim deliveries")
+	}
+	d.mu.Lock()
+	for _, b := range batch {
+		delete(d.inFlight, b.job.ID)
+		d.noteUnknownLocked(b)
+	}
+	for _, j := range jobs {
+		d.inFlight[j.ID] = true
+	}
+	d.mu.Unlock()
+	for _, b := range batch {
+		d.r.observe(b)
+		if recErr == nil {
+			d.r.noteGroupRefused(store, b)
+		}
+	}
+	return jobs
 }
 
 func (d *dispatcher) isInFlight(id int64) bool {
