@@ -304,15 +304,6 @@ func (r *Runner) renderOptions(orig *notices.Notice) notices.RenderOptions {
 	return notices.RenderOptions{Commune: r.cfg.Commune, Location: r.cfg.Location, RefersTo: orig}
 }
 
-// later is the retry time after delay, past quiet hours unless urgent.
-func (r *Runner) later(now time.Time, j notices.Delivery, delay time.Duration) time.Time {
-	t := now.Add(delay)
-	if j.Priority > 0 {
-		t = r.cfg.QuietHours.After(t, r.cfg.Location)
-	}
-	return t
-}
-
 func maxTime(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b

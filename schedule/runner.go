@@ -111,6 +111,8 @@ type Runner struct {
 	bulletin []notices.Recurrence
 	rulesV   notices.Rules // the sending rules shared with the site and the CLI
 	disp     *dispatcher
+	flight   *inflight // how many sends may be on the wire; the dispatcher's, read by /metrics
+	claims   *claims   // this run's claims; the dispatcher's, read by the reconciler
 	metrics  *metrics
 	facts    *facts
 
@@ -145,12 +147,33 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 	}
 	r.rulesV = notices.Rules{Location: cfg.Location, Quiet: cfg.QuietHours, Bulletin: r.bulletin,
 		MaxLateness: cfg.MaxLateness}
-	r.disp = newDispatcher(r)
+	r.flight, r.claims = newInflight(cfg.Concurrency, sender.RatePerMin()), newClaims()
+	var err error
+	r.disp, err = newDispatcher(dispatchConfig{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
+		Quiet: cfg.QuietHours, Location: cfg.Location, Backoff: cfg.Backoff, UrgentBackoff: cfg.UrgentBackoff,
+		MaxAttempts: cfg.MaxAttempts, UrgentMaxTries: cfg.UrgentMaxAttempts, AnswerSettle: cfg.AnswerSettle,
+		ReconcileAfter: cfg.ReconcileAfter,
+	}, dispatchDeps{Queue: store, Sender: sender, Now: r.now, Log: log, Claims: r.claims, Flight: r.flight,
+		Recorded: r.recorded, Settle: r.planCycle})
+	if err != nil {
+		return nil, fmt.Errorf("schedule: %w", err)
+	}
 	r.facts = newFacts(r)
 	return r, nil
 }
 
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC() }
+
+// recorded is told by the dispatcher of outcomes after their transaction:
+// they are counted and logged, and a group Zalo refused is marked.
+func (r *Runner) recorded(ctx context.Context, rs []result, committed bool) {
+	for _, res := range rs {
+		r.observe(res)
+		if committed {
+			r.noteGroupRefused(ctx, res)
+		}
+	}
+}
 
 // planCycle asks the poll loop for a cycle at t (or sooner), without
 // waking it now.
@@ -178,10 +201,8 @@ func (r *Runner) takePlan() time.Time {
 // Start settles what a previous run left in 'sending', then starts the poll
 // loop, the dispatcher and the calendar. ctx bounds the start-up only.
 func (r *Runner) Start(ctx context.Context) error {
-	if rl, ok := r.sender.(Reloader); ok {
-		if err := rl.Reload(ctx); err != nil {
-			r.log.Error().Err(err).Msg("Zalo OA not connected: deliveries wait in the queue until it is")
-		}
+	if err := r.sender.Reload(ctx); err != nil {
+		r.log.Error().Err(err).Msg("Zalo OA not connected: deliveries wait in the queue until it is")
 	}
 	// Claims left in 'sending' by a previous run are settled from the
 	// groups' history, but not at once: a request the dead process sent
