@@ -16,18 +16,6 @@ const (
 	OccurrenceSkipped    = "skipped"    // late, expired or withdrawn
 )
 
-// PriorityRank orders deliveries: urgent first.
-func PriorityRank(p Priority) int {
-	switch p {
-	case Urgent:
-		return 0
-	case Low:
-		return 2
-	default:
-		return 1
-	}
-}
-
 // Target is a hamlet group a delivery goes to.
 type Target struct {
 	HamletID int64
@@ -43,7 +31,7 @@ type OccurrencePlan struct {
 	Reason    string // why it was skipped
 	Parts     []string
 	WithImage bool // the first part is sent as the caption of the notice's image
-	Priority  int
+	Priority  PriorityRank
 	Targets   []Target
 	NotBefore time.Time // first attempt time of the deliveries (quiet hours)
 	// LastDueAt advances the notice's cursor (normally DueAt).

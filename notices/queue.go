@@ -39,7 +39,7 @@ func scanJob(sc interface{ Scan(...any) error }) (Delivery, error) {
 // order. Only deliveries of priority rank maxPriority or more urgent are
 // claimed (0 during quiet hours). Deliveries of a notice that was cancelled, rejected or has expired
 // are not claimed.
-func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit, maxPriority int) ([]Delivery, error) {
+func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int, maxPriority PriorityRank) ([]Delivery, error) {
 	return s.RecordAndClaim(ctx, nil, Claim{Now: now, Limit: limit, MaxRank: maxPriority})
 }
 
@@ -49,7 +49,7 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit, maxPriority
 type Claim struct {
 	Now     time.Time
 	Limit   int
-	MaxRank int
+	MaxRank PriorityRank
 }
 
 // RecordAndClaim writes the outcomes of sends, as Record does, and then
@@ -233,7 +233,7 @@ func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[string
 
 // AnyDue reports whether a delivery of priority rank maxRank or more
 // urgent (0 urgent, 2 low) is due at now: work the dispatcher would claim.
-func (s *Store) AnyDue(ctx context.Context, now time.Time, maxRank int) (bool, error) {
+func (s *Store) AnyDue(ctx context.Context, now time.Time, maxRank PriorityRank) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
 		WHERE status IN ('queued', 'retry') AND priority <= ? AND next_attempt_at <= ? LIMIT 1)`,

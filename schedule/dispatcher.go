@@ -40,11 +40,11 @@ const attachmentLife = 6 * 24 * time.Hour
 // dispatchConfig is the dispatcher's own configuration, checked by
 // newDispatcher (the Runner fills it from its Config and defaults).
 type dispatchConfig struct {
-	Concurrency    int           // sends in flight fixed at this; 0: adaptive (inflight.go)
-	PollInterval   time.Duration // how often new tokens are looked for while disconnected
-	Quiet          QuietHours    // only urgent deliveries are claimed inside them
-	Location       *time.Location
-	Backoff        Backoff // waits between attempts of normal and low deliveries
+	Concurrency    int            // sends in flight fixed at this; 0: adaptive (inflight.go)
+	PollInterval   time.Duration  // how often new tokens are looked for while disconnected
+	Quiet          QuietHours     // in its zone: only urgent deliveries are claimed inside it
+	Location       *time.Location // the commune zone: Zalo's night ban (-234) ends at 06:00 in it
+	Backoff        Backoff        // waits between attempts of normal and low deliveries
 	UrgentBackoff  Backoff
 	MaxAttempts    int // transient failures before a delivery fails
 	UrgentMaxTries int
@@ -57,8 +57,8 @@ func (c dispatchConfig) validate() error {
 	if c.Concurrency < 0 {
 		errs = append(errs, fmt.Errorf("concurrency %d is negative", c.Concurrency))
 	}
-	if c.Location == nil {
-		errs = append(errs, errors.New("no time zone"))
+	if c.Location == nil || c.Quiet.Location() == nil {
+		errs = append(errs, errors.New("no time zone, for the commune or its quiet hours"))
 	}
 	for name, d := range map[string]time.Duration{"poll interval": c.PollInterval,
 		"answer settle time": c.AnswerSettle, "reconcile wait": c.ReconcileAfter} {
@@ -332,10 +332,9 @@ func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, limit int) (t
 	if limit <= 0 || ctx.Err() != nil {
 		return wait, notices.Claim{}
 	}
-	c := notices.Claim{Now: now, Limit: limit, MaxRank: 2}
-	if d.cfg.Quiet.Contains(now, d.cfg.Location) {
-		c.MaxRank = 0 // quiet hours: urgent only
-		wait = d.cfg.Quiet.After(now, d.cfg.Location).Sub(now)
+	c := notices.Claim{Now: now, Limit: limit, MaxRank: d.cfg.Quiet.MaxRank(now)}
+	if d.cfg.Quiet.Contains(now) {
+		wait = d.cfg.Quiet.After(now).Sub(now) // urgent only until then
 	}
 	return wait, c
 }

@@ -175,11 +175,7 @@ func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
 	deadline := time.Now().Add(idleWait)
 	for time.Now().Before(deadline) {
 		now := f.r.now()
-		maxRank := 2
-		if f.r.cfg.QuietHours.Contains(now, f.r.cfg.Location) {
-			maxRank = 0
-		}
-		due, err := f.r.store.AnyDue(ctx, now, maxRank)
+		due, err := f.r.store.AnyDue(ctx, now, f.r.cfg.QuietHours.MaxRank(now))
 		if err == nil && (!due || !f.r.sender.Health().Connected) {
 			return true
 		}

@@ -19,7 +19,7 @@ import (
 type Config struct {
 	Location     *time.Location // the commune zone; default Asia/Ho_Chi_Minh
 	Commune      string         // the name in every message's footer
-	QuietHours   QuietHours     // normal and low deliveries wait for the morning
+	QuietHours   QuietHours     // normal and low deliveries wait for the morning; read in Location unless it has a zone (In)
 	MaxLateness  time.Duration  // a recurring occurrence later than this is skipped; default 1h
 	PollInterval time.Duration  // how often other processes' writes are looked for; default 1s
 	Bulletin     []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
@@ -58,6 +58,9 @@ func (c *Config) defaults() error {
 			return err
 		}
 		c.Location = loc
+	}
+	if c.QuietHours.Location() == nil {
+		c.QuietHours = c.QuietHours.In(c.Location)
 	}
 	if c.MaxLateness <= 0 {
 		c.MaxLateness = time.Hour

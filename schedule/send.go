@@ -97,7 +97,7 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 	case class == bot.ClassTransient || class == bot.ClassReupload || class == bot.ClassQuota ||
 		class == bot.ClassTokenExpired:
 		ladder, most := d.cfg.Backoff, d.cfg.MaxAttempts
-		if j.Priority == 0 {
+		if j.Priority == notices.RankUrgent {
 			ladder, most = d.cfg.UrgentBackoff, d.cfg.UrgentMaxTries
 		}
 		if j.Attempts >= most {
@@ -210,8 +210,8 @@ func nightBanEnd(now time.Time, loc *time.Location) time.Time {
 // unless it is urgent.
 func (d *dispatcher) later(now time.Time, j notices.Delivery, delay time.Duration) time.Time {
 	t := now.Add(delay)
-	if j.Priority > 0 {
-		t = d.cfg.Quiet.After(t, d.cfg.Location)
+	if j.Priority != notices.RankUrgent {
+		t = d.cfg.Quiet.After(t)
 	}
 	return t
 }

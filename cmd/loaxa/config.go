@@ -202,7 +202,7 @@ func (c *Config) Validate() error {
 	if err != nil {
 		bad("LOAXA_QUIET_HOURS=%q không hợp lệ; hãy viết như 21:00-06:00, hoặc off để tắt", c.QuietHours)
 	}
-	c.Quiet = quiet
+	c.Quiet = quiet.In(c.Location)
 	if c.MaxLateness < 0 {
 		bad("LOAXA_MAX_LATENESS không được âm")
 	}
