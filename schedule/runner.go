@@ -17,15 +17,15 @@ import (
 
 // Config tunes a Runner. Zero fields take the defaults in docs/DESIGN.md.
 type Config struct {
-	Location     *time.Location // the commune zone; default Asia/Ho_Chi_Minh
-	Commune      string         // the name in every message's footer
-	QuietHours   QuietHours     // normal and low deliveries wait for the morning; read in Location unless it has a zone (In)
-	MaxLateness  time.Duration  // a recurring occurrence later than this is skipped; default 1h
-	PollInterval time.Duration  // how often other processes' writes are looked for; default 1s
-	Bulletin     []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
-	Concurrency  int            // sends in flight at once; 0 (default): sized from the round trip and the rate (inflight.go)
-	MaxAttempts  int            // transient failures before a delivery fails; default 8
-	Backoff      Backoff        // waits between attempts; default DefaultBackoff
+	Location     *time.Location       // the commune zone; default Asia/Ho_Chi_Minh
+	Commune      string               // the name in every message's footer
+	QuietHours   QuietHours           // normal and low deliveries wait for the morning; read in Location unless it has a zone (In)
+	MaxLateness  time.Duration        // a recurring occurrence later than this is skipped; default 1h
+	PollInterval time.Duration        // how often other processes' writes are looked for; default 1s
+	Bulletin     []notices.Recurrence // the bulletin slots (LOAXA_BULLETIN, parsed in Location); nil: "30 6,17 * * *"
+	Concurrency  int                  // sends in flight at once; 0 (default): sized from the round trip and the rate (inflight.go)
+	MaxAttempts  int                  // transient failures before a delivery fails; default 8
+	Backoff      Backoff              // waits between attempts; default DefaultBackoff
 	// Urgent deliveries retry on their own, shorter ladder, and try more
 	// times before failing, so that they keep trying for about as long.
 	UrgentBackoff     Backoff // default UrgentBackoff
@@ -69,7 +69,11 @@ func (c *Config) defaults() error {
 		c.PollInterval = time.Second
 	}
 	if c.Bulletin == nil {
-		c.Bulletin = []string{"30 6,17 * * *"}
+		rec, err := notices.ParseRecurrence("30 6,17 * * *", c.Location)
+		if err != nil {
+			return err
+		}
+		c.Bulletin = []notices.Recurrence{rec}
 	}
 	if c.Concurrency < 0 {
 		c.Concurrency = 0
@@ -141,13 +145,7 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 	}
 	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics(),
 		planned: make(chan struct{}, 1)}
-	for _, spec := range cfg.Bulletin {
-		rec, err := notices.ParseRecurrence(spec, cfg.Location)
-		if err != nil {
-			return nil, fmt.Errorf("schedule: LOAXA_BULLETIN %q: %w", spec, err)
-		}
-		r.bulletin = append(r.bulletin, rec)
-	}
+	r.bulletin = cfg.Bulletin
 	r.rulesV = notices.Rules{Location: cfg.Location, Quiet: cfg.QuietHours, Bulletin: r.bulletin,
 		MaxLateness: cfg.MaxLateness}
 	r.flight, r.claims = newInflight(cfg.Concurrency, sender.RatePerMin()), newClaims()

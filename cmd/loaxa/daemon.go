@@ -70,7 +70,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		QuietHours:   cfg.Quiet,
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
-		Bulletin:     cfg.Bulletin,
+		Bulletin:     cfg.Slots,
 		Version:      currentBuild().String(),
 		ExtraMetrics: packageMetrics(store),
 		Concurrency:  cfg.SendConc,
