@@ -437,4 +437,3 @@ func (s *Store) CancelNotice(ctx context.Context, id int64, actor, reason string
 	})
 	return int(skipped), err
 }
-
