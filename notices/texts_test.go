@@ -195,3 +195,47 @@ func TestUpgradeFromV11KeepsQueuedTexts(t *testing.T) {
 		t.Fatalf("ClaimJobs() of the new notice = %+v, %v; want its two deliveries with their text", jobs, err)
 	}
 }
+
+// TestRecordAndClaimIsOneTransaction: the outcomes recorded make the next
+// part claimable in the same transaction; a bad outcome fails the whole
+// transaction, so that nothing is claimed that was not committed, and the
+// rows stay as they were.
+func TestRecordAndClaimIsOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	s, path := openStore(t)
+	h := notices.Hamlet{Code: "khom-1", Name: "Khóm 1", GroupID: "g1"}
+	if err := s.CreateHamlet(ctx, "test", &h); err != nil {
+		t.Fatal(err)
+	}
+	n := &notices.Notice{Title: "Họp", Body: "…", Source: notices.SourceWeb, Author: "lan", Status: notices.StatusApproved}
+	if err := s.CreateNotice(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: n.ID, DueAt: fixedNow, Status: notices.OccurrenceQueued,
+		Parts: []string{"một", "hai"}, Priority: notices.RankNormal, LastDueAt: fixedNow,
+		Targets: []notices.Target{{HamletID: h.ID, GroupID: h.GroupID}}}); err != nil {
+		t.Fatal(err)
+	}
+	c := notices.Claim{Now: fixedNow.Add(time.Minute), Limit: 10, MaxRank: notices.RankLow}
+	first, err := s.RecordAndClaim(ctx, nil, c)
+	if err != nil || len(first) != 1 || first[0].Part != 1 {
+		t.Fatalf("first claim = %+v, %v; want part 1 only", first, err)
+	}
+	sent := notices.Result{ID: first[0].ID, Status: notices.DeliverySent, MessageID: "m1", At: fixedNow}
+	bad := notices.Result{ID: first[0].ID, Status: "lost"}
+	if jobs, err := s.RecordAndClaim(ctx, []notices.Result{sent, bad}, c); err == nil || len(jobs) != 0 {
+		t.Fatalf("RecordAndClaim with a bad outcome = %+v, %v; want an error and nothing claimed", jobs, err)
+	}
+	db := rawDB(t, path)
+	var states string
+	if err := db.QueryRow(`SELECT group_concat(status, ',') FROM (SELECT status FROM deliveries ORDER BY part)`).Scan(&states); err != nil {
+		t.Fatal(err)
+	}
+	if states != "sending,queued" {
+		t.Errorf("after the failed transaction the parts are %s; want sending,queued (nothing written)", states)
+	}
+	jobs, err := s.RecordAndClaim(ctx, []notices.Result{sent}, c)
+	if err != nil || len(jobs) != 1 || jobs[0].Part != 2 || jobs[0].Body != "hai" {
+		t.Fatalf("RecordAndClaim(part 1 sent) = %+v, %v; want part 2 claimed in the same transaction", jobs, err)
+	}
+}
