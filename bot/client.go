@@ -26,9 +26,6 @@ const (
 	DefaultRatePerMin   = 4000
 	DefaultTimeout      = 20 * time.Second
 	DefaultRefreshAhead = 5 * time.Hour // refresh at about 20 h of a 25 h token
-
-	// MaxTextLen is Zalo's text limit in characters, after NFC normalisation.
-	MaxTextLen = 2000
 )
 
 // Config configures a Client.

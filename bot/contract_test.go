@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/zalosim"
 	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
@@ -104,7 +105,7 @@ func TestContractOperations(t *testing.T) {
 }
 
 func TestContractErrorClasses(t *testing.T) {
-	long := strings.Repeat("a", bot.MaxTextLen+1)
+	long := strings.Repeat("a", notices.MaxMessageRunes+1) // Zalo's limit, after NFC
 	tests := []struct {
 		name    string
 		setup   func(fake *zalosimtest.Server)

@@ -27,8 +27,8 @@
 // client loads the pair from a TokenStore on first use, refreshes it when
 // less than Config.RefreshAhead is left, and once after -216/-220/-124
 // (followed by one retry of the call, or just the retry when another caller
-// already refreshed). Refreshes are serialised, in the process and, through a
-// store that implements RefreshLocker, across processes: under the lock the
+// already refreshed). Refreshes are serialised, in the process and, through
+// the store's TokenStore.LockZaloRefresh, across processes: under the lock the
 // stored pair is read again, and a pair another process stored is adopted
 // rather than spending a refresh token twice. A rotated pair is stored
 // before it is used. A refresh token that may be spent (a refresh whose

@@ -30,7 +30,7 @@ var (
 	ErrTokensUnsaved = errors.New("zalo tokens cannot be stored now; sending waits until the database takes writes")
 
 	// ErrRefreshBusy means another process held the token refresh lock for
-	// too long (RefreshLocker). Nothing was sent; the refresh is tried again.
+	// too long (TokenStore.LockZaloRefresh). Nothing was sent; the refresh is tried again.
 	ErrRefreshBusy = errors.New("another loaxa process is refreshing the Zalo token; waiting for it")
 
 	// ErrNotZaloAnswer marks a token-endpoint answer that is not Zalo's: an

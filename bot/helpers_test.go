@@ -44,6 +44,17 @@ func (s *memStore) SaveZaloTokens(ctx context.Context, access, refresh string, e
 	return nil
 }
 
+// memStore is one process's memory, which no crash outlives: it keeps no
+// refresh journal, no save time and no cross-process lock (journalStore
+// and lockingStore do).
+func (s *memStore) ZaloTokensSavedAt(context.Context) (time.Time, error) { return time.Time{}, nil }
+func (s *memStore) BeginZaloRefresh(context.Context) (time.Time, error)  { return time.Time{}, nil }
+func (s *memStore) EndZaloRefresh(context.Context) error                 { return nil }
+func (s *memStore) ZaloRefreshInterrupted(context.Context) (time.Time, error) {
+	return time.Time{}, nil
+}
+func (s *memStore) LockZaloRefresh(context.Context) (func(), error) { return func() {}, nil }
+
 func (s *memStore) set(access, refresh string, exp time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -42,8 +42,9 @@ type sendAnswer struct {
 	GroupID   flexString `json:"group_id"`
 }
 
-// SendGroupText posts text (at most MaxTextLen characters, NFC) to a group the
-// OA owns and returns Zalo's message_id. An error for which
+// SendGroupText posts text (at most Zalo's 2,000 characters after NFC,
+// notices.MaxMessageRunes, which is where notices splits a message) to a
+// group the OA owns and returns Zalo's message_id. An error for which
 // errors.Is(err, ErrOutcomeUnknown) holds means the message may have been
 // delivered: reconcile with GroupConversation before sending again.
 func (c *Client) SendGroupText(ctx context.Context, groupID, text string) (messageID string, err error) {

@@ -7,62 +7,6 @@ import (
 	"time"
 )
 
-// TokenStore keeps the rotating token pair durably. notices.Store implements
-// it; it cannot import bot, hence the plain types.
-type TokenStore interface {
-	// LoadZaloTokens returns empty strings and a nil error when none are stored.
-	LoadZaloTokens(ctx context.Context) (access, refresh string, accessExpiresAt time.Time, err error)
-	// SaveZaloTokens returns once the pair is durable (committed).
-	SaveZaloTokens(ctx context.Context, access, refresh string, accessExpiresAt time.Time) error
-}
-
-// RefreshJournal is implemented by a TokenStore that records a refresh
-// request before it goes to Zalo (notices.Store does). Zalo spends the
-// refresh token when it receives the request, so a process that dies before
-// storing the answer leaves a stored refresh token Zalo refuses; the mark
-// says why, and the client refuses to spend the token while the store does
-// not take writes (the answer could not be stored either).
-type RefreshJournal interface {
-	// BeginZaloRefresh commits the mark, keeping an earlier one, and
-	// returns the earlier one's time (zero if none).
-	BeginZaloRefresh(ctx context.Context) (earlier time.Time, err error)
-	// EndZaloRefresh removes the mark after an answer that rotated nothing.
-	// SaveZaloTokens removes it too.
-	EndZaloRefresh(ctx context.Context) error
-}
-
-// RefreshLocker is implemented by a TokenStore that several processes share
-// (notices.Store: the daemon, and CLI commands that call Zalo). A refresher
-// holds the lock from re-reading the stored pair until the rotated pair is
-// stored, so that no two processes ever send the same single-use refresh
-// token: the second one waits, re-reads, and finds the new pair.
-type RefreshLocker interface {
-	// LockZaloRefresh waits (bounded) for the lock; unlock releases it.
-	LockZaloRefresh(ctx context.Context) (unlock func(), err error)
-}
-
-// tokenAger is implemented by a TokenStore that knows when the pair was
-// saved, so that the access token's lifetime is known after a restart.
-type tokenAger interface {
-	ZaloTokensSavedAt(ctx context.Context) (time.Time, error)
-}
-
-// TokenHealth is what /healthz and `loaxa zalo status` show.
-type TokenHealth struct {
-	Connected       bool
-	AccessExpiresAt time.Time
-	LastRefresh     time.Time
-	LastError       string // never contains a token
-	// Unsaved: Zalo rotated the pair and the store has not taken it yet; it
-	// is held in memory only, and stopping the process now strands the OA.
-	Unsaved bool
-	// RefreshFailing: the latest refresh failed for a reason that does not
-	// show the refresh token spent (a network error, a 5xx, a page that is
-	// not Zalo's from a proxy or firewall). The pair is kept and the refresh
-	// is tried again; LastError says why. Cleared by the next good refresh.
-	RefreshFailing bool
-}
-
 type connState int
 
 const (
@@ -190,8 +134,8 @@ func (c *Client) readStored(ctx context.Context) (tokenPair, error) {
 		return tokenPair{}, fmt.Errorf("load zalo tokens: %w", err)
 	}
 	p := tokenPair{access: access, refresh: refresh, expiresAt: exp}
-	if ag, ok := c.store.(tokenAger); ok && !exp.IsZero() {
-		if saved, aerr := ag.ZaloTokensSavedAt(ctx); aerr == nil && !saved.IsZero() && exp.After(saved) {
+	if !exp.IsZero() {
+		if saved, aerr := c.store.ZaloTokensSavedAt(ctx); aerr == nil && !saved.IsZero() && exp.After(saved) {
 			p.lifetime = exp.Sub(saved)
 		}
 	}
@@ -269,7 +213,7 @@ func (c *Client) refreshAfterRejection(ctx context.Context, rejected string) err
 // since the caller saw access token seen. forced is set when Zalo rejected
 // seen; otherwise the refresh is proactive.
 //
-// Across processes: it takes the store's refresh lock (RefreshLocker),
+// Across processes: it takes the store's refresh lock (LockZaloRefresh),
 // re-reads the stored pair under it, and spends the refresh token only if
 // the stored pair is still the one it was about to replace; otherwise it
 // adopts the stored pair. It never sends a refresh token that may already
@@ -330,14 +274,10 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 	// Mark the refresh before Zalo spends the refresh token. A store that
 	// cannot take the mark could not take the new pair either: keep the
 	// token unspent and try again later.
-	var earlier time.Time
-	journal, _ := c.store.(RefreshJournal)
-	if journal != nil {
-		var jerr error
-		if earlier, jerr = journal.BeginZaloRefresh(ctx); jerr != nil {
-			c.log.Error().Err(jerr).Msg("database does not take writes; zalo token not refreshed, so that the rotated pair cannot be lost")
-			return c.refreshNotTried(fmt.Errorf("refresh zalo token: %w: %v", ErrTokensUnsaved, jerr), "")
-		}
+	earlier, jerr := c.store.BeginZaloRefresh(ctx)
+	if jerr != nil {
+		c.log.Error().Err(jerr).Msg("database does not take writes; zalo token not refreshed, so that the rotated pair cannot be lost")
+		return c.refreshNotTried(fmt.Errorf("refresh zalo token: %w: %v", ErrTokensUnsaved, jerr), "")
 	}
 	if !earlier.IsZero() {
 		// A refresh request with this token left at `earlier` and its answer
@@ -354,10 +294,10 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 		"grant_type":    "refresh_token",
 	})
 
-	if err != nil && journal != nil && answered(err) {
+	if err != nil && answered(err) {
 		// The request never left, or was answered without a rotation:
 		// this refresh left no doubt, and the token is unspent.
-		if jerr := journal.EndZaloRefresh(context.WithoutCancel(ctx)); jerr != nil {
+		if jerr := c.store.EndZaloRefresh(context.WithoutCancel(ctx)); jerr != nil {
 			c.log.Warn().Err(jerr).Msg("clear the zalo token refresh mark")
 		}
 	}
@@ -409,11 +349,7 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 
 // lockRefresh takes the store's cross-process refresh lock, if it has one.
 func (c *Client) lockRefresh(ctx context.Context) (func(), error) {
-	l, ok := c.store.(RefreshLocker)
-	if !ok {
-		return func() {}, nil
-	}
-	unlock, err := l.LockZaloRefresh(ctx)
+	unlock, err := c.store.LockZaloRefresh(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("refresh zalo token: %w: %v", ErrRefreshBusy, err)
 	}
@@ -547,20 +483,16 @@ func (c *Client) Upkeep(ctx context.Context) error {
 	// the next send hours later: if the mark was another process's refresh
 	// in flight, its new pair is adopted; if it is still there, the client
 	// disconnects at once, loudly, without sending the token again.
-	if mr, ok := c.store.(interface {
-		ZaloRefreshInterrupted(ctx context.Context) (time.Time, error)
-	}); ok {
-		if at, err := mr.ZaloRefreshInterrupted(ctx); err == nil && !at.IsZero() {
-			if _, err := c.accessToken(ctx); err != nil {
-				return err
-			}
-			c.mu.Lock()
-			access := c.tok.access
-			c.mu.Unlock()
-			c.log.Warn().Time("refresh_started_at", at).
-				Msg("a zalo token refresh never stored its answer; checking under the refresh lock")
-			return c.refreshFrom(ctx, access, true)
+	if at, err := c.store.ZaloRefreshInterrupted(ctx); err == nil && !at.IsZero() {
+		if _, err := c.accessToken(ctx); err != nil {
+			return err
 		}
+		c.mu.Lock()
+		access := c.tok.access
+		c.mu.Unlock()
+		c.log.Warn().Time("refresh_started_at", at).
+			Msg("a zalo token refresh never stored its answer; checking under the refresh lock")
+		return c.refreshFrom(ctx, access, true)
 	}
 	_, err := c.accessToken(ctx)
 	return err

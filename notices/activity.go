@@ -74,32 +74,6 @@ func (s *Store) RecentActivity(ctx context.Context, limit int) (map[int64]*Activ
 	return out, rows.Err()
 }
 
-// RetryHamlet makes the failed deliveries of notice id to one hamlet due
-// again now, and returns how many. Like RetryNotice, a cancelled or expired
-// notice is not retried.
-func (s *Store) RetryHamlet(ctx context.Context, id, hamletID int64, actor string) (int, error) {
-	var n int64
-	err := s.update(ctx, func(tx *txn) error {
-		status, _, expires, _, err := noticeState(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if status == StatusCancelled || status == StatusExpired || !expires.IsZero() && !expires.After(tx.Now) {
-			return fieldErr("status", "Thông báo số %d đã hủy hoặc hết hạn nên không gửi lại được.", id)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'retry', next_attempt_at = ?, updated_at = ?
-			WHERE notice_id = ? AND hamlet_id = ? AND status = 'failed'`, fmtTime(tx.Now), fmtTime(tx.Now), id, hamletID)
-		if err != nil {
-			return fmt.Errorf("retry deliveries of notice %d to hamlet %d: %w", id, hamletID, err)
-		}
-		if n, _ = res.RowsAffected(); n == 0 {
-			return nil
-		}
-		return tx.audit(ctx, actor, "notice.retry", id, hamletID, fmt.Sprintf("%d", n))
-	})
-	return int(n), err
-}
-
 // PublicNotice is what residents may see of a notice that went out: no
 // author, approver, group ids or failure reasons.
 type PublicNotice struct {

@@ -53,7 +53,7 @@ type Delivery struct {
 	Part, Parts   int
 	Body          string
 	WithImage     bool
-	Priority      int // 0 urgent, 1 normal, 2 low
+	Priority      PriorityRank
 	Status        DeliveryState
 	DueAt         time.Time
 	NextAttemptAt time.Time

@@ -13,7 +13,7 @@ import (
 // priority rank at least minRank and at most maxRank (PriorityRank), or the
 // zero time when none waits. Monitoring reads it: a delivery that stays due
 // for long means sending is stuck.
-func (s *Store) OldestDue(ctx context.Context, now time.Time, minRank, maxRank int) (time.Time, error) {
+func (s *Store) OldestDue(ctx context.Context, now time.Time, minRank, maxRank PriorityRank) (time.Time, error) {
 	var ts sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM deliveries
 		WHERE status IN ('queued', 'retry', 'sending') AND next_attempt_at <= ? AND priority BETWEEN ? AND ?`,

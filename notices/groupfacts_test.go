@@ -175,7 +175,7 @@ func TestAnyDue(t *testing.T) {
 	}
 	for _, c := range []struct {
 		at   time.Time
-		rank int
+		rank notices.PriorityRank
 		want bool
 	}{{fixedNow, 2, true}, {fixedNow, 1, true}, {fixedNow, 0, false}, {fixedNow.Add(-time.Minute), 2, false}} {
 		if got, err := s.AnyDue(ctx, c.at, c.rank); err != nil || got != c.want {

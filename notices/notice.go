@@ -11,6 +11,28 @@ const (
 	Low    Priority = "low"    // gathered into the next bulletin
 )
 
+// PriorityRank is a priority as deliveries store and order it
+// (deliveries.priority): urgent first.
+type PriorityRank int
+
+const (
+	RankUrgent PriorityRank = 0
+	RankNormal PriorityRank = 1
+	RankLow    PriorityRank = 2
+)
+
+// Rank is p's place in the delivery order.
+func (p Priority) Rank() PriorityRank {
+	switch p {
+	case Urgent:
+		return RankUrgent
+	case Low:
+		return RankLow
+	default:
+		return RankNormal
+	}
+}
+
 // Kind says whether a notice stands alone or corrects or withdraws an earlier one.
 type Kind string
 

@@ -417,28 +417,3 @@ func (s *Store) CancelNotice(ctx context.Context, id int64, actor, reason string
 	})
 	return int(skipped), err
 }
-
-// RetryNotice makes the failed deliveries of notice id due again now, and
-// returns how many. A cancelled or expired notice is not retried.
-func (s *Store) RetryNotice(ctx context.Context, id int64, actor string) (int, error) {
-	var n int64
-	err := s.update(ctx, func(tx *txn) error {
-		status, _, expires, _, err := noticeState(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if status == StatusCancelled || status == StatusExpired || !expires.IsZero() && !expires.After(tx.Now) {
-			return fieldErr("status", "Thông báo số %d đã hủy hoặc hết hạn nên không gửi lại được.", id)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'retry', next_attempt_at = ?, updated_at = ?
-			WHERE notice_id = ? AND status = 'failed'`, fmtTime(tx.Now), fmtTime(tx.Now), id)
-		if err != nil {
-			return fmt.Errorf("retry deliveries of notice %d: %w", id, err)
-		}
-		if n, _ = res.RowsAffected(); n == 0 {
-			return nil
-		}
-		return tx.audit(ctx, actor, "notice.retry", id, 0, fmt.Sprintf("%d", n))
-	})
-	return int(n), err
-}

@@ -16,18 +16,6 @@ const (
 	OccurrenceSkipped    = "skipped"    // late, expired or withdrawn
 )
 
-// PriorityRank orders deliveries: urgent first.
-func PriorityRank(p Priority) int {
-	switch p {
-	case Urgent:
-		return 0
-	case Low:
-		return 2
-	default:
-		return 1
-	}
-}
-
 // Target is a hamlet group a delivery goes to.
 type Target struct {
 	HamletID  int64
@@ -44,7 +32,7 @@ type OccurrencePlan struct {
 	Reason    string // why it was skipped
 	Parts     []string
 	WithImage bool // the first part is sent as the caption of the notice's image
-	Priority  int
+	Priority  PriorityRank
 	Targets   []Target
 	NotBefore time.Time // first attempt time of the deliveries (quiet hours)
 	// LastDueAt advances the notice's cursor (normally DueAt).
@@ -90,9 +78,18 @@ func (s *Store) Materialise(ctx context.Context, p OccurrencePlan) (bool, error)
 			return err
 		}
 		if p.Status == OccurrenceQueued {
+			// The text of each part is kept once for the occurrence
+			// (0012_occurrence_texts.sql); the delivery rows, which
+			// change state twice each, carry none.
+			for i, body := range p.Parts {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO occurrence_texts (occurrence_id, part, body)
+					VALUES (?, ?, ?)`, occID, i+1, body); err != nil {
+					return fmt.Errorf("insert the text of part %d: %w", i+1, err)
+				}
+			}
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (notice_id, occurrence_id, hamlet_id, group_id,
 				part, parts, body, with_image, priority, status, due_at, next_attempt_at, created_at, updated_at, commune_id)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, ?11, ?12, ?13,
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, 'queued', ?9, ?10, ?11, ?12,
 					(SELECT commune_id FROM hamlets WHERE id = ?3))`)
 			if err != nil {
 				return err
@@ -100,10 +97,10 @@ func (s *Store) Materialise(ctx context.Context, p OccurrencePlan) (bool, error)
 			defer stmt.Close()
 			due, next := fmtTime(p.DueAt), fmtTime(maxTime(p.DueAt, p.NotBefore))
 			for _, t := range p.Targets {
-				for i, body := range p.Parts {
+				for i := range p.Parts {
 					withImage := p.WithImage && i == 0
 					if _, err := stmt.ExecContext(ctx, p.NoticeID, occID, t.HamletID, t.GroupID, i+1, len(p.Parts),
-						body, withImage, p.Priority, due, next, now, now); err != nil {
+						withImage, p.Priority, due, next, now, now); err != nil {
 						return fmt.Errorf("insert delivery for hamlet %d part %d: %w", t.HamletID, i+1, err)
 					}
 				}

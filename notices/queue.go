@@ -9,8 +9,14 @@ import (
 	"time"
 )
 
+// jobColumns are a claimed delivery's columns. Its text is the
+// occurrence's (occurrence_texts, 0012), or the row's own for a bulletin
+// and for rows made before 0012.
 const jobColumns = `id, coalesce(notice_id, 0), coalesce(occurrence_id, 0), coalesce(bulletin_id, 0), hamlet_id,
-	group_id, part, parts, body, with_image, priority, attempts, due_at, coalesce(claimed_at, '')`
+	group_id, part, parts,
+	coalesce((SELECT t.body FROM occurrence_texts t
+	          WHERE t.occurrence_id = deliveries.occurrence_id AND t.part = deliveries.part), body),
+	with_image, priority, attempts, due_at, coalesce(claimed_at, '')`
 
 // scanJob reads the columns of a claimed delivery.
 func scanJob(sc interface{ Scan(...any) error }) (Delivery, error) {
@@ -33,38 +39,79 @@ func scanJob(sc interface{ Scan(...any) error }) (Delivery, error) {
 // order. Only deliveries of priority rank maxPriority or more urgent are
 // claimed (0 during quiet hours). Deliveries of a notice that was cancelled, rejected or has expired
 // are not claimed.
-func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit, maxPriority int) ([]Delivery, error) {
+func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit int, maxPriority PriorityRank) ([]Delivery, error) {
+	return s.RecordAndClaim(ctx, nil, Claim{Now: now, Limit: limit, MaxRank: maxPriority})
+}
+
+// Claim says what RecordAndClaim claims: up to Limit deliveries due at
+// Now, of priority rank MaxRank or more urgent, as ClaimJobs does. A Limit
+// of 0 claims nothing.
+type Claim struct {
+	Now     time.Time
+	Limit   int
+	MaxRank PriorityRank
+}
+
+// RecordAndClaim writes the outcomes of sends, as Record does, and then
+// claims the next batch, as ClaimJobs does, in one transaction: one commit
+// instead of two per batch. The claims are committed when it returns, before
+// any of them may be sent; if it fails, nothing is written (the results'
+// rows stay 'sending' for the reconciler) and nothing is claimed.
+func (s *Store) RecordAndClaim(ctx context.Context, results []Result, c Claim) ([]Delivery, error) {
+	if len(results) == 0 && c.Limit <= 0 {
+		return nil, nil
+	}
 	var jobs []Delivery
 	err := s.commit(ctx, func(tx *txn) error {
-		ts := fmtTime(now)
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
-				claimed_at = ?, updated_at = ?
-			WHERE id IN (
-				SELECT d.id FROM deliveries d
-				WHERE d.status IN ('queued', 'retry') AND d.next_attempt_at <= ? AND d.priority <= ?
-				  AND (d.part = 1
-				       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = d.occurrence_id
-				                  AND p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent')
-				       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = d.bulletin_id
-				                  AND p.part = d.part - 1 AND p.status = 'sent'))
-				  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = d.notice_id
-				       AND (n.status IN ('cancelled', 'rejected', 'expired') OR n.expires_at <= ?))
-				ORDER BY d.priority, d.next_attempt_at, d.id
-				LIMIT ?)
-			RETURNING `+jobColumns, ts, ts, ts, maxPriority, ts, limit)
-		if err != nil {
-			return fmt.Errorf("claim deliveries: %w", err)
+		jobs = jobs[:0]
+		if err := record(ctx, tx, results); err != nil {
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, j)
+		if c.Limit <= 0 {
+			return nil
 		}
-		return rows.Err()
+		var err error
+		jobs, err = claim(ctx, tx, c)
+		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return jobs, nil
+}
+
+func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
+	ts := fmtTime(c.Now)
+	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
+			claimed_at = ?, updated_at = ?
+		WHERE id IN (
+			SELECT d.id FROM deliveries d
+			WHERE d.status IN ('queued', 'retry') AND d.next_attempt_at <= ? AND d.priority <= ?
+			  AND (d.part = 1
+			       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = d.occurrence_id
+			                  AND p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent')
+			       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = d.bulletin_id
+			                  AND p.part = d.part - 1 AND p.status = 'sent'))
+			  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = d.notice_id
+			       AND (n.status IN ('cancelled', 'rejected', 'expired') OR n.expires_at <= ?))
+			ORDER BY d.priority, d.next_attempt_at, d.id
+			LIMIT ?)
+		RETURNING `+jobColumns, ts, ts, ts, c.MaxRank, ts, c.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	jobs := make([]Delivery, 0, c.Limit)
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	sort.Slice(jobs, func(a, b int) bool {
 		x, y := jobs[a], jobs[b]
 		if x.Priority != y.Priority {
@@ -75,7 +122,7 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, limit, maxPriority
 		}
 		return x.ID < y.ID
 	})
-	return jobs, err
+	return jobs, nil
 }
 
 // SendingJobs returns the deliveries left in 'sending' whose claim is older
@@ -96,83 +143,6 @@ func (s *Store) SendingJobs(ctx context.Context, before time.Time) ([]Delivery, 
 		jobs = append(jobs, j)
 	}
 	return jobs, rows.Err()
-}
-
-// Result is what became of a claimed delivery.
-type Result struct {
-	ID        int64
-	Status    DeliveryState // sent, retry, failed, queued (given back unsent) or sending (outcome unknown)
-	MessageID string        // sent
-	At        time.Time     // when it was sent, or the next attempt for retry and queued
-	Code      int           // Zalo's error code, if any
-	Error     string        // plain-language reason, Vietnamese
-	// Unclaim gives back the attempt counted by the claim, for a delivery
-	// that was never handed to Zalo (paused sending, shutdown).
-	Unclaim bool
-}
-
-// Record writes the outcomes of sends in one transaction. A failed part
-// fails the later parts of the same message to that group, which could
-// otherwise never be claimed.
-func (s *Store) Record(ctx context.Context, results []Result) error {
-	if len(results) == 0 {
-		return nil
-	}
-	return s.commit(ctx, func(tx *txn) error {
-		now := fmtTime(tx.Now)
-		for _, r := range results {
-			var err error
-			switch r.Status {
-			case DeliverySent:
-				// The group's member count known now goes with it, for
-				// "đã đến N nhóm, khoảng M thành viên".
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?,
-					error_code = NULL, error = '', updated_at = ?,
-					members = (SELECT f.total_member FROM group_facts f WHERE f.group_id = deliveries.group_id)
-					WHERE id = ? AND status = 'sending'`,
-					r.MessageID, fmtTime(r.At), now, r.ID)
-			case DeliveryRetry, DeliveryQueued:
-				back := 0
-				if r.Unclaim {
-					back = 1
-				}
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, next_attempt_at = ?,
-					attempts = max(attempts - ?, 0), error_code = ?, error = ?, updated_at = ?
-					WHERE id = ? AND status = 'sending'`,
-					r.Status, fmtTime(r.At), back, nullCode(r.Code), r.Error, now, r.ID)
-			case DeliveryFailed:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', error_code = ?, error = ?,
-					updated_at = ? WHERE id = ? AND status = 'sending'`, nullCode(r.Code), r.Error, now, r.ID)
-				if err == nil {
-					_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', error_code = ?1, error = ?2,
-						updated_at = ?3
-						WHERE id IN (
-							SELECT l.id FROM deliveries f JOIN deliveries l ON l.occurrence_id = f.occurrence_id
-							WHERE f.id = ?4 AND l.hamlet_id = f.hamlet_id AND l.part > f.part AND l.status IN ('queued', 'retry')
-							UNION ALL
-							SELECT l.id FROM deliveries f JOIN deliveries l ON l.bulletin_id = f.bulletin_id
-							WHERE f.id = ?4 AND l.part > f.part AND l.status IN ('queued', 'retry'))`,
-						nullCode(r.Code), "phần trước của tin chưa gửi được: "+r.Error, now, r.ID)
-				}
-			case DeliverySending:
-				_, err = tx.ExecContext(ctx, `UPDATE deliveries SET error_code = ?, error = ?, updated_at = ?
-					WHERE id = ? AND status = 'sending'`, nullCode(r.Code), r.Error, now, r.ID)
-			default:
-				err = fmt.Errorf("unknown delivery status %q", r.Status)
-			}
-			if err != nil {
-				return fmt.Errorf("record delivery %d as %s: %w", r.ID, r.Status, err)
-			}
-		}
-		return nil
-	})
-}
-
-func nullCode(c int) any {
-	if c == 0 {
-		return nil
-	}
-	return c
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -263,7 +233,7 @@ func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[string
 
 // AnyDue reports whether a delivery of priority rank maxRank or more
 // urgent (0 urgent, 2 low) is due at now: work the dispatcher would claim.
-func (s *Store) AnyDue(ctx context.Context, now time.Time, maxRank int) (bool, error) {
+func (s *Store) AnyDue(ctx context.Context, now time.Time, maxRank PriorityRank) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
 		WHERE status IN ('queued', 'retry') AND priority <= ? AND next_attempt_at <= ? LIMIT 1)`,

@@ -11,7 +11,7 @@ import (
 // so that what staff are told is what the daemon does.
 type Rules struct {
 	Location *time.Location
-	Quiet    QuietHours
+	Quiet    QuietHours // in its own zone (QuietHours.In), normally Location
 	// Bulletin holds the bulletin slots (LOAXA_BULLETIN); nil means none
 	// are known, and a low notice's bulletin time is then unknown.
 	Bulletin []Recurrence
@@ -19,8 +19,12 @@ type Rules struct {
 	MaxLateness time.Duration
 }
 
-// NewRules parses the bulletin specs; quiet and maxLate are taken as given.
+// NewRules parses the bulletin specs; quiet is read in loc unless it has a
+// zone of its own, and maxLate is taken as given.
 func NewRules(loc *time.Location, quiet QuietHours, bulletin []string, maxLate time.Duration) (Rules, error) {
+	if quiet.Location() == nil {
+		quiet = quiet.In(loc)
+	}
 	r := Rules{Location: loc, Quiet: quiet, MaxLateness: maxLate}
 	for _, spec := range bulletin {
 		rec, err := ParseRecurrence(spec, loc)
@@ -199,9 +203,9 @@ func (r Rules) SendAt(p Priority, due, now time.Time) time.Time {
 		if slot.IsZero() {
 			return time.Time{}
 		}
-		return r.Quiet.After(slot, r.Location)
+		return r.Quiet.After(slot)
 	}
-	return r.Quiet.After(t, r.Location)
+	return r.Quiet.After(t)
 }
 
 // StillSendable says whether anything of n may still go out at t: it has
@@ -240,7 +244,7 @@ func (r Rules) WaitText(n *Notice, h HamletDeliveries, now time.Time) string {
 			eff = now
 		}
 		if n.Priority != Urgent {
-			if q := r.Quiet.After(eff, r.Location); q.After(eff) {
+			if q := r.Quiet.After(eff); q.After(eff) {
 				return quietText(q)
 			}
 		}
@@ -249,7 +253,7 @@ func (r Rules) WaitText(n *Notice, h HamletDeliveries, now time.Time) string {
 			return "thử lại lúc " + r.Clock(eff, now)
 		case !t.After(now):
 			return ""
-		case n.Priority != Urgent && r.Quiet.Contains(t.Add(-time.Second), r.Location):
+		case n.Priority != Urgent && r.Quiet.Contains(t.Add(-time.Second)):
 			return quietText(t) // held to the end of the quiet hours
 		}
 		return "dự kiến " + r.Clock(t, now)

@@ -39,7 +39,7 @@ func ZaloRefreshLockPath(dbPath string) string { return lockBase(dbPath) + ".tok
 
 // LockZaloRefresh takes the cross-process Zalo token refresh lock, waiting
 // at most ZaloRefreshLockWait (or until ctx is done). It implements the bot
-// package's RefreshLocker; call unlock when the new pair is stored.
+// package's TokenStore.LockZaloRefresh; call unlock when the new pair is stored.
 func (s *Store) LockZaloRefresh(ctx context.Context) (unlock func(), err error) {
 	path := ZaloRefreshLockPath(s.path)
 	// Beside one name of the database: with two names (hard links) there

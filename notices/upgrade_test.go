@@ -140,6 +140,8 @@ func TestUpgradeFromV1(t *testing.T) {
 	if sent != 2 {
 		t.Errorf("NoticeDeliveries(1) counts %d sent; want 2", sent)
 	}
+	// Their texts, kept in the rows before 0012, still answer.
+	checkBodies(t, rawDB(t, path), func(int) string { return "📢 THÔNG BÁO…" })
 	a, r, exp, err := s.LoadZaloTokens(ctx)
 	if err != nil || a != "v1-access" || r != "v1-refresh" || !exp.Equal(time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)) {
 		t.Errorf("LoadZaloTokens() = %q, %q, %v, %v; want the v1 pair", a, r, exp, err)

@@ -194,7 +194,7 @@ func (r *benchRig) waitSends(from, n int, timeout time.Duration) (first, last ti
 // deliveryBodies returns the group and text of each delivery of notice id.
 func (r *benchRig) deliveryBodies(id int64) (groups, texts []string) {
 	r.tb.Helper()
-	rows, err := r.db.QueryContext(r.ctx, `SELECT group_id, body FROM deliveries WHERE notice_id = ? ORDER BY id`, id)
+	rows, err := r.db.QueryContext(r.ctx, `SELECT d.group_id, b.body FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id WHERE d.notice_id = ? ORDER BY d.id`, id)
 	if err != nil {
 		r.tb.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func (r *Runner) bulletins(ctx context.Context, now time.Time) (time.Time, error
 			g.occs = append(g.occs, h.OccurrenceID)
 		}
 	}
-	notBefore := r.cfg.QuietHours.After(maxTime(slot, now), r.cfg.Location)
+	notBefore := r.cfg.QuietHours.After(maxTime(slot, now))
 	var plans []notices.BulletinPlan
 	for _, hid := range order {
 		g := per[hid]

@@ -29,12 +29,6 @@ func newCron(loc *time.Location, log zerolog.Logger) *cron.Cron {
 		cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)))
 }
 
-// Upkeeper is implemented by a Sender that can refresh its token ahead of
-// expiry on its own schedule.
-type Upkeeper interface {
-	Upkeep(ctx context.Context) error
-}
-
 // calendar builds the calendar jobs, evaluated in the commune zone: token
 // upkeep, the expiry sweep, the daily summary and the groups' facts. Each job runs with a
 // timeout derived from the runner's work context, recovers from panics and
@@ -70,10 +64,8 @@ func (r *Runner) calendar(work context.Context) *cron.Cron {
 // upkeep refreshes the Zalo token ahead of expiry and says loudly when the
 // connection is lost.
 func (r *Runner) upkeep(ctx context.Context) error {
-	if u, ok := r.sender.(Upkeeper); ok {
-		if err := u.Upkeep(ctx); err != nil {
-			return err
-		}
+	if err := r.sender.Upkeep(ctx); err != nil {
+		return err
 	}
 	if h := r.sender.Health(); !h.Connected {
 		r.log.Error().Str("reason", h.LastError).

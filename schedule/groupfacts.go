@@ -175,11 +175,7 @@ func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
 	deadline := time.Now().Add(idleWait)
 	for time.Now().Before(deadline) {
 		now := f.r.now()
-		maxRank := 2
-		if f.r.cfg.QuietHours.Contains(now, f.r.cfg.Location) {
-			maxRank = 0
-		}
-		due, err := f.r.store.AnyDue(ctx, now, maxRank)
+		due, err := f.r.store.AnyDue(ctx, now, f.r.cfg.QuietHours.MaxRank(now))
 		if err == nil && (!due || !f.r.sender.Health().Connected) {
 			return true
 		}
@@ -214,12 +210,8 @@ func (f *facts) checkStale(ctx context.Context, stop <-chan struct{}, ids []stri
 
 // check asks Zalo about one group and records what it said.
 func (f *facts) check(ctx context.Context, groupID string) error {
-	c, _ := f.r.sender.(GroupChecker)
-	if c == nil {
-		return nil
-	}
 	now := f.r.now()
-	d, err := c.GroupInfo(ctx, groupID)
+	d, err := f.r.sender.GroupInfo(ctx, groupID)
 	switch {
 	case err == nil:
 		return f.r.store.UpdateGroupFacts(ctx, groupID, FactsOf(d, now))
@@ -241,7 +233,7 @@ func (f *facts) check(ctx context.Context, groupID string) error {
 // (or whose last try got no answer, after factsRetry), then logs the
 // groups' alarms at warn level, once a day.
 func (f *facts) refresh(ctx context.Context) error {
-	if _, ok := f.r.sender.(GroupChecker); ok && f.waitIdle(ctx, nil) {
+	if f.waitIdle(ctx, nil) {
 		now := f.r.now()
 		f.mu.Lock()
 		sent := make([]string, 0, len(f.wanted))

@@ -43,13 +43,6 @@ const (
 	shrinkEvery = time.Second // at most one halving per this
 )
 
-// Pacer is implemented by a Sender that paces its calls (bot.Client):
-// RatePerMin is how many calls a minute it allows itself, negative for no
-// limit.
-type Pacer interface {
-	RatePerMin() int
-}
-
 type inflight struct {
 	mu      sync.Mutex
 	fixed   int     // Config.Concurrency; 0: adaptive
@@ -64,10 +57,13 @@ type inflight struct {
 	busy atomic.Int32 // sends on the wire now
 }
 
-func newInflight(fixed int, s Sender) *inflight {
+// newInflight sizes the sends in flight: fixed at fixed, or adaptive (0)
+// for a sender that allows itself perMin calls a minute (0 or negative: no
+// limit).
+func newInflight(fixed, perMin int) *inflight {
 	f := &inflight{fixed: fixed, ceiling: maxInFlight, changed: make(chan struct{})}
-	if p, ok := s.(Pacer); ok && p.RatePerMin() > 0 {
-		f.perSec = float64(p.RatePerMin()) / 60
+	if perMin > 0 {
+		f.perSec = float64(perMin) / 60
 	}
 	f.target = f.want(rttGuess)
 	return f

@@ -8,14 +8,6 @@ import (
 	"github.com/loaxa/loaxa/bot"
 )
 
-// pacedSender is a Sender whose only part used here is its pace.
-type pacedSender struct {
-	Sender
-	perMin int
-}
-
-func (p pacedSender) RatePerMin() int { return p.perMin }
-
 func feed(f *inflight, rtt time.Duration, n int) {
 	for range n {
 		f.answered(rtt)
@@ -39,19 +31,19 @@ func TestInflightTarget(t *testing.T) {
 		{-1, 250 * time.Millisecond, maxInFlight},
 	}
 	for _, tc := range cases {
-		f := newInflight(0, pacedSender{perMin: tc.perMin})
+		f := newInflight(0, tc.perMin)
 		feed(f, tc.rtt, 50)
 		if got, rtt := f.current(); got != tc.want || rtt != tc.rtt {
 			t.Errorf("%d/min at %s: target %d, rtt %s; want %d, %s", tc.perMin, tc.rtt, got, rtt, tc.want, tc.rtt)
 		}
 	}
 	// A sender with no pace (a test fake): no limit to fill, the bound.
-	if got, _ := newInflight(0, nil).current(); got != maxInFlight {
+	if got, _ := newInflight(0, 0).current(); got != maxInFlight {
 		t.Errorf("unknown rate: target %d; want %d", got, maxInFlight)
 	}
 	// The moving average follows a change of the round trip within a few
 	// dozen answers, not at the first.
-	f := newInflight(0, pacedSender{perMin: 4000})
+	f := newInflight(0, 4000)
 	feed(f, 100*time.Millisecond, 50)
 	f.answered(500 * time.Millisecond)
 	if got, rtt := f.current(); got >= 23 || rtt <= 100*time.Millisecond {
@@ -67,7 +59,7 @@ func TestInflightTarget(t *testing.T) {
 // second however many answers come together; it grows back by one per
 // round of answers; a fixed concurrency never moves.
 func TestInflightShrinkAndGrow(t *testing.T) {
-	f := newInflight(0, pacedSender{perMin: 4000})
+	f := newInflight(0, 4000)
 	feed(f, 500*time.Millisecond, 50) // 44
 	now := time.Now()
 	for i := range 10 {
@@ -94,13 +86,13 @@ func TestInflightShrinkAndGrow(t *testing.T) {
 		t.Errorf("after 2,050 answers: target %d; want back at 44", got)
 	}
 
-	fixed := newInflight(5, pacedSender{perMin: 4000})
+	fixed := newInflight(5, 4000)
 	feed(fixed, 500*time.Millisecond, 50)
 	fixed.shrink(now)
 	if got, rtt := fixed.current(); got != 5 || rtt != 500*time.Millisecond {
 		t.Errorf("fixed at 5: target %d, rtt %s; want 5 and the measured 500ms", got, rtt)
 	}
-	if w := newInflight(100, nil).workers(); w != 100 {
+	if w := newInflight(100, 0).workers(); w != 100 {
 		t.Errorf("fixed at 100: %d workers; want 100", w)
 	}
 }
@@ -108,7 +100,7 @@ func TestInflightShrinkAndGrow(t *testing.T) {
 // TestInflightWait: a worker above the target parks until the target
 // reaches it, or until stop.
 func TestInflightWait(t *testing.T) {
-	f := newInflight(0, pacedSender{perMin: 4000})
+	f := newInflight(0, 4000)
 	feed(f, time.Millisecond, 5) // target 3
 	stop := make(chan struct{})
 	if !f.wait(2, stop) {
@@ -146,29 +138,29 @@ func TestInflightWait(t *testing.T) {
 // the target, not the whole call; a timeout or a -32 burst halves it once;
 // a broken connection measures nothing.
 func TestDispatcherMeasures(t *testing.T) {
-	d := &dispatcher{flight: newInflight(0, pacedSender{perMin: 4000})}
+	d := &dispatcher{dispatchDeps: dispatchDeps{Flight: newInflight(0, 4000)}}
 	for range 50 {
 		// A call of 1.2 s of which 500 ms on the wire (the rest waiting
 		// for its turn at the limiter).
 		d.measure(bot.Timing{Wire: 500 * time.Millisecond, Answered: 1}, 1200*time.Millisecond, nil)
 	}
-	if got, rtt := d.flight.current(); got != 44 || rtt != 500*time.Millisecond {
+	if got, rtt := d.Flight.current(); got != 44 || rtt != 500*time.Millisecond {
 		t.Fatalf("after 50 sends of 500 ms on the wire: target %d, rtt %s; want 44, 500ms", got, rtt)
 	}
 	d.measure(bot.Timing{}, 20*time.Millisecond, &bot.TransportError{Op: "send", Err: errors.New("reset")})
-	if got, rtt := d.flight.current(); got != 44 || rtt != 500*time.Millisecond {
+	if got, rtt := d.Flight.current(); got != 44 || rtt != 500*time.Millisecond {
 		t.Errorf("after a broken connection: target %d, rtt %s; want it unchanged", got, rtt)
 	}
 	d.measure(bot.Timing{}, 20*time.Second, &bot.TransportError{Op: "send", Timeout: true, MaybeDelivered: true})
-	if got, rtt := d.flight.current(); got != 22 || rtt != 500*time.Millisecond {
+	if got, rtt := d.Flight.current(); got != 22 || rtt != 500*time.Millisecond {
 		t.Errorf("after a timeout: target %d, rtt %s; want 22 and the round trip unchanged", got, rtt)
 	}
-	d.flight.shrunk = time.Time{} // a second later
+	d.Flight.shrunk = time.Time{} // a second later
 	now := time.Now()
 	for i := range 8 {
 		d.slowDown(now.Add(time.Duration(i) * time.Millisecond))
 	}
-	if got, _ := d.flight.current(); got != 11 {
+	if got, _ := d.Flight.current(); got != 11 {
 		t.Errorf("after 8 answers of -32 at once: target %d; want 11 (22 halved once)", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
 )
 
 // The gauges the alert rules of deploy/prometheus/loaxa-rules.yml read,
@@ -20,25 +21,25 @@ import (
 func (r *Runner) oldestDueAge(ctx context.Context) (time.Duration, error) {
 	now := r.now()
 	var age time.Duration
-	urgent, err := r.store.OldestDue(ctx, now, 0, 0)
+	urgent, err := r.store.OldestDue(ctx, now, notices.RankUrgent, notices.RankUrgent)
 	if err != nil {
 		return 0, err
 	}
 	if !urgent.IsZero() {
 		age = now.Sub(urgent)
 	}
-	q, loc := r.cfg.QuietHours, r.cfg.Location
-	if q.Contains(now, loc) {
+	q := r.cfg.QuietHours
+	if q.Contains(now) {
 		return age, nil
 	}
-	other, err := r.store.OldestDue(ctx, now, 1, 2)
+	other, err := r.store.OldestDue(ctx, now, notices.RankNormal, notices.RankLow)
 	if err != nil {
 		return 0, err
 	}
 	if other.IsZero() {
 		return age, nil
 	}
-	if end := q.LastEnd(now, loc); end.After(other) {
+	if end := q.LastEnd(now); end.After(other) {
 		other = end
 	}
 	return max(age, now.Sub(other)), nil

@@ -110,8 +110,8 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 	if t, err := r.store.NextAttempt(ctx, now); err == nil && t.After(now) {
 		soonest(t)
 	}
-	if r.cfg.QuietHours.Contains(now, r.cfg.Location) {
-		soonest(r.cfg.QuietHours.After(now, r.cfg.Location)) // held deliveries become claimable
+	if r.cfg.QuietHours.Contains(now) {
+		soonest(r.cfg.QuietHours.After(now)) // held deliveries become claimable
 	}
 	r.disp.poke()
 	err = errors.Join(errs...)
@@ -263,7 +263,7 @@ func targets(n *notices.Notice, hamlets map[string]notices.Hamlet) []notices.Tar
 
 // plan decides what one due occurrence becomes.
 func (r *Runner) plan(ctx context.Context, n *notices.Notice, d due, hamlets map[string]notices.Hamlet, now time.Time) (notices.OccurrencePlan, error) {
-	p := notices.OccurrencePlan{NoticeID: n.ID, DueAt: d.At, LastDueAt: d.At, Priority: notices.PriorityRank(n.Priority)}
+	p := notices.OccurrencePlan{NoticeID: n.ID, DueAt: d.At, LastDueAt: d.At, Priority: n.Priority.Rank()}
 	if d.Skip {
 		p.Status, p.Reason = notices.OccurrenceSkipped, d.Reason
 		return p, nil
@@ -302,15 +302,6 @@ func (r *Runner) plan(ctx context.Context, n *notices.Notice, d due, hamlets map
 
 func (r *Runner) renderOptions(orig *notices.Notice) notices.RenderOptions {
 	return notices.RenderOptions{Commune: r.cfg.Commune, Location: r.cfg.Location, RefersTo: orig}
-}
-
-// later is the retry time after delay, past quiet hours unless urgent.
-func (r *Runner) later(now time.Time, j notices.Delivery, delay time.Duration) time.Time {
-	t := now.Add(delay)
-	if j.Priority > 0 {
-		t = r.cfg.QuietHours.After(t, r.cfg.Location)
-	}
-	return t
 }
 
 func maxTime(a, b time.Time) time.Time {

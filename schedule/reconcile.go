@@ -46,10 +46,10 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 	byGroup := map[string][]notices.Delivery{}
 	var groups []string
 	for _, j := range jobs {
-		if r.disp.isInFlight(j.ID) {
+		if r.claims.isInFlight(j.ID) {
 			continue
 		}
-		if at, mine := r.disp.settleTime(j.ID); mine {
+		if at, mine := r.claims.settleTime(j.ID); mine {
 			// Sent by this run, its answer lost: settled from when the
 			// call ended, not from the claim.
 			if now.Before(at) {
@@ -115,7 +115,7 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		}
 		for _, x := range sg.res {
 			if x.Status != notices.DeliverySending {
-				r.disp.settled(x.ID)
+				r.claims.settled(x.ID)
 			}
 		}
 		settled += len(sg.res)
@@ -286,7 +286,7 @@ func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices
 			// failed try, so that restarts do not push a delivery up the
 			// backoff ladder (six of them made an urgent one wait a
 			// minute at its next fault).
-			_, mine := r.disp.settleTime(j.ID)
+			_, mine := r.claims.settleTime(j.ID)
 			res.Unclaim = !mine && j.ClaimedAt.Before(r.started)
 		case !j.ClaimedAt.IsZero() && now.Sub(j.ClaimedAt) >= r.cfg.UnprovenAfter:
 			// Never sent blindly: a person looks at the group and decides.

@@ -260,7 +260,7 @@ func TestPagingPastItemsPushedDownByNewMessages(t *testing.T) {
 	r := newRig(t, "2026-11-27 09:00")
 	ps := &pushingSender{Client: r.client, sim: r.sim}
 	runner, err := schedule.New(schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Now: r.clock.Now,
-		Bulletin: []string{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond},
+		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond},
 		r.store, ps, zerolog.New(zerolog.NewTestWriter(t)))
 	if err != nil {
 		t.Fatal(err)

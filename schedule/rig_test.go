@@ -111,7 +111,7 @@ func newRig(t *testing.T, start string, opts ...rigOption) *rig {
 	clk := &clock{t: at(t, start)}
 	logs := &syncBuffer{}
 	log := zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.InfoLevel)
-	cfg := schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Now: clk.Now, Bulletin: []string{},
+	cfg := schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Now: clk.Now, Bulletin: []notices.Recurrence{},
 		ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
 	var simOpts []zalosim.Option
 	for _, o := range opts {

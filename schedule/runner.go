@@ -17,15 +17,15 @@ import (
 
 // Config tunes a Runner. Zero fields take the defaults in docs/DESIGN.md.
 type Config struct {
-	Location     *time.Location // the commune zone; default Asia/Ho_Chi_Minh
-	Commune      string         // the name in every message's footer
-	QuietHours   QuietHours     // normal and low deliveries wait for the morning
-	MaxLateness  time.Duration  // a recurring occurrence later than this is skipped; default 1h
-	PollInterval time.Duration  // how often other processes' writes are looked for; default 1s
-	Bulletin     []string       // cron specs of the bulletin slots; default "30 6,17 * * *"
-	Concurrency  int            // sends in flight at once; 0 (default): sized from the round trip and the rate (inflight.go)
-	MaxAttempts  int            // transient failures before a delivery fails; default 8
-	Backoff      Backoff        // waits between attempts; default DefaultBackoff
+	Location     *time.Location       // the commune zone; default Asia/Ho_Chi_Minh
+	Commune      string               // the name in every message's footer
+	QuietHours   QuietHours           // normal and low deliveries wait for the morning; read in Location unless it has a zone (In)
+	MaxLateness  time.Duration        // a recurring occurrence later than this is skipped; default 1h
+	PollInterval time.Duration        // how often other processes' writes are looked for; default 1s
+	Bulletin     []notices.Recurrence // the bulletin slots (LOAXA_BULLETIN, parsed in Location); nil: "30 6,17 * * *"
+	Concurrency  int                  // sends in flight at once; 0 (default): sized from the round trip and the rate (inflight.go)
+	MaxAttempts  int                  // transient failures before a delivery fails; default 8
+	Backoff      Backoff              // waits between attempts; default DefaultBackoff
 	// Urgent deliveries retry on their own, shorter ladder, and try more
 	// times before failing, so that they keep trying for about as long.
 	UrgentBackoff     Backoff // default UrgentBackoff
@@ -59,6 +59,9 @@ func (c *Config) defaults() error {
 		}
 		c.Location = loc
 	}
+	if c.QuietHours.Location() == nil {
+		c.QuietHours = c.QuietHours.In(c.Location)
+	}
 	if c.MaxLateness <= 0 {
 		c.MaxLateness = time.Hour
 	}
@@ -66,7 +69,11 @@ func (c *Config) defaults() error {
 		c.PollInterval = time.Second
 	}
 	if c.Bulletin == nil {
-		c.Bulletin = []string{"30 6,17 * * *"}
+		rec, err := notices.ParseRecurrence("30 6,17 * * *", c.Location)
+		if err != nil {
+			return err
+		}
+		c.Bulletin = []notices.Recurrence{rec}
 	}
 	if c.Concurrency < 0 {
 		c.Concurrency = 0
@@ -111,6 +118,8 @@ type Runner struct {
 	bulletin []notices.Recurrence
 	rulesV   notices.Rules // the sending rules shared with the site and the CLI
 	disp     *dispatcher
+	flight   *inflight // how many sends may be on the wire; the dispatcher's, read by /metrics
+	claims   *claims   // this run's claims; the dispatcher's, read by the reconciler
 	metrics  *metrics
 	facts    *facts
 
@@ -136,21 +145,36 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 	}
 	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics(),
 		planned: make(chan struct{}, 1)}
-	for _, spec := range cfg.Bulletin {
-		rec, err := notices.ParseRecurrence(spec, cfg.Location)
-		if err != nil {
-			return nil, fmt.Errorf("schedule: LOAXA_BULLETIN %q: %w", spec, err)
-		}
-		r.bulletin = append(r.bulletin, rec)
-	}
+	r.bulletin = cfg.Bulletin
 	r.rulesV = notices.Rules{Location: cfg.Location, Quiet: cfg.QuietHours, Bulletin: r.bulletin,
 		MaxLateness: cfg.MaxLateness}
-	r.disp = newDispatcher(r)
+	r.flight, r.claims = newInflight(cfg.Concurrency, sender.RatePerMin()), newClaims()
+	var err error
+	r.disp, err = newDispatcher(dispatchConfig{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
+		Quiet: cfg.QuietHours, Location: cfg.Location, Backoff: cfg.Backoff, UrgentBackoff: cfg.UrgentBackoff,
+		MaxAttempts: cfg.MaxAttempts, UrgentMaxTries: cfg.UrgentMaxAttempts, AnswerSettle: cfg.AnswerSettle,
+		ReconcileAfter: cfg.ReconcileAfter,
+	}, dispatchDeps{Queue: store, Sender: sender, Now: r.now, Log: log, Claims: r.claims, Flight: r.flight,
+		Recorded: r.recorded, Settle: r.planCycle})
+	if err != nil {
+		return nil, fmt.Errorf("schedule: %w", err)
+	}
 	r.facts = newFacts(r)
 	return r, nil
 }
 
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC() }
+
+// recorded is told by the dispatcher of outcomes after their transaction:
+// they are counted and logged, and a group Zalo refused is marked.
+func (r *Runner) recorded(ctx context.Context, rs []result, committed bool) {
+	for _, res := range rs {
+		r.observe(res)
+		if committed {
+			r.noteGroupRefused(ctx, res)
+		}
+	}
+}
 
 // planCycle asks the poll loop for a cycle at t (or sooner), without
 // waking it now.
@@ -178,10 +202,8 @@ func (r *Runner) takePlan() time.Time {
 // Start settles what a previous run left in 'sending', then starts the poll
 // loop, the dispatcher and the calendar. ctx bounds the start-up only.
 func (r *Runner) Start(ctx context.Context) error {
-	if rl, ok := r.sender.(Reloader); ok {
-		if err := rl.Reload(ctx); err != nil {
-			r.log.Error().Err(err).Msg("Zalo OA not connected: deliveries wait in the queue until it is")
-		}
+	if err := r.sender.Reload(ctx); err != nil {
+		r.log.Error().Err(err).Msg("Zalo OA not connected: deliveries wait in the queue until it is")
 	}
 	// Claims left in 'sending' by a previous run are settled from the
 	// groups' history, but not at once: a request the dead process sent

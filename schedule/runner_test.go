@@ -284,7 +284,13 @@ func TestCancelWithdrawsWhatArrivedAndStopsWhatDidNot(t *testing.T) {
 }
 
 func TestLowNoticesGoOutTogetherInTheBulletin(t *testing.T) {
-	r := newRig(t, "2026-11-27 08:00", withConfig(func(c *schedule.Config) { c.Bulletin = []string{"30 6,17 * * *"} }))
+	r := newRig(t, "2026-11-27 08:00", withConfig(func(c *schedule.Config) {
+		rec, err := notices.ParseRecurrence("30 6,17 * * *", hcm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Bulletin = []notices.Recurrence{rec}
+	}))
 	fee := r.notice(notices.Notice{Title: "Lịch thu phí vệ sinh", Priority: notices.Low})
 	club := r.notice(notices.Notice{Title: "Câu lạc bộ dưỡng sinh", Priority: notices.Low, Targets: []string{"khom-1"}})
 	r.step()

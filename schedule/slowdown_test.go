@@ -8,7 +8,7 @@ import (
 // Eight sends in flight answered -32 together count as one strike: the
 // pause stays one second instead of growing to the minute.
 func TestSlowDownCountsOneStrikeForAnswersInFlight(t *testing.T) {
-	d := &dispatcher{flight: newInflight(0, nil)}
+	d := &dispatcher{dispatchDeps: dispatchDeps{Flight: newInflight(0, 0)}}
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	var until time.Time
 	for i := range 8 {

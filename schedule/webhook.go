@@ -241,7 +241,7 @@ func (w *Webhooks) echo(ctx context.Context, ev notices.WebhookEvent, log zerolo
 		if err := w.r.store.Record(ctx, []notices.Result{{ID: j.ID, Status: notices.DeliverySent, MessageID: ev.MsgID, At: at}}); err != nil {
 			return "", err
 		}
-		w.r.disp.settled(j.ID)
+		w.r.claims.settled(j.ID)
 		w.r.planCycle(now) // a later part of the message may be claimed now
 		log.Info().Int64("delivery_id", j.ID).Int64("notice_id", j.NoticeID).Str("message_id", ev.MsgID).
 			Msg("delivery proven sent by Zalo's echo")

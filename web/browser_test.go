@@ -103,7 +103,7 @@ func newLive(t *testing.T) *live {
 	}
 	client := bot.NewClient(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
 		RatePerMin: -1, Timeout: 5 * time.Second}, store, log)
-	runner, err := schedule.New(schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Bulletin: []string{},
+	runner, err := schedule.New(schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Bulletin: []notices.Recurrence{},
 		PollInterval: 200 * time.Millisecond}, store, client, log)
 	if err != nil {
 		t.Fatal(err)

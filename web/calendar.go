@@ -66,7 +66,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 	bulletins := map[time.Time]*calItem{}
 	// The bulletin slots of the week, even empty ones.
 	for t := rules.NextBulletin(now); !t.IsZero() && t.Before(end); t = rules.NextBulletin(t) {
-		at := rules.Quiet.After(t, loc)
+		at := rules.Quiet.After(t)
 		if bulletins[at] == nil {
 			bulletins[at] = &calItem{At: at, Bulletin: true}
 			d.Slots++

@@ -110,19 +110,28 @@ func (e *env) open(ctx context.Context) (*notices.Store, Config, error) {
 	if cfg.Location == nil {
 		return nil, cfg, err
 	}
-	s, err := notices.Open(ctx, e.db, notices.Options{Location: cfg.Location, Logger: zerolog.Nop(), Commune: cfg.Commune})
-	if err != nil {
-		var tooNew *notices.SchemaTooNewError
-		if errors.As(err, &tooNew) {
-			return nil, cfg, fmt.Errorf("cơ sở dữ liệu %s ở phiên bản lược đồ %d, mới hơn bản loaxa này (chỉ biết đến %d); hãy nâng cấp loaxa",
-				e.db, tooNew.DBVersion, tooNew.Known)
-		}
-		if msg := damagedMessage(e.db, err); msg != "" {
-			return nil, cfg, errors.New(msg)
-		}
-		return nil, cfg, fmt.Errorf("không mở được cơ sở dữ liệu %s (%v); hãy kiểm tra đường dẫn --db và quyền ghi", e.db, err)
+	s, err := openStore(ctx, e.db, notices.Options{Location: cfg.Location, Logger: zerolog.Nop(), Commune: cfg.Commune})
+	return s, cfg, err
+}
+
+// openStore opens the database at path with the production Open, which
+// migrates it and refuses a newer schema, and says in one line what went
+// wrong and the way out: the one place the commands and the daemon open
+// the store.
+func openStore(ctx context.Context, path string, opts notices.Options) (*notices.Store, error) {
+	s, err := notices.Open(ctx, path, opts)
+	if err == nil {
+		return s, nil
 	}
-	return s, cfg, nil
+	var tooNew *notices.SchemaTooNewError
+	if errors.As(err, &tooNew) {
+		return nil, fmt.Errorf("cơ sở dữ liệu %s ở phiên bản lược đồ %d, mới hơn bản loaxa này (chỉ biết đến %d); hãy nâng cấp loaxa",
+			path, tooNew.DBVersion, tooNew.Known)
+	}
+	if msg := damagedMessage(path, err); msg != "" {
+		return nil, errors.New(msg)
+	}
+	return nil, fmt.Errorf("không mở được cơ sở dữ liệu %s (%w); hãy kiểm tra đường dẫn --db và quyền ghi", path, err)
 }
 
 // damagedMessage explains a damaged database file in one line, with the

@@ -36,6 +36,8 @@ type Config struct {
 	Bulletin     []string            // LOAXA_BULLETIN: cron specs separated by ';'
 	LogFormat    string              // LOAXA_LOG_FORMAT: json or console
 
+	Slots []notices.Recurrence // parsed from Bulletin in Location: the one reading of LOAXA_BULLETIN
+
 	BaseURL      string         // LOAXA_BASE_URL: the public address, e.g. https://loa.xaanphu.gov.vn
 	TrustProxy   []netip.Prefix // LOAXA_TRUST_PROXY: proxies whose X-Forwarded-* are believed
 	SessionIdle  time.Duration  // LOAXA_SESSION_IDLE
@@ -202,17 +204,25 @@ func (c *Config) Validate() error {
 	if err != nil {
 		bad("LOAXA_QUIET_HOURS=%q không hợp lệ; hãy viết như 21:00-06:00, hoặc off để tắt", c.QuietHours)
 	}
-	c.Quiet = quiet
+	c.Quiet = quiet.In(c.Location)
 	if c.MaxLateness < 0 {
 		bad("LOAXA_MAX_LATENESS không được âm")
 	}
 	if c.PollInterval < 100*time.Millisecond || c.PollInterval > time.Hour {
 		bad("LOAXA_POLL_INTERVAL=%s nằm ngoài khoảng 100ms–1h; hãy đặt như 1s", c.PollInterval)
 	}
+	slotZone := c.Location
+	if slotZone == nil {
+		slotZone = time.UTC // LOAXA_TZ is refused above; the specs are still checked
+	}
+	c.Slots = nil
 	for _, spec := range c.Bulletin {
-		if _, err := notices.ParseRecurrence(spec, time.UTC); err != nil {
+		rec, err := notices.ParseRecurrence(spec, slotZone)
+		if err != nil {
 			bad("LOAXA_BULLETIN: lịch %q không hợp lệ; hãy viết lịch cron 5 trường như \"30 6,17 * * *\", nhiều lịch cách nhau bởi ;", spec)
+			continue
 		}
+		c.Slots = append(c.Slots, rec)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "console" {
 		bad("LOAXA_LOG_FORMAT=%q; hãy đặt json hoặc console", c.LogFormat)

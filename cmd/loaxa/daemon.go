@@ -47,17 +47,9 @@ type daemon struct {
 // openDaemon opens the database and builds the client and runner; nothing
 // runs until start.
 func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, error) {
-	store, err := notices.Open(ctx, cfg.DB, notices.Options{Location: cfg.Location, Logger: log, Commune: cfg.Commune})
+	store, err := openStore(ctx, cfg.DB, notices.Options{Location: cfg.Location, Logger: log, Commune: cfg.Commune})
 	if err != nil {
-		var tooNew *notices.SchemaTooNewError
-		if errors.As(err, &tooNew) {
-			return nil, fmt.Errorf("cơ sở dữ liệu %s ở phiên bản lược đồ %d, mới hơn bản loaxa này (chỉ biết đến %d); hãy nâng cấp loaxa",
-				cfg.DB, tooNew.DBVersion, tooNew.Known)
-		}
-		if msg := damagedMessage(cfg.DB, err); msg != "" {
-			return nil, errors.New(msg)
-		}
-		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+		return nil, err
 	}
 	if err := oneCommuneOnly(ctx, store); err != nil {
 		store.Close()
@@ -65,7 +57,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 	}
 	d := &daemon{cfg: cfg, log: log, store: store}
 	if err := d.seedTokens(ctx); err != nil {
-		store.Close()
+		d.close()
 		return nil, err
 	}
 	d.client = newClient(cfg, store, log)
@@ -75,13 +67,13 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		QuietHours:   cfg.Quiet,
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
-		Bulletin:     cfg.Bulletin,
+		Bulletin:     cfg.Slots,
 		Version:      currentBuild().String(),
 		ExtraMetrics: packageMetrics(store),
 		Concurrency:  cfg.SendConc,
 	}, store, d.client, log)
 	if err != nil {
-		store.Close()
+		d.close()
 		return nil, err
 	}
 	d.hooks = schedule.NewWebhooks(d.runner, log)
@@ -117,6 +109,14 @@ func (d *daemon) seedTokens(ctx context.Context) error {
 		d.log.Info().Msg("ZALO_REFRESH_TOKEN ignored: the database already holds a newer rotating token pair")
 	}
 	return nil
+}
+
+// close releases what openDaemon opened (the database), on every path
+// that ends before start succeeded; stop is the way out after it.
+func (d *daemon) close() {
+	if err := d.store.Close(); err != nil {
+		d.log.Warn().Err(err).Msg("close database")
+	}
 }
 
 // start listens on addr, starts the runner, then serves handler. The
@@ -207,11 +207,11 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	}
 	site, err := newSite(cfg, d, log)
 	if err != nil {
-		d.store.Close()
+		d.close()
 		return err
 	}
 	if err := d.start(ctx, cfg.HTTPAddr, d.opsMux(site)); err != nil {
-		d.store.Close()
+		d.close()
 		return err
 	}
 	select {

@@ -133,13 +133,13 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	}
 	password, err := seedDemo(ctx, d.store, cfg.Location)
 	if err != nil {
-		d.store.Close()
+		d.close()
 		return err
 	}
 	cfg.SelfApprove = true // one person runs the whole demo
 	site, err := newSite(cfg, d, log)
 	if err != nil {
-		d.store.Close()
+		d.close()
 		return err
 	}
 	listen := cfg.HTTPAddr
@@ -148,12 +148,12 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	}
 	if err := d.start(ctx, listen, d.opsMux(site)); err != nil {
 		if *addr != "" {
-			d.store.Close()
+			d.close()
 			return err
 		}
 		// The default port is busy: any free one will do for a demo.
 		if err := d.start(ctx, "127.0.0.1:0", d.opsMux(site)); err != nil {
-			d.store.Close()
+			d.close()
 			return err
 		}
 	}

@@ -238,10 +238,9 @@ func (d *doctor) checkDatabase(ctx context.Context) {
 	if d.cfg.Location == nil {
 		return
 	}
-	s, err := notices.Open(ctx, path, notices.Options{Location: d.cfg.Location, Logger: zerolog.Nop()})
+	s, err := openStore(ctx, path, notices.Options{Location: d.cfg.Location, Logger: zerolog.Nop()})
 	if err != nil {
-		d.add("database", "database.open", checkFail, fmt.Sprintf("loaxa không mở được cơ sở dữ liệu: %v", err),
-			"xem lỗi ở trên; kiểm tra quyền ghi")
+		d.add("database", "database.open", checkFail, err.Error(), "xem lỗi ở trên; kiểm tra quyền ghi")
 		return
 	}
 	d.store = s

@@ -362,6 +362,13 @@ func TestConfig(t *testing.T) {
 		cfg.ZaloRatePerMin != 100 || cfg.Location.String() != "Asia/Bangkok" || cfg.SendConc != 16 {
 		t.Errorf("loadConfig(%v) = %+v, %v", env, cfg, err)
 	}
+	// LOAXA_BULLETIN is read once, in LOAXA_TZ, and the daemon and the
+	// CLI's rules share that reading; so are the quiet hours.
+	noon := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC) // 12:00 in Bangkok
+	if len(cfg.Slots) != 2 || !cfg.Slots[1].Next(noon).Equal(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)) ||
+		cfg.rules().Bulletin[0].Next(noon) != cfg.Slots[0].Next(noon) || cfg.Quiet.Location() != cfg.Location {
+		t.Errorf("bulletin slots %+v, quiet hours in %v: want 17:00 Bangkok (10:00 UTC) next, and Bangkok", cfg.Slots, cfg.Quiet.Location())
+	}
 	env = map[string]string{"LOAXA_BASE_URL": "https://loa.xaanphu.gov.vn/", "LOAXA_TRUST_PROXY": "127.0.0.1, 10.0.0.0/8 ::1",
 		"LOAXA_SESSION_IDLE": "30m", "LOAXA_METRICS_TOKEN_FILE": secret}
 	cfg, err = loadConfig(func(k string) string { return env[k] })

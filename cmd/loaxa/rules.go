@@ -15,11 +15,7 @@ func (c Config) rules() notices.Rules {
 	if maxLate <= 0 {
 		maxLate = time.Hour
 	}
-	r, err := notices.NewRules(c.Location, c.Quiet, c.Bulletin, maxLate)
-	if err != nil { // loadConfig has checked the specs already
-		r = notices.Rules{Location: c.Location, Quiet: c.Quiet, MaxLateness: maxLate}
-	}
-	return r
+	return notices.Rules{Location: c.Location, Quiet: c.Quiet, Bulletin: c.Slots, MaxLateness: maxLate}
 }
 
 // knownHamlet refuses a filter naming no hamlet, rather than listing

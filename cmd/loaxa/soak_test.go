@@ -253,7 +253,7 @@ func TestFaultSoak(t *testing.T) {
 	final := sim.Stats()
 
 	want := map[string]map[string]int{}
-	rows, err := db.Query(`SELECT d.group_id, d.body, d.status, coalesce(d.error, '') FROM deliveries d`)
+	rows, err := db.Query(`SELECT d.group_id, b.body, d.status, coalesce(d.error, '') FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id`)
 	if err != nil {
 		t.Fatal(err)
 	}

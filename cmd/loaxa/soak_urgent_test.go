@@ -174,7 +174,7 @@ func TestUrgentSoak(t *testing.T) {
 	landed := lastLanded.Sub(restart)
 
 	want := map[string]map[string]int{}
-	rows, err := db.Query(`SELECT group_id, body, status, coalesce(error, '') FROM deliveries`)
+	rows, err := db.Query(`SELECT d.group_id, b.body, d.status, coalesce(d.error, '') FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/notices"
-	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/zalosim"
 )
 
@@ -90,23 +89,6 @@ func (e *env) zaloClient(ctx context.Context, sc *scope) (*notices.Store, *bot.C
 		return nil, nil, nil, errors.New("ZALO_APP_ID và ZALO_APP_SECRET chưa đặt; hãy đặt chúng theo ứng dụng của OA trên developers.zalo.me")
 	}
 	return s, newClient(cfg, s.CommuneTokens(c.ID), zerolog.Nop()), c, nil
-}
-
-// syncGroups checks each group the OA listed (getgroup), so that the
-// hamlets sync adds or keeps carry its facts; a disabled group is not
-// added. Used by `hamlet sync`.
-func syncGroups(ctx context.Context, c schedule.GroupChecker, s *notices.Store, groups []bot.Group) []notices.Group {
-	gs := make([]notices.Group, 0, len(groups))
-	for _, g := range groups {
-		check := checkGroup(ctx, c, s, g.GroupID)
-		ng := notices.Group{ID: g.GroupID, Name: g.Name, Refused: check.Refused}
-		if check.Refused == "" || check.Facts.Checked() {
-			f := check.Facts
-			ng.Facts = &f
-		}
-		gs = append(gs, ng)
-	}
-	return gs
 }
 
 // zaloConnect is `loaxa zalo connect`: the OAuth v4 PKCE flow by hand.
@@ -252,51 +234,5 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("gọi Zalo không được: %s", bot.Reason(err))
 	}
 	fmt.Fprintf(e.stdout, "Kết nối tốt: OA quản lý %d nhóm.\n", len(groups))
-	return nil
-}
-
-// hamletSync is `loaxa hamlet sync`: a hamlet for each of the OA's groups.
-func hamletSync(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa hamlet sync", "",
-		"Đọc danh sách nhóm của OA từ Zalo và thêm một thôn/ấp cho mỗi nhóm chưa có. Thôn/ấp đã có giữ nguyên\n"+
-			"tên; thôn/ấp có nhóm không còn trong danh sách được liệt kê để cán bộ xem lại.",
-		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
-	sc := communeScope(f, false)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, c, commune, err := e.zaloClient(ctx, sc)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	groups, err := c.ListGroups(ctx)
-	if err != nil {
-		return fmt.Errorf("không đọc được danh sách nhóm từ Zalo: %s", bot.Reason(err))
-	}
-	gs := syncGroups(ctx, c, s, groups)
-	res, err := s.SyncHamletsIn(ctx, "cli", commune.Code, gs)
-	if err != nil {
-		return err
-	}
-	for _, h := range res.Added {
-		members := "chưa kiểm tra"
-		if h.Facts != nil {
-			members = membersCell(*h.Facts, true)
-		}
-		fmt.Fprintf(e.stdout, "thêm     %s  %s  (nhóm %s, thành viên: %s)\n", h.Code, h.Name, h.GroupID, members)
-	}
-	for _, g := range res.Refused {
-		fmt.Fprintf(e.stdout, "bỏ qua   nhóm %s: %s\n", g.ID, g.Refused)
-	}
-	for _, h := range res.Missing {
-		fmt.Fprintf(e.stdout, "không thấy nhóm của %s  %s  (nhóm %s) trong OA; hãy kiểm tra lại\n", h.Code, h.Name, h.GroupID)
-		if check := checkGroup(ctx, c, s, h.GroupID); check.Refused != "" && !check.Facts.Checked() {
-			if err := s.MarkGroupGone(ctx, h.GroupID, "Zalo báo OA không ở trong nhóm khi đồng bộ"); err != nil {
-				return err
-			}
-		}
-	}
-	fmt.Fprintf(e.stdout, "%d nhóm từ Zalo: thêm %d thôn/ấp, %d đã có.\n", len(groups), len(res.Added), res.Known)
 	return nil
 }

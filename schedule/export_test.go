@@ -1,0 +1,37 @@
+package schedule
+
+import (
+	"context"
+	"sync"
+)
+
+// Drain claims and sends, as many at once as the in-flight target, every
+// delivery that is due at the runner's clock, until none is left to claim,
+// and returns how many sends it made. The daemon runs the dispatcher's loop
+// instead; Drain lets tests step the same claim path (nextClaim, write:
+// each transaction records the last round's outcomes and claims the next)
+// in time.
+func (r *Runner) Drain(ctx context.Context) (int, error) {
+	d := r.disp
+	total := 0
+	var done []result
+	for {
+		target, _ := d.Flight.current()
+		_, c := d.nextClaim(ctx, d.Now(), target)
+		jobs, err := d.write(ctx, done, c)
+		if err != nil || len(jobs) == 0 {
+			return total, err
+		}
+		done = make([]result, len(jobs))
+		var wg sync.WaitGroup
+		for i, j := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				done[i] = d.send(ctx, j)
+			}()
+		}
+		wg.Wait()
+		total += len(jobs)
+	}
+}
