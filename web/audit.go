@@ -80,7 +80,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices
 		d.hamlets[h.ID] = h.Name
 	}
 	d.loc = s.cfg.Location
-	ts, err := s.store.LoginTargets(r.Context(), s.cfg.AttackAlarm, s.now().Add(-s.cfg.FailureForget))
+	ts, err := s.store.LoginTargets(r.Context(), attackAlarm, s.now().Add(-failureForget))
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -16,6 +16,21 @@ import (
 	"github.com/loaxa/loaxa/notices"
 )
 
+// The sign-in throttle (notices/throttle.go): past pairFailures failed
+// sign-ins for one user name from one client address, or Config.AddrFailures
+// from one address whatever the names, each further failure doubles that
+// key's wait, from 1 s up to throttleMax. A user name is never locked from
+// every address. Failures are forgotten failureForget after the last one. A
+// user name with attackAlarm failures (from anywhere) is logged and shown on
+// the audit page. A session ends sessionTTL after sign-in, however active.
+const (
+	pairFailures  = 5
+	throttleMax   = 15 * time.Minute
+	failureForget = time.Hour
+	attackAlarm   = 10
+	sessionTTL    = 12 * time.Hour
+)
+
 // loginData is the sign-in page.
 type loginData struct {
 	Username string
@@ -79,7 +94,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		if n := att.Counts[2]; n == s.cfg.AttackAlarm || n > s.cfg.AttackAlarm && n%(10*s.cfg.AttackAlarm) == 0 {
+		if n := att.Counts[2]; n == attackAlarm || n > attackAlarm && n%(10*attackAlarm) == 0 {
 			s.log.Warn().Str("user", byUser.User).Int("failures", n).Str("last_address", addr).
 				Msg("many failed sign-ins for one user name: someone may be guessing its password")
 			if err := s.store.AppendAudit(ctx, notices.AuditEntry{Actor: byUser.User, Action: "user.login_attack",
@@ -120,12 +135,12 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		old = c.Value
 	}
-	token, _, err := s.store.CreateSession(ctx, u.ID, s.cfg.SessionTTL, old, addr)
+	token, _, err := s.store.CreateSession(ctx, u.ID, sessionTTL, old, addr)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.setCookie(w, r, sessionCookie, token, s.cfg.SessionTTL)
+	s.setCookie(w, r, sessionCookie, token, sessionTTL)
 	s.setCookie(w, r, s.loginCookieName(r), "", -1)
 	http.Redirect(w, r, safeNext(d.Next), http.StatusSeeOther)
 }
@@ -140,11 +155,11 @@ func (s *Server) loginLimits(username, addr string) (pair, byAddr, byUser notice
 	}
 	c := s.cfg
 	addr = throttleAddr(addr)
-	pair = notices.LoginLimit{Key: "pair:" + name + " " + addr, Free: c.PairFailures, Base: time.Second,
-		Max: c.ThrottleMax, Forget: c.FailureForget, User: name, Address: addr}
+	pair = notices.LoginLimit{Key: "pair:" + name + " " + addr, Free: pairFailures, Base: time.Second,
+		Max: throttleMax, Forget: failureForget, User: name, Address: addr}
 	byAddr = notices.LoginLimit{Key: "addr:" + addr, Free: c.AddrFailures, Base: time.Second,
-		Max: c.ThrottleMax, Forget: c.FailureForget, Address: addr}
-	byUser = notices.LoginLimit{Key: "user:" + name, Forget: c.FailureForget, User: name}
+		Max: throttleMax, Forget: failureForget, Address: addr}
+	byUser = notices.LoginLimit{Key: "user:" + name, Forget: failureForget, User: name}
 	return pair, byAddr, byUser
 }
 

@@ -49,25 +49,16 @@ type Config struct {
 	// TrustedProxies are the reverse proxies (LOAXA_TRUST_PROXY) whose
 	// X-Forwarded-For and X-Forwarded-Proto are believed; see proxy.go.
 	TrustedProxies []netip.Prefix
-	// OAuthRedirectURL is the Zalo callback registered in the Zalo console
-	// ("Official Account Callback URL"). Default BaseURL + "/zalo/callback".
-	OAuthRedirectURL string
+	// SessionIdle ends a session unused this long (LOAXA_SESSION_IDLE);
+	// default 2h. Every session also ends sessionTTL (12 h) after sign-in.
+	SessionIdle time.Duration
 
-	SessionTTL  time.Duration // absolute limit of a session; default 12h
-	SessionIdle time.Duration // a session unused this long ends (LOAXA_SESSION_IDLE); default 2h
-
-	// Sign-in throttling (notices/throttle.go): past PairFailures failed
-	// sign-ins for one user name from one client address, or AddrFailures
-	// from one address whatever the names, each further failure doubles
-	// that key's wait, from 1 s up to ThrottleMax. A user name is never
-	// locked from every address. Failures are forgotten FailureForget after
-	// the last one. A user name with AttackAlarm failures (from anywhere)
-	// is logged and shown on the audit page. Defaults 5, 20, 15m, 1h, 10.
-	PairFailures  int
-	AddrFailures  int
-	ThrottleMax   time.Duration
-	FailureForget time.Duration
-	AttackAlarm   int
+	// AddrFailures is how many failed sign-ins one client address may make,
+	// whatever the user names, before each further failure doubles its
+	// wait (LOAXA_LOGIN_ADDR_FAILURES; default 20). Behind a commune
+	// office's one NAT address all staff share it. The other limits of
+	// the sign-in throttle are fixed (auth.go).
+	AddrFailures int
 
 	// Health and Metrics serve /healthz and /metrics with the site's
 	// security headers; nil: not served. With MetricsToken
@@ -123,29 +114,11 @@ func (c *Config) defaults(store *notices.Store) error {
 	if c.MetricsToken != "" && strings.TrimSpace(c.MetricsToken) == "" {
 		return errors.New("web: the metrics token is blank: set a real one, or none")
 	}
-	if c.OAuthRedirectURL == "" && c.BaseURL != "" {
-		c.OAuthRedirectURL = c.BaseURL + "/zalo/callback"
-	}
-	if c.SessionTTL <= 0 {
-		c.SessionTTL = 12 * time.Hour
-	}
 	if c.SessionIdle <= 0 {
 		c.SessionIdle = 2 * time.Hour
 	}
-	if c.PairFailures <= 0 {
-		c.PairFailures = 5
-	}
 	if c.AddrFailures <= 0 {
 		c.AddrFailures = 20
-	}
-	if c.ThrottleMax <= 0 {
-		c.ThrottleMax = 15 * time.Minute
-	}
-	if c.FailureForget <= 0 {
-		c.FailureForget = time.Hour
-	}
-	if c.AttackAlarm <= 0 {
-		c.AttackAlarm = 10
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -157,13 +157,10 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	s.redirect(w, r, "/zalo", "Đã kết nối Zalo OA. Các tin đang chờ sẽ được gửi đi.")
 }
 
-// redirectURL is the Zalo callback address: configured, from the base URL,
+// redirectURL is the Zalo callback address: from the base URL,
 // or from this machine's own loopback address (absBase); "" when there is
 // no trusted address to give Zalo.
 func (s *Server) redirectURL(r *http.Request) string {
-	if s.cfg.OAuthRedirectURL != "" {
-		return s.cfg.OAuthRedirectURL
-	}
 	if base := s.absBase(r); base != "" {
 		return base + "/zalo/callback"
 	}

@@ -41,6 +41,7 @@ type Config struct {
 	BaseURL      string         // LOAXA_BASE_URL: the public address, e.g. https://loa.xaanphu.gov.vn
 	TrustProxy   []netip.Prefix // LOAXA_TRUST_PROXY: proxies whose X-Forwarded-* are believed
 	SessionIdle  time.Duration  // LOAXA_SESSION_IDLE
+	AddrFailures int            // LOAXA_LOGIN_ADDR_FAILURES
 	MetricsToken string         // LOAXA_METRICS_TOKEN (secret): bearer token for /metrics
 
 	ZaloAppID        string // ZALO_APP_ID
@@ -73,6 +74,7 @@ var envVars = []envVar{
 	{"LOAXA_BASE_URL", "", "địa chỉ công khai của trang, ví dụ https://loa.xaanphu.gov.vn: liên kết tuyệt đối, địa chỉ quay về của Zalo; https thì cookie Secure và HSTS"},
 	{"LOAXA_TRUST_PROXY", "", "địa chỉ hoặc CIDR của reverse proxy (nginx, Caddy) được tin tiêu đề X-Forwarded-For/-Proto, ví dụ 127.0.0.1"},
 	{"LOAXA_SESSION_IDLE", "2h", "phiên đăng nhập không dùng quá mức này thì hết (ngoài giới hạn 12h)"},
+	{"LOAXA_LOGIN_ADDR_FAILURES", "20", "số lần đăng nhập sai từ một địa chỉ (mọi tên) trước khi phải chờ lâu dần; cả văn phòng chung một địa chỉ NAT thì tăng lên"},
 	{"LOAXA_METRICS_TOKEN", "", "nếu đặt: /metrics cần tiêu đề Authorization: Bearer <mã> (hoặc LOAXA_METRICS_TOKEN_FILE)"},
 	{"ZALO_APP_ID", "", "mã ứng dụng Zalo"},
 	{"ZALO_APP_SECRET", "", "khóa bí mật ứng dụng Zalo (hoặc ZALO_APP_SECRET_FILE)"},
@@ -152,6 +154,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.MaxLateness = dur("LOAXA_MAX_LATENESS")
 	c.SessionIdle = dur("LOAXA_SESSION_IDLE")
+	if n, err := strconv.Atoi(get("LOAXA_LOGIN_ADDR_FAILURES")); err != nil || n < 1 || n > 1000 {
+		errs = append(errs, fmt.Errorf("LOAXA_LOGIN_ADDR_FAILURES=%q: hãy viết một số từ 1 đến 1000, ví dụ 20", get("LOAXA_LOGIN_ADDR_FAILURES")))
+	} else {
+		c.AddrFailures = n
+	}
 	if v := get("LOAXA_TRUST_PROXY"); v != "" {
 		ps, err := web.ParseTrustedProxies(v)
 		if err != nil {

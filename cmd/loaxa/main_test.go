@@ -370,10 +370,10 @@ func TestConfig(t *testing.T) {
 		t.Errorf("bulletin slots %+v, quiet hours in %v: want 17:00 Bangkok (10:00 UTC) next, and Bangkok", cfg.Slots, cfg.Quiet.Location())
 	}
 	env = map[string]string{"LOAXA_BASE_URL": "https://loa.xaanphu.gov.vn/", "LOAXA_TRUST_PROXY": "127.0.0.1, 10.0.0.0/8 ::1",
-		"LOAXA_SESSION_IDLE": "30m", "LOAXA_METRICS_TOKEN_FILE": secret}
+		"LOAXA_SESSION_IDLE": "30m", "LOAXA_METRICS_TOKEN_FILE": secret, "LOAXA_LOGIN_ADDR_FAILURES": "60"}
 	cfg, err = loadConfig(func(k string) string { return env[k] })
 	if err != nil || cfg.BaseURL != "https://loa.xaanphu.gov.vn" || len(cfg.TrustProxy) != 3 ||
-		cfg.SessionIdle != 30*time.Minute || cfg.MetricsToken != "s3cret" {
+		cfg.SessionIdle != 30*time.Minute || cfg.MetricsToken != "s3cret" || cfg.AddrFailures != 60 {
 		t.Errorf("loadConfig(%v) = %+v, %v", env, cfg, err)
 	}
 	var logged bytes.Buffer
@@ -386,7 +386,7 @@ func TestConfig(t *testing.T) {
 		"LOAXA_POLL_INTERVAL": "1ms", "LOAXA_BULLETIN": "@every 1h", "LOAXA_LOG_FORMAT": "xml", "LOAXA_SELF_APPROVE": "yes",
 		"ZALO_RATE_PER_MIN": "nhiều", "LOAXA_HTTP_ADDR": "8080", "ZALO_API_BASE": "openapi.zalo.me", "ZALO_APP_ID": "1",
 		"LOAXA_BASE_URL": "loa.xaanphu.gov.vn", "LOAXA_TRUST_PROXY": "nginx", "LOAXA_SESSION_IDLE": "30s",
-		"LOAXA_SEND_CONCURRENCY": "300"} {
+		"LOAXA_SEND_CONCURRENCY": "300", "LOAXA_LOGIN_ADDR_FAILURES": "0"} {
 		if _, err := loadConfig(func(name string) string { return map[string]string{k: v}[name] }); err == nil {
 			t.Errorf("loadConfig(%s=%q) = nil error; want a refusal", k, v)
 		} else if !strings.Contains(err.Error(), k) {

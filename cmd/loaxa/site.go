@@ -25,6 +25,7 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 		BaseURL:        cfg.BaseURL,
 		TrustedProxies: cfg.TrustProxy,
 		SessionIdle:    cfg.SessionIdle,
+		AddrFailures:   cfg.AddrFailures,
 		Health:         d.runner.HealthHandler(),
 		Metrics:        d.runner.MetricsHandler(),
 		MetricsToken:   cfg.MetricsToken,
