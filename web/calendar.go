@@ -24,7 +24,8 @@ const calendarMaxPerNotice = 500
 type calendarData struct {
 	From, To time.Time
 	Days     []calDay
-	Slots    int // bulletin slots in the window
+	Slots    int              // bulletin slots in the window
+	Paused   []notices.Notice // paused recurring notices: nothing of them is sent until resumed
 }
 
 type calDay struct {
@@ -58,6 +59,11 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		s.serverError(w, r, err)
 		return
 	}
+	paused, err := s.store.PausedNotices(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	rules, loc, now := s.cfg.Rules, s.cfg.Location, s.now()
 	end := now.Add(calendarDays * 24 * time.Hour)
 	d := calendarData{From: now, To: end}
@@ -75,6 +81,10 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 	for _, n := range live {
 		if n.Damaged != "" {
 			continue // nothing of it will be sent
+		}
+		if paused[n.ID] {
+			d.Paused = append(d.Paused, *n) // its occurrences are skipped while paused (pause.go)
+			continue
 		}
 		dues := rules.NextDueN(n, now, calendarMaxPerNotice)
 		more := len(dues) == calendarMaxPerNotice && dues[len(dues)-1].Before(end)

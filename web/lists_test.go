@@ -264,6 +264,16 @@ func TestCalendarWeek(t *testing.T) {
 		t.Errorf("a weekly notice shows %d times in one week", strings.Count(body, "Thu gom rác"))
 	}
 	_, _ = late, weekly
+	// A paused recurring notice is not on the calendar: its occurrences are
+	// skipped while it is paused. The calendar says it is paused.
+	if _, err := s.store.PauseNotice(context.Background(), weekly.ID, "bien"); err != nil {
+		t.Fatal(err)
+	}
+	_, paused := b.get("/calendar")
+	if i := strings.Index(paused, "data-paused"); i < 0 || !strings.Contains(paused[i:], "Thu gom rác") ||
+		strings.Count(paused, "Thu gom rác") != 1 {
+		t.Errorf("a paused notice is on the calendar, or not said to be paused:\n%s", paused)
+	}
 	// Seven days from now, 08:00 on Friday 04/12: its 06:30 bulletin is in, its 17:30 one is not.
 	if next := day("Thứ Sáu, 04/12/2026"); !strings.Contains(next, "06:30") || strings.Contains(next, "17:30") ||
 		strings.Contains(body, "05/12/2026") {
