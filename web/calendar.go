@@ -53,7 +53,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		s.serverError(w, r, err)
 		return
 	}
-	hs, err := s.store.Hamlets(ctx)
+	hs, err := s.scopedHamlets(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -73,6 +73,9 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		}
 	}
 	for _, n := range live {
+		if !scopeFrom(r).sees(n) {
+			continue // another commune's
+		}
 		if n.Damaged != "" {
 			continue // nothing of it will be sent
 		}

@@ -217,6 +217,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /login", s.limit(formLimit, s.loginPage))
 	m.HandleFunc("POST /login", s.limit(formLimit, s.loginSubmit))
 	m.HandleFunc("POST /logout", s.staff(notices.RoleEditor, formLimit, s.logout))
+	m.HandleFunc("POST /scope", s.staff(notices.RoleEditor, formLimit, s.scopeChoose))
 
 	// Notices.
 	m.HandleFunc("GET /dashboard", s.staff(notices.RoleEditor, formLimit, s.dashboard))
