@@ -45,7 +45,8 @@ func (f NoticeFilter) where() (string, []any) {
 		add(`commune = ?`, strings.ToLower(strings.TrimSpace(f.Commune)))
 	}
 	if f.Reaches != "" {
-		add(reachSQL("?"), strings.ToLower(strings.TrimSpace(f.Reaches)))
+		code := strings.ToLower(strings.TrimSpace(f.Reaches))
+		add(reachSQL("?"), code, code, code)
 	}
 	if f.Hamlet != "" {
 		add(`(targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%')`,

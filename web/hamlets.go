@@ -259,9 +259,10 @@ func hamletPath(r *http.Request, h *notices.Hamlet) string {
 	return "/hamlets/" + h.Code + hamletQ(r, h)
 }
 
-// hamletQ is the query naming h's commune at toàn tỉnh, else "".
+// hamletQ is, for a province account, the query naming h's commune (its
+// forms then reach h whatever the commune chosen in the header), else "".
 func hamletQ(r *http.Request, h *notices.Hamlet) string {
-	if scopeFrom(r).AllProvince() {
+	if sc := scopeFrom(r); sc.Multi && sc.Province {
 		return "?xa=" + url.QueryEscape(h.Commune)
 	}
 	return ""
