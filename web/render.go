@@ -93,7 +93,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		s.serverError(w, r, fmt.Errorf("no template %q", page))
 		return
 	}
-	v.Commune = s.cfg.Commune
+	if v.Commune == "" || v.Sess != nil {
+		v.Commune = s.cfg.Commune // a commune's public page names its commune
+	}
 	v.Version = s.cfg.Version
 	if v.Sess != nil {
 		if v.CSRF == "" {

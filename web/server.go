@@ -280,6 +280,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /public/notices/{id}", s.limit(formLimit, s.publicNotice))
 	m.HandleFunc("GET /public/notices/{id}/image", s.limit(formLimit, s.publicImage))
 	m.HandleFunc("GET /public/feed.atom", s.limit(formLimit, s.feed))
+	m.HandleFunc("GET /public/c/{code}", s.limit(formLimit, s.publicList))
+	m.HandleFunc("GET /public/c/{code}/feed.atom", s.limit(formLimit, s.feed))
 
 	// Operations, with the same headers; /metrics optionally behind a token.
 	if s.cfg.Health != nil {
