@@ -66,11 +66,35 @@ func (s *Server) publicNotices(r *http.Request, ps *publicScope, hamletID int64,
 	if !ps.multi {
 		return s.store.PublicNotices(r.Context(), hamletID, limit, offset)
 	}
-	var id int64
-	if ps.commune != nil {
-		id = ps.commune.ID
+	if ps.commune == nil {
+		return s.store.PublicNoticesOf(r.Context(), 0, hamletID, limit, offset)
 	}
-	return s.store.PublicNoticesOf(r.Context(), id, hamletID, limit, offset)
+	list, err := s.store.PublicNoticesOf(r.Context(), ps.commune.ID, hamletID, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	// A province notice names, on a commune's page, that commune's hamlets.
+	hs, err := s.store.HamletsOf(r.Context(), ps.commune.ID)
+	if err != nil {
+		return nil, err
+	}
+	mine := map[string]bool{}
+	for _, h := range hs {
+		mine[h.Name] = true
+	}
+	for i := range list {
+		if list[i].Commune != notices.Province {
+			continue
+		}
+		var names []string
+		for _, n := range list[i].Hamlets {
+			if mine[n] {
+				names = append(names, n)
+			}
+		}
+		list[i].Hamlets = names
+	}
+	return list, nil
 }
 
 // name is the page's name: its commune's, or the site's.
