@@ -90,6 +90,16 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices
 		s.serverError(w, r, err)
 		return
 	}
+	if sc := scopeFrom(r); sc.Commune != nil {
+		// A commune's staff hear of attacks on their own commune's accounts.
+		var mine []notices.LoginTarget
+		for _, lt := range ts {
+			if u, err := s.store.UserByName(r.Context(), lt.User); err == nil && sc.seesUser(u) {
+				mine = append(mine, lt)
+			}
+		}
+		ts = mine
+	}
 	d.Targets = ts
 	status := http.StatusOK
 	if len(d.Errs) == 0 {

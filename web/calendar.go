@@ -122,6 +122,12 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		if len(n.Targets) > 0 {
 			targets = strings.Join(hamletNames(hs, n.Targets), ", ")
 		}
+		if scopeFrom(r).Multi {
+			if targets, err = s.whereText(ctx, n, "tất cả thôn/ấp"); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+		}
 		for k, ts := range perDay {
 			it := calItem{At: ts[0], Notice: *n, Times: len(ts), Note: notes[k], Hamlets: targets, More: more}
 			it.Clock = ts[0].In(loc).Format("15:04")

@@ -36,6 +36,11 @@ func version(n *notices.Notice) string { return strconv.FormatInt(n.UpdatedAt.Un
 
 // targetsText names where a notice goes.
 func (s *Server) targetsText(r *http.Request, n *notices.Notice) string {
+	if scopeFrom(r).Multi {
+		if t, err := s.whereText(r.Context(), n, "tất cả thôn/ấp đang hoạt động"); err == nil {
+			return t
+		}
+	}
 	if len(n.Targets) == 0 {
 		return "tất cả thôn/ấp đang hoạt động"
 	}

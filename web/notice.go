@@ -38,6 +38,7 @@ type noticeData struct {
 	TestHamlets []notices.Hamlet // the staff test groups "Gửi thử" may go to
 
 	ReadOnly bool // a province notice shown to a commune's staff
+	Targets  string // where it goes, by name (targets.go)
 }
 
 type timelineItem struct {
@@ -94,6 +95,11 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		}
 	}
 	d.Parts = notices.RenderParts(n, opt)
+	var err error
+	if d.Targets, err = s.whereText(ctx, n, "tất cả thôn/ấp đang hoạt động"); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if n.Priority == notices.Low && (n.Status == notices.StatusPending || n.Status == notices.StatusApproved) {
 		at, parts, err := s.bulletinPreview(r, n)
 		if err != nil {

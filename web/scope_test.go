@@ -384,3 +384,29 @@ func (b *browser) mustGet(path string) string {
 	}
 	return body
 }
+
+// TestScopeTargetsNamed: with two communes that both have a khom-1, a
+// notice's page and its approval page name the right hamlets, and a
+// province notice names each target's commune.
+func TestScopeTargetsNamed(t *testing.T) {
+	p := newProvince(t)
+	nb := p.notice(notices.Notice{Title: "Khóm một của B", Commune: "xa-b", Author: "b-tacgia", Priority: notices.Normal,
+		Status: notices.StatusPending, Targets: []string{"khom-1"}})
+	for _, c := range []struct {
+		user string
+		path string
+		want string
+	}{
+		{"b-duyet", "/notices/" + itoa(nb.ID), "<dd>Khóm Một B</dd>"},
+		{"b-duyet", "/notices/" + itoa(nb.ID) + "/approve", "tin được gửi tới Khóm Một B,"},
+		{"b-duyet", "/notices/" + itoa(p.noticeB.ID), "<dd>Ấp Bình</dd>"},
+		{"duyet", "/notices/" + itoa(p.noticeA.ID), "<dd>tất cả thôn/ấp đang hoạt động của UBND xã</dd>"},
+		{"tinh-duyet", "/notices/" + itoa(p.provinceHamlt.ID), "<dd>Khóm 2 (UBND xã), Ấp Bình (UBND xã Bình Hòa)</dd>"},
+		{"tinh-duyet", "/notices/" + itoa(p.provinceB.ID), "<dd>UBND xã Bình Hòa (mọi thôn/ấp)</dd>"},
+		{"tinh-duyet", "/notices/" + itoa(p.provinceAll.ID) + "/approve", "tất cả các xã, phường trong tỉnh"},
+	} {
+		if body := p.signedIn(c.user).mustGet(c.path); !strings.Contains(body, c.want) {
+			t.Errorf("%s %s: %q missing", c.user, c.path, c.want)
+		}
+	}
+}
