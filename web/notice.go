@@ -37,7 +37,7 @@ type noticeData struct {
 	CanTest     bool
 	TestHamlets []notices.Hamlet // the staff test groups "Gửi thử" may go to
 
-	ReadOnly bool // a province notice shown to a commune's staff
+	ReadOnly bool   // a province notice shown to a commune's staff
 	Targets  string // where it goes, by name (targets.go)
 }
 
