@@ -66,6 +66,19 @@ func TestBrowserProvinceCompose(t *testing.T) {
 		t.Errorf("the province notice: %s, targets %v", n.Status, n.Targets)
 	}
 
+	// At a phone's size the header with its selector fits the screen.
+	if err := chromedp.Do(ed, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dashboard", "/compose", "/public"} {
+		if err := chromedp.Do(ed, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+			t.Fatalf("open %s: %v", path, err)
+		}
+		if ok, err := chromedp.Run(ed, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)); err != nil || !ok {
+			t.Errorf("%s overflows a 390 px screen (%v)", path, err)
+		}
+	}
+
 	ap := userContext(t, browser)
 	signIn(t, ap, base, "tinh-duyet")
 	text, err = chromedp.Run(ap, chromedp.Text(chromedp.CSS(`main`)))
