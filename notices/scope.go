@@ -2,6 +2,8 @@ package notices
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 )
 
@@ -75,4 +77,50 @@ func (s *Store) UsersOf(ctx context.Context, communeID int64) ([]User, error) {
 		}
 	}
 	return out, nil
+}
+
+// ActivityOf is RecentActivity for the notices ids, counting the
+// deliveries to commune communeID's groups alone (0: every commune's): a
+// commune's dashboard reads its own notices, and its part of the
+// province's, however many newer notices other communes have.
+func (s *Store) ActivityOf(ctx context.Context, communeID int64, ids []int64) (map[int64]*Activity, error) {
+	out := map[int64]*Activity{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{communeID, communeID}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		marks[i], args = "?", append(args, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT d.notice_id, d.status, count(*), min(d.sent_at), max(d.sent_at)
+		FROM deliveries d
+		WHERE (? = 0 OR d.commune_id = ?) AND d.notice_id IN (`+strings.Join(marks, ",")+`)
+		GROUP BY d.notice_id, d.status`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("activity: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var st DeliveryState
+		var n int
+		var first, last sql.NullString
+		if err := rows.Scan(&id, &st, &n, &first, &last); err != nil {
+			return nil, fmt.Errorf("activity: %w", err)
+		}
+		a := out[id]
+		if a == nil {
+			a = &Activity{NoticeID: id, Count: map[DeliveryState]int{}}
+			out[id] = a
+		}
+		a.Count[st] += n
+		if t, _ := parseTime(first); !t.IsZero() && (a.FirstSentAt.IsZero() || t.Before(a.FirstSentAt)) {
+			a.FirstSentAt = t
+		}
+		if t, _ := parseTime(last); t.After(a.LastSentAt) {
+			a.LastSentAt = t
+		}
+	}
+	return out, rows.Err()
 }

@@ -95,6 +95,15 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		return
 	}
 	act, err := s.store.RecentActivity(ctx, dashboardWindow)
+	if err == nil && sc.Multi {
+		// The newest notices overall may be other communes': read the
+		// activity of these, and of the commune's own groups only.
+		ids := make([]int64, len(ns))
+		for i, n := range ns {
+			ids[i] = n.ID
+		}
+		act, err = s.store.ActivityOf(ctx, sc.id(), ids)
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
