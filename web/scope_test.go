@@ -410,3 +410,66 @@ func TestScopeTargetsNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestScopeTemplatesProvinceOnly: with several communes the templates are
+// shared, so a commune's admin reads and uses them but cannot change them;
+// a province admin can.
+func TestScopeTemplatesProvinceOnly(t *testing.T) {
+	p := newProvince(t)
+	tpl := func() url.Values {
+		return url.Values{"name": {"Bão"}, "title": {"Phòng chống bão đổi"}, "body": {"…"}, "category": {"thiên tai"}, "priority": {"urgent"}}
+	}
+	pr := p.signedIn("tinh-quantri")
+	if resp, body := pr.post("/templates", tpl()); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("province admin adds a template: %d\n%s", resp.StatusCode, body)
+	}
+	byName := func() *notices.Template {
+		ts, err := p.store.Templates(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range ts {
+			if ts[i].Name == "Bão" {
+				return &ts[i]
+			}
+		}
+		return nil
+	}
+	mine := byName()
+	if mine == nil {
+		t.Fatal("the province admin's template is missing")
+	}
+	id := itoa(mine.ID)
+	a := p.signedIn("quantri")
+	page := a.mustGet("/templates")
+	if !strings.Contains(page, "Phòng chống bão đổi") || strings.Contains(page, `action="/templates/`+id+`/delete"`) ||
+		strings.Contains(page, `action="/templates"`) {
+		t.Errorf("a commune admin's templates page is not read-only:\n%s", page)
+	}
+	for _, path := range []string{"/templates", "/templates/" + id, "/templates/" + id + "/delete"} {
+		if resp, body := a.post(path, tpl()); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "cấp tỉnh") {
+			t.Errorf("commune admin POST %s: %d, want 403\n%s", path, resp.StatusCode, body)
+		}
+	}
+	if got := byName(); got == nil || got.Title != "Phòng chống bão đổi" || len(p.templatesNamed("Bão")) != 1 {
+		t.Errorf("after a commune admin's tries: %+v", got)
+	}
+	if body := p.signedIn("bien").mustGet("/compose?template=" + id); !strings.Contains(body, "Phòng chống bão đổi") {
+		t.Error("a commune editor cannot compose from the province's template")
+	}
+}
+
+func (p *province) templatesNamed(name string) []notices.Template {
+	p.t.Helper()
+	ts, err := p.store.Templates(context.Background())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var out []notices.Template
+	for _, t := range ts {
+		if t.Name == name {
+			out = append(out, t)
+		}
+	}
+	return out
+}
