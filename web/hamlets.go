@@ -248,7 +248,16 @@ func (s *Server) hamletStaffTest(w http.ResponseWriter, r *http.Request, sess *n
 // scopedHamlet finds hamlet code in the commune shown (anywhere with one
 // commune, or at toàn tỉnh): another commune's is ErrNotFound.
 func (s *Server) scopedHamlet(r *http.Request, code string) (*notices.Hamlet, error) {
-	if sc := scopeFrom(r); sc.Commune != nil {
+	sc := scopeFrom(r)
+	if commune, hamlet, ok := strings.Cut(code, "/"); ok && sc.Multi {
+		// "commune/hamlet", as the test-send form names it with several communes.
+		c := sc.find(commune)
+		if c == nil || sc.Commune != nil && c.ID != sc.Commune.ID {
+			return nil, notices.ErrNotFound
+		}
+		return s.store.HamletInCommune(r.Context(), c.ID, strings.ToLower(strings.TrimSpace(hamlet)))
+	}
+	if sc.Commune != nil {
 		return s.store.HamletInCommune(r.Context(), sc.Commune.ID, strings.ToLower(strings.TrimSpace(code)))
 	}
 	return s.store.HamletByCode(r.Context(), code)

@@ -473,3 +473,40 @@ func (p *province) templatesNamed(name string) []notices.Template {
 	}
 	return out
 }
+
+// TestScopeTestSendGroup: the staff test group is a hamlet's, not a
+// code's: commune B's khom-1 marked as its test group does not make
+// commune A's khom-1 (a real hamlet's group) one, and A's staff cannot
+// test-send to B's; a province editor names it as "xa-b/khom-1".
+func TestScopeTestSendGroup(t *testing.T) {
+	p := newProvince(t)
+	ctx := context.Background()
+	if err := p.store.SetStaffTestID(ctx, p.hamlet(p.b, "khom-1").ID, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	flash := func(b *browser) string {
+		v, _ := url.QueryUnescape(b.cookie("loaxa_flash"))
+		return v
+	}
+	const refused = "Chỉ gửi thử được tới một thôn/ấp được đánh dấu"
+	a := p.signedIn("bien")
+	idA := "/notices/" + itoa(p.noticeA.ID)
+	if page := a.mustGet(idA); strings.Contains(page, "khom-1</option>") || strings.Contains(page, "Khóm Một B") {
+		t.Errorf("A's notice page offers B's test group")
+	}
+	for _, h := range []string{"khom-1", "xa-b/khom-1", "xa/khom-1"} {
+		if resp, _ := a.post(idA+"/test", url.Values{"hamlet": {h}}); resp.StatusCode != http.StatusSeeOther ||
+			!strings.Contains(flash(a), refused) {
+			t.Errorf("A's editor test-sends to %q: %d %q; want it refused", h, resp.StatusCode, flash(a))
+		}
+	}
+	pr := p.signedIn("tinh-bien")
+	idP := "/notices/" + itoa(p.provinceAll.ID)
+	if page := pr.mustGet(idP); !strings.Contains(page, `<option value="xa-b/khom-1">Khóm Một B</option>`) {
+		t.Errorf("the province notice's page does not offer B's test group by commune/code")
+	}
+	if resp, _ := pr.post(idP+"/test", url.Values{"hamlet": {"xa-b/khom-1"}}); resp.StatusCode != http.StatusSeeOther ||
+		strings.Contains(flash(pr), refused) {
+		t.Errorf("province editor test-sends to xa-b/khom-1: %d %q; want it past the group check", resp.StatusCode, flash(pr))
+	}
+}
