@@ -88,6 +88,7 @@ type PublicNotice struct {
 	SentAt    time.Time // when its first part reached a group
 	Hamlets   []string  // names of the hamlets it reached
 	CreatedAt time.Time
+	Commune   string      // its commune's code, or Province (PublicNoticesOf only)
 	FollowUps []PublicRef // its corrections and withdrawals that went out
 	Original  *PublicRef  // for a follow-up, the notice it is about, if that went out
 }

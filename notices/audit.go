@@ -39,10 +39,12 @@ type AuditFilter struct {
 	Action   string // exact, or a prefix ending in '.', e.g. "notice."
 	NoticeID int64
 	HamletID int64
-	Since    time.Time // inclusive
-	Until    time.Time // exclusive
-	Limit    int       // default 100
-	Offset   int
+	// CommuneID keeps one commune's entries alone; 0: every entry.
+	CommuneID int64
+	Since     time.Time // inclusive
+	Until     time.Time // exclusive
+	Limit     int       // default 100
+	Offset    int
 }
 
 // Audit lists audit entries, newest first.
@@ -64,6 +66,9 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) 
 	}
 	if f.HamletID != 0 {
 		add(`hamlet_id = ?`, f.HamletID)
+	}
+	if f.CommuneID != 0 {
+		add(`commune_id = ?`, f.CommuneID)
 	}
 	if !f.Since.IsZero() {
 		add(`at >= ?`, fmtTime(f.Since))

@@ -33,13 +33,19 @@ type DeliveryRow struct {
 // that no read holds the database's one connection while a slow client
 // downloads.
 func (s *Store) DeliveriesPage(ctx context.Context, since, until time.Time, afterID int64, limit int) ([]DeliveryRow, error) {
+	return s.DeliveriesPageOf(ctx, 0, since, until, afterID, limit)
+}
+
+// DeliveriesPageOf is DeliveriesPage for the hamlets of commune communeID
+// alone (0: every commune).
+func (s *Store) DeliveriesPageOf(ctx context.Context, communeID int64, since, until time.Time, afterID int64, limit int) ([]DeliveryRow, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.due_at, d.sent_at, COALESCE(d.notice_id, 0), COALESCE(n.title, ''),
 		COALESCE((SELECT group_concat(o.notice_id) FROM bulletin_items bi JOIN occurrences o ON o.id = bi.occurrence_id
 			WHERE bi.bulletin_id = d.bulletin_id AND bi.hamlet_id = d.hamlet_id), ''),
 		h.name, d.group_id, d.part, d.parts, d.status, d.attempts, COALESCE(d.error_code, 0), d.error
 		FROM deliveries d JOIN hamlets h ON h.id = d.hamlet_id LEFT JOIN notices n ON n.id = d.notice_id
-		WHERE d.due_at >= ? AND d.due_at < ? AND d.id > ? ORDER BY d.id LIMIT ?`,
-		fmtTime(since), fmtTime(until), afterID, limit)
+		WHERE d.due_at >= ? AND d.due_at < ? AND d.id > ? AND (? = 0 OR h.commune_id = ?) ORDER BY d.id LIMIT ?`,
+		fmtTime(since), fmtTime(until), afterID, communeID, communeID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}

@@ -10,8 +10,11 @@ import (
 // NoticeFilter selects notices for Notices and CountNotices. Zero fields
 // select everything.
 type NoticeFilter struct {
-	Status   Status // one status
-	Commune  string // a commune's code: its own notices; Province: the province-wide ones
+	Status  Status // one status
+	Commune string // a commune's code: its own notices; Province: the province-wide ones
+	// Reaches is a commune's code: its own notices and the province-wide
+	// ones aimed at it (see Reaches).
+	Reaches  string
 	Hamlet   string // hamlet code: notices for all hamlets or naming it
 	Kind     Kind   // one kind
 	Category string // one category, as stored
@@ -40,6 +43,10 @@ func (f NoticeFilter) where() (string, []any) {
 	}
 	if f.Commune != "" {
 		add(`commune = ?`, strings.ToLower(strings.TrimSpace(f.Commune)))
+	}
+	if f.Reaches != "" {
+		code := strings.ToLower(strings.TrimSpace(f.Reaches))
+		add(reachSQL("?"), code, code, code)
 	}
 	if f.Hamlet != "" {
 		add(`(targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%')`,

@@ -92,12 +92,13 @@ func (s *Store) SessionByToken(ctx context.Context, token string, idle time.Dura
 	sess := Session{ID: tokenHash(token)}
 	var created, expires, seen sql.NullString
 	row := s.db.QueryRowContext(ctx, `SELECT u.id, u.username, u.display_name, u.role, u.active, u.created_at, u.updated_at,
-			s.csrf_token, s.created_at, s.expires_at, s.last_seen_at
+			s.csrf_token, s.created_at, s.expires_at, s.last_seen_at,
+			coalesce(u.commune_id, 0), coalesce((SELECT c.code FROM communes c WHERE c.id = u.commune_id), '*')
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id = ? AND s.expires_at > ? AND u.active = 1`, sess.ID, fmtTime(now))
 	var ucreated, uupdated sql.NullString
 	err := row.Scan(&sess.User.ID, &sess.User.Username, &sess.User.DisplayName, &sess.User.Role, &sess.User.Active,
-		&ucreated, &uupdated, &sess.CSRFToken, &created, &expires, &seen)
+		&ucreated, &uupdated, &sess.CSRFToken, &created, &expires, &seen, &sess.User.CommuneID, &sess.User.Commune)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

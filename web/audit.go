@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -49,7 +50,8 @@ func (s *Server) auditFilter(r *http.Request) (auditData, notices.AuditFilter) {
 		From: q.Get("from"), To: q.Get("to"), Errs: fieldErrs{}}
 	d.Page, _ = strconv.Atoi(q.Get("page"))
 	d.Page = max(d.Page, 1)
-	f := notices.AuditFilter{Actor: d.Actor, Action: d.Action, Limit: auditPageSize + 1, Offset: (d.Page - 1) * auditPageSize}
+	f := notices.AuditFilter{Actor: d.Actor, Action: d.Action, Limit: auditPageSize + 1, Offset: (d.Page - 1) * auditPageSize,
+		CommuneID: scopeFrom(r).id()}
 	if d.Notice != "" {
 		id, err := strconv.ParseInt(strings.TrimPrefix(d.Notice, "#"), 10, 64)
 		if err != nil || id <= 0 {
@@ -66,11 +68,14 @@ func (s *Server) auditFilter(r *http.Request) (auditData, notices.AuditFilter) {
 // notice and dates.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	d, f := s.auditFilter(r)
+	if !s.auditNoticeInScope(w, r, f) {
+		return
+	}
 	for a, l := range actionLabels {
 		d.Actions = append(d.Actions, [2]string{a, l})
 	}
 	sort.Slice(d.Actions, func(i, j int) bool { return d.Actions[i][1] < d.Actions[j][1] })
-	hs, err := s.store.Hamlets(r.Context())
+	hs, err := s.scopedHamlets(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -84,6 +89,16 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if sc := scopeFrom(r); sc.Commune != nil {
+		// A commune's staff hear of attacks on their own commune's accounts.
+		var mine []notices.LoginTarget
+		for _, lt := range ts {
+			if u, err := s.store.UserByName(r.Context(), lt.User); err == nil && sc.seesUser(u) {
+				mine = append(mine, lt)
+			}
+		}
+		ts = mine
 	}
 	d.Targets = ts
 	status := http.StatusOK
@@ -118,4 +133,25 @@ func (d auditData) PageURL(page int) string {
 	add("to", d.To)
 	add("page", strconv.Itoa(page))
 	return "/audit?" + strings.Join(v, "&")
+}
+
+// auditNoticeInScope answers 404 when the filter names a notice of another
+// commune, and reports whether it does not.
+func (s *Server) auditNoticeInScope(w http.ResponseWriter, r *http.Request, f notices.AuditFilter) bool {
+	if f.NoticeID == 0 || scopeFrom(r).Commune == nil {
+		return true
+	}
+	n, err := s.store.Notice(r.Context(), f.NoticeID)
+	if err == nil && !scopeFrom(r).sees(n) {
+		err = notices.ErrNotFound
+	}
+	switch {
+	case errors.Is(err, notices.ErrNotFound):
+		s.notFound(w, r)
+		return false
+	case err != nil:
+		s.serverError(w, r, err)
+		return false
+	}
+	return true
 }

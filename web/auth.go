@@ -195,6 +195,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, sess *notices.Se
 		}
 	}
 	s.setCookie(w, r, sessionCookie, "", -1)
+	s.setCookie(w, r, xaCookie, "", -1) // the next person starts at their own commune, or toàn tỉnh
 	s.redirect(w, r, "/login", "Bạn đã đăng xuất.")
 }
 

@@ -54,7 +54,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		s.serverError(w, r, err)
 		return
 	}
-	hs, err := s.store.Hamlets(ctx)
+	hs, err := s.scopedHamlets(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -79,6 +79,9 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		}
 	}
 	for _, n := range live {
+		if !scopeFrom(r).sees(n) {
+			continue // another commune's
+		}
 		if n.Damaged != "" {
 			continue // nothing of it will be sent
 		}
@@ -128,6 +131,12 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		targets := "tất cả thôn/ấp"
 		if len(n.Targets) > 0 {
 			targets = strings.Join(hamletNames(hs, n.Targets), ", ")
+		}
+		if scopeFrom(r).Multi {
+			if targets, err = s.whereText(ctx, n, "tất cả thôn/ấp"); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
 		}
 		for k, ts := range perDay {
 			it := calItem{At: ts[0], Notice: *n, Times: len(ts), Note: notes[k], Hamlets: targets, More: more}

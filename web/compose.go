@@ -27,6 +27,14 @@ type composeData struct {
 	Templates []notices.Template // to start a new notice from
 	Template  *notices.Template  // the one it was started from
 	Image     keptImage          // the image chosen on a refused form, kept
+
+	// Several communes (composecommune.go): the notice's commune, or a
+	// province notice with the communes it may go to; Hamlets are then
+	// every commune's, their Commune set.
+	Multi    bool
+	Province bool
+	Commune  *notices.Commune
+	Communes []notices.Commune
 }
 
 // ScheduleErr is the first error about the schedule fields, shown once in
@@ -66,8 +74,13 @@ func (d composeData) TargetNames() string {
 	for _, c := range d.Form.Targets {
 		name := c
 		for _, h := range d.Hamlets {
-			if h.Code == c {
+			if d.targetOf(h) == c {
 				name = h.Name
+			}
+		}
+		for _, cm := range d.Communes {
+			if d.Province && cm.Code == c {
+				name = cm.Name
 			}
 		}
 		names = append(names, name)
@@ -118,6 +131,9 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notic
 		if err == nil {
 			orig, err = s.store.Notice(r.Context(), id)
 		}
+		if err == nil && !scopeFrom(r).acts(orig) {
+			err = notices.ErrNotFound // another commune's, or the province's seen by a commune
+		}
 		if err != nil {
 			s.errorPage(w, r, http.StatusNotFound, "Không có thông báo gốc số "+ref+".")
 			return
@@ -163,13 +179,13 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notic
 }
 
 func (s *Server) renderCompose(w http.ResponseWriter, r *http.Request, sess *notices.Session, status int, d composeData) {
-	hs, err := s.store.Hamlets(r.Context())
+	hs, err := s.composeHamlets(r, &d)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	for _, h := range hs {
-		if h.Active || contains(d.Form.Targets, h.Code) {
+		if h.Active || contains(d.Form.Targets, d.targetOf(h)) {
 			d.Hamlets = append(d.Hamlets, h)
 		}
 	}
@@ -225,6 +241,10 @@ func (s *Server) saveCompose(w http.ResponseWriter, r *http.Request, sess *notic
 		errs.add("when", "Đính chính và thông báo hủy chỉ gửi một lần; hãy chọn «Gửi ngay khi được duyệt» hoặc hẹn ngày giờ.")
 	}
 	n := f.notice(sess.User.Username, s.now(), s.cfg.Location, errs)
+	if !s.composeCommune(r, n, editing, errs) {
+		s.notFound(w, r)
+		return
+	}
 	img := s.formImage(r, errs)
 	if f.Kind == string(notices.KindCancel) {
 		img = keptImage{} // a withdrawal carries no image
@@ -329,12 +349,9 @@ func (s *Server) preview(r *http.Request, f composeForm, n *notices.Notice) *pre
 
 // noticeImage serves a notice's image to staff.
 func (s *Server) noticeImage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	id, ok := pathID(r)
-	if !ok {
-		s.notFound(w, r)
-		return
+	if n := s.loadNotice(w, r); n != nil { // another commune's: 404
+		s.serveImage(w, r, n.ID)
 	}
-	s.serveImage(w, r, id)
 }
 
 func (s *Server) serveImage(w http.ResponseWriter, r *http.Request, id int64) {
@@ -366,7 +383,7 @@ func pathID(r *http.Request) (int64, bool) {
 // has not gone out).
 func (s *Server) sentOriginal(r *http.Request, id int64) *notices.Notice {
 	orig, err := s.store.Notice(r.Context(), id)
-	if err != nil || !orig.Published() {
+	if err != nil || !orig.Published() || !scopeFrom(r).sees(orig) {
 		return nil
 	}
 	if msg, err := s.store.CanReferTo(r.Context(), id, notices.KindUpdate); err != nil || msg != "" {

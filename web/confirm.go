@@ -36,6 +36,11 @@ func version(n *notices.Notice) string { return strconv.FormatInt(n.UpdatedAt.Un
 
 // targetsText names where a notice goes.
 func (s *Server) targetsText(r *http.Request, n *notices.Notice) string {
+	if scopeFrom(r).Multi {
+		if t, err := s.whereText(r.Context(), n, "tất cả thôn/ấp đang hoạt động"); err == nil {
+			return t
+		}
+	}
 	if len(n.Targets) == 0 {
 		return "tất cả thôn/ấp đang hoạt động"
 	}
@@ -52,7 +57,7 @@ func (s *Server) targetsText(r *http.Request, n *notices.Notice) string {
 
 // approveConfirm is GET /notices/{id}/approve.
 func (s *Server) approveConfirm(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return
 	}
@@ -85,7 +90,7 @@ func (s *Server) approveConfirm(w http.ResponseWriter, r *http.Request, sess *no
 
 // cancelConfirm is GET /notices/{id}/cancel?reason=…
 func (s *Server) cancelConfirm(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return
 	}
@@ -119,7 +124,7 @@ func (s *Server) hamletOffConfirm(w http.ResponseWriter, r *http.Request, sess *
 		Heading: "Tắt " + h.Name + "?",
 		Lines: []string{"Từ lúc tắt, các lượt gửi mới không đến thôn/ấp này, kể cả thông báo gửi «tất cả thôn/ấp».",
 			"Bật lại sau đó thì những lượt gửi đã qua trong lúc tắt không được gửi bù."},
-		Action: "/hamlets/" + h.Code + "/active", Fields: [][2]string{{"active", "0"}},
+		Action: "/hamlets/" + h.Code + "/active" + hamletQ(r, h), Fields: [][2]string{{"active", "0"}},
 		Button: "Xác nhận tắt", Danger: true, Back: "/hamlets",
 	})
 }
@@ -127,6 +132,9 @@ func (s *Server) hamletOffConfirm(w http.ResponseWriter, r *http.Request, sess *
 // userLockConfirm is GET /users/{name}/active (locking the account).
 func (s *Server) userLockConfirm(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	u, err := s.store.UserByName(r.Context(), r.PathValue("name"))
+	if err == nil && !scopeFrom(r).seesUser(u) {
+		err = notices.ErrNotFound // another commune's account: not revealed
+	}
 	if errors.Is(err, notices.ErrNotFound) {
 		s.notFound(w, r)
 		return

@@ -88,12 +88,22 @@ type progressHamlet struct {
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	ctx := r.Context()
-	ns, err := s.store.Notices(ctx, notices.NoticeFilter{Limit: dashboardWindow})
+	sc := scopeFrom(r)
+	ns, err := s.store.Notices(ctx, sc.scoped(notices.NoticeFilter{Limit: dashboardWindow}))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	act, err := s.store.RecentActivity(ctx, dashboardWindow)
+	if err == nil && sc.Multi {
+		// The newest notices overall may be other communes': read the
+		// activity of these, and of the commune's own groups only.
+		ids := make([]int64, len(ns))
+		for i, n := range ns {
+			ids[i] = n.ID
+		}
+		act, err = s.store.ActivityOf(ctx, sc.id(), ids)
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -112,7 +122,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 	d := dashboardData{CanApprove: can(sess.User.Role, notices.RoleApprover)}
 	// The approval queue, oldest first, read apart from the newest
 	// notices above: however old or many, none is missing from the count.
-	queue := notices.NoticeFilter{Status: notices.StatusPending, OldestFirst: true, Limit: dashboardQueue}
+	queue := sc.scoped(notices.NoticeFilter{Status: notices.StatusPending, OldestFirst: true, Limit: dashboardQueue})
+	if sc.Multi && !sc.Province {
+		// A commune's approvers approve their commune's notices, not the province's.
+		queue.Reaches, queue.Commune = "", sc.code()
+	}
 	if d.PendingTotal, err = s.store.CountNotices(ctx, queue); err != nil {
 		s.serverError(w, r, err)
 		return
@@ -146,6 +160,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		}
 	}
 	for _, n := range live {
+		if !sc.sees(n) {
+			continue
+		}
 		if n.Damaged != "" || paused[n.ID] {
 			continue // listed as damaged above, or paused: nothing of it will be sent
 		}
@@ -189,6 +206,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		s.serverError(w, r, err)
 		return
 	}
+	if d.Groups, err = s.scopedAlarms(r, d.Groups); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Tổng quan", Sess: sess, Nav: "dashboard", Data: d})
 }
 
@@ -216,13 +237,13 @@ func (s *Server) progress(r *http.Request, ids []int64) ([]progressNotice, error
 	out := []progressNotice{}
 	for _, id := range ids {
 		n, err := s.store.Notice(r.Context(), id)
-		if errors.Is(err, notices.ErrNotFound) {
-			continue
+		if errors.Is(err, notices.ErrNotFound) || err == nil && !scopeFrom(r).sees(n) {
+			continue // another commune's: left out as unknown
 		}
 		if err != nil {
 			return nil, err
 		}
-		hds, err := s.store.NoticeDeliveries(r.Context(), id)
+		hds, err := s.noticeDeliveries(r, n)
 		if err != nil {
 			return nil, err
 		}

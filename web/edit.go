@@ -20,7 +20,7 @@ func (s *Server) mayEdit(u notices.User, n *notices.Notice) bool {
 
 // editable loads the notice of the path for editing, or answers why not.
 func (s *Server) editable(w http.ResponseWriter, r *http.Request, sess *notices.Session) *notices.Notice {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return nil
 	}
@@ -87,7 +87,7 @@ func (s *Server) noticeSubmit(w http.ResponseWriter, r *http.Request, sess *noti
 
 // noticeDuplicate copies any notice into a new draft and opens it.
 func (s *Server) noticeDuplicate(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return
 	}

@@ -69,7 +69,7 @@ func (s *Server) exportNoticeDeliveries(w http.ResponseWriter, r *http.Request, 
 	if n == nil {
 		return
 	}
-	hds, err := s.store.NoticeDeliveries(r.Context(), n.ID)
+	hds, err := s.noticeDeliveries(r, n)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -109,7 +109,7 @@ func (s *Server) exportDeliveries(w http.ResponseWriter, r *http.Request, sess *
 	c := newCSV("Đến hạn", "Lúc gửi", "Thông báo số", "Tiêu đề", "Thôn/ấp", "Nhóm Zalo", "Phần", "Kết quả",
 		"Số lần thử", "Mã lỗi Zalo", "Lỗi")
 	for after := int64(0); ; {
-		rows, err := s.store.DeliveriesPage(r.Context(), since, until, after, exportPage)
+		rows, err := s.store.DeliveriesPageOf(r.Context(), scopeFrom(r).id(), since, until, after, exportPage)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -150,10 +150,13 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, sess *notic
 			return
 		}
 	}
+	if !s.auditNoticeInScope(w, r, f) {
+		return
+	}
 	if f.Until.IsZero() {
 		f.Until = s.now().Add(time.Second) // entries written while reading do not shift the pages
 	}
-	hs, err := s.store.Hamlets(r.Context())
+	hs, err := s.scopedHamlets(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return

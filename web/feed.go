@@ -67,20 +67,28 @@ type atomEntry struct {
 
 // feed is GET /public/feed.atom[?hamlet=code]; an unknown hamlet is a 404.
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
-	code, hid, ok := s.publicFilter(w, r)
+	ps, ok := s.publicScopeOf(w, r)
+	if !ok {
+		return
+	}
+	code, hid, ok := s.publicFilter(w, r, ps)
 	if !ok {
 		return
 	}
 	base := s.cfg.BaseURL
-	self := base + "/public/feed.atom"
-	alt := base + "/public"
-	name := "feed"
+	self := base + ps.base + "/feed.atom"
+	alt := base + ps.base
+	name := "feed" // a commune's: "feed/c/CODE", so that each feed's id stays its own
+	if ps.commune != nil {
+		name += "/c/" + ps.commune.Code
+	}
+	title := ps.name(s.cfg.Commune)
 	if hid != 0 {
 		self += "?hamlet=" + url.QueryEscape(code)
 		alt += "?hamlet=" + url.QueryEscape(code)
 		name += "?hamlet=" + code
 	}
-	ps, err := s.store.PublicNotices(r.Context(), hid, 50, 0)
+	list, err := s.publicNotices(r, ps, hid, 50, 0)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -88,12 +96,12 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	f := atomFeed{
 		Lang:   "vi",
 		ID:     s.feedID(self, name),
-		Title:  "Thông báo của " + s.cfg.Commune,
+		Title:  "Thông báo của " + title,
 		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self}, {Rel: "alternate", Type: "text/html", Href: alt}},
-		Author: atomPerson{Name: s.cfg.Commune},
+		Author: atomPerson{Name: title},
 	}
 	var updated time.Time
-	for _, p := range ps {
+	for _, p := range list {
 		sent := p.SentAt
 		if sent.IsZero() {
 			sent = p.CreatedAt
@@ -105,7 +113,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		}
 		e := atomEntry{
 			ID:        s.entryID(p),
-			Title:     atomText{Type: "text", Body: mark + publicHeader(p) + ": " + p.Title},
+			Title:     atomText{Type: "text", Body: mark + publicHeader(p) + ": " + p.Title + ps.suffix(p.Commune)},
 			Updated:   changed.UTC().Format(time.RFC3339),
 			Published: sent.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: link}},

@@ -20,8 +20,9 @@ type composeForm struct {
 	Body       string
 	Category   string
 	Priority   string   // urgent, normal, low
-	TargetMode string   // all, list
-	Targets    []string // hamlet codes
+	TargetMode string   // all, list; communes (a province notice to whole communes)
+	Targets    []string // hamlet codes; "commune/hamlet" in a province notice
+	Communes   []string // the communes of a province notice, in mode communes
 	When       string   // now, at, repeat
 	At         string   // datetime-local
 	Repeat     string   // daily, weekly, monthly, cron
@@ -49,7 +50,7 @@ func readComposeForm(r *http.Request) composeForm {
 	v := r.PostForm
 	return composeForm{
 		Title: v.Get("title"), Body: v.Get("body"), Category: v.Get("category"), Priority: v.Get("priority"),
-		TargetMode: v.Get("target_mode"), Targets: v["targets"],
+		TargetMode: v.Get("target_mode"), Targets: v["targets"], Communes: v["communes"],
 		When: v.Get("when"), At: v.Get("at"), Repeat: v.Get("repeat"), RepeatTime: v.Get("repeat_time"),
 		RepeatDays: v["repeat_days"], RepeatDay: v.Get("repeat_day"), Cron: v.Get("cron"),
 		Expires: v.Get("expires"), Kind: v.Get("kind"), RefersTo: v.Get("refers_to"),
@@ -140,11 +141,17 @@ func (f composeForm) notice(author string, now time.Time, loc *time.Location, er
 		}
 		n.RefersTo = id
 	}
-	if f.TargetMode == "list" {
+	switch f.TargetMode {
+	case "list":
 		if len(f.Targets) == 0 {
 			errs.add("targets", "Hãy chọn ít nhất một thôn/ấp, hoặc chọn «Tất cả thôn/ấp».")
 		}
 		n.Targets = f.Targets
+	case "communes":
+		if len(f.Communes) == 0 {
+			errs.add("targets", "Hãy chọn ít nhất một xã, hoặc chọn «Tất cả các xã».")
+		}
+		n.Targets = f.Communes
 	}
 	switch f.When {
 	case "at":

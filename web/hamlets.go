@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,7 +25,8 @@ type hamletData struct {
 	Code      string // the code it has now, in the form's action
 	Form      notices.Hamlet
 	Errs      fieldErrs
-	StaffTest bool // marked as the staff test group
+	StaffTest bool   // marked as the staff test group
+	Q         string // "?xa=CODE" at toàn tỉnh: the forms name the hamlet's commune
 }
 
 func (s *Server) hamletList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -32,7 +34,7 @@ func (s *Server) hamletList(w http.ResponseWriter, r *http.Request, sess *notice
 }
 
 func (s *Server) renderHamlets(w http.ResponseWriter, r *http.Request, sess *notices.Session, status int, d hamletsData) {
-	hs, err := s.store.Hamlets(r.Context())
+	hs, err := s.scopedHamlets(r)
 	if err == nil {
 		d.Hamlets, err = s.hamletRows(r.Context(), hs)
 	}
@@ -46,7 +48,7 @@ func (s *Server) renderHamlets(w http.ResponseWriter, r *http.Request, sess *not
 	}
 	d.StaffTest = map[string]bool{}
 	for _, h := range tests {
-		d.StaffTest[h.Code] = true
+		d.StaffTest[h.Commune+"/"+h.Code] = true
 	}
 	s.render(w, r, status, "hamlets", view{Title: "Thôn/ấp", Sess: sess, Nav: "hamlets", Data: d})
 }
@@ -57,8 +59,12 @@ func hamletForm(r *http.Request) notices.Hamlet {
 
 func (s *Server) hamletAdd(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	h := hamletForm(r)
+	h.Commune = scopeFrom(r).code()
 	typed := h
 	err := h.Validate()
+	if err == nil && scopeFrom(r).AllProvince() {
+		err = notices.FieldErrors{{Field: "code", Msg: "Đang xem toàn tỉnh: hãy chọn một xã ở đầu trang rồi thêm thôn/ấp cho xã đó."}}
+	}
 	var facts notices.GroupFacts
 	if err == nil {
 		var refused string
@@ -90,7 +96,12 @@ func (s *Server) hamletAdd(w http.ResponseWriter, r *http.Request, sess *notices
 }
 
 func (s *Server) loadHamlet(w http.ResponseWriter, r *http.Request) *notices.Hamlet {
-	h, err := s.store.HamletByCode(r.Context(), r.PathValue("code"))
+	h, err := s.scopedHamlet(r, r.PathValue("code"))
+	var req *notices.CommuneRequiredError
+	if errors.As(err, &req) {
+		s.errorPage(w, r, http.StatusNotFound, "Nhiều xã có thôn/ấp mang mã này; hãy chọn xã ở đầu trang rồi mở lại.")
+		return nil
+	}
 	if errors.Is(err, notices.ErrNotFound) {
 		s.notFound(w, r)
 		return nil
@@ -104,13 +115,13 @@ func (s *Server) loadHamlet(w http.ResponseWriter, r *http.Request) *notices.Ham
 
 func (s *Server) hamletEditPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	if h := s.loadHamlet(w, r); h != nil {
-		on, err := s.store.IsStaffTest(r.Context(), h.Code)
+		on, err := s.store.IsStaffTestID(r.Context(), h.ID)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
 		s.render(w, r, http.StatusOK, "hamlet", view{Title: "Sửa " + h.Name, Sess: sess, Nav: "hamlets",
-			Data: hamletData{Code: h.Code, Form: *h, Errs: fieldErrs{}, StaffTest: on}})
+			Data: hamletData{Code: h.Code, Form: *h, Errs: fieldErrs{}, StaffTest: on, Q: hamletQ(r, h)}})
 	}
 }
 
@@ -146,7 +157,7 @@ func (s *Server) hamletEdit(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "hamlet", view{Title: "Sửa " + old.Name, Sess: sess, Nav: "hamlets",
-		Data: hamletData{Code: old.Code, Form: typed, Errs: errs}})
+		Data: hamletData{Code: old.Code, Form: typed, Errs: errs, Q: hamletQ(r, old)}})
 }
 
 func (s *Server) hamletActive(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -155,7 +166,7 @@ func (s *Server) hamletActive(w http.ResponseWriter, r *http.Request, sess *noti
 		return
 	}
 	active := r.PostFormValue("active") == "1"
-	if err := s.store.SetHamletActive(r.Context(), sess.User.Username, h.Code, active); err != nil {
+	if err := s.store.SetHamletActiveID(r.Context(), sess.User.Username, h.ID, active); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -170,6 +181,11 @@ func (s *Server) hamletActive(w http.ResponseWriter, r *http.Request, sess *noti
 func (s *Server) hamletSync(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	if s.zalo == nil {
 		s.redirect(w, r, "/hamlets", "Chưa cấu hình Zalo OA nên chưa đồng bộ được nhóm.")
+		return
+	}
+	if scopeFrom(r).Multi {
+		s.redirect(w, r, "/hamlets", "Khi có nhiều xã, trang này chưa đồng bộ được nhóm Zalo của từng xã; "+
+			"hãy thêm thôn/ấp bằng biểu mẫu bên dưới.")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 45*time.Second)
@@ -217,7 +233,7 @@ func (s *Server) hamletStaffTest(w http.ResponseWriter, r *http.Request, sess *n
 		return
 	}
 	on := r.PostFormValue("staff_test") == "1"
-	if err := s.store.SetStaffTest(r.Context(), h.Code, on, sess.User.Username); err != nil {
+	if err := s.store.SetStaffTestID(r.Context(), h.ID, on, sess.User.Username); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -226,5 +242,37 @@ func (s *Server) hamletStaffTest(w http.ResponseWriter, r *http.Request, sess *n
 		msg = "Đã đánh dấu " + h.Name + " là nhóm thử của cán bộ: nút «Gửi thử» gửi tới nhóm Zalo này. " +
 			"Muốn nhóm này không nhận thông báo thật, hãy tắt thôn/ấp (Tắt)."
 	}
-	s.redirect(w, r, "/hamlets/"+h.Code, msg)
+	s.redirect(w, r, hamletPath(r, h), msg)
+}
+
+// scopedHamlet finds hamlet code in the commune shown (anywhere with one
+// commune, or at toàn tỉnh): another commune's is ErrNotFound.
+func (s *Server) scopedHamlet(r *http.Request, code string) (*notices.Hamlet, error) {
+	sc := scopeFrom(r)
+	if commune, hamlet, ok := strings.Cut(code, "/"); ok && sc.Multi {
+		// "commune/hamlet", as the test-send form names it with several communes.
+		c := sc.find(commune)
+		if c == nil || sc.Commune != nil && c.ID != sc.Commune.ID {
+			return nil, notices.ErrNotFound
+		}
+		return s.store.HamletInCommune(r.Context(), c.ID, strings.ToLower(strings.TrimSpace(hamlet)))
+	}
+	if sc.Commune != nil {
+		return s.store.HamletInCommune(r.Context(), sc.Commune.ID, strings.ToLower(strings.TrimSpace(code)))
+	}
+	return s.store.HamletByCode(r.Context(), code)
+}
+
+// hamletPath is the address of h's page; at toàn tỉnh it names h's commune.
+func hamletPath(r *http.Request, h *notices.Hamlet) string {
+	return "/hamlets/" + h.Code + hamletQ(r, h)
+}
+
+// hamletQ is, for a province account, the query naming h's commune (its
+// forms then reach h whatever the commune chosen in the header), else "".
+func hamletQ(r *http.Request, h *notices.Hamlet) string {
+	if sc := scopeFrom(r); sc.Multi && sc.Province {
+		return "?xa=" + url.QueryEscape(h.Commune)
+	}
+	return ""
 }

@@ -14,6 +14,7 @@ type templatesData struct {
 	Form      notices.Template
 	Errs      fieldErrs
 	Editing   bool
+	ReadOnly  bool // several communes, a commune's admin: the province's templates are read only
 }
 
 // templateList is GET /templates.
@@ -27,6 +28,9 @@ func (s *Server) renderTemplates(w http.ResponseWriter, r *http.Request, sess *n
 	if d.Templates, err = s.store.Templates(r.Context()); err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if sc := scopeFrom(r); sc.Multi && !sc.Province {
+		d.ReadOnly = true
 	}
 	title := "Mẫu thông báo"
 	if d.Editing {
@@ -63,6 +67,9 @@ func (s *Server) loadTemplate(w http.ResponseWriter, r *http.Request) *notices.T
 
 // templateSave is POST /templates (a new one) and POST /templates/{id}.
 func (s *Server) templateSave(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	if !s.templatesWritable(w, r) {
+		return
+	}
 	t := notices.Template{Name: r.PostFormValue("name"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body"),
 		Category: r.PostFormValue("category"), Priority: notices.Priority(r.PostFormValue("priority"))}
 	editing := r.PathValue("id") != ""
@@ -88,6 +95,9 @@ func (s *Server) templateSave(w http.ResponseWriter, r *http.Request, sess *noti
 
 // templateDelete is POST /templates/{id}/delete.
 func (s *Server) templateDelete(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	if !s.templatesWritable(w, r) {
+		return
+	}
 	t := s.loadTemplate(w, r)
 	if t == nil {
 		return
@@ -97,4 +107,16 @@ func (s *Server) templateDelete(w http.ResponseWriter, r *http.Request, sess *no
 		return
 	}
 	s.redirect(w, r, "/templates", "Đã xóa mẫu «"+t.Name+"». Các thông báo đã soạn từ mẫu này vẫn giữ nguyên.")
+}
+
+// templatesWritable: with several communes the templates are the
+// province's, shared by every commune, so only a province admin changes
+// them; a commune's admin reads them (403 otherwise, saying why).
+func (s *Server) templatesWritable(w http.ResponseWriter, r *http.Request) bool {
+	if sc := scopeFrom(r); sc.Multi && !sc.Province {
+		s.errorPage(w, r, http.StatusForbidden, "Mẫu thông báo dùng chung cho mọi xã trong tỉnh: chỉ quản trị viên cấp tỉnh "+
+			"thêm, sửa hay xóa được. Bạn vẫn dùng được các mẫu khi soạn thông báo.")
+		return false
+	}
+	return true
 }

@@ -36,6 +36,9 @@ type noticeData struct {
 	CanResume   bool
 	CanTest     bool
 	TestHamlets []notices.Hamlet // the staff test groups "Gửi thử" may go to
+
+	ReadOnly bool   // a province notice shown to a commune's staff
+	Targets  string // where it goes, by name (targets.go)
 }
 
 type timelineItem struct {
@@ -59,6 +62,22 @@ func (s *Server) loadNotice(w http.ResponseWriter, r *http.Request) *notices.Not
 		s.serverError(w, r, err)
 		return nil
 	}
+	if !scopeFrom(r).sees(n) {
+		s.notFound(w, r) // another commune's: not revealed
+		return nil
+	}
+	return n
+}
+
+// loadNoticeToAct is loadNotice for a page or action that changes the
+// notice: a commune's staff only read the province's notices.
+func (s *Server) loadNoticeToAct(w http.ResponseWriter, r *http.Request) *notices.Notice {
+	n := s.loadNotice(w, r)
+	if n != nil && !scopeFrom(r).acts(n) {
+		s.errorPage(w, r, http.StatusForbidden, "Đây là thông báo cấp tỉnh: cán bộ xã chỉ xem được, không sửa, duyệt, "+
+			"hủy hay gửi lại được. Hãy liên hệ cán bộ cấp tỉnh.")
+		return nil
+	}
 	return n
 }
 
@@ -76,6 +95,11 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		}
 	}
 	d.Parts = notices.RenderParts(n, opt)
+	var err error
+	if d.Targets, err = s.whereText(ctx, n, "tất cả thôn/ấp đang hoạt động"); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if n.Priority == notices.Low && (n.Status == notices.StatusPending || n.Status == notices.StatusApproved) {
 		at, parts, err := s.bulletinPreview(r, n)
 		if err != nil {
@@ -92,7 +116,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	d.FollowUps = followUps
-	hds, err := s.store.NoticeDeliveries(ctx, n.ID)
+	hds, err := s.noticeDeliveries(r, n)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -135,6 +159,12 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 	if err := s.workflowData(r, user, n, &d); err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if !scopeFrom(r).acts(n) {
+		// A province notice shown to a commune's staff: read-only.
+		d.CanApprove, d.CanCancel, d.CanRetry, d.CanCorrect, d.SelfNote = false, false, false, false, ""
+		d.CanEdit, d.CanSubmit, d.CanPause, d.CanResume, d.CanTest = false, false, false, false, false
+		d.ReadOnly = true
 	}
 	s.render(w, r, http.StatusOK, "notice", view{Title: "Thông báo số " + strconv.FormatInt(n.ID, 10), Sess: sess,
 		Nav: "notices", Data: d})
@@ -263,7 +293,7 @@ func (s *Server) actionDone(w http.ResponseWriter, r *http.Request, n *notices.N
 }
 
 func (s *Server) noticeApprove(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	if n := s.loadNotice(w, r); n != nil {
+	if n := s.loadNoticeToAct(w, r); n != nil {
 		if v := r.PostFormValue("version"); v != "" && v != version(n) {
 			s.redirect(w, r, "/notices/"+strconv.FormatInt(n.ID, 10), "Chưa duyệt: thông báo vừa được sửa sau khi bạn mở trang xác nhận; "+
 				"hãy đọc lại bản mới rồi duyệt.")
@@ -275,14 +305,14 @@ func (s *Server) noticeApprove(w http.ResponseWriter, r *http.Request, sess *not
 }
 
 func (s *Server) noticeReject(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	if n := s.loadNotice(w, r); n != nil {
+	if n := s.loadNoticeToAct(w, r); n != nil {
 		err := s.store.RejectNotice(r.Context(), n.ID, sess.User.Username, r.PostFormValue("reason"))
 		s.actionDone(w, r, n, "Đã từ chối; người viết sẽ thấy lý do.", err)
 	}
 }
 
 func (s *Server) noticeCancel(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return
 	}
@@ -299,7 +329,7 @@ func (s *Server) noticeCancel(w http.ResponseWriter, r *http.Request, sess *noti
 }
 
 func (s *Server) noticeRetry(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return
 	}

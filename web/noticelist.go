@@ -113,7 +113,7 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 	d.Page = max(d.Page, 1)
 	ctx := r.Context()
 	var err error
-	if d.Hamlets, err = s.store.Hamlets(ctx); err != nil {
+	if d.Hamlets, err = s.scopedHamlets(r); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -125,8 +125,8 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 		s.serverError(w, r, err)
 		return
 	}
-	f := notices.NoticeFilter{Status: notices.Status(d.Status), Hamlet: d.Hamlet, Text: d.Text, Kind: notices.Kind(d.Kind),
-		Category: d.Category, Author: d.Author, Limit: noticePageSize, Offset: (d.Page - 1) * noticePageSize}
+	f := scopeFrom(r).scoped(notices.NoticeFilter{Status: notices.Status(d.Status), Hamlet: d.Hamlet, Text: d.Text, Kind: notices.Kind(d.Kind),
+		Category: d.Category, Author: d.Author, Limit: noticePageSize, Offset: (d.Page - 1) * noticePageSize})
 	if d.Status != "" && notices.Status(d.Status).Label() == d.Status {
 		d.Errs.add("status", "Trạng thái này không có; hãy chọn trong danh sách.")
 	}

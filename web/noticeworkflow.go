@@ -27,7 +27,13 @@ func (s *Server) workflowData(r *http.Request, u notices.User, n *notices.Notice
 		if err != nil {
 			return err
 		}
-		d.TestHamlets, d.CanTest = hs, true
+		sc := scopeFrom(r)
+		for _, h := range hs {
+			if sc.seesHamlet(&h) {
+				d.TestHamlets = append(d.TestHamlets, h)
+			}
+		}
+		d.CanTest = true
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 // sending until it is resumed; occurrences that fall due meanwhile are
 // skipped, not sent later.
 func (s *Server) noticePause(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return
 	}
@@ -29,7 +29,7 @@ func (s *Server) noticePause(w http.ResponseWriter, r *http.Request, sess *notic
 
 // noticeResume is POST /notices/{id}/resume.
 func (s *Server) noticeResume(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return
 	}

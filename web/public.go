@@ -23,17 +23,25 @@ type publicData struct {
 	Page    int
 	More    bool
 	FeedURL string
+
+	// Several communes (publiccommune.go): the page's name and address,
+	// and the communes, linked from the province page.
+	Name     string
+	Base     string // /public, or /public/c/CODE
+	Multi    bool
+	Communes []notices.Commune
 }
 
 type publicHamlet struct{ Code, Name string }
 
 type publicItem struct {
 	notices.PublicNotice
-	Header string // 📢 THÔNG BÁO, 🚨 KHẨN CẤP …
+	Header      string // 📢 THÔNG BÁO, 🚨 KHẨN CẤP …
+	CommuneName string // with several communes: whose notice it is
 }
 
-func (s *Server) publicHamlets(r *http.Request) ([]publicHamlet, map[string]int64, error) {
-	hs, err := s.store.Hamlets(r.Context())
+func (s *Server) publicHamlets(r *http.Request, ps *publicScope) ([]publicHamlet, map[string]int64, error) {
+	hs, err := ps.hamlets(r.Context(), s.store)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -51,12 +59,12 @@ func (s *Server) publicHamlets(r *http.Request) ([]publicHamlet, map[string]int6
 // publicFilter reads ?hamlet=code: "" and 0 for every hamlet; a code that
 // names no active hamlet is answered with a 404 (ok false), not with every
 // hamlet's notices as if it had been left out.
-func (s *Server) publicFilter(w http.ResponseWriter, r *http.Request) (code string, id int64, ok bool) {
+func (s *Server) publicFilter(w http.ResponseWriter, r *http.Request, ps *publicScope) (code string, id int64, ok bool) {
 	code = r.URL.Query().Get("hamlet")
 	if code == "" {
 		return "", 0, true
 	}
-	_, ids, err := s.publicHamlets(r)
+	_, ids, err := s.publicHamlets(r, ps)
 	if err != nil {
 		s.serverError(w, r, err)
 		return "", 0, false
@@ -70,33 +78,42 @@ func (s *Server) publicFilter(w http.ResponseWriter, r *http.Request) (code stri
 
 // publicList is GET /public?hamlet=code&page=n: sent notices, newest first.
 func (s *Server) publicList(w http.ResponseWriter, r *http.Request) {
-	code, hid, ok := s.publicFilter(w, r)
+	ps, ok := s.publicScopeOf(w, r)
 	if !ok {
 		return
 	}
-	hs, _, err := s.publicHamlets(r)
+	code, hid, ok := s.publicFilter(w, r, ps)
+	if !ok {
+		return
+	}
+	hs, _, err := s.publicHamlets(r, ps)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	d := publicData{Hamlets: hs, Hamlet: code, FeedURL: "/public/feed.atom"}
+	d := publicData{Hamlets: hs, Hamlet: code, FeedURL: ps.base + "/feed.atom", Name: ps.name(s.cfg.Commune), Base: ps.base,
+		Multi: ps.multi}
+	if ps.multi && ps.commune == nil {
+		d.Communes = ps.active()
+	}
 	d.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
 	d.Page = max(d.Page, 1)
 	if hid != 0 {
 		d.FeedURL += "?hamlet=" + url.QueryEscape(code)
 	}
-	ps, err := s.store.PublicNotices(r.Context(), hid, publicPageSize+1, (d.Page-1)*publicPageSize)
+	list, err := s.publicNotices(r, ps, hid, publicPageSize+1, (d.Page-1)*publicPageSize)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if len(ps) > publicPageSize {
-		ps, d.More = ps[:publicPageSize], true
+	if len(list) > publicPageSize {
+		list, d.More = list[:publicPageSize], true
 	}
-	for _, p := range ps {
-		d.Notices = append(d.Notices, publicItem{PublicNotice: p, Header: publicHeader(p)})
+	for _, p := range list {
+		d.Notices = append(d.Notices, publicItem{PublicNotice: p, Header: publicHeader(p), CommuneName: ps.communeName(p.Commune)})
 	}
-	s.render(w, r, http.StatusOK, "public", view{Title: "Thông báo của " + s.cfg.Commune, Public: true, Feed: d.FeedURL, Data: d})
+	s.render(w, r, http.StatusOK, "public", view{Title: "Thông báo của " + d.Name, Public: true, Feed: d.FeedURL, Data: d,
+		Commune: d.Name})
 }
 
 // publicNotice is one sent notice, with a stable address (the feed's links).

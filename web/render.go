@@ -30,6 +30,8 @@ type view struct {
 	Public  bool   // the residents' pages: no staff menu
 	Feed    string // the Atom feed announced in <head> (autodiscovery)
 	Version string // loaxa's version, in the staff pages' footer
+	Scope   *scope // the communes shown (scope.go); set by render
+	Path    string // the page's path, where the commune selector comes back to
 	Data    any
 }
 
@@ -91,7 +93,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		s.serverError(w, r, fmt.Errorf("no template %q", page))
 		return
 	}
-	v.Commune = s.cfg.Commune
+	if v.Commune == "" || v.Sess != nil {
+		v.Commune = s.cfg.Commune // a commune's public page names its commune
+	}
 	v.Version = s.cfg.Version
 	if v.Sess != nil {
 		if v.CSRF == "" {
@@ -99,6 +103,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		}
 		v.Banner = s.banner()
 	}
+	v.Scope, v.Path = scopeFrom(r), r.URL.Path
 	if v.Flash == "" && !publicPath(r.URL.Path) { // public pages are cached: never one person's message
 		v.Flash = s.takeFlash(w, r)
 	}

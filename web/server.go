@@ -190,6 +190,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /login", s.limit(formLimit, s.loginPage))
 	m.HandleFunc("POST /login", s.limit(formLimit, s.loginSubmit))
 	m.HandleFunc("POST /logout", s.staff(notices.RoleEditor, formLimit, s.logout))
+	m.HandleFunc("POST /scope", s.staff(notices.RoleEditor, formLimit, s.scopeChoose))
 
 	// Notices.
 	m.HandleFunc("GET /dashboard", s.staff(notices.RoleEditor, formLimit, s.dashboard))
@@ -252,6 +253,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /public/notices/{id}", s.limit(formLimit, s.publicNotice))
 	m.HandleFunc("GET /public/notices/{id}/image", s.limit(formLimit, s.publicImage))
 	m.HandleFunc("GET /public/feed.atom", s.limit(formLimit, s.feed))
+	m.HandleFunc("GET /public/c/{code}", s.limit(formLimit, s.publicList))
+	m.HandleFunc("GET /public/c/{code}/feed.atom", s.limit(formLimit, s.feed))
 
 	// Operations, with the same headers; /metrics optionally behind a token.
 	if s.cfg.Health != nil {

@@ -76,6 +76,12 @@ func (s *Server) staff(min notices.Role, limit int64, h staffHandler) http.Handl
 				return
 			}
 		}
+		sc, err := s.scopeOf(r, sess)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		r = withScope(r, sc)
 		if !can(sess.User.Role, min) {
 			s.errorPage(w, r, http.StatusForbidden, "Tài khoản của bạn không có quyền làm việc này. Hãy nhờ người có quyền "+
 				roleLabel(min)+" giúp.")

@@ -37,7 +37,7 @@ func testSendable(n *notices.Notice) bool {
 // then with Zalo's answer) and is no delivery: nothing is counted, and the
 // notice's own sending is untouched.
 func (s *Server) noticeTestSend(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	n := s.loadNotice(w, r)
+	n := s.loadNoticeToAct(w, r)
 	if n == nil {
 		return
 	}
@@ -48,14 +48,16 @@ func (s *Server) noticeTestSend(w http.ResponseWriter, r *http.Request, sess *no
 			n.Status.Label()+"».")
 		return
 	}
-	h, err := s.store.HamletByCode(ctx, r.PostFormValue("hamlet"))
+	h, err := s.scopedHamlet(r, r.PostFormValue("hamlet"))
 	if err == nil {
 		var on bool
-		if on, err = s.store.IsStaffTest(ctx, h.Code); err == nil && !on {
+		// By id: another commune's hamlet of the same code may be its test group.
+		if on, err = s.store.IsStaffTestID(ctx, h.ID); err == nil && !on {
 			err = notices.ErrNotFound
 		}
 	}
-	if errors.Is(err, notices.ErrNotFound) {
+	var req *notices.CommuneRequiredError
+	if errors.Is(err, notices.ErrNotFound) || errors.As(err, &req) {
 		s.redirect(w, r, back, "Chỉ gửi thử được tới một thôn/ấp được đánh dấu là nhóm thử của cán bộ; hãy chọn nhóm thử trong danh sách.")
 		return
 	}

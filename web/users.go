@@ -17,6 +17,7 @@ type usersData struct {
 	Reset    string
 	ResetErr string
 	Roles    []notices.Role
+	Province bool // at toàn tỉnh: a new account is a province account
 }
 
 func (s *Server) userList(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -24,11 +25,18 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request, sess *notices.
 }
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, sess *notices.Session, status int, d usersData) {
-	var err error
-	if d.Users, err = s.store.Users(r.Context()); err != nil {
+	us, err := s.store.Users(r.Context())
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	sc := scopeFrom(r)
+	for i := range us {
+		if sc.seesUser(&us[i]) {
+			d.Users = append(d.Users, us[i])
+		}
+	}
+	d.Province = sc.AllProvince()
 	d.Roles = []notices.Role{notices.RoleEditor, notices.RoleApprover, notices.RoleAdmin}
 	s.render(w, r, status, "users", view{Title: "Tài khoản", Sess: sess, Nav: "users", Data: d})
 }
@@ -37,6 +45,13 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, sess *notic
 func (s *Server) userAdd(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	u := notices.User{Username: r.PostFormValue("username"), DisplayName: r.PostFormValue("display_name"),
 		Role: notices.Role(r.PostFormValue("role"))}
+	if sc := scopeFrom(r); sc.Multi {
+		// The commune shown: a commune admin's own; at toàn tỉnh, the province.
+		u.Commune = sc.code()
+		if u.Commune == "" {
+			u.Commune = notices.Province
+		}
+	}
 	typed := u
 	errs := fieldErrs{}
 	pw := r.PostFormValue("password")
@@ -64,6 +79,9 @@ func (s *Server) userActive(w http.ResponseWriter, r *http.Request, sess *notice
 		s.redirect(w, r, "/users", "Bạn không thể tự khóa tài khoản của mình.")
 		return
 	}
+	if !s.userInScope(w, r, name) {
+		return
+	}
 	err := s.store.SetUserActive(r.Context(), sess.User.Username, name, active)
 	if errors.Is(err, notices.ErrNotFound) {
 		s.notFound(w, r)
@@ -84,6 +102,9 @@ func (s *Server) userActive(w http.ResponseWriter, r *http.Request, sess *notice
 // sessions end.
 func (s *Server) userPassword(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	name := r.PathValue("name")
+	if !s.userInScope(w, r, name) {
+		return
+	}
 	pw := r.PostFormValue("password")
 	var msg string
 	if pw != r.PostFormValue("password2") {
@@ -108,4 +129,22 @@ func (s *Server) userPassword(w http.ResponseWriter, r *http.Request, sess *noti
 	}
 	s.renderUsers(w, r, sess, http.StatusUnprocessableEntity, usersData{Form: notices.User{Role: notices.RoleEditor},
 		Errs: fieldErrs{}, Reset: name, ResetErr: msg})
+}
+
+// userInScope answers 404 for an account that is not in the scope shown
+// (another commune's), and reports whether it is.
+func (s *Server) userInScope(w http.ResponseWriter, r *http.Request, name string) bool {
+	u, err := s.store.UserByName(r.Context(), name)
+	if err == nil && !scopeFrom(r).seesUser(u) {
+		err = notices.ErrNotFound
+	}
+	switch {
+	case errors.Is(err, notices.ErrNotFound):
+		s.notFound(w, r)
+		return false
+	case err != nil:
+		s.serverError(w, r, err)
+		return false
+	}
+	return true
 }

@@ -1,0 +1,142 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// The public pages with several communes. /public is the province's page:
+// every commune's notices and the province's, each naming its commune,
+// with links to each commune's page; its ?hamlet= filter is a commune
+// page's, since a hamlet code names a hamlet only within its commune.
+// /public/c/CODE is commune CODE's page: its own notices and the
+// province's that reached its groups, with its hamlet filter; each has its
+// own Atom feed (…/feed.atom). An unknown or disabled commune is a 404 in
+// the residents' layout. With one commune, /public/c/CODE is a 404 too and
+// /public is exactly as before.
+
+// publicScope is what one public page lists.
+type publicScope struct {
+	multi    bool
+	commune  *notices.Commune // nil: every commune
+	communes []notices.Commune
+	base     string // /public, or /public/c/CODE
+}
+
+// publicScopeOf reads the page's commune from the path, answering 404 for
+// an unknown or disabled one (ok false).
+func (s *Server) publicScopeOf(w http.ResponseWriter, r *http.Request) (*publicScope, bool) {
+	cs, err := s.store.Communes(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return nil, false
+	}
+	ps := &publicScope{multi: len(cs) > 1, communes: cs, base: "/public"}
+	code := r.PathValue("code")
+	if code == "" {
+		return ps, true
+	}
+	for i := range cs {
+		if cs[i].Code == code && cs[i].Active && ps.multi {
+			ps.commune, ps.base = &cs[i], "/public/c/"+cs[i].Code
+			return ps, true
+		}
+	}
+	s.errorPage(w, r, http.StatusNotFound, "Không có xã, phường nào mang mã «"+code+"» trên trang này. "+
+		"Hãy xem danh sách các xã ở trang Thông báo.")
+	return nil, false
+}
+
+// hamlets are the hamlets the page's filter offers: none on the
+// province's page.
+func (ps *publicScope) hamlets(ctx context.Context, store *notices.Store) ([]notices.Hamlet, error) {
+	switch {
+	case !ps.multi:
+		return store.Hamlets(ctx)
+	case ps.commune != nil:
+		return store.HamletsOf(ctx, ps.commune.ID)
+	}
+	return nil, nil
+}
+
+// publicNotices lists the page's sent notices.
+func (s *Server) publicNotices(r *http.Request, ps *publicScope, hamletID int64, limit, offset int) ([]notices.PublicNotice, error) {
+	if !ps.multi {
+		return s.store.PublicNotices(r.Context(), hamletID, limit, offset)
+	}
+	if ps.commune == nil {
+		return s.store.PublicNoticesOf(r.Context(), 0, hamletID, limit, offset)
+	}
+	list, err := s.store.PublicNoticesOf(r.Context(), ps.commune.ID, hamletID, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	// A province notice names, on a commune's page, that commune's hamlets.
+	hs, err := s.store.HamletsOf(r.Context(), ps.commune.ID)
+	if err != nil {
+		return nil, err
+	}
+	mine := map[string]bool{}
+	for _, h := range hs {
+		mine[h.Name] = true
+	}
+	for i := range list {
+		if list[i].Commune != notices.Province {
+			continue
+		}
+		var names []string
+		for _, n := range list[i].Hamlets {
+			if mine[n] {
+				names = append(names, n)
+			}
+		}
+		list[i].Hamlets = names
+	}
+	return list, nil
+}
+
+// name is the page's name: its commune's, or the site's.
+func (ps *publicScope) name(site string) string {
+	if ps.commune != nil {
+		return ps.commune.Name
+	}
+	return site
+}
+
+// active lists the communes that have a page.
+func (ps *publicScope) active() []notices.Commune {
+	var out []notices.Commune
+	for _, c := range ps.communes {
+		if c.Active {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// communeName names a notice's commune on the province's page; "" on a
+// commune's page and with one commune.
+func (ps *publicScope) communeName(code string) string {
+	if !ps.multi || ps.commune != nil {
+		return ""
+	}
+	if code == notices.Province {
+		return "Cả tỉnh"
+	}
+	for _, c := range ps.communes {
+		if c.Code == code {
+			return c.Name
+		}
+	}
+	return code
+}
+
+// suffix names a notice's commune in the province feed's entry titles.
+func (ps *publicScope) suffix(code string) string {
+	if n := ps.communeName(code); n != "" {
+		return " (" + n + ")"
+	}
+	return ""
+}

@@ -1,0 +1,169 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// sendTo approves notice n and records it sent to the hamlets hs.
+func (p *province) sendTo(n *notices.Notice, hs ...*notices.Hamlet) {
+	p.t.Helper()
+	ctx := context.Background()
+	if err := p.store.ApproveNotice(ctx, n.ID, "test-approver", false); err != nil {
+		p.t.Fatal(err)
+	}
+	now := p.clock.Now()
+	var ts []notices.Target
+	for _, h := range hs {
+		ts = append(ts, notices.Target{HamletID: h.ID, GroupID: h.GroupID, CommuneID: h.CommuneID})
+	}
+	if _, err := p.store.Materialise(ctx, notices.OccurrencePlan{NoticeID: n.ID, DueAt: now, Status: notices.OccurrenceQueued,
+		Parts: []string{"x"}, Priority: 1, Targets: ts, LastDueAt: now}); err != nil {
+		p.t.Fatal(err)
+	}
+	jobs, err := p.store.ClaimJobs(ctx, now.Add(time.Minute), 100, 2)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var rs []notices.Result
+	for _, j := range jobs {
+		rs = append(rs, notices.Result{ID: j.ID, Status: notices.DeliverySent, At: now, MessageID: "m" + j.GroupID})
+	}
+	if err := p.store.Record(ctx, rs); err != nil {
+		p.t.Fatal(err)
+	}
+	p.clock.Add(time.Minute)
+}
+
+func (p *province) hamlet(commune *notices.Commune, code string) *notices.Hamlet {
+	p.t.Helper()
+	h, err := p.store.HamletInCommune(context.Background(), commune.ID, code)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return h
+}
+
+// TestPublicPerCommune: the province's page lists every commune's sent
+// notices naming each one's commune; a commune's page and feed list its
+// own and the province's that reached it, never another commune's; each
+// feed has its own stable id; an unknown or disabled commune is a 404 in
+// the residents' layout.
+func TestPublicPerCommune(t *testing.T) {
+	p := newProvince(t)
+	ctx := context.Background()
+	p.sendTo(p.noticeA, p.hamlet(p.a, "khom-1"))
+	p.sendTo(p.noticeB, p.hamlet(p.b, "ap-b"))
+	p.sendTo(p.provinceAll, p.hamlet(p.a, "khom-2"), p.hamlet(p.b, "ap-b"))
+	p.sendTo(p.provinceB, p.hamlet(p.b, "khom-1"))
+	anon := p.browser()
+
+	for _, c := range []struct {
+		path      string
+		want, not []string
+	}{
+		{"/public", []string{"Tin riêng xã A", "Tin riêng xã B", "Tin cả tỉnh", "Tin tỉnh cho xã B",
+			`<strong class="commune">UBND xã Bình Hòa</strong>`, `<strong class="commune">Cả tỉnh</strong>`,
+			`href="/public/c/xa-b"`, `href="/public/c/xa"`}, []string{`name="hamlet"`}},
+		{"/public/c/xa", []string{"Tin riêng xã A", "Tin cả tỉnh", `action="/public/c/xa"`, "Khóm 2"},
+			[]string{"Tin riêng xã B", "Tin tỉnh cho xã B", "Ấp Bình", `class="commune"`}},
+		{"/public/c/xa-b", []string{"Thông báo của UBND xã Bình Hòa", "Tin riêng xã B", "Tin cả tỉnh", "Tin tỉnh cho xã B",
+			`href="/public/c/xa-b/feed.atom"`}, []string{"Tin riêng xã A"}},
+		{"/public/c/xa-b?hamlet=ap-b", []string{"Tin riêng xã B", "Tin cả tỉnh"}, []string{"Tin tỉnh cho xã B", "Tin riêng xã A"}},
+		{"/public/c/xa-b/feed.atom", []string{"<title>Thông báo của UBND xã Bình Hòa</title>", "Tin riêng xã B", "Tin cả tỉnh",
+			`href="/public/c/xa-b/feed.atom"`}, []string{"Tin riêng xã A"}},
+		{"/public/feed.atom", []string{"Tin riêng xã A", "Tin riêng xã B", "Tin cả tỉnh (Cả tỉnh)"}, nil},
+	} {
+		resp, body := anon.get(c.path)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d\n%s", c.path, resp.StatusCode, body)
+			continue
+		}
+		for _, s := range c.want {
+			if !strings.Contains(body, s) {
+				t.Errorf("GET %s: %q missing", c.path, s)
+			}
+		}
+		for _, s := range c.not {
+			if strings.Contains(body, s) {
+				t.Errorf("GET %s: shows %q", c.path, s)
+			}
+		}
+	}
+
+	// Each feed its own id, the same at every fetch; an entry keeps its id
+	// from feed to feed.
+	ids := map[string]string{}
+	entry := map[string][]string{}
+	for _, path := range []string{"/public/feed.atom", "/public/c/xa/feed.atom", "/public/c/xa-b/feed.atom"} {
+		_, body := anon.get(path)
+		id, es := feedIDs(t, body)
+		_, again := anon.get(path)
+		if id2, _ := feedIDs(t, again); id2 != id {
+			t.Errorf("%s: id %q then %q", path, id, id2)
+		}
+		for other, oid := range ids {
+			if oid == id {
+				t.Errorf("%s and %s share the feed id %q", path, other, id)
+			}
+		}
+		ids[path], entry[path] = id, es
+	}
+	common := func(a, b []string) int {
+		n := 0
+		for _, x := range a {
+			for _, y := range b {
+				if x == y {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if common(entry["/public/c/xa/feed.atom"], entry["/public/c/xa-b/feed.atom"]) != 1 {
+		t.Errorf("the province notice should be the one entry, with one id, in both communes' feeds: %v / %v",
+			entry["/public/c/xa/feed.atom"], entry["/public/c/xa-b/feed.atom"])
+	}
+
+	// Unknown, another commune's hamlet, disabled: 404 in the residents' layout.
+	if err := p.store.SetCommuneActive(ctx, "test", "xa-b", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/public/c/khong-co", "/public/c/khong-co/feed.atom", "/public/c/xa?hamlet=ap-b",
+		"/public/c/xa-b", "/public/c/xa-b/feed.atom", "/public/c/XA"} {
+		resp, body := anon.get(path)
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, `<body class="public">`) ||
+			strings.Contains(body, "/dashboard") {
+			t.Errorf("GET %s: %d, want 404 in the residents' layout\n%s", path, resp.StatusCode, body)
+		}
+	}
+	// A staff member's browser gets the same residents' 404.
+	if resp, body := p.signedIn("tinh-quantri").get("/public/c/xa-b"); resp.StatusCode != http.StatusNotFound ||
+		strings.Contains(body, "tinh-quantri") {
+		t.Errorf("signed in, GET /public/c/xa-b (disabled): %d", resp.StatusCode)
+	}
+}
+
+// TestPublicOneCommune: with one commune there is no commune page, and
+// /public is as before (its hamlet filter, no commune names).
+func TestPublicOneCommune(t *testing.T) {
+	s := newSite(t)
+	n := s.notice(notices.Notice{Title: "Tin một xã", Priority: notices.Normal, Status: notices.StatusApproved})
+	s.send(n.ID, notices.DeliverySent)
+	anon := s.browser()
+	resp, body := anon.get("/public")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Tin một xã") || !strings.Contains(body, `name="hamlet"`) ||
+		strings.Contains(body, `class="commune"`) || strings.Contains(body, "/public/c/") {
+		t.Errorf("/public with one commune: %d\n%s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/public/c/xa", "/public/c/xa/feed.atom"} {
+		if resp, _ := anon.get(path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s with one commune: %d, want 404", path, resp.StatusCode)
+		}
+	}
+}
