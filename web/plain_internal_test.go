@@ -64,7 +64,7 @@ func TestPlainLanguage(t *testing.T) {
 			t.Errorf("actorLabel(%q) = %q; want %q", a, got, want)
 		}
 	}
-	for _, c := range []struct{ in, want string }{{"=1+1", "'=1+1"}, {"+84", "'+84"}, {"-403", "'-403"}, {"@SUM", "'@SUM"},
+	for _, c := range []struct{ in, want string }{{"=1+1", "'=1+1"}, {"+84", "'+84"}, {"-403", "-403"}, {"-1,5", "-1,5"}, {"-1.5", "-1.5"}, {"-1+1", "'-1+1"}, {"-237 lỗi", "'-237 lỗi"}, {"-", "'-"}, {"@SUM", "'@SUM"},
 		{"\tx", "'\tx"}, {"bão", "bão"}, {"#12", "#12"}, {"", ""}} {
 		if got := csvCell(c.in); got != c.want {
 			t.Errorf("csvCell(%q) = %q; want %q", c.in, got, c.want)
