@@ -165,14 +165,10 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, sess *notic
 	if f.Until.IsZero() {
 		f.Until = s.now().Add(time.Second) // entries written while reading do not shift the pages
 	}
-	hs, err := s.store.Hamlets(r.Context())
+	names, err := s.auditNames(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
-	}
-	names := map[int64]string{}
-	for _, h := range hs {
-		names[h.ID] = h.Name
 	}
 	c := newCSV(r, "Lúc", "Người làm", "Việc", "Thông báo số", "Chi tiết")
 	f.Limit = exportPage
