@@ -67,7 +67,7 @@ func checkReadable(t *testing.T, ctx context.Context, label string, phone bool) 
 		width = "Math.min(window.innerWidth, screen.width)"
 	}
 	wide, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`(w => document.documentElement.scrollWidth > w ? document.documentElement.scrollWidth + ' > ' + w : '')(` + width + `)`))
+		`(w => document.documentElement.scrollWidth > w ? document.documentElement.scrollWidth + ' > ' + w : '')(`+width+`)`))
 	if err != nil {
 		t.Fatalf("%s: %v", label, err)
 	}
