@@ -28,7 +28,7 @@ func (n *Notice) normalize() {
 	n.Commune = strings.ToLower(strings.TrimSpace(n.Commune))
 	n.Title = nfcTrim(n.Title)
 	n.Body = strings.TrimSpace(nfcBody(n.Body))
-	n.Category = nfcTrim(n.Category)
+	n.Category = CategoryCode(n.Category) // one stored form (category.go)
 	if n.Category == "" {
 		n.Category = DefaultCategory
 	}

@@ -115,7 +115,7 @@ func TestDuplicateNotice(t *testing.T) {
 	}
 	got, _ := s.Notice(ctx, d.ID)
 	if got.ID == n.ID || got.Status != notices.StatusDraft || got.Title != n.Title || got.Body != n.Body ||
-		got.Category != "họp dân" || got.Priority != notices.Low || got.Recurrence != "0 19 * * 5" ||
+		got.Category != "hop-dan" || got.Priority != notices.Low || got.Recurrence != "0 19 * * 5" ||
 		len(got.Targets) != 1 || got.Author != "minh" || got.Approver != "" || !got.ExpiresAt.IsZero() {
 		t.Errorf("duplicate = %+v", got)
 	}
