@@ -99,6 +99,12 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	d.Progress = s.liveProgress(n, hds)
+	waits, err := s.store.RetryWaits(ctx, []int64{n.ID})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Progress.StatusLabel = withRetryWait(d.Progress.StatusLabel, n, d.Progress.Failed, waits[n.ID], s.cfg.Location)
 	d.Reach = notices.ReachOf(hds)
 	d.Progress.CSRF = sess.CSRFToken
 	for _, h := range d.Progress.Hamlets {
