@@ -26,7 +26,7 @@ type noticeListData struct {
 	From, To                                     string // 2006-01-02, in the commune zone; To inclusive
 
 	Errs   fieldErrs
-	Failed map[int64]int // hamlets failed, by notice
+	Failed map[int64]int       // hamlets failed, by notice
 	Retry  map[int64]time.Time // when a failed message is sent again, by notice
 	loc    *time.Location
 	Page   int
