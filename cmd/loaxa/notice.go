@@ -133,6 +133,9 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	if n.Status == notices.StatusApproved {
 		state = "đã duyệt, sẽ gửi " + whenText(n, cfg.rules())
 	}
+	if n.Status == notices.StatusApproved {
+		e.sayRules()
+	}
 	fmt.Fprintf(e.stdout, "Đã tạo thông báo số %d: %s.\n", n.ID, state)
 	return nil
 }
@@ -322,6 +325,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	}
 	loc := s.Location()
 	w := e.stdout
+	e.sayRules()
 	fmt.Fprintf(w, "Thông báo số %d: %s\n", n.ID, n.Title)
 	if n.Damaged != "" {
 		fmt.Fprintf(w, "  %s.\n  Không gửi gì của thông báo này", n.DamagedText())
@@ -474,6 +478,7 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	e.sayRules()
 	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d; sẽ gửi %s.\n", id, whenText(*n, cfg.rules()))
 	return nil
 }

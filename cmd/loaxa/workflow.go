@@ -62,6 +62,7 @@ func noticeResume(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return notFound(err, id)
 	}
+	e.sayRules()
 	fmt.Fprintf(e.stdout, "Đã cho thông báo số %d tiếp tục; sẽ gửi %s.\n", id, whenText(*n, cfg.rules()))
 	return nil
 }
