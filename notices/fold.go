@@ -17,7 +17,12 @@ func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		// loaxa_fold(text) is Fold, for searches that ignore case and
 		// diacritics in SQL (so that LIMIT and OFFSET count what matched).
-		return c.RegisterFunc("loaxa_fold", Fold, true)
+		if err := c.RegisterFunc("loaxa_fold", Fold, true); err != nil {
+			return err
+		}
+		// loaxa_category(text) is CategoryCode: a category in any of its
+		// forms filters as one.
+		return c.RegisterFunc("loaxa_category", CategoryCode, true)
 	}})
 }
 

@@ -17,7 +17,7 @@ type NoticeFilter struct {
 	Reaches  string
 	Hamlet   string // hamlet code: notices for all hamlets or naming it
 	Kind     Kind   // one kind
-	Category string // one category, as stored
+	Category string // one category, in any of its forms (CategoryCode)
 	Author   string // one author's user name
 	// Text is looked for in the title or body, ignoring case and
 	// diacritics (Fold): "bao" and "BÃO" find "bão", "cat dien" finds
@@ -55,8 +55,8 @@ func (f NoticeFilter) where() (string, []any) {
 	if f.Kind != "" {
 		add(`kind = ?`, f.Kind)
 	}
-	if c := nfcTrim(f.Category); c != "" {
-		add(`category = ?`, c)
+	if c := CategoryCode(f.Category); c != "" {
+		add(`loaxa_category(category) = ?`, c)
 	}
 	if a := strings.TrimSpace(f.Author); a != "" {
 		add(`author = ?`, a)
@@ -96,9 +96,14 @@ func (s *Store) NoticeAuthors(ctx context.Context) ([]string, error) {
 	return s.distinct(ctx, `SELECT DISTINCT author FROM notices WHERE author <> '' ORDER BY author`)
 }
 
-// NoticeCategories lists the categories notices have, sorted.
+// NoticeCategories lists the categories notices have, each once in its
+// stored form (CategoryCode: "y tế" and "y-te" are one), sorted by name.
 func (s *Store) NoticeCategories(ctx context.Context) ([]string, error) {
-	return s.distinct(ctx, `SELECT DISTINCT category FROM notices ORDER BY category`)
+	raw, err := s.distinct(ctx, `SELECT DISTINCT category FROM notices ORDER BY category`)
+	if err != nil {
+		return nil, err
+	}
+	return mergeCategories(raw), nil
 }
 
 func (s *Store) distinct(ctx context.Context, q string) ([]string, error) {

@@ -339,7 +339,7 @@ func (s *Store) ApproveNotice(ctx context.Context, id int64, approver string, al
 			return fmt.Errorf("get user %s: %w", approver, err)
 		}
 		if !expires.IsZero() && !expires.After(tx.Now) {
-			return fieldErr("expires_at", "Thông báo số %d đã hết hạn lúc %s; hãy tạo thông báo mới.", id, FormatLocal(expires, s.loc))
+			return fieldErr("expires_at", "Thông báo số %d đã hết hạn lúc %s; hãy tạo thông báo mới.", id, FormatDisplay(expires, s.loc))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE notices SET status = 'approved', approver = ?, approved_at = ?, updated_at = ?
 			WHERE id = ?`, approver, fmtTime(tx.Now), fmtTime(tx.Now), id); err != nil {

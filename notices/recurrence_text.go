@@ -33,6 +33,20 @@ func DescribeRecurrence(spec string) string {
 	if len(f) != 5 {
 		return ""
 	}
+	// Every N minutes, every N hours: "*/5 * * * *", "0 */2 * * *"; only
+	// where N divides the hour or the day, so that the gaps are all N.
+	if n, ok := strings.CutPrefix(f[0], "*/"); ok && f[1] == "*" && f[2] == "*" && f[3] == "*" && f[4] == "*" {
+		if k, err := strconv.Atoi(n); err == nil && k >= 1 && 60%k == 0 {
+			return fmt.Sprintf("Mỗi %d phút", k)
+		}
+	}
+	if n, ok := strings.CutPrefix(f[1], "*/"); ok && f[2] == "*" && f[3] == "*" && f[4] == "*" {
+		if m, ok := single(f[0], 0, 59); ok {
+			if k, err := strconv.Atoi(n); err == nil && k >= 1 && 24%k == 0 {
+				return fmt.Sprintf("Mỗi %d giờ, vào phút %02d", k, m)
+			}
+		}
+	}
 	minute, ok := single(f[0], 0, 59)
 	if !ok {
 		return ""

@@ -28,7 +28,7 @@ func (n *Notice) normalize() {
 	n.Commune = strings.ToLower(strings.TrimSpace(n.Commune))
 	n.Title = nfcTrim(n.Title)
 	n.Body = strings.TrimSpace(nfcBody(n.Body))
-	n.Category = nfcTrim(n.Category)
+	n.Category = CategoryCode(n.Category) // one stored form (category.go)
 	if n.Category == "" {
 		n.Category = DefaultCategory
 	}
@@ -137,9 +137,9 @@ func (n *Notice) Validate(now time.Time, loc *time.Location) error {
 		switch {
 		case !n.PublishAt.IsZero() && !n.ExpiresAt.After(n.PublishAt):
 			es.add("expires_at", "Hạn hết hiệu lực (%s) phải sau thời điểm đăng (%s); hãy lùi hạn lại hoặc đăng sớm hơn.",
-				FormatLocal(n.ExpiresAt, loc), FormatLocal(n.PublishAt, loc))
+				FormatDisplay(n.ExpiresAt, loc), FormatDisplay(n.PublishAt, loc))
 		case !n.ExpiresAt.After(now):
-			es.add("expires_at", "Hạn hết hiệu lực (%s) đã qua; hãy chọn một thời điểm trong tương lai.", FormatLocal(n.ExpiresAt, loc))
+			es.add("expires_at", "Hạn hết hiệu lực (%s) đã qua; hãy chọn một thời điểm trong tương lai.", FormatDisplay(n.ExpiresAt, loc))
 		}
 	}
 	if len(n.Image) > 0 || n.ImageType != "" {

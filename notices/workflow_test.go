@@ -115,7 +115,7 @@ func TestDuplicateNotice(t *testing.T) {
 	}
 	got, _ := s.Notice(ctx, d.ID)
 	if got.ID == n.ID || got.Status != notices.StatusDraft || got.Title != n.Title || got.Body != n.Body ||
-		got.Category != "họp dân" || got.Priority != notices.Low || got.Recurrence != "0 19 * * 5" ||
+		got.Category != "hop-dan" || got.Priority != notices.Low || got.Recurrence != "0 19 * * 5" ||
 		len(got.Targets) != 1 || got.Author != "minh" || got.Approver != "" || !got.ExpiresAt.IsZero() {
 		t.Errorf("duplicate = %+v", got)
 	}
@@ -380,7 +380,11 @@ func TestDescribeRecurrence(t *testing.T) {
 		"@weekly":       "Chủ nhật hằng tuần, 00:00",
 		"@monthly":      "Ngày 1 hằng tháng, 00:00",
 		"@hourly":       "Mỗi giờ, vào phút 00",
-		"*/15 * * * *":  "",
+		"*/15 * * * *":  "Mỗi 15 phút",
+		"*/5 * * * *":   "Mỗi 5 phút",
+		"*/7 * * * *":   "",
+		"30 */6 * * *":  "Mỗi 6 giờ, vào phút 30",
+		"0 */5 * * *":   "",
 		"0 7-9 * * *":   "",
 		"0 7 1 * 1":     "",
 		"0 7 * 1-3 *":   "",

@@ -28,12 +28,12 @@ type auditData struct {
 	// lately: someone may be guessing their passwords.
 	Targets []notices.LoginTarget
 
-	hamlets map[int64]string // names by id, for the details
-	loc     *time.Location
+	names auditNames // for the details
+	loc   *time.Location
 }
 
 // Detail is an entry's detail as staff read it (audittext.go).
-func (d auditData) Detail(e notices.AuditEntry) string { return auditDetail(e, d.hamlets, d.loc) }
+func (d auditData) Detail(e notices.AuditEntry) string { return auditDetail(e, d.names, d.loc) }
 
 // ExportURL is the CSV of the log with the same filter.
 func (d auditData) ExportURL() string {
@@ -75,15 +75,12 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess *notices
 		d.Actions = append(d.Actions, [2]string{a, l})
 	}
 	sort.Slice(d.Actions, func(i, j int) bool { return d.Actions[i][1] < d.Actions[j][1] })
-	hs, err := s.scopedHamlets(r)
+	names, err := s.auditNames(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	d.hamlets = map[int64]string{}
-	for _, h := range hs {
-		d.hamlets[h.ID] = h.Name
-	}
+	d.names = names
 	d.loc = s.cfg.Location
 	ts, err := s.store.LoginTargets(r.Context(), attackAlarm, s.now().Add(-failureForget))
 	if err != nil {
@@ -154,4 +151,17 @@ func (s *Server) auditNoticeInScope(w http.ResponseWriter, r *http.Request, f no
 		return false
 	}
 	return true
+}
+
+// auditNames reads the names the log's details refer to.
+func (s *Server) auditNames(r *http.Request) (auditNames, error) {
+	hs, err := s.scopedHamlets(r)
+	if err != nil {
+		return auditNames{}, err
+	}
+	cs, err := s.store.Communes(r.Context())
+	if err != nil {
+		return auditNames{}, err
+	}
+	return newAuditNames(hs, cs), nil
 }

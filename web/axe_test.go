@@ -254,6 +254,9 @@ func seedAxe(t *testing.T, l *live) map[string]int64 {
 		}
 		return n.ID
 	}
+	// longCategory is a 40-character category: the /notices filter's
+	// select must still fit a phone.
+	const longCategory = "MÔI TRƯỜNG NÔNG NGHIỆP VÀ KHUYẾN NÔNG XÃ"
 	ids := map[string]int64{
 		"done": add(notices.Notice{Title: "Cắt điện ngày 28/11", Category: "điện nước", Status: notices.StatusApproved,
 			Targets: []string{l.codes[0], l.codes[1]}}),
@@ -262,7 +265,7 @@ func seedAxe(t *testing.T, l *live) map[string]int64 {
 		"urgent": add(notices.Notice{Title: "Khẩn: bão số 9", Priority: notices.Urgent, Status: notices.StatusApproved,
 			Body: strings.Repeat("Bà con chằng chống nhà cửa, không ra khơi. ", 60)}),
 		"pending":   add(notices.Notice{Title: "Tiêm phòng dại", Priority: notices.Urgent}),
-		"rejected":  add(notices.Notice{Title: "Bản nháp sai"}),
+		"rejected":  add(notices.Notice{Title: "Bản nháp sai", Category: longCategory}),
 		"cancelled": add(notices.Notice{Title: "Lịch hẹn đã hủy", Status: notices.StatusApproved, PublishAt: time.Now().Add(48 * time.Hour)}),
 		"scheduled": add(notices.Notice{Title: "Bản tin sáng thứ Hai", Recurrence: "0 7 * * 1", Status: notices.StatusApproved}),
 	}

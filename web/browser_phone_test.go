@@ -60,8 +60,14 @@ const tablesAsCards = `(() => {
 // cuts a word; on a phone, tables must be cards.
 func checkReadable(t *testing.T, ctx context.Context, label string, phone bool) {
 	t.Helper()
+	// The screen's width, not innerWidth: on a phone a page wider than the
+	// screen widens the layout viewport (innerWidth) to fit, and zooms out.
+	width := "window.innerWidth"
+	if phone {
+		width = "Math.min(window.innerWidth, screen.width)"
+	}
 	wide, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`document.documentElement.scrollWidth > window.innerWidth ? document.documentElement.scrollWidth + ' > ' + window.innerWidth : ''`))
+		`(w => document.documentElement.scrollWidth > w ? document.documentElement.scrollWidth + ' > ' + w : '')(`+width+`)`))
 	if err != nil {
 		t.Fatalf("%s: %v", label, err)
 	}

@@ -152,7 +152,7 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notic
 			return
 		}
 		f.Kind, f.RefersTo = string(kind), strconv.FormatInt(orig.ID, 10)
-		f.Title, f.Body, f.Category, f.Priority = orig.Title, orig.Body, orig.Category, string(orig.Priority)
+		f.Title, f.Body, f.Category, f.Priority = orig.Title, orig.Body, notices.CategoryInput(orig.Category), string(orig.Priority)
 		if kind == notices.KindCancel {
 			f.Body = "Thông báo trên không còn hiệu lực. Xin lỗi bà con vì sự bất tiện."
 		}
@@ -171,7 +171,7 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, sess *notic
 			s.serverError(w, r, err)
 			return
 		}
-		f.Title, f.Body, f.Category, f.Priority = t.Title, t.Body, t.Category, string(t.Priority)
+		f.Title, f.Body, f.Category, f.Priority = t.Title, t.Body, notices.CategoryInput(t.Category), string(t.Priority)
 		d.Template = t
 	}
 	d.Form = f

@@ -78,12 +78,16 @@ func (s *Server) approveConfirm(w http.ResponseWriter, r *http.Request, sess *no
 	case !n.PublishAt.IsZero():
 		when = "lúc " + dateVN(n.PublishAt, s.cfg.Location)
 	}
+	lines := []string{"«" + n.Title + "»",
+		"Sau khi duyệt, tin được gửi tới " + s.targetsText(r, n) + ", " + when + ".",
+		"Zalo không thu hồi được tin đã gửi: muốn sửa sau này chỉ có thể gửi thêm đính chính."}
+	if wl := s.withdrawalLine(r, n); wl != "" {
+		lines = append(lines, wl)
+	}
 	s.confirm(w, r, sess, "notices", confirmData{
 		Heading: "Duyệt thông báo số " + id + "?",
-		Lines: []string{"«" + n.Title + "»",
-			"Sau khi duyệt, tin được gửi tới " + s.targetsText(r, n) + ", " + when + ".",
-			"Zalo không thu hồi được tin đã gửi: muốn sửa sau này chỉ có thể gửi thêm đính chính."},
-		Action: back + "/approve", Fields: [][2]string{{"version", version(n)}},
+		Lines:   lines,
+		Action:  back + "/approve", Fields: [][2]string{{"version", version(n)}},
 		Button: "✔ Xác nhận duyệt và cho gửi", Back: back,
 	})
 }
@@ -154,4 +158,20 @@ func (s *Server) userLockConfirm(w http.ResponseWriter, r *http.Request, sess *n
 		Action: "/users/" + u.Username + "/active", Fields: [][2]string{{"active", "0"}},
 		Button: "Xác nhận khóa", Danger: true, Back: "/users",
 	})
+}
+
+// withdrawalLine says, for a withdrawal, that sending it also stops the
+// notice it withdraws, and for a recurring one that its later occurrences
+// go out no more; "" for any other notice.
+func (s *Server) withdrawalLine(r *http.Request, n *notices.Notice) string {
+	if n.Kind != notices.KindCancel || n.RefersTo == 0 {
+		return ""
+	}
+	ref := strconv.FormatInt(n.RefersTo, 10)
+	orig, err := s.store.Notice(r.Context(), n.RefersTo)
+	if err != nil || orig.Recurrence == "" {
+		return "Khi tin hủy này được gửi đi, thông báo số " + ref + " cũng dừng: những tin của nó chưa gửi sẽ không gửi nữa."
+	}
+	return "Thông báo số " + ref + " lặp lại (" + recurrenceText(orig.Recurrence) + "): khi tin hủy này được gửi đi, " +
+		"nó cũng dừng luôn, các lượt sau không gửi nữa."
 }

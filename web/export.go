@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -22,9 +23,14 @@ const csvBOM = "\ufeff"
 // exportPage is how many rows a report reads from the database at a time.
 const exportPage = 1000
 
+// negativeNumber is a cell that is only a negative number (-237, -1,5,
+// -1.5): a spreadsheet reads it as a number, never as a formula, so it
+// keeps no apostrophe (Zalo's error codes are negative).
+var negativeNumber = regexp.MustCompile(`^-[0-9]+([.,][0-9]+)?$`)
+
 // csvCell neutralises a cell a spreadsheet would run as a formula.
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && !negativeNumber.MatchString(s) {
 		return "'" + s
 	}
 	return s
@@ -36,10 +42,16 @@ type csvWriter struct {
 	w   *csv.Writer
 }
 
-func newCSV(header ...string) *csvWriter {
+// newCSV starts a report for request r: comma-separated, or with
+// ?sep=semicolon semicolon-separated, for an Excel whose list separator is
+// ';' (Vietnamese regional settings, where ',' is the decimal comma).
+func newCSV(r *http.Request, header ...string) *csvWriter {
 	c := &csvWriter{}
 	c.buf.WriteString(csvBOM)
 	c.w = csv.NewWriter(&c.buf)
+	if r.URL.Query().Get("sep") == "semicolon" {
+		c.w.Comma = ';'
+	}
 	c.w.UseCRLF = true // what Excel writes and expects
 	c.row(header...)
 	return c
@@ -75,7 +87,7 @@ func (s *Server) exportNoticeDeliveries(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	p := s.liveProgress(n, hds)
-	c := newCSV("Thông báo số", "Tiêu đề", "Thôn/ấp", "Tình trạng", "Số phần đã gửi", "Lần gửi gần nhất",
+	c := newCSV(r, "Thông báo số", "Tiêu đề", "Thôn/ấp", "Tình trạng", "Số phần đã gửi", "Lần gửi gần nhất",
 		"Thành viên nhóm lúc gửi", "Lỗi")
 	for i, hd := range hds {
 		members := ""
@@ -106,7 +118,7 @@ func (s *Server) exportDeliveries(w http.ResponseWriter, r *http.Request, sess *
 		s.errorPage(w, r, http.StatusUnprocessableEntity, "Không xuất được danh sách tin gửi: "+msg)
 		return
 	}
-	c := newCSV("Đến hạn", "Lúc gửi", "Thông báo số", "Tiêu đề", "Thôn/ấp", "Nhóm Zalo", "Phần", "Kết quả",
+	c := newCSV(r, "Đến hạn", "Lúc gửi", "Thông báo số", "Tiêu đề", "Thôn/ấp", "Nhóm Zalo", "Phần", "Kết quả",
 		"Số lần thử", "Mã lỗi Zalo", "Lỗi")
 	for after := int64(0); ; {
 		rows, err := s.store.DeliveriesPageOf(r.Context(), scopeFrom(r).id(), since, until, after, exportPage)
@@ -156,16 +168,12 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, sess *notic
 	if f.Until.IsZero() {
 		f.Until = s.now().Add(time.Second) // entries written while reading do not shift the pages
 	}
-	hs, err := s.scopedHamlets(r)
+	names, err := s.auditNames(r)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	names := map[int64]string{}
-	for _, h := range hs {
-		names[h.ID] = h.Name
-	}
-	c := newCSV("Lúc", "Người làm", "Việc", "Thông báo số", "Chi tiết")
+	c := newCSV(r, "Lúc", "Người làm", "Việc", "Thông báo số", "Chi tiết")
 	f.Limit = exportPage
 	for f.Offset = 0; ; f.Offset += exportPage {
 		es, err := s.store.Audit(r.Context(), f)

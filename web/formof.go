@@ -14,7 +14,7 @@ import (
 // other as the raw cron spec.
 func formOf(n *notices.Notice, loc *time.Location) composeForm {
 	f := defaultComposeForm()
-	f.Title, f.Body, f.Category, f.Priority, f.Kind = n.Title, n.Body, n.Category, string(n.Priority), string(n.Kind)
+	f.Title, f.Body, f.Category, f.Priority, f.Kind = n.Title, n.Body, notices.CategoryInput(n.Category), string(n.Priority), string(n.Kind)
 	if n.RefersTo != 0 {
 		f.RefersTo = strconv.FormatInt(n.RefersTo, 10)
 	}

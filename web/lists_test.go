@@ -175,8 +175,16 @@ func TestCSVExports(t *testing.T) {
 
 	rows = readCSV(t, b, "/export/deliveries.csv?from=2026-11-27&to=2026-11-27")
 	if len(rows) != 3 || rows[1][2] != "#"+id || rows[1][0] != "27/11/2026 08:00" || rows[1][7] != "đã gửi" ||
-		rows[2][7] != "gửi lỗi" || rows[2][9] != "'-403" {
+		rows[2][7] != "gửi lỗi" || rows[2][9] != "-403" {
 		t.Errorf("deliveries of the day: %q", rows)
+	}
+	// For an Excel whose list separator is ';' (Vietnamese settings).
+	resp, body := b.get("/export/deliveries.csv?from=2026-11-27&to=2026-11-27&sep=semicolon")
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff")))
+	r.Comma = ';'
+	if semi, err := r.ReadAll(); resp.StatusCode != http.StatusOK || err != nil || !strings.HasPrefix(body, "\ufeff") ||
+		len(semi) != 3 || semi[2][9] != "-403" || strings.Contains(semi[0][0], ",") {
+		t.Errorf("deliveries with sep=semicolon: %d %v %q", resp.StatusCode, err, semi)
 	}
 	if rows := readCSV(t, b, "/export/deliveries.csv?from=2026-11-28&to=2026-11-30"); len(rows) != 1 {
 		t.Errorf("deliveries of later days: %q; want the header only", rows)

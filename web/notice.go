@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,6 +123,12 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	d.Progress = s.liveProgress(n, hds)
+	waits, err := s.store.RetryWaits(ctx, []int64{n.ID})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d.Progress.StatusLabel = withRetryWait(d.Progress.StatusLabel, n, d.Progress.Failed, waits[n.ID], s.cfg.Location)
 	d.Reach = notices.ReachOf(hds)
 	d.Progress.CSRF = sess.CSRFToken
 	for _, h := range d.Progress.Hamlets {
@@ -188,6 +195,10 @@ func (s *Server) timeline(r *http.Request, n *notices.Notice, failed int) ([]tim
 	if err != nil {
 		return nil, err
 	}
+	// The log comes newest first; the timeline reads oldest first, in the
+	// order the entries were written (their ids): several actions often
+	// fall within the same second.
+	slices.Reverse(es)
 	var items []timelineItem
 	for _, e := range es {
 		it := timelineItem{At: e.At}
@@ -236,6 +247,7 @@ func (s *Server) timeline(r *http.Request, n *notices.Notice, failed int) ([]tim
 	if err != nil {
 		return nil, err
 	}
+	var occItems []timelineItem
 	for _, o := range occ {
 		it := timelineItem{At: o.DueAt}
 		switch o.Status {
@@ -256,10 +268,9 @@ func (s *Server) timeline(r *http.Request, n *notices.Notice, failed int) ([]tim
 		default:
 			it.Text = "Lượt gửi: " + o.Status
 		}
-		items = append(items, it)
+		occItems = append(occItems, it)
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
-	return items, nil
+	return mergeTimeline(items, occItems), nil
 }
 
 // noticeProgress is GET /notices/{id}/progress.json for the live table.
@@ -345,4 +356,20 @@ func (s *Server) noticeRetry(w http.ResponseWriter, r *http.Request, sess *notic
 		msg = "Đang gửi lại " + strconv.Itoa(count) + " tin."
 	}
 	s.actionDone(w, r, n, msg, err)
+}
+
+// mergeTimeline merges the log's items (in the order they were written)
+// with the occurrences' (by due time), keeping each list's own order: an
+// occurrence goes before the first log item that comes after it.
+func mergeTimeline(log, occ []timelineItem) []timelineItem {
+	sort.SliceStable(occ, func(i, j int) bool { return occ[i].At.Before(occ[j].At) })
+	out := make([]timelineItem, 0, len(log)+len(occ))
+	for len(log) > 0 && len(occ) > 0 {
+		if occ[0].At.Before(log[0].At) {
+			out, occ = append(out, occ[0]), occ[1:]
+		} else {
+			out, log = append(out, log[0]), log[1:]
+		}
+	}
+	return append(append(out, log...), occ...)
 }

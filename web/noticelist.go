@@ -26,7 +26,9 @@ type noticeListData struct {
 	From, To                                     string // 2006-01-02, in the commune zone; To inclusive
 
 	Errs   fieldErrs
-	Failed map[int64]int // hamlets failed, by notice
+	Failed map[int64]int       // hamlets failed, by notice
+	Retry  map[int64]time.Time // when a failed message is sent again, by notice
+	loc    *time.Location
 	Page   int
 	Pages  int
 	Total  int
@@ -35,7 +37,7 @@ type noticeListData struct {
 
 // StatusOf is n's status as the list shows it, with its failed hamlets.
 func (d noticeListData) StatusOf(n notices.Notice) string {
-	return notices.StatusText(n.Status, d.Failed[n.ID])
+	return withRetryWait(notices.StatusText(n.Status, d.Failed[n.ID]), &n, d.Failed[n.ID], d.Retry[n.ID], d.loc)
 }
 
 // Filtered says whether a filter other than the search is set (or
@@ -170,6 +172,11 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 			s.serverError(w, r, err)
 			return
 		}
+		if d.Retry, err = s.store.RetryWaits(ctx, ids); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		d.loc = s.cfg.Location
 	}
 	s.render(w, r, status, "notices", view{Title: "Thông báo", Sess: sess, Nav: "notices", Data: d})
 }

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/loaxa/loaxa/notices"
 )
@@ -29,37 +27,9 @@ func (s *Server) plainFuncs() template.FuncMap {
 	}
 }
 
-// categoryNames are the usual categories by their folded form: "y-te",
-// "y tế" and "Y TẾ" all read "Y tế".
-var categoryNames = func() map[string]string {
-	m := map[string]string{}
-	for _, n := range []string{"Chung", "Y tế", "An ninh", "Thời tiết, thiên tai", "Thời tiết", "Điện nước", "Hành chính",
-		"Họp dân", "Môi trường", "Văn hóa", "Giáo dục", "Nông nghiệp", "Giao thông", "Tiêm chủng", "Thu gom rác", "Cắt điện"} {
-		m[categoryKey(n)] = n
-	}
-	return m
-}()
-
-func categoryKey(c string) string {
-	return strings.Join(strings.FieldsFunc(notices.Fold(c), func(r rune) bool {
-		return r == '-' || r == '_' || r == ',' || unicode.IsSpace(r)
-	}), " ")
-}
-
-// categoryLabel is a category as people read it: its name for the usual
-// ones (a code such as "moi-truong" reads "Môi trường"), else the text
-// as typed, with a capital first letter.
-func categoryLabel(c string) string {
-	if n, ok := categoryNames[categoryKey(c)]; ok {
-		return n
-	}
-	c = strings.TrimSpace(c)
-	r, size := utf8.DecodeRuneInString(c)
-	if size == 0 {
-		return ""
-	}
-	return string(unicode.ToUpper(r)) + c[size:]
-}
+// categoryLabel is a category as people read it (notices.CategoryName):
+// "moi-truong" reads "Môi trường".
+func categoryLabel(c string) string { return notices.CategoryName(c) }
 
 // timeLayout is the one way the site writes a moment: 27/11/2026 08:00,
 // in the commune zone ("date" adds the weekday in front).

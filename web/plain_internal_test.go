@@ -36,7 +36,7 @@ func TestPlainLanguage(t *testing.T) {
 	if got := dateVN(at, loc); got != "Thứ Sáu, 27/11/2026 08:00" {
 		t.Errorf("dateVN = %q", got)
 	}
-	hamlets := map[int64]string{3: "Khóm 1"}
+	hamlets := newAuditNames([]notices.Hamlet{{ID: 3, Code: "khom-1", Name: "Khóm 1"}}, nil)
 	for _, tt := range []struct {
 		e    notices.AuditEntry
 		want string
@@ -51,6 +51,14 @@ func TestPlainLanguage(t *testing.T) {
 		{notices.AuditEntry{Action: "user.add", Detail: "lan approver"}, "lan, vai trò duyệt"},
 		{notices.AuditEntry{Action: "user.login", Detail: "192.0.2.1"}, "từ địa chỉ 192.0.2.1"},
 		{notices.AuditEntry{Action: "notice.reject", Detail: "Sai ngày"}, "Sai ngày"},
+		{notices.AuditEntry{Action: "notice.pause", Detail: "0"}, "bỏ 0 lượt đang chờ gửi"},
+		{notices.AuditEntry{Action: "notice.edit", Detail: "pending"}, "trạng thái: chờ duyệt"},
+		{notices.AuditEntry{Action: "hamlet.staff_test", HamletID: 3, Detail: "on"}, "Khóm 1: là nhóm gửi thử của cán bộ"},
+		// Test sends audited before the names: the codes read as names.
+		{notices.AuditEntry{Action: "notice.test_result", HamletID: 3, Detail: "1/1 phần tới khom-1, message_id m1"},
+			"1/1 phần tới Khóm 1, mã tin Zalo m1"},
+		{notices.AuditEntry{Action: "notice.test", HamletID: 3, Detail: "gửi thử tới Khóm 1 (khom-1): 2 phần"}, "gửi thử tới Khóm 1: 2 phần"},
+		{notices.AuditEntry{Action: "zalo.connect", Detail: "oa_id 99"}, "OA số 99"},
 	} {
 		if got := auditDetail(tt.e, hamlets, loc); got != tt.want {
 			t.Errorf("auditDetail(%s %q) = %q; want %q", tt.e.Action, tt.e.Detail, got, tt.want)
@@ -64,7 +72,7 @@ func TestPlainLanguage(t *testing.T) {
 			t.Errorf("actorLabel(%q) = %q; want %q", a, got, want)
 		}
 	}
-	for _, c := range []struct{ in, want string }{{"=1+1", "'=1+1"}, {"+84", "'+84"}, {"-403", "'-403"}, {"@SUM", "'@SUM"},
+	for _, c := range []struct{ in, want string }{{"=1+1", "'=1+1"}, {"+84", "'+84"}, {"-403", "-403"}, {"-1,5", "-1,5"}, {"-1.5", "-1.5"}, {"-1+1", "'-1+1"}, {"-237 lỗi", "'-237 lỗi"}, {"-", "'-"}, {"@SUM", "'@SUM"},
 		{"\tx", "'\tx"}, {"bão", "bão"}, {"#12", "#12"}, {"", ""}} {
 		if got := csvCell(c.in); got != c.want {
 			t.Errorf("csvCell(%q) = %q; want %q", c.in, got, c.want)

@@ -181,25 +181,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // Labels staff read.
 
-func priorityLabel(p notices.Priority) string {
-	switch p {
-	case notices.Urgent:
-		return "khẩn cấp"
-	case notices.Low:
-		return "thấp (gộp vào bản tin)"
-	}
-	return "thường"
-}
+func priorityLabel(p notices.Priority) string { return p.Label() }
 
-func kindLabel(k notices.Kind) string {
-	switch k {
-	case notices.KindUpdate:
-		return "đính chính"
-	case notices.KindCancel:
-		return "hủy thông báo"
-	}
-	return "thông báo"
-}
+func kindLabel(k notices.Kind) string { return k.Label() }
 
 func roleLabel(r notices.Role) string {
 	switch r {

@@ -76,7 +76,7 @@ func (s *Server) noticeTestSend(w http.ResponseWriter, r *http.Request, sess *no
 	}
 	parts := notices.RenderParts(n, opt)
 	wait, err := s.store.BeginTestSend(ctx, n.ID, h.ID, sess.User.Username,
-		fmt.Sprintf("gửi thử tới %s (%s): %d phần", h.Name, h.Code, len(parts)))
+		fmt.Sprintf("gửi thử tới %s: %d phần", h.Name, len(parts)))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -89,9 +89,9 @@ func (s *Server) noticeTestSend(w http.ResponseWriter, r *http.Request, sess *no
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 45*time.Second)
 	defer cancel()
 	sent, ids, err := testSend(sendCtx, sender, h.GroupID, n, parts)
-	detail := fmt.Sprintf("%d/%d phần tới %s", sent, len(parts), h.Code)
+	detail := fmt.Sprintf("%d/%d phần tới %s", sent, len(parts), h.Name)
 	if len(ids) > 0 {
-		detail += ", message_id " + strings.Join(ids, " ")
+		detail += ", mã tin Zalo " + strings.Join(ids, " ")
 	}
 	var msg string
 	switch {
@@ -99,11 +99,11 @@ func (s *Server) noticeTestSend(w http.ResponseWriter, r *http.Request, sess *no
 		msg = fmt.Sprintf("Đã gửi thử tới nhóm %s: Zalo đã nhận %d/%d phần. Đây chỉ là gửi thử: thông báo vẫn %s, "+
 			"chưa gửi tới thôn/ấp nào.", h.Name, sent, len(parts), n.Status.Label())
 	case errors.Is(err, bot.ErrOutcomeUnknown):
-		detail += ", phần " + strconv.Itoa(sent+1) + " không rõ: " + err.Error()
+		detail += ", phần " + strconv.Itoa(sent+1) + " không rõ đã tới chưa: " + testReason(err)
 		msg = fmt.Sprintf("Gửi thử tới nhóm %s: Zalo đã nhận %d/%d phần; không rõ phần %d đã tới nhóm chưa (%s). "+
 			"Hãy xem trong nhóm Zalo trước khi gửi thử lại.", h.Name, sent, len(parts), sent+1, testReason(err))
 	default:
-		detail += ", lỗi: " + err.Error()
+		detail += ", lỗi: " + testReason(err)
 		msg = fmt.Sprintf("Gửi thử tới nhóm %s không thành: %s. Zalo đã nhận %d/%d phần. Gửi thử không tự gửi lại.",
 			h.Name, testReason(err), sent, len(parts))
 	}

@@ -104,7 +104,7 @@ func TestTestSendThroughZalo(t *testing.T) {
 		t.Errorf("after the test send: %s", got.Status)
 	}
 	es, _ := s.store.Audit(ctx, notices.AuditFilter{NoticeID: n.ID, Action: "notice.test_result"})
-	if len(es) != 1 || !strings.Contains(es[0].Detail, "1/1 phần tới khom-3") || !strings.Contains(es[0].Detail, "message_id") {
+	if len(es) != 1 || !strings.Contains(es[0].Detail, "1/1 phần tới "+groups[2].Name) || !strings.Contains(es[0].Detail, "mã tin Zalo") {
 		t.Errorf("audit of the result = %+v", es)
 	}
 

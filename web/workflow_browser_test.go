@@ -131,7 +131,7 @@ func workflowStory(t *testing.T, browser context.Context, sc screen) {
 	}
 	noticeURL, _ := chromedp.Run(editor, chromedp.Location())
 	ns, _ := l.store.Notices(ctx, notices.NoticeFilter{Limit: 1})
-	if len(ns) != 1 || ns[0].Category != "điện nước" || ns[0].Status != notices.StatusPending {
+	if len(ns) != 1 || ns[0].Category != "dien-nuoc" || ns[0].Status != notices.StatusPending {
 		t.Fatalf("stored from the template: %+v", ns)
 	}
 	n := ns[0]

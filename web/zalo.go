@@ -151,7 +151,7 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 		s.log.Error().Err(err).Msg("reload zalo tokens")
 	}
 	if err := s.store.AppendAudit(ctx, notices.AuditEntry{Actor: sess.User.Username, Action: "zalo.connect",
-		Detail: "oa_id " + q.Get("oa_id")}); err != nil {
+		Detail: "OA số " + q.Get("oa_id")}); err != nil {
 		s.log.Error().Err(err).Msg("audit zalo connect")
 	}
 	s.redirect(w, r, "/zalo", "Đã kết nối Zalo OA. Các tin đang chờ sẽ được gửi đi.")

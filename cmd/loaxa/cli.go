@@ -111,6 +111,13 @@ func (e *env) open(ctx context.Context) (*notices.Store, Config, error) {
 		return nil, cfg, err
 	}
 	s, err := openStore(ctx, e.db, notices.Options{Location: cfg.Location, Logger: zerolog.Nop(), Commune: cfg.Commune})
+	if err == nil {
+		// Say when things go out by the daemon's rules, not this shell's.
+		if cfg, err = e.daemonRules(ctx, s, cfg); err != nil {
+			s.Close()
+			return nil, cfg, err
+		}
+	}
 	return s, cfg, err
 }
 

@@ -55,6 +55,11 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		store.Close()
 		return nil, err
 	}
+	// The rules it runs with, for the CLI to say what it will do (daemonrules.go).
+	if err := store.RecordDaemonRules(ctx, cfg.daemonRules()); err != nil {
+		store.Close()
+		return nil, err
+	}
 	d := &daemon{cfg: cfg, log: log, store: store}
 	if err := d.seedTokens(ctx); err != nil {
 		d.close()

@@ -72,6 +72,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	db     string // --db, or LOAXA_DB, or loaxa.db
+	// rulesNote says that the daemon's recorded rules differ from this
+	// environment's (daemonrules.go); sayRules prints it once.
+	rulesNote string
 }
 
 // command is one entry of a dispatch table: a leaf that runs, or a group

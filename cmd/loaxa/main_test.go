@@ -113,7 +113,7 @@ func TestRefusals(t *testing.T) {
 		{"unknown hamlet in a list filter", "", []string{"notice", "list", "--hamlet", "khom-9"},
 			`loaxa: không có thôn/ấp nào mang mã "khom-9"; xem các mã bằng loaxa hamlet list`},
 		{"expiry before publish", "", []string{"notice", "add", "--title", "Họp", "--at", "2030-12-01 08:00", "--expires", "2030-11-30T08:00:00+07:00"},
-			"loaxa: --expires: Hạn hết hiệu lực (2030-11-30 08:00) phải sau thời điểm đăng (2030-12-01 08:00); hãy lùi hạn lại hoặc đăng sớm hơn."},
+			"loaxa: --expires: Hạn hết hiệu lực (30/11/2030 08:00) phải sau thời điểm đăng (01/12/2030 08:00); hãy lùi hạn lại hoặc đăng sớm hơn."},
 		{"update without refers-to", "", []string{"notice", "add", "--title", "Sửa", "--kind", "update"},
 			"loaxa: --refers-to: Thông báo cập nhật hoặc hủy phải ghi số của thông báo gốc; hãy nhập số thông báo cần sửa hoặc hủy."},
 		{"two mistakes at once", "", []string{"notice", "add", "--title", "", "--at", "mai"},

@@ -133,6 +133,9 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	if n.Status == notices.StatusApproved {
 		state = "đã duyệt, sẽ gửi " + whenText(n, cfg.rules())
 	}
+	if n.Status == notices.StatusApproved {
+		e.sayRules()
+	}
 	fmt.Fprintf(e.stdout, "Đã tạo thông báo số %d: %s.\n", n.ID, state)
 	return nil
 }
@@ -238,13 +241,17 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	waits, err := s.RetryWaits(ctx, ids)
+	if err != nil {
+		return err
+	}
 	widths := []int{5, 16, 8, 16, 20}
 	row(e.stdout, widths, "SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ")
 	damaged := 0
 	for _, n := range ns {
 		when := notices.FormatLocal(n.PublishAt, s.Location())
 		if n.Recurrence != "" {
-			when = n.Recurrence
+			when = recurrenceWords(n.Recurrence)
 		} else if when == "" {
 			when = "khi duyệt"
 		}
@@ -253,11 +260,16 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 			title = "[HỎNG] " + title
 			damaged++
 		}
-		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), notices.StatusText(n.Status, failed[n.ID]), string(n.Priority), when,
-			targetsText(n.Targets), title)
+		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), statusCLI(&n, failed[n.ID], waits[n.ID], s.Location()),
+			priorityShort(n.Priority), when, targetsText(n.Targets), title)
 	}
 	if more {
-		fmt.Fprintf(e.stdout, "\nChỉ hiện %d thông báo mới nhất; còn nữa, xem thêm bằng --limit %d.\n", *limit, *limit*2)
+		filter.Limit = 0
+		total, err := s.CountNotices(ctx, filter)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "\nChỉ hiện %d thông báo mới nhất trong %d; xem hết bằng --limit %d.\n", *limit, total, total)
 	}
 	if damaged > 0 {
 		fmt.Fprintf(e.stdout, "\n%d thông báo bị hỏng, đánh dấu HỎNG: không gửi được; xem lý do bằng loaxa notice show SỐ, dừng bằng loaxa notice cancel SỐ.\n", damaged)
@@ -313,6 +325,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	}
 	loc := s.Location()
 	w := e.stdout
+	e.sayRules()
 	fmt.Fprintf(w, "Thông báo số %d: %s\n", n.ID, n.Title)
 	if n.Damaged != "" {
 		fmt.Fprintf(w, "  %s.\n  Không gửi gì của thông báo này", n.DamagedText())
@@ -330,14 +343,18 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	field("Trạng thái", notices.StatusText(n.Status, failed[n.ID]))
+	waits, err := s.RetryWaits(ctx, []int64{n.ID})
+	if err != nil {
+		return err
+	}
+	field("Trạng thái", statusCLI(n, failed[n.ID], waits[n.ID], loc))
 	field("Lý do", n.Reason)
-	field("Loại", string(n.Kind))
+	field("Loại", n.Kind.Label())
 	if n.RefersTo != 0 {
 		field("Về thông báo", strconv.FormatInt(n.RefersTo, 10))
 	}
-	field("Ưu tiên", string(n.Priority))
-	field("Chuyên mục", n.Category)
+	field("Ưu tiên", n.Priority.Label())
+	field("Chuyên mục", notices.CategoryName(n.Category))
 	if cs, err := s.Communes(ctx); err == nil && (len(cs) > 1 || n.Commune == notices.Province) {
 		field("Thuộc", scopeLabel(n.Commune))
 	}
@@ -347,17 +364,23 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	} else {
 		field("Đăng lúc", notices.FormatLocal(n.PublishAt, loc))
 	}
+	paused := false
 	if n.Recurrence != "" {
 		field("Lặp lại", recurrenceCLI(n.Recurrence))
 		if p, err := s.NoticePause(ctx, n.ID); err != nil {
 			return err
 		} else if p.Paused() {
+			paused = true
 			field("Tạm dừng", fmt.Sprintf("từ %s (%s); các lượt đến hạn bị bỏ qua, không gửi bù; cho tiếp tục: loaxa notice resume %d",
 				notices.FormatLocal(p.At, loc), p.By, n.ID))
 		}
 	}
 	if n.Recurrence != "" && (n.Status == notices.StatusApproved || n.Status == notices.StatusPending) {
-		field("Lần tới", sendAtText(*n, cfg.rules().NextDue(n, time.Now()), cfg.rules(), time.Now()))
+		if paused {
+			field("Lần tới", "đang tạm dừng: không gửi lượt nào cho tới khi cho tiếp tục")
+		} else {
+			field("Lần tới", sendAtText(*n, cfg.rules().NextDue(n, time.Now()), cfg.rules(), time.Now()))
+		}
 	}
 	field("Hết hạn", notices.FormatLocal(n.ExpiresAt, loc))
 	if n.ImageType != "" {
@@ -455,6 +478,7 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	e.sayRules()
 	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d; sẽ gửi %s.\n", id, whenText(*n, cfg.rules()))
 	return nil
 }

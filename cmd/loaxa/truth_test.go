@@ -65,7 +65,7 @@ func TestNoticeListSaysWhenItStopsAtItsLimit(t *testing.T) {
 	}
 	out := c.ok("notice", "list", "--limit", "2")
 	if strings.Contains(out, "Một") || !strings.Contains(out, "Ba") ||
-		!strings.Contains(out, "Chỉ hiện 2 thông báo mới nhất; còn nữa, xem thêm bằng --limit 4.") {
+		!strings.Contains(out, "Chỉ hiện 2 thông báo mới nhất trong 3; xem hết bằng --limit 3.") {
 		t.Errorf("notice list --limit 2 of 3 =\n%s\nwant the 2 newest and a line saying there are more", out)
 	}
 	if out := c.ok("notice", "list", "--limit", "3"); strings.Contains(out, "Chỉ hiện") {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/loaxa/loaxa/notices"
 )
@@ -16,7 +17,7 @@ func recurrenceCLI(spec string) string {
 	if d := notices.DescribeRecurrence(spec); d != "" {
 		return "«" + d + "» (" + spec + ")"
 	}
-	return fmt.Sprintf("%q", spec)
+	return fmt.Sprintf("lịch riêng, cron %q", spec)
 }
 
 func noticePause(ctx context.Context, e *env, args []string) error {
@@ -61,6 +62,7 @@ func noticeResume(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return notFound(err, id)
 	}
+	e.sayRules()
 	fmt.Fprintf(e.stdout, "Đã cho thông báo số %d tiếp tục; sẽ gửi %s.\n", id, whenText(*n, cfg.rules()))
 	return nil
 }
@@ -164,4 +166,34 @@ func noticeEdit(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "Đã sửa thông báo số %d và gửi đi chờ duyệt (loaxa notice approve %d).\n", id, id)
 	}
 	return nil
+}
+
+// recurrenceWords is a recurrence in words alone, for a list's column; the
+// raw spec only when it has no words.
+func recurrenceWords(spec string) string {
+	if d := notices.DescribeRecurrence(spec); d != "" {
+		return d
+	}
+	return "lịch riêng " + spec
+}
+
+// priorityShort is a priority's label without its explanation, for a
+// list's column: "thấp", not "thấp (gộp vào bản tin)".
+func priorityShort(p notices.Priority) string {
+	l, _, _ := strings.Cut(p.Label(), " (")
+	return l
+}
+
+// statusCLI is a notice's status as the site shows it: with its failed
+// hamlets, and «chờ gửi lại lúc …» while a failed message waits to be
+// sent again.
+func statusCLI(n *notices.Notice, failed int, retryAt time.Time, loc *time.Location) string {
+	label := notices.StatusText(n.Status, failed)
+	if retryAt.IsZero() || n.Status != notices.StatusApproved {
+		return label
+	}
+	if failed > 0 {
+		return label + "; " + notices.RetryWaitText(retryAt, loc)
+	}
+	return notices.RetryWaitText(retryAt, loc)
 }
