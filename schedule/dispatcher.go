@@ -58,6 +58,15 @@ type dispatcher struct {
 	pauseTil time.Time // after -32: nobody claims until then
 	rlStreak int       // consecutive -32 answers, for the pause length
 	uploads  map[int64]*sync.Mutex
+	// Province mode: an image uploaded through one OA is that OA's alone,
+	// so each commune uploads its own, kept here by occurrence and commune
+	// (a restart uploads again: an upload sends nothing to a group).
+	attached map[[2]int64]attached
+}
+
+type attached struct {
+	id string
+	at time.Time
 }
 
 type result struct {
@@ -82,6 +91,7 @@ func newDispatcher(cfg dispatchConfig, deps dispatchDeps) (*dispatcher, error) {
 		wake:         make(chan struct{}, 1),
 		results:      make(chan result, claimRoom(deps.Flight.workers())),
 		uploads:      map[int64]*sync.Mutex{},
+		attached:     map[[2]int64]attached{},
 	}, nil
 }
 
@@ -100,6 +110,16 @@ func (d *dispatcher) claimable(ctx context.Context, now time.Time) (bool, time.T
 	d.mu.Unlock()
 	if now.Before(until) {
 		return false, until
+	}
+	if p, ok := d.Sender.(*Province); ok {
+		// Each commune's OA on its own: look for new tokens of those that
+		// are disconnected; the claim takes only the communes that can send.
+		for _, c := range p.list {
+			if !c.Sender.Health().Connected {
+				_ = c.Sender.Reload(ctx)
+			}
+		}
+		return len(p.connected()) > 0, time.Time{}
 	}
 	if !d.Sender.Health().Connected {
 		// Tokens are loaded lazily, and new ones may have been stored by
@@ -282,6 +302,9 @@ func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, limit int) (t
 		return wait, notices.Claim{}
 	}
 	c := notices.Claim{Now: now, Limit: limit, MaxRank: d.cfg.Quiet.MaxRank(now)}
+	if p, ok := d.Sender.(*Province); ok {
+		c.Communes, c.Fair = p.connected(), true
+	}
 	if d.cfg.Quiet.Contains(now) {
 		wait = d.cfg.Quiet.After(now).Sub(now) // urgent only until then
 	}

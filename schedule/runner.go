@@ -18,7 +18,8 @@ import (
 // Config tunes a Runner. Zero fields take the defaults in docs/DESIGN.md.
 type Config struct {
 	Location     *time.Location       // the commune zone; default Asia/Ho_Chi_Minh
-	Commune      string               // the name in every message's footer
+	Commune      string               // the name in every message's footer (one commune; several: each its communes.name)
+	Province     string               // the name in the footer of province-wide notices (LOAXA_PROVINCE), e.g. "UBND tỉnh An Giang"
 	QuietHours   QuietHours           // normal and low deliveries wait for the morning; read in Location unless it has a zone (In)
 	MaxLateness  time.Duration        // a recurring occurrence later than this is skipped; default 1h
 	PollInterval time.Duration        // how often other processes' writes are looked for; default 1s

@@ -1,0 +1,182 @@
+package schedule_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
+	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
+)
+
+// provinceRig is three communes, each with hamlets ap-1 and ap-2 on the
+// groups of its own simulated OA, one bot.App and a client per commune.
+type provinceRig struct {
+	*rig
+	oaOf    map[string]string // group id → the OA that owns it
+	commune map[string]int64  // commune code → id
+}
+
+var provinceCodes = []string{"xa-a", "xa-b", "xa-c"}
+
+func newProvinceRig(t *testing.T, dead string) *provinceRig {
+	t.Helper()
+	ctx := context.Background()
+	clk := &clock{t: at(t, "2026-11-27 09:00")}
+	logs := &syncBuffer{}
+	log := zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.InfoLevel)
+	sim := zalosimtest.New(t, zalosim.WithOAs(zalosim.GenerateOAs(3, 2, 0)...))
+	store, err := notices.Open(ctx, filepath.Join(t.TempDir(), "loaxa.db"),
+		notices.Options{Now: clk.Now, Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost, Commune: "UBND xã A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	// The first commune is xa-a, its code made from LOAXA_COMMUNE.
+	for _, c := range provinceCodes[1:] {
+		if err := store.CreateCommune(ctx, "test", &notices.Commune{Code: c, Name: "UBND " + strings.ReplaceAll(c, "-", " ")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := bot.NewApp(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
+		RatePerMin: -1, Timeout: 5 * time.Second}, log)
+	p := &provinceRig{oaOf: map[string]string{}, commune: map[string]int64{}}
+	var senders []schedule.CommuneSender
+	cs, err := store.Communes(ctx)
+	if err != nil || len(cs) != 3 {
+		t.Fatalf("communes = %v, %v", cs, err)
+	}
+	for i, c := range cs {
+		oa := sim.OAs[i]
+		p.commune[c.Code] = c.ID
+		tok := store.CommuneTokens(c.ID)
+		access, refresh := oa.AccessToken, oa.RefreshToken
+		if c.Code == dead {
+			access, refresh = "", "spent-refresh-token"
+		}
+		if err := tok.SaveZaloTokens(ctx, access, refresh, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		cl, err := app.Client(c.Code, tok, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = cl.Reload(ctx)
+		senders = append(senders, schedule.CommuneSender{ID: c.ID, Code: c.Code, Sender: cl})
+		for j, g := range zalosim.GenerateOAs(3, 2, 0)[i].Groups {
+			p.oaOf[g.ID] = oa.OAID
+			code := []string{"ap-1", "ap-2"}[j]
+			if err := store.CreateHamlet(ctx, "test", &notices.Hamlet{Commune: c.Code, Code: code, Name: "Ấp", GroupID: g.ID, Active: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	prov, err := schedule.NewProvince(app.RatePerMin(), senders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := schedule.Config{Location: hcm, Commune: "UBND xã A", Province: "UBND tỉnh An Giang", Now: clk.Now,
+		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
+	runner, err := schedule.New(cfg, store, prov, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.rig = &rig{t: t, ctx: ctx, clock: clk, store: store, sim: sim, runner: runner, logs: logs}
+	return p
+}
+
+// sent lists, per group, the messages containing s, and checks that each
+// went out from the OA that owns its group.
+func (p *provinceRig) sent(s string) map[string][]string {
+	p.t.Helper()
+	got := map[string][]string{}
+	for _, m := range p.sim.AllMessages() {
+		if !strings.Contains(m.Text, s) {
+			continue
+		}
+		if m.OAID != p.oaOf[m.GroupID] {
+			p.t.Errorf("message to group %s went out from OA %s; its OA is %s", m.GroupID, m.OAID, p.oaOf[m.GroupID])
+		}
+		got[m.GroupID] = append(got[m.GroupID], m.Text)
+	}
+	return got
+}
+
+// TestProvinceSendsThroughEachCommunesOA: a commune's notice reaches its
+// own hamlets only (ap-1 names a hamlet of each commune), from its own OA,
+// signed with its name; a province notice reaches every commune's groups
+// once, each from that commune's OA, signed with the province's name.
+func TestProvinceSendsThroughEachCommunesOA(t *testing.T) {
+	p := newProvinceRig(t, "")
+	p.notice(notices.Notice{Title: "Họp ấp", Commune: "xa-b", Targets: []string{"ap-1"}})
+	p.notice(notices.Notice{Title: "Cảnh báo lũ", Commune: notices.Province, Priority: notices.Urgent})
+	p.step()
+	p.step()
+	local := p.sent("Họp ấp")
+	if len(local) != 1 || len(local[zalosim.GeneratedGroupID(2, 1)]) != 1 {
+		t.Errorf("xa-b's notice to ap-1 reached %v; want xa-b's ap-1 (group %s) once", local, zalosim.GeneratedGroupID(2, 1))
+	}
+	for _, texts := range local {
+		if !strings.Contains(texts[0], "UBND xa b") {
+			t.Errorf("xa-b's notice is not signed with its name: %q", texts[0])
+		}
+	}
+	flood := p.sent("Cảnh báo lũ")
+	if len(flood) != 6 {
+		t.Errorf("the province notice reached %d groups; want all 6", len(flood))
+	}
+	for g, texts := range flood {
+		if len(texts) != 1 {
+			t.Errorf("group %s got the province notice %d times", g, len(texts))
+		}
+		if !strings.Contains(texts[0], "UBND tỉnh An Giang") {
+			t.Errorf("the province notice is not signed by the province: %q", texts[0])
+		}
+	}
+}
+
+// TestProvinceDeadTokenPausesOneCommune: xa-c's refresh token is refused:
+// a province notice reaches xa-a's and xa-b's groups, xa-c's deliveries
+// wait in the queue, and /healthz says which commune is paused.
+func TestProvinceDeadTokenPausesOneCommune(t *testing.T) {
+	p := newProvinceRig(t, "xa-c")
+	p.notice(notices.Notice{Title: "Cảnh báo triều cường", Commune: notices.Province, Priority: notices.Urgent})
+	p.step()
+	p.step()
+	got := p.sent("Cảnh báo triều cường")
+	for i := 1; i <= 3; i++ {
+		for j := 1; j <= 2; j++ {
+			g, want := zalosim.GeneratedGroupID(i, j), 1
+			if i == 3 {
+				want = 0
+			}
+			if len(got[g]) != want {
+				t.Errorf("group %s of commune %d got %d messages; want %d", g, i, len(got[g]), want)
+			}
+		}
+	}
+	h := p.runner.Health(p.ctx)
+	if h.Status != schedule.HealthDegraded || len(h.Communes) != 3 {
+		t.Fatalf("health = %s with %d communes; want degraded with 3: %+v", h.Status, len(h.Communes), h)
+	}
+	for _, c := range h.Communes {
+		paused := c.Code == "xa-c"
+		if c.Paused != paused || c.Connected == paused {
+			t.Errorf("commune %s: paused %v connected %v; want paused %v", c.Code, c.Paused, c.Connected, paused)
+		}
+		if paused && c.QueueDepth != 2 {
+			t.Errorf("xa-c's queue = %d; want its 2 deliveries kept", c.QueueDepth)
+		}
+	}
+	if !strings.Contains(strings.Join(h.Problems, "\n"), "commune xa-c") {
+		t.Errorf("problems do not name xa-c: %q", h.Problems)
+	}
+}
