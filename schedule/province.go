@@ -78,11 +78,15 @@ func (p *Province) connected() []int64 {
 
 var errUnrouted = errors.New("schedule: a province's call must go through its commune's sender (Province.For)")
 
-func (p *Province) SendGroupText(context.Context, string, string) (string, error) { return "", errUnrouted }
+func (p *Province) SendGroupText(context.Context, string, string) (string, error) {
+	return "", errUnrouted
+}
 func (p *Province) SendGroupImage(context.Context, string, string, string) (string, error) {
 	return "", errUnrouted
 }
-func (p *Province) UploadImage(context.Context, string, []byte) (string, error) { return "", errUnrouted }
+func (p *Province) UploadImage(context.Context, string, []byte) (string, error) {
+	return "", errUnrouted
+}
 func (p *Province) GroupConversationPage(context.Context, string, int, int) ([]bot.ConversationItem, error) {
 	return nil, errUnrouted
 }

@@ -36,7 +36,7 @@ type daemon struct {
 	log    zerolog.Logger
 	store  *notices.Store
 	client *bot.Client
-	app    *bot.App          // province mode: the one Zalo app of every commune's OA
+	app    *bot.App           // province mode: the one Zalo app of every commune's OA
 	prov   *schedule.Province // province mode: each active commune's client
 	runner *schedule.Runner
 	hooks  *schedule.Webhooks // Zalo's webhook events, processed after the site stored them
@@ -251,4 +251,3 @@ func allEnv() []string {
 	}
 	return names
 }
-
