@@ -283,7 +283,9 @@ func TestKilledProvinceDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
 	kills := 0
 	for range 12 {
 		p := startServe(t, bin, c, logPath)
-		time.Sleep(time.Duration(30+rng.IntN(500)) * time.Millisecond)
+		// Longer than the single-OA test's 30-530 ms: three OAs' token
+		// checks come first, and the kills must land among the sends too.
+		time.Sleep(time.Duration(30+rng.IntN(1200)) * time.Millisecond)
 		p.kill(t)
 		kills++
 		for i, oa := range oas {
