@@ -182,8 +182,11 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	sim.SetWebhook(d.url()+"/zalo/webhook", cfg.ZaloOASecret)
 	printDemoBanner(e.stdout, simURL, d.url(), cfg.DB, password)
 	if *province {
-		fmt.Fprintf(e.stdout, "  Cả tỉnh: 3 xã (xa-an-phu, xa-phu-hoa, phuong-my-binh), mỗi xã gửi qua OA giả lập riêng;\n"+
-			"  một cảnh báo cấp tỉnh tới mọi thôn/ấp và một thông báo của mỗi xã đã được gửi. Tài khoản cán bộ là cấp tỉnh.\n\n")
+		fmt.Fprintf(e.stdout, "\n  Cả tỉnh: 3 xã (xa-an-phu, xa-phu-hoa, phuong-my-binh), mỗi xã gửi qua OA giả lập riêng;\n"+
+			"  đã gửi ngay một cảnh báo cấp tỉnh tới mọi thôn/ấp và một thông báo của mỗi xã tới các thôn/ấp của xã đó.\n"+
+			"  Tài khoản cán bộ là cấp tỉnh. Ctrl-C để dừng.\n\n")
+	} else {
+		printDemoNotices(e.stdout)
 	}
 	select {
 	case <-ctx.Done():
@@ -258,6 +261,10 @@ func printDemoBanner(w io.Writer, simURL, siteURL, db, password string) {
 	fmt.Fprintf(w, "  Số liệu (metrics):          %s/metrics\n", siteURL)
 	fmt.Fprintf(w, "\n  Đăng nhập: canbo (quản trị), bientap (biên tập), lanhdao (duyệt) — mật khẩu: %s\n", password)
 	fmt.Fprintf(w, "  Cơ sở dữ liệu: %s — thử: go run ./cmd/loaxa --db %s notice list\n", db, db)
+}
+
+// printDemoNotices tells what the (single-commune) demo has sent.
+func printDemoNotices(w io.Writer) {
 	fmt.Fprintf(w, "\n  Đã gửi ngay một thông báo chào mừng; một thông báo hẹn 3 phút nữa; một thông báo lặp\n")
 	fmt.Fprintf(w, "  mỗi 5 phút; một tin ít quan trọng chờ bản tin kế tiếp (bản tin chạy thử: 5 phút một lần,\n")
 	fmt.Fprintf(w, "  LOAXA_BULLETIN để đổi). Ctrl-C để dừng.\n\n")
