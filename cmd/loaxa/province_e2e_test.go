@@ -275,6 +275,10 @@ func TestKilledProvinceDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
 	t.Logf("seed %d", seed)
 	sim.SetFaultRate(zalosim.FaultLostAnswer, 0.08)
 	logPath := filepath.Join(t.TempDir(), "serve.log")
+	if p := os.Getenv("LOAXA_CRASH_LOG"); p != "" {
+		logPath = p // kept after the test, to read
+		os.Remove(p)
+	}
 	db, err := sql.Open("sqlite3", c.db+"?_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
