@@ -304,6 +304,8 @@ func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, limit int) (t
 	c := notices.Claim{Now: now, Limit: limit, MaxRank: d.cfg.Quiet.MaxRank(now)}
 	if p, ok := d.Sender.(*Province); ok {
 		c.Communes, c.Fair = p.connected(), true
+	} else {
+		c.Only = d.cfg.OnlyCommune
 	}
 	if d.cfg.Quiet.Contains(now) {
 		wait = d.cfg.Quiet.After(now).Sub(now) // urgent only until then

@@ -180,3 +180,28 @@ func TestProvinceDeadTokenPausesOneCommune(t *testing.T) {
 		t.Errorf("problems do not name xa-c: %q", h.Problems)
 	}
 }
+
+// TestSingleCommuneDaemonLeavesANewCommuneQueued: a single-commune daemon
+// (one OA, OnlyCommune) on a database that gains a second commune while it
+// runs sends the first commune's deliveries and leaves the new commune's
+// queued for the restart in province mode, rather than through its OA.
+func TestSingleCommuneDaemonLeavesANewCommuneQueued(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00", withConfig(func(c *schedule.Config) { c.OnlyCommune = 1 }))
+	if err := r.store.CreateCommune(r.ctx, "test", &notices.Commune{Code: "xa-moi", Name: "UBND xã Mới"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.store.CreateHamlet(r.ctx, "test", &notices.Hamlet{Commune: "xa-moi", Code: "ap-1", Name: "Ấp 1",
+		GroupID: "group-of-another-oa", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	n := r.notice(notices.Notice{Title: "Cảnh báo", Commune: notices.Province, Priority: notices.Urgent})
+	r.step()
+	r.step()
+	ds := r.deliveries(n.ID)
+	if got := ds["ap-1"]; got.Count[notices.DeliveryQueued] != 1 {
+		t.Errorf("the new commune's delivery: %v; want it queued, unsent", got.Count)
+	}
+	if got := r.received("Cảnh báo"); len(got) != len(r.groups) {
+		t.Errorf("the province notice reached %d of the first commune's %d groups", len(got), len(r.groups))
+	}
+}

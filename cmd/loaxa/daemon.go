@@ -74,13 +74,18 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 	// reads the only commune's tokens, so it refuses ("choose a commune")
 	// rather than act for one commune with another's OA.
 	d.client = newClient(cfg, store, log)
+	var only int64
 	if sender == nil {
 		sender = d.client
+		if len(communes) == 1 {
+			only = communes[0].ID
+		}
 	}
 	d.runner, err = schedule.New(schedule.Config{
 		Location:     cfg.Location,
 		Commune:      cfg.Commune,
 		Province:     cfg.Province,
+		OnlyCommune:  only,
 		QuietHours:   cfg.Quiet,
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
