@@ -62,6 +62,9 @@ type dispatcher struct {
 	// so each commune uploads its own, kept here by occurrence and commune
 	// (a restart uploads again: an upload sends nothing to a group).
 	attached map[[2]int64]attached
+	// Province mode: after a -32 of one OA's own limit, that commune
+	// alone is not claimed until then (commune id → time).
+	oaPause map[int64]time.Time
 }
 
 type attached struct {
@@ -92,6 +95,7 @@ func newDispatcher(cfg dispatchConfig, deps dispatchDeps) (*dispatcher, error) {
 		results:      make(chan result, claimRoom(deps.Flight.workers())),
 		uploads:      map[int64]*sync.Mutex{},
 		attached:     map[[2]int64]attached{},
+		oaPause:      map[int64]time.Time{},
 	}, nil
 }
 
@@ -119,7 +123,20 @@ func (d *dispatcher) claimable(ctx context.Context, now time.Time) (bool, time.T
 				_ = c.Sender.Reload(ctx)
 			}
 		}
-		return len(p.connected()) > 0, time.Time{}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if len(p.connected(now, d.oaPause)) > 0 {
+			return true, time.Time{}
+		}
+		// None can send: until the first OA's own pause ends, or (zero)
+		// until a connection is repaired.
+		var first time.Time
+		for _, c := range p.list {
+			if t := d.oaPause[c.ID]; now.Before(t) && c.Sender.Health().Connected && (first.IsZero() || t.Before(first)) {
+				first = t
+			}
+		}
+		return false, first
 	}
 	if !d.Sender.Health().Connected {
 		// Tokens are loaded lazily, and new ones may have been stored by
@@ -303,7 +320,9 @@ func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, limit int) (t
 	}
 	c := notices.Claim{Now: now, Limit: limit, MaxRank: d.cfg.Quiet.MaxRank(now)}
 	if p, ok := d.Sender.(*Province); ok {
-		c.Communes, c.Fair = p.connected(), true
+		d.mu.Lock()
+		c.Communes, c.Fair = p.connected(now, d.oaPause), true
+		d.mu.Unlock()
 	} else {
 		c.Only = d.cfg.OnlyCommune
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/loaxa/loaxa/bot"
 )
@@ -27,6 +28,11 @@ type CommuneSender struct {
 // Its own group methods refuse: a call that does not say its commune
 // could go out through another commune's OA.
 type Province struct {
+	// AppPausedUntil, when set, is when the pause after the app's latest
+	// -32 ends (bot.App.RateLimitedUntil): a -32 then is the app's, and
+	// holds every commune.
+	AppPausedUntil func() time.Time
+
 	rate  int
 	list  []CommuneSender // by code
 	byID  map[int64]Sender
@@ -65,15 +71,21 @@ func (p *Province) For(id int64) (Sender, bool) {
 // Communes lists the communes' senders, by code.
 func (p *Province) Communes() []CommuneSender { return append([]CommuneSender(nil), p.list...) }
 
-// connected lists the communes whose OA can send now.
-func (p *Province) connected() []int64 {
+// connected lists the communes whose OA can send now: connected, and not
+// held after a -32 of its own limit (paused: commune id → until when).
+func (p *Province) connected(now time.Time, paused map[int64]time.Time) []int64 {
 	ids := make([]int64, 0, len(p.list))
 	for _, c := range p.list {
-		if c.Sender.Health().Connected {
+		if c.Sender.Health().Connected && !now.Before(paused[c.ID]) {
 			ids = append(ids, c.ID)
 		}
 	}
 	return ids
+}
+
+// appPaused reports whether the app's own -32 pause is in force.
+func (p *Province) appPaused() bool {
+	return p.AppPausedUntil != nil && time.Until(p.AppPausedUntil()) > 0
 }
 
 var errUnrouted = errors.New("schedule: a province's call must go through its commune's sender (Province.For)")

@@ -23,17 +23,24 @@ type provinceRig struct {
 	*rig
 	oaOf    map[string]string // group id → the OA that owns it
 	commune map[string]int64  // commune code → id
+	app     *bot.App
 }
 
 var provinceCodes = []string{"xa-a", "xa-b", "xa-c"}
 
-func newProvinceRig(t *testing.T, dead string) *provinceRig {
+func newProvinceRig(t *testing.T, dead string) *provinceRig { return newProvinceRigRate(t, dead, 0) }
+
+// newProvinceRigRate gives xa-a's OA its own limit of rateA calls a minute,
+// in the simulator and in the commune's client (0: none).
+func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: at(t, "2026-11-27 09:00")}
 	logs := &syncBuffer{}
 	log := zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.InfoLevel)
-	sim := zalosimtest.New(t, zalosim.WithOAs(zalosim.GenerateOAs(3, 2, 0)...))
+	oas := zalosim.GenerateOAs(3, 2, 0)
+	oas[0].RatePerMin = rateA
+	sim := zalosimtest.New(t, zalosim.WithOAs(oas...))
 	store, err := notices.Open(ctx, filepath.Join(t.TempDir(), "loaxa.db"),
 		notices.Options{Now: clk.Now, Location: hcm, Logger: log, PasswordCost: bcrypt.MinCost, Commune: "UBND xã A"})
 	if err != nil {
@@ -65,7 +72,11 @@ func newProvinceRig(t *testing.T, dead string) *provinceRig {
 		if err := tok.SaveZaloTokens(ctx, access, refresh, time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		cl, err := app.Client(c.Code, tok, 0)
+		rate := 0
+		if i == 0 {
+			rate = rateA
+		}
+		cl, err := app.Client(c.Code, tok, rate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,6 +94,8 @@ func newProvinceRig(t *testing.T, dead string) *provinceRig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	prov.AppPausedUntil = app.RateLimitedUntil
+	p.app = app
 	cfg := schedule.Config{Location: hcm, Commune: "UBND xã A", Province: "UBND tỉnh An Giang", Now: clk.Now,
 		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
 	runner, err := schedule.New(cfg, store, prov, log)
@@ -203,5 +216,63 @@ func TestSingleCommuneDaemonLeavesANewCommuneQueued(t *testing.T) {
 	}
 	if got := r.received("Cảnh báo"); len(got) != len(r.groups) {
 		t.Errorf("the province notice reached %d of the first commune's %d groups", len(got), len(r.groups))
+	}
+}
+
+// TestProvinceOAMinus32HoldsThatCommuneOnly: another program has used up
+// xa-a's own minute (its package allows 2 calls): xa-a's send meets -32 of
+// its OA's limit and is retried after that OA's pause, while a notice of
+// xa-b made at that moment is sent at once. With every -32 read as the
+// app's, xa-b's would wait too.
+func TestProvinceOAMinus32HoldsThatCommuneOnly(t *testing.T) {
+	p := newProvinceRigRate(t, "", 2)
+	other := bot.NewApp(bot.Config{APIBase: p.sim.URL, OAuthBase: p.sim.URL, AppID: p.sim.AppID, AppSecret: p.sim.AppSecret,
+		RatePerMin: -1, Timeout: 5 * time.Second}, zerolog.Nop())
+	oc, err := other.Client("xa-a", p.store.CommuneTokens(p.commune["xa-a"]), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := oc.SendGroupText(p.ctx, zalosim.GeneratedGroupID(1, 2), "tin của chương trình khác"); err != nil {
+			t.Fatalf("the other program's send: %v", err)
+		}
+	}
+	warning := p.notice(notices.Notice{Title: "Cảnh báo mặn", Commune: notices.Province, Targets: []string{"xa-a/ap-1", "xa-b/ap-1"},
+		Priority: notices.Urgent})
+	// Both cycles at one moment of the rig's clock: xa-a's retry is not
+	// due yet in the second.
+	cycle := func() {
+		t.Helper()
+		if _, err := p.runner.RunOnce(p.ctx, p.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.runner.Drain(p.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle()
+	if got := p.sent("Cảnh báo mặn"); len(got[zalosim.GeneratedGroupID(1, 1)]) != 0 || len(got[zalosim.GeneratedGroupID(2, 1)]) != 1 {
+		t.Fatalf("after xa-a's -32: %v; want xa-b's ap-1 only", got)
+	}
+	// At the same moment, a notice of xa-b.
+	p.notice(notices.Notice{Title: "Họp khẩn", Commune: "xa-b", Targets: []string{"ap-2"}, Priority: notices.Urgent})
+	cycle()
+	if got := p.sent("Họp khẩn"); len(got[zalosim.GeneratedGroupID(2, 2)]) != 1 {
+		t.Errorf("xa-b's notice during xa-a's pause reached %v; want xa-b's ap-2 at once", got)
+	}
+	// xa-a's delivery waits for its retry, after its OA's pause (sending
+	// it is the simulator's minute away: not waited for here).
+	hs, err := p.store.NoticeDeliveries(p.ctx, warning.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var retrying int
+	for _, h := range hs {
+		if h.Hamlet.GroupID == zalosim.GeneratedGroupID(1, 1) {
+			retrying += h.Count[notices.DeliveryRetry]
+		}
+	}
+	if retrying != 1 {
+		t.Errorf("xa-a's deliveries in retry = %d; want its one", retrying)
 	}
 }

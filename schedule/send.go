@@ -32,10 +32,10 @@ func (d *dispatcher) sendInTurn(ctx context.Context, stop <-chan struct{}, j not
 // disconnected (or, in a province, its commune has none).
 func (d *dispatcher) held(now time.Time, j notices.Delivery) bool {
 	d.mu.Lock()
-	until := d.pauseTil
+	until, own := d.pauseTil, d.oaPause[j.CommuneID]
 	d.mu.Unlock()
 	s := d.senderOf(j)
-	return now.Before(until) || s == nil || !s.Health().Connected
+	return now.Before(until) || now.Before(own) || s == nil || !s.Health().Connected
 }
 
 // senderOf is the Sender that sends j: its commune's OA in a province
@@ -107,7 +107,7 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 		// Nothing was sent; hold it without spending an attempt.
 		res.Status, res.At, res.Unclaim = notices.DeliveryQueued, now, true
 	case class == bot.ClassRateLimited:
-		res.Status, res.At, res.Unclaim = notices.DeliveryRetry, d.slowDown(now), true
+		res.Status, res.At, res.Unclaim = notices.DeliveryRetry, d.rateLimited(now, j), true
 	case class == bot.ClassNightBan:
 		res.Status, res.At = notices.DeliveryRetry, nightBanEnd(now, d.cfg.Location)
 	case class == bot.ClassTransient || class == bot.ClassReupload || class == bot.ClassQuota ||
@@ -219,6 +219,31 @@ func (d *dispatcher) forgetAttachment(ctx context.Context, j notices.Delivery) {
 		return
 	}
 	_ = d.Queue.SetAttachment(ctx, j.OccurrenceID, "")
+}
+
+// rateLimited reacts to j's -32. In a province, a -32 of its OA's own
+// limit (its client paused that OA alone: bot.OAState.RateLimitedUntil,
+// and the app is not paused) holds that commune's claims alone until the
+// OA's pause ends; every other -32 holds every claim (slowDown).
+func (d *dispatcher) rateLimited(now time.Time, j notices.Delivery) time.Time {
+	p, ok := d.Sender.(*Province)
+	if !ok || p.appPaused() {
+		return d.slowDown(now)
+	}
+	st, ok := d.senderOf(j).(interface{ State() bot.OAState })
+	if !ok {
+		return d.slowDown(now)
+	}
+	left := time.Until(st.State().RateLimitedUntil)
+	if left <= 0 {
+		return d.slowDown(now)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t := now.Add(left); t.After(d.oaPause[j.CommuneID]) {
+		d.oaPause[j.CommuneID] = t
+	}
+	return d.oaPause[j.CommuneID]
 }
 
 // slowDown reacts to -32: every worker holds off for a while that grows

@@ -46,6 +46,7 @@ func (d *daemon) province(communes []notices.Commune) (*schedule.Province, error
 	if err != nil {
 		return nil, err
 	}
+	p.AppPausedUntil = d.app.RateLimitedUntil
 	d.prov = p
 	ev := d.log.Info().Int("communes", len(cs))
 	if len(off) > 0 {
