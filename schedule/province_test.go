@@ -2,6 +2,8 @@ package schedule_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -274,5 +276,46 @@ func TestProvinceOAMinus32HoldsThatCommuneOnly(t *testing.T) {
 	}
 	if retrying != 1 {
 		t.Errorf("xa-a's deliveries in retry = %d; want its one", retrying)
+	}
+}
+
+// TestProvinceTargetsAgreeWithTheStore: materialisation's targets (one
+// read of the hamlets a cycle) are Store.NoticeTargets', for a commune's
+// notice to all or to named hamlets (codes repeat across communes), and a
+// province notice to all, to communes, to commune/hamlet, with an inactive
+// hamlet and an inactive commune left out.
+func TestProvinceTargetsAgreeWithTheStore(t *testing.T) {
+	p := newProvinceRig(t, "")
+	// An inactive hamlet: xa-b's ap-2 (hamlet codes repeat, so by SQL).
+	db, err := sql.Open("sqlite3", p.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE hamlets SET active = 0 WHERE code = 'ap-2' AND commune_id = ?`, p.commune["xa-b"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.store.SetCommuneActive(p.ctx, "test", "xa-c", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []notices.Notice{
+		{Title: "1", Commune: "xa-a"},
+		{Title: "2", Commune: "xa-b", Targets: []string{"ap-1", "ap-2"}},
+		{Title: "3", Commune: notices.Province},
+		{Title: "4", Commune: notices.Province, Targets: []string{"xa-b", "xa-c"}},
+		{Title: "5", Commune: notices.Province, Targets: []string{"xa-a/ap-2", "xa-b/ap-1", "xa-a"}},
+	} {
+		n := p.notice(n)
+		want, err := p.store.NoticeTargets(p.ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.runner.TargetsOf(p.ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
+			t.Errorf("notice %s (%s %v): targets %v; the store's %v", n.Title, n.Commune, n.Targets, got, want)
+		}
 	}
 }
