@@ -49,6 +49,7 @@ type Delivery struct {
 	OccurrenceID  int64 // 0 for a bulletin
 	BulletinID    int64 // 0 for a notice
 	HamletID      int64
+	CommuneID     int64 // the hamlet's commune, whose OA sends it; 0 if unknown
 	GroupID       string
 	Part, Parts   int
 	Body          string

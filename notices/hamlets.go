@@ -222,6 +222,12 @@ func (s *Store) HamletInCommune(ctx context.Context, communeID int64, code strin
 	return &hs[0], nil
 }
 
+// HamletByGroup returns the hamlet of Zalo group groupID (group ids are
+// unique across communes), or ErrNotFound.
+func (s *Store) HamletByGroup(ctx context.Context, groupID string) (*Hamlet, error) {
+	return s.hamletWhere(ctx, `group_id = ?`, groupID)
+}
+
 // HamletByID returns the hamlet with id, or ErrNotFound.
 func (s *Store) HamletByID(ctx context.Context, id int64) (*Hamlet, error) {
 	return s.hamletWhere(ctx, `id = ?`, id)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,14 +18,14 @@ const jobColumns = `id, coalesce(notice_id, 0), coalesce(occurrence_id, 0), coal
 	group_id, part, parts,
 	coalesce((SELECT t.body FROM occurrence_texts t
 	          WHERE t.occurrence_id = deliveries.occurrence_id AND t.part = deliveries.part), body),
-	with_image, priority, attempts, due_at, coalesce(claimed_at, '')`
+	with_image, priority, attempts, due_at, coalesce(claimed_at, ''), coalesce(commune_id, 0)`
 
 // scanJob reads the columns of a claimed delivery.
 func scanJob(sc interface{ Scan(...any) error }) (Delivery, error) {
 	var j Delivery
 	var due, claimed string
 	err := sc.Scan(&j.ID, &j.NoticeID, &j.OccurrenceID, &j.BulletinID, &j.HamletID, &j.GroupID, &j.Part, &j.Parts,
-		&j.Body, &j.WithImage, &j.Priority, &j.Attempts, &due, &claimed)
+		&j.Body, &j.WithImage, &j.Priority, &j.Attempts, &due, &claimed, &j.CommuneID)
 	if err != nil {
 		return j, err
 	}
@@ -50,6 +52,18 @@ type Claim struct {
 	Now     time.Time
 	Limit   int
 	MaxRank PriorityRank
+	// Communes, when not nil, claims only deliveries of these communes:
+	// those whose OA can send now (province mode). Empty claims nothing.
+	Communes []int64
+	// Only, when not 0, claims only deliveries of this commune (and rows of
+	// none): a single-commune daemon's, so that a commune added while it
+	// runs waits for the restart that sends it through its own OA.
+	Only int64
+	// Fair makes the communes take turns at the same priority: each
+	// commune's due deliveries are numbered in their order, and the claim
+	// takes the first of every commune before the second of any, so one
+	// commune's backlog delays another's notice by at most a batch.
+	Fair bool
 }
 
 // RecordAndClaim writes the outcomes of sends, as Record does, and then
@@ -81,12 +95,30 @@ func (s *Store) RecordAndClaim(ctx context.Context, results []Result, c Claim) (
 }
 
 func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
+	if c.Communes != nil && len(c.Communes) == 0 {
+		return nil, nil
+	}
 	ts := fmtTime(c.Now)
+	communes := ""
+	switch {
+	case c.Communes != nil:
+		communes = " AND d.commune_id IN (" + idList(c.Communes) + ")"
+	case c.Only != 0:
+		communes = " AND (d.commune_id IS NULL OR d.commune_id = " + strconv.FormatInt(c.Only, 10) + ")"
+	}
+	// The candidates, in the order they are claimed: by priority, then due
+	// time; with Fair, by each commune's turn within a priority first.
+	pick, order := `SELECT d.id FROM deliveries d`, `ORDER BY d.priority, d.next_attempt_at, d.id`
+	if c.Fair {
+		pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, ROW_NUMBER() OVER (
+				PARTITION BY d.priority, d.commune_id ORDER BY d.next_attempt_at, d.id) AS turn FROM deliveries d`
+		order = `) ORDER BY priority, turn, next_attempt_at, id`
+	}
 	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
 			claimed_at = ?, updated_at = ?
 		WHERE id IN (
-			SELECT d.id FROM deliveries d
-			WHERE d.status IN ('queued', 'retry') AND d.next_attempt_at <= ? AND d.priority <= ?
+			`+pick+`
+			WHERE d.status IN ('queued', 'retry') AND d.next_attempt_at <= ? AND d.priority <= ?`+communes+`
 			  AND (d.part = 1
 			       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = d.occurrence_id
 			                  AND p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent')
@@ -94,7 +126,7 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 			                  AND p.part = d.part - 1 AND p.status = 'sent'))
 			  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = d.notice_id
 			       AND (n.status IN ('cancelled', 'rejected', 'expired') OR n.expires_at <= ?))
-			ORDER BY d.priority, d.next_attempt_at, d.id
+			`+order+`
 			LIMIT ?)
 		RETURNING `+jobColumns, ts, ts, ts, c.MaxRank, ts, c.Limit)
 	if err != nil {
@@ -242,4 +274,34 @@ func (s *Store) AnyDue(ctx context.Context, now time.Time, maxRank PriorityRank)
 		return false, fmt.Errorf("due deliveries: %w", err)
 	}
 	return n > 0, nil
+}
+
+// idList writes ids for an IN list: they are integers, never text.
+func idList(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// QueueDepthByCommune counts each commune's deliveries still to send
+// (queued, retry or sending), by commune id; province mode's /healthz.
+func (s *Store) QueueDepthByCommune(ctx context.Context) (map[int64]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT coalesce(commune_id, 0), count(*) FROM deliveries
+		WHERE status IN ('queued', 'retry', 'sending') GROUP BY commune_id`)
+	if err != nil {
+		return nil, fmt.Errorf("count the queue by commune: %w", err)
+	}
+	defer rows.Close()
+	m := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count the queue by commune: %w", err)
+		}
+		m[id] = n
+	}
+	return m, rows.Err()
 }

@@ -61,7 +61,7 @@ func (r *Runner) bulletins(ctx context.Context, now time.Time) (time.Time, error
 		plans = append(plans, notices.BulletinPlan{
 			Target:      g.target,
 			Occurrences: g.occs,
-			Parts:       notices.RenderBulletin(g.items, slot, r.renderOptions(nil)),
+			Parts:       notices.RenderBulletin(g.items, slot, r.renderOptions(hamlets.communeFooter(g.target.CommuneID, r.cfg), nil)),
 			NotBefore:   notBefore,
 		})
 	}

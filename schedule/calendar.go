@@ -64,6 +64,16 @@ func (r *Runner) calendar(work context.Context) *cron.Cron {
 // upkeep refreshes the Zalo token ahead of expiry and says loudly when the
 // connection is lost.
 func (r *Runner) upkeep(ctx context.Context) error {
+	if p, ok := r.sender.(*Province); ok {
+		err := p.Upkeep(ctx)
+		for _, c := range p.list {
+			if h := c.Sender.Health(); !h.Connected {
+				r.log.Error().Str("commune", c.Code).Str("reason", h.LastError).
+					Msg("Zalo OA of this commune is disconnected: its sending is paused and its queue kept, the other communes go on; reconnect with `loaxa zalo connect --commune " + c.Code + "` or the admin site")
+			}
+		}
+		return err
+	}
 	if err := r.sender.Upkeep(ctx); err != nil {
 		return err
 	}

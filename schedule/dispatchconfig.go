@@ -22,6 +22,7 @@ type dispatchConfig struct {
 	UrgentMaxTries int
 	AnswerSettle   time.Duration // a lost answer's wait before its group's history is read
 	ReconcileAfter time.Duration // the same, after a timeout
+	OnlyCommune    int64         // a single-commune daemon's commune (Config.OnlyCommune); 0: any
 }
 
 func (c dispatchConfig) validate() error {

@@ -58,6 +58,18 @@ type dispatcher struct {
 	pauseTil time.Time // after -32: nobody claims until then
 	rlStreak int       // consecutive -32 answers, for the pause length
 	uploads  map[int64]*sync.Mutex
+	// Province mode: an image uploaded through one OA is that OA's alone,
+	// so each commune uploads its own, kept here by occurrence and commune
+	// (a restart uploads again: an upload sends nothing to a group).
+	attached map[[2]int64]attached
+	// Province mode: after a -32 of one OA's own limit, that commune
+	// alone is not claimed until then (commune id → time).
+	oaPause map[int64]time.Time
+}
+
+type attached struct {
+	id string
+	at time.Time
 }
 
 type result struct {
@@ -82,6 +94,8 @@ func newDispatcher(cfg dispatchConfig, deps dispatchDeps) (*dispatcher, error) {
 		wake:         make(chan struct{}, 1),
 		results:      make(chan result, claimRoom(deps.Flight.workers())),
 		uploads:      map[int64]*sync.Mutex{},
+		attached:     map[[2]int64]attached{},
+		oaPause:      map[int64]time.Time{},
 	}, nil
 }
 
@@ -100,6 +114,29 @@ func (d *dispatcher) claimable(ctx context.Context, now time.Time) (bool, time.T
 	d.mu.Unlock()
 	if now.Before(until) {
 		return false, until
+	}
+	if p, ok := d.Sender.(*Province); ok {
+		// Each commune's OA on its own: look for new tokens of those that
+		// are disconnected; the claim takes only the communes that can send.
+		for _, c := range p.list {
+			if !c.Sender.Health().Connected {
+				_ = c.Sender.Reload(ctx)
+			}
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if len(p.connected(now, d.oaPause)) > 0 {
+			return true, time.Time{}
+		}
+		// None can send: until the first OA's own pause ends, or (zero)
+		// until a connection is repaired.
+		var first time.Time
+		for _, c := range p.list {
+			if t := d.oaPause[c.ID]; now.Before(t) && c.Sender.Health().Connected && (first.IsZero() || t.Before(first)) {
+				first = t
+			}
+		}
+		return false, first
 	}
 	if !d.Sender.Health().Connected {
 		// Tokens are loaded lazily, and new ones may have been stored by
@@ -282,6 +319,13 @@ func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, limit int) (t
 		return wait, notices.Claim{}
 	}
 	c := notices.Claim{Now: now, Limit: limit, MaxRank: d.cfg.Quiet.MaxRank(now)}
+	if p, ok := d.Sender.(*Province); ok {
+		d.mu.Lock()
+		c.Communes, c.Fair = p.connected(now, d.oaPause), true
+		d.mu.Unlock()
+	} else {
+		c.Only = d.cfg.OnlyCommune
+	}
 	if d.cfg.Quiet.Contains(now) {
 		wait = d.cfg.Quiet.After(now).Sub(now) // urgent only until then
 	}

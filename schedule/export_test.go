@@ -3,6 +3,8 @@ package schedule
 import (
 	"context"
 	"sync"
+
+	"github.com/loaxa/loaxa/notices"
 )
 
 // Drain claims and sends, as many at once as the in-flight target, every
@@ -34,4 +36,13 @@ func (r *Runner) Drain(ctx context.Context) (int, error) {
 		wg.Wait()
 		total += len(jobs)
 	}
+}
+
+// TargetsOf resolves n's targets as materialisation does.
+func (r *Runner) TargetsOf(ctx context.Context, n *notices.Notice) ([]notices.Target, error) {
+	x, err := r.activeHamlets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return targets(n, x), nil
 }

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -211,7 +212,13 @@ func (f *facts) checkStale(ctx context.Context, stop <-chan struct{}, ids []stri
 // check asks Zalo about one group and records what it said.
 func (f *facts) check(ctx context.Context, groupID string) error {
 	now := f.r.now()
-	d, err := f.r.sender.GroupInfo(ctx, groupID)
+	s, err := f.r.senderOfGroup(ctx, groupID)
+	if errors.Is(err, notices.ErrNotFound) || (err == nil && s == nil) {
+		return nil // no hamlet has it now, or its commune is inactive: nothing to check
+	} else if err != nil {
+		return err
+	}
+	d, err := s.GroupInfo(ctx, groupID)
 	switch {
 	case err == nil:
 		return f.r.store.UpdateGroupFacts(ctx, groupID, FactsOf(d, now))

@@ -52,6 +52,9 @@ type Health struct {
 	// a disabled or gone group (each also a problem: "degraded"), and a
 	// full one (listed only).
 	Groups []notices.GroupAlarm `json:"groups"`
+	// Communes is each commune's OA and queue, in province mode only (a
+	// daemon of several communes); a single commune's daemon leaves it out.
+	Communes []CommuneHealth `json:"communes,omitempty"`
 }
 
 // PollState is the poll loop's recent record.
@@ -108,6 +111,7 @@ func (r *Runner) Health(ctx context.Context) Health {
 		}
 		worse(HealthDegraded, p)
 	}
+	r.communesHealth(ctx, &h, worse)
 	depth, err := r.store.QueueDepth(ctx)
 	if err != nil {
 		h.Database = err.Error()

@@ -131,7 +131,7 @@ func (r *Runner) materialise(ctx context.Context, now time.Time) (time.Time, err
 	// its deliveries end) has nothing to plan, and reading every hamlet
 	// took the connection from the dispatcher for tens of milliseconds
 	// with 10,000 of them (BenchmarkFanout10k).
-	var hamlets map[string]notices.Hamlet
+	var hamlets *hamletIndex
 	var next time.Time
 	var errs []error
 	for _, n := range live {
@@ -177,7 +177,7 @@ func (r *Runner) materialise(ctx context.Context, now time.Time) (time.Time, err
 // refers to that is gone), it is set aside (aside is true) and no error is
 // returned, so that the others go on; an error is returned only when the
 // database could not do the work now, to be tried again next cycle.
-func (r *Runner) materialiseOne(ctx context.Context, n *notices.Notice, d due, hamlets map[string]notices.Hamlet, now time.Time) (aside bool, err error) {
+func (r *Runner) materialiseOne(ctx context.Context, n *notices.Notice, d due, hamlets *hamletIndex, now time.Time) (aside bool, err error) {
 	plan, err := r.plan(ctx, n, d, hamlets, now)
 	if err != nil {
 		if notices.IsTransient(err) {
@@ -228,41 +228,8 @@ func (r *Runner) setAside(ctx context.Context, id int64, reason string, cause er
 	return nil
 }
 
-// activeHamlets maps hamlet codes to the active hamlets.
-func (r *Runner) activeHamlets(ctx context.Context) (map[string]notices.Hamlet, error) {
-	all, err := r.store.Hamlets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]notices.Hamlet, len(all))
-	for _, h := range all {
-		if h.Active {
-			m[h.Code] = h
-		}
-	}
-	return m, nil
-}
-
-// targets resolves a notice's hamlets: all active ones, or those named.
-func targets(n *notices.Notice, hamlets map[string]notices.Hamlet) []notices.Target {
-	var ts []notices.Target
-	if len(n.Targets) == 0 {
-		for _, h := range hamlets {
-			ts = append(ts, notices.Target{HamletID: h.ID, GroupID: h.GroupID})
-		}
-	} else {
-		for _, code := range n.Targets {
-			if h, ok := hamlets[code]; ok {
-				ts = append(ts, notices.Target{HamletID: h.ID, GroupID: h.GroupID})
-			}
-		}
-	}
-	sortTargets(ts)
-	return ts
-}
-
 // plan decides what one due occurrence becomes.
-func (r *Runner) plan(ctx context.Context, n *notices.Notice, d due, hamlets map[string]notices.Hamlet, now time.Time) (notices.OccurrencePlan, error) {
+func (r *Runner) plan(ctx context.Context, n *notices.Notice, d due, hamlets *hamletIndex, now time.Time) (notices.OccurrencePlan, error) {
 	p := notices.OccurrencePlan{NoticeID: n.ID, DueAt: d.At, LastDueAt: d.At, Priority: n.Priority.Rank()}
 	if d.Skip {
 		p.Status, p.Reason = notices.OccurrenceSkipped, d.Reason
@@ -294,14 +261,14 @@ func (r *Runner) plan(ctx context.Context, n *notices.Notice, d due, hamlets map
 		return p, nil
 	}
 	p.Status = notices.OccurrenceQueued
-	p.Parts = notices.RenderParts(n, r.renderOptions(orig))
+	p.Parts = notices.RenderParts(n, r.renderOptions(hamlets.footer(n, r.cfg), orig))
 	p.WithImage = n.ImageType != ""
 	p.NotBefore = r.rules().SendAt(n.Priority, d.At, now) // urgent: now; normal: past the quiet hours
 	return p, nil
 }
 
-func (r *Runner) renderOptions(orig *notices.Notice) notices.RenderOptions {
-	return notices.RenderOptions{Commune: r.cfg.Commune, Location: r.cfg.Location, RefersTo: orig}
+func (r *Runner) renderOptions(footer string, orig *notices.Notice) notices.RenderOptions {
+	return notices.RenderOptions{Commune: footer, Location: r.cfg.Location, RefersTo: orig}
 }
 
 func maxTime(a, b time.Time) time.Time {

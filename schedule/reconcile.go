@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -154,12 +155,12 @@ type history struct {
 // ends (an empty page), reading at most HistoryCount items. A zero since
 // reads to the end. Only an empty page ends the history: Zalo may answer
 // fewer items than asked.
-func (r *Runner) readHistory(ctx context.Context, groupID string, since time.Time) (history, error) {
+func (r *Runner) readHistory(ctx context.Context, s Sender, groupID string, since time.Time) (history, error) {
 	var h history
 	seen := map[string]bool{}
 	stale := 0 // pages in a row with nothing new
 	for offset := 0; len(h.items) < r.cfg.HistoryCount; {
-		page, err := r.historyPage(ctx, groupID, offset)
+		page, err := r.historyPage(ctx, s, groupID, offset)
 		if err != nil {
 			return h, err
 		}
@@ -205,7 +206,7 @@ func (r *Runner) readHistory(ctx context.Context, groupID string, since time.Tim
 // historyPage reads one page of a group's conversation, trying again at
 // once after a transient failure: a read can be repeated safely, and a
 // group left unsettled waits unreadableRetry.
-func (r *Runner) historyPage(ctx context.Context, groupID string, offset int) ([]bot.ConversationItem, error) {
+func (r *Runner) historyPage(ctx context.Context, s Sender, groupID string, offset int) ([]bot.ConversationItem, error) {
 	var err error
 	for try := range 3 {
 		if try > 0 {
@@ -216,7 +217,7 @@ func (r *Runner) historyPage(ctx context.Context, groupID string, offset int) ([
 			}
 		}
 		var page []bot.ConversationItem
-		page, err = r.sender.GroupConversationPage(ctx, groupID, offset, bot.MaxConversationPage)
+		page, err = s.GroupConversationPage(ctx, groupID, offset, bot.MaxConversationPage)
 		if err == nil || bot.ErrorClass(err) != bot.ClassTransient {
 			return page, err
 		}
@@ -236,7 +237,13 @@ func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices
 			break
 		}
 	}
-	h, err := r.readHistory(ctx, groupID, since)
+	// A group's history is read through its commune's OA: another OA is
+	// not in the group (-403), and could not see what it was sent.
+	s := r.senderFor(jobs[0].CommuneID)
+	if s == nil {
+		return nil, fmt.Errorf("group %s: no Zalo OA for commune %d (inactive?): its deliveries stay unsettled", groupID, jobs[0].CommuneID)
+	}
+	h, err := r.readHistory(ctx, s, groupID, since)
 	if bot.ErrorClass(err) == bot.ClassPermanentGroup {
 		// The OA is not in this group (any more): nothing sent to it can
 		// have arrived.

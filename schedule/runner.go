@@ -17,8 +17,15 @@ import (
 
 // Config tunes a Runner. Zero fields take the defaults in docs/DESIGN.md.
 type Config struct {
-	Location     *time.Location       // the commune zone; default Asia/Ho_Chi_Minh
-	Commune      string               // the name in every message's footer
+	Location *time.Location // the commune zone; default Asia/Ho_Chi_Minh
+	Commune  string         // the name in every message's footer (one commune; several: each its communes.name)
+	Province string         // the name in the footer of province-wide notices (LOAXA_PROVINCE), e.g. "UBND tỉnh An Giang"
+	// OnlyCommune, for a single-commune daemon (a Sender that is not a
+	// Province), is the id of the commune its one OA serves: deliveries of
+	// a commune added while it runs are not claimed (they would go through
+	// the wrong OA) and wait for the restart that starts province mode.
+	// 0: every delivery, as before province mode.
+	OnlyCommune  int64
 	QuietHours   QuietHours           // normal and low deliveries wait for the morning; read in Location unless it has a zone (In)
 	MaxLateness  time.Duration        // a recurring occurrence later than this is skipped; default 1h
 	PollInterval time.Duration        // how often other processes' writes are looked for; default 1s
@@ -153,7 +160,7 @@ func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*
 	r.disp, err = newDispatcher(dispatchConfig{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
 		Quiet: cfg.QuietHours, Location: cfg.Location, Backoff: cfg.Backoff, UrgentBackoff: cfg.UrgentBackoff,
 		MaxAttempts: cfg.MaxAttempts, UrgentMaxTries: cfg.UrgentMaxAttempts, AnswerSettle: cfg.AnswerSettle,
-		ReconcileAfter: cfg.ReconcileAfter,
+		ReconcileAfter: cfg.ReconcileAfter, OnlyCommune: cfg.OnlyCommune,
 	}, dispatchDeps{Queue: store, Sender: sender, Now: r.now, Log: log, Claims: r.claims, Flight: r.flight,
 		Recorded: r.recorded, Settle: r.planCycle})
 	if err != nil {

@@ -20,7 +20,7 @@ func (d *dispatcher) sendInTurn(ctx context.Context, stop <-chan struct{}, j not
 		return d.giveBack(j)
 	default:
 	}
-	if ctx.Err() != nil || d.held(d.Now()) {
+	if ctx.Err() != nil || d.held(d.Now(), j) {
 		// Stopped hard, or Zalo said -32, or the connection broke, since
 		// the claim.
 		return d.giveBack(j)
@@ -28,12 +28,27 @@ func (d *dispatcher) sendInTurn(ctx context.Context, stop <-chan struct{}, j not
 	return d.send(ctx, j)
 }
 
-// held reports whether sending is paused after -32 or disconnected.
-func (d *dispatcher) held(now time.Time) bool {
+// held reports whether sending j is paused after -32, or its OA is
+// disconnected (or, in a province, its commune has none).
+func (d *dispatcher) held(now time.Time, j notices.Delivery) bool {
 	d.mu.Lock()
-	until := d.pauseTil
+	until, own := d.pauseTil, d.oaPause[j.CommuneID]
 	d.mu.Unlock()
-	return now.Before(until) || !d.Sender.Health().Connected
+	s := d.senderOf(j)
+	return now.Before(until) || now.Before(own) || s == nil || !s.Health().Connected
+}
+
+// senderOf is the Sender that sends j: its commune's OA in a province
+// (nil when the province has none for it), else the one.
+func (d *dispatcher) senderOf(j notices.Delivery) Sender {
+	if p, ok := d.Sender.(*Province); ok {
+		s, ok := p.For(j.CommuneID)
+		if !ok {
+			return nil
+		}
+		return s
+	}
+	return d.Sender
 }
 
 // giveBack is the outcome of a claimed delivery that was never handed to
@@ -58,17 +73,18 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 	began := time.Now()
 	var msgID string
 	var err error
+	s := d.senderOf(j) // not nil: held checked it
 	if j.WithImage {
 		var att string
-		att, err = d.attachment(ctx, j)
+		att, err = d.attachment(ctx, s, j)
 		if err == nil {
-			msgID, err = d.Sender.SendGroupImage(ctx, j.GroupID, att, j.Body)
+			msgID, err = s.SendGroupImage(ctx, j.GroupID, att, j.Body)
 			if bot.ErrorClass(err) == bot.ClassReupload {
-				_ = d.Queue.SetAttachment(context.WithoutCancel(ctx), j.OccurrenceID, "")
+				d.forgetAttachment(context.WithoutCancel(ctx), j)
 			}
 		}
 	} else {
-		msgID, err = d.Sender.SendGroupText(ctx, j.GroupID, j.Body)
+		msgID, err = s.SendGroupText(ctx, j.GroupID, j.Body)
 	}
 	now := d.Now()
 	res := result{job: j, took: time.Since(began), ended: now, err: err}
@@ -91,7 +107,7 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 		// Nothing was sent; hold it without spending an attempt.
 		res.Status, res.At, res.Unclaim = notices.DeliveryQueued, now, true
 	case class == bot.ClassRateLimited:
-		res.Status, res.At, res.Unclaim = notices.DeliveryRetry, d.slowDown(now), true
+		res.Status, res.At, res.Unclaim = notices.DeliveryRetry, d.rateLimited(now, j), true
 	case class == bot.ClassNightBan:
 		res.Status, res.At = notices.DeliveryRetry, nightBanEnd(now, d.cfg.Location)
 	case class == bot.ClassTransient || class == bot.ClassReupload || class == bot.ClassQuota ||
@@ -142,7 +158,7 @@ func (d *dispatcher) measure(t bot.Timing, took time.Duration, err error) {
 
 // attachment returns the occurrence's uploaded image, uploading it first if
 // needed; uploads of one occurrence are serialised so it happens once.
-func (d *dispatcher) attachment(ctx context.Context, j notices.Delivery) (string, error) {
+func (d *dispatcher) attachment(ctx context.Context, s Sender, j notices.Delivery) (string, error) {
 	d.mu.Lock()
 	mu := d.uploads[j.OccurrenceID]
 	if mu == nil {
@@ -152,12 +168,23 @@ func (d *dispatcher) attachment(ctx context.Context, j notices.Delivery) (string
 	d.mu.Unlock()
 	mu.Lock()
 	defer mu.Unlock()
-	id, at, err := d.Queue.Attachment(ctx, j.OccurrenceID)
-	if err != nil {
-		return "", err
-	}
-	if id != "" && d.Now().Sub(at) < attachmentLife {
-		return id, nil
+	_, province := d.Sender.(*Province)
+	key := [2]int64{j.OccurrenceID, j.CommuneID}
+	if province {
+		d.mu.Lock()
+		a := d.attached[key]
+		d.mu.Unlock()
+		if a.id != "" && d.Now().Sub(a.at) < attachmentLife {
+			return a.id, nil
+		}
+	} else {
+		id, at, err := d.Queue.Attachment(ctx, j.OccurrenceID)
+		if err != nil {
+			return "", err
+		}
+		if id != "" && d.Now().Sub(at) < attachmentLife {
+			return id, nil
+		}
 	}
 	data, typ, err := d.Queue.NoticeImage(ctx, j.NoticeID)
 	if err != nil {
@@ -167,14 +194,56 @@ func (d *dispatcher) attachment(ctx context.Context, j notices.Delivery) (string
 	if typ == "image/jpeg" {
 		name = "thong-bao.jpg"
 	}
-	id, err = d.Sender.UploadImage(ctx, name, data)
+	id, err := s.UploadImage(ctx, name, data)
 	if err != nil {
 		return "", err
+	}
+	if province {
+		d.mu.Lock()
+		d.attached[key] = attached{id: id, at: d.Now()}
+		d.mu.Unlock()
+		return id, nil
 	}
 	if err := d.Queue.SetAttachment(ctx, j.OccurrenceID, id); err != nil {
 		return "", err
 	}
 	return id, nil
+}
+
+// forgetAttachment drops j's uploaded image after Zalo forgot it (-100).
+func (d *dispatcher) forgetAttachment(ctx context.Context, j notices.Delivery) {
+	if _, ok := d.Sender.(*Province); ok {
+		d.mu.Lock()
+		delete(d.attached, [2]int64{j.OccurrenceID, j.CommuneID})
+		d.mu.Unlock()
+		return
+	}
+	_ = d.Queue.SetAttachment(ctx, j.OccurrenceID, "")
+}
+
+// rateLimited reacts to j's -32. In a province, a -32 of its OA's own
+// limit (its client paused that OA alone: bot.OAState.RateLimitedUntil,
+// and the app is not paused) holds that commune's claims alone until the
+// OA's pause ends; every other -32 holds every claim (slowDown).
+func (d *dispatcher) rateLimited(now time.Time, j notices.Delivery) time.Time {
+	p, ok := d.Sender.(*Province)
+	if !ok || p.appPaused() {
+		return d.slowDown(now)
+	}
+	st, ok := d.senderOf(j).(interface{ State() bot.OAState })
+	if !ok {
+		return d.slowDown(now)
+	}
+	left := time.Until(st.State().RateLimitedUntil)
+	if left <= 0 {
+		return d.slowDown(now)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t := now.Add(left); t.After(d.oaPause[j.CommuneID]) {
+		d.oaPause[j.CommuneID] = t
+	}
+	return d.oaPause[j.CommuneID]
 }
 
 // slowDown reacts to -32: every worker holds off for a while that grows

@@ -27,6 +27,7 @@ type Config struct {
 	TZ           string              // LOAXA_TZ
 	Location     *time.Location      // loaded from TZ
 	Commune      string              // LOAXA_COMMUNE: the name in the message footer
+	Province     string              // LOAXA_PROVINCE: the footer of province-wide notices (several communes)
 	QuietHours   string              // LOAXA_QUIET_HOURS as given: "21:00-06:00" or "off"
 	Quiet        schedule.QuietHours // parsed from QuietHours
 	MaxLateness  time.Duration       // LOAXA_MAX_LATENESS
@@ -64,6 +65,7 @@ var envVars = []envVar{
 	{"LOAXA_HTTP_ADDR", "127.0.0.1:8080", "địa chỉ trang quản trị (serve)"},
 	{"LOAXA_TZ", "Asia/Ho_Chi_Minh", "múi giờ của xã: giờ nhập, hiển thị và lịch lặp"},
 	{"LOAXA_COMMUNE", "UBND xã", "tên xã/phường ở cuối mỗi tin"},
+	{"LOAXA_PROVINCE", "", "nhiều xã: tên tỉnh ở cuối tin cấp tỉnh, ví dụ \"UBND tỉnh An Giang\""},
 	{"LOAXA_QUIET_HOURS", "21:00-06:00", "giờ yên lặng: tin thường và bản tin chờ đến sáng; off để tắt"},
 	{"LOAXA_MAX_LATENESS", "1h", "lượt lặp bị lỡ quá mức này thì bỏ qua (thời lượng Go)"},
 	{"LOAXA_POLL_INTERVAL", "1s", "chu kỳ kiểm tra tin mới do chương trình khác ghi"},
@@ -128,6 +130,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		HTTPAddr:         get("LOAXA_HTTP_ADDR"),
 		TZ:               get("LOAXA_TZ"),
 		Commune:          get("LOAXA_COMMUNE"),
+		Province:         get("LOAXA_PROVINCE"),
 		QuietHours:       get("LOAXA_QUIET_HOURS"),
 		SelfApprove:      get("LOAXA_SELF_APPROVE") == "1",
 		LogFormat:        get("LOAXA_LOG_FORMAT"),
@@ -265,7 +268,7 @@ func (c *Config) Validate() error {
 // MarshalZerologObject logs the configuration without its secrets.
 func (c Config) MarshalZerologObject(e *zerolog.Event) {
 	set := func(s string) bool { return s != "" }
-	e.Str("db", c.DB).Str("http_addr", c.HTTPAddr).Str("tz", c.TZ).Str("commune", c.Commune).
+	e.Str("db", c.DB).Str("http_addr", c.HTTPAddr).Str("tz", c.TZ).Str("commune", c.Commune).Str("province", c.Province).
 		Str("quiet_hours", c.QuietHours).Dur("max_lateness", c.MaxLateness).Dur("poll_interval", c.PollInterval).Int("send_concurrency", c.SendConc).
 		Bool("self_approve", c.SelfApprove).Strs("bulletin", c.Bulletin).Str("log_format", c.LogFormat).
 		Str("zalo_app_id", c.ZaloAppID).Bool("zalo_app_secret_set", set(c.ZaloAppSecret)).

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -37,6 +36,8 @@ type daemon struct {
 	log    zerolog.Logger
 	store  *notices.Store
 	client *bot.Client
+	app    *bot.App           // province mode: the one Zalo app of every commune's OA
+	prov   *schedule.Province // province mode: each active commune's client
 	runner *schedule.Runner
 	hooks  *schedule.Webhooks // Zalo's webhook events, processed after the site stored them
 	srv    *http.Server
@@ -51,24 +52,45 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 	if err != nil {
 		return nil, err
 	}
-	if err := oneCommuneOnly(ctx, store); err != nil {
-		store.Close()
-		return nil, err
-	}
 	// The rules it runs with, for the CLI to say what it will do (daemonrules.go).
 	if err := store.RecordDaemonRules(ctx, cfg.daemonRules()); err != nil {
 		store.Close()
 		return nil, err
 	}
 	d := &daemon{cfg: cfg, log: log, store: store}
-	if err := d.seedTokens(ctx); err != nil {
+	communes, err := store.Communes(ctx)
+	if err != nil {
 		d.close()
 		return nil, err
 	}
+	var sender schedule.Sender
+	if len(communes) > 1 {
+		// Province mode: each commune's deliveries go out through its own
+		// OA (province.go).
+		if sender, err = d.province(communes); err != nil {
+			d.close()
+			return nil, err
+		}
+	} else if err := d.seedTokens(ctx); err != nil {
+		d.close()
+		return nil, err
+	}
+	// The one client of a single commune; with several, the site's: it
+	// reads the only commune's tokens, so it refuses ("choose a commune")
+	// rather than act for one commune with another's OA.
 	d.client = newClient(cfg, store, log)
+	var only int64
+	if sender == nil {
+		sender = d.client
+		if len(communes) == 1 {
+			only = communes[0].ID
+		}
+	}
 	d.runner, err = schedule.New(schedule.Config{
 		Location:     cfg.Location,
 		Commune:      cfg.Commune,
+		Province:     cfg.Province,
+		OnlyCommune:  only,
 		QuietHours:   cfg.Quiet,
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
@@ -76,7 +98,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		Version:      currentBuild().String(),
 		ExtraMetrics: packageMetrics(store),
 		Concurrency:  cfg.SendConc,
-	}, store, d.client, log)
+	}, store, sender, log)
 	if err != nil {
 		d.close()
 		return nil, err
@@ -238,31 +260,4 @@ func allEnv() []string {
 		}
 	}
 	return names
-}
-
-// oneCommuneOnly refuses to run the daemon on a database of several
-// communes: this build still sends every delivery through one OA and
-// resolves targets by hamlet code across communes, so it would send one
-// commune's notices to another's groups (README: Cả tỉnh). Province mode's
-// sending is not built yet.
-func oneCommuneOnly(ctx context.Context, s *notices.Store) error {
-	cs, err := s.Communes(ctx)
-	if err != nil {
-		return err
-	}
-	if len(cs) > 1 {
-		return fmt.Errorf("cơ sở dữ liệu %s phục vụ %d xã (%s); bản loaxa này chưa gửi tin cho nhiều xã "+
-			"(mỗi xã qua OA riêng của nó), nên không chạy để khỏi gửi nhầm tin sang nhóm của xã khác. "+
-			"Dữ liệu các xã đã lưu đầy đủ; hãy chờ bản có chế độ cả tỉnh, hoặc dùng một cơ sở dữ liệu riêng cho mỗi xã",
-			s.Path(), len(cs), communeCodesText(cs))
-	}
-	return nil
-}
-
-func communeCodesText(cs []notices.Commune) string {
-	codes := make([]string, len(cs))
-	for i, c := range cs {
-		codes[i] = c.Code
-	}
-	return strings.Join(codes, ", ")
 }

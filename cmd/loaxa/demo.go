@@ -73,9 +73,10 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 			demoDB+" với 6 thôn/ấp và tài khoản cán bộ, chạy trình giả lập Zalo OA, tiến trình gửi tin\n"+
 			"và trang quản trị; gửi ngay một thông báo chào mừng, hẹn một thông báo vài phút sau và\n"+
 			"một thông báo lặp lại. Ctrl-C để dừng.",
-		"LOAXA_HTTP_ADDR", "LOAXA_TZ", "LOAXA_COMMUNE", "LOAXA_QUIET_HOURS", "LOAXA_BULLETIN")
+		"LOAXA_HTTP_ADDR", "LOAXA_TZ", "LOAXA_COMMUNE", "LOAXA_PROVINCE", "LOAXA_QUIET_HOURS", "LOAXA_BULLETIN")
 	addr := f.String("addr", "", "địa chỉ trang quản trị (mặc định LOAXA_HTTP_ADDR, hoặc một cổng trống nếu đang bận)")
 	simAddr := f.String("sim-addr", "127.0.0.1:0", "địa chỉ trình giả lập Zalo")
+	province := f.Bool("province", false, "chạy thử cả tỉnh: 3 xã, mỗi xã vài thôn/ấp trên OA giả lập riêng, và một thông báo cấp tỉnh")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -103,7 +104,14 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	for _, h := range demoHamlets {
 		groups = append(groups, zalosim.Group{ID: h.group, Name: "Zalo " + h.name, Members: 40 + 7*len(groups)})
 	}
-	sim := zalosim.New(zalosim.Config{OAName: cfg.Commune, Groups: groups}, log.With().Str("component", "zalosim").Logger())
+	simCfg := zalosim.Config{OAName: cfg.Commune, Groups: groups}
+	if *province {
+		simCfg = zalosim.Config{OAs: demoProvinceOAs()}
+		if cfg.Province == "" {
+			cfg.Province = "UBND tỉnh An Giang (chạy thử)"
+		}
+	}
+	sim := zalosim.New(simCfg, log.With().Str("component", "zalosim").Logger())
 	defer sim.Close()
 	simLn, err := net.Listen("tcp", *simAddr)
 	if err != nil {
@@ -127,11 +135,25 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
+	if *province {
+		cfg.ZaloRefreshToken = "" // each commune's OA has its own pair (seedProvince)
+		if err := seedProvince(ctx, cfg, sim); err != nil {
+			return err
+		}
+	}
 	d, err := openDaemon(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	password, err := seedDemo(ctx, d.store, cfg.Location)
+	var password string
+	if *province {
+		password, err = seedDemoUsers(ctx, d.store, notices.Province)
+		if err == nil {
+			err = seedProvinceNotices(ctx, d.store)
+		}
+	} else {
+		password, err = seedDemo(ctx, d.store, cfg.Location)
+	}
 	if err != nil {
 		d.close()
 		return err
@@ -159,6 +181,13 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	}
 	sim.SetWebhook(d.url()+"/zalo/webhook", cfg.ZaloOASecret)
 	printDemoBanner(e.stdout, simURL, d.url(), cfg.DB, password)
+	if *province {
+		fmt.Fprintf(e.stdout, "\n  Cả tỉnh: 3 xã (xa-an-phu, xa-phu-hoa, phuong-my-binh), mỗi xã gửi qua OA giả lập riêng;\n"+
+			"  đã gửi ngay một cảnh báo cấp tỉnh tới mọi thôn/ấp và một thông báo của mỗi xã tới các thôn/ấp của xã đó.\n"+
+			"  Tài khoản cán bộ là cấp tỉnh. Ctrl-C để dừng.\n\n")
+	} else {
+		printDemoNotices(e.stdout)
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-d.served:
@@ -166,6 +195,23 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info().Msg("stopping the demo")
 	return d.stop()
+}
+
+// seedDemoUsers adds the demo's staff accounts, of commune (empty: the
+// only one; notices.Province: the province's), and returns their password.
+func seedDemoUsers(ctx context.Context, s *notices.Store, commune string) (string, error) {
+	password := "loaxa-" + strings.ToLower(rand.Text()[:10])
+	for _, u := range []notices.User{
+		{Username: "canbo", DisplayName: "Cán bộ văn phòng", Role: notices.RoleAdmin},
+		{Username: "bientap", DisplayName: "Cán bộ biên tập", Role: notices.RoleEditor},
+		{Username: "lanhdao", DisplayName: "Lãnh đạo UBND", Role: notices.RoleApprover},
+	} {
+		u.Commune = commune
+		if err := s.CreateUser(ctx, "demo", &u, password); err != nil {
+			return "", fmt.Errorf("demo user %s: %w", u.Username, err)
+		}
+	}
+	return password, nil
 }
 
 // seedDemo fills a fresh demo database: hamlets, staff, a welcome notice
@@ -177,15 +223,9 @@ func seedDemo(ctx context.Context, s *notices.Store, loc *time.Location) (string
 			return "", fmt.Errorf("demo hamlet %s: %w", h.code, err)
 		}
 	}
-	password := "loaxa-" + strings.ToLower(rand.Text()[:10])
-	for _, u := range []notices.User{
-		{Username: "canbo", DisplayName: "Cán bộ văn phòng", Role: notices.RoleAdmin},
-		{Username: "bientap", DisplayName: "Cán bộ biên tập", Role: notices.RoleEditor},
-		{Username: "lanhdao", DisplayName: "Lãnh đạo UBND", Role: notices.RoleApprover},
-	} {
-		if err := s.CreateUser(ctx, "demo", &u, password); err != nil {
-			return "", fmt.Errorf("demo user %s: %w", u.Username, err)
-		}
+	password, err := seedDemoUsers(ctx, s, "")
+	if err != nil {
+		return "", err
 	}
 	now := time.Now().In(loc)
 	soon := now.Add(3 * time.Minute).Truncate(time.Minute)
@@ -221,6 +261,10 @@ func printDemoBanner(w io.Writer, simURL, siteURL, db, password string) {
 	fmt.Fprintf(w, "  Số liệu (metrics):          %s/metrics\n", siteURL)
 	fmt.Fprintf(w, "\n  Đăng nhập: canbo (quản trị), bientap (biên tập), lanhdao (duyệt) — mật khẩu: %s\n", password)
 	fmt.Fprintf(w, "  Cơ sở dữ liệu: %s — thử: go run ./cmd/loaxa --db %s notice list\n", db, db)
+}
+
+// printDemoNotices tells what the (single-commune) demo has sent.
+func printDemoNotices(w io.Writer) {
 	fmt.Fprintf(w, "\n  Đã gửi ngay một thông báo chào mừng; một thông báo hẹn 3 phút nữa; một thông báo lặp\n")
 	fmt.Fprintf(w, "  mỗi 5 phút; một tin ít quan trọng chờ bản tin kế tiếp (bản tin chạy thử: 5 phút một lần,\n")
 	fmt.Fprintf(w, "  LOAXA_BULLETIN để đổi). Ctrl-C để dừng.\n\n")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
 )
 
 // The checks that talk to something: Zalo, the public address, the service.
@@ -31,10 +32,8 @@ func (d *doctor) checkZalo(ctx context.Context) {
 		d.add("zalo", "zalo.rest", checkSkip, "các kiểm tra Zalo được bỏ qua: "+why, "sửa lỗi ở trên trước")
 		return
 	}
-	if err := oneCommuneOnly(ctx, d.store); err != nil {
-		d.add("zalo", "zalo.communes", checkFail, err.Error(),
-			"xem từng OA bằng loaxa zalo status --commune MÃ; để gửi tin, dùng một cơ sở dữ liệu cho mỗi xã")
-		d.add("zalo", "zalo.rest", checkSkip, "các kiểm tra Zalo theo từng xã chưa có trong loaxa doctor", "")
+	if cs, err := d.store.Communes(ctx); err == nil && len(cs) > 1 {
+		d.checkCommuneTokens(ctx, cs)
 		return
 	}
 	access, refresh, _, err := d.store.LoadZaloTokens(ctx)
@@ -355,4 +354,25 @@ func (d *doctor) local(t time.Time) string {
 		loc = time.UTC
 	}
 	return t.In(loc).Format("15:04 02/01/2006")
+}
+
+// checkCommuneTokens is the Zalo check of a province: whether each active
+// commune's OA has a token pair stored (each sends through its own).
+func (d *doctor) checkCommuneTokens(ctx context.Context, cs []notices.Commune) {
+	for _, c := range cs {
+		if !c.Active {
+			continue
+		}
+		access, refresh, _, err := d.store.CommuneTokens(c.ID).LoadZaloTokens(ctx)
+		switch {
+		case err != nil:
+			d.add("zalo", "zalo.token."+c.Code, checkFail, fmt.Sprintf("xã %s: không đọc được token: %v", c.Code, err), "")
+		case access == "" && refresh == "":
+			d.add("zalo", "zalo.token."+c.Code, checkFail, fmt.Sprintf("xã %s: OA chưa kết nối; tin của xã này chờ trong hàng đợi, các xã khác vẫn gửi", c.Code),
+				"loaxa zalo connect --commune "+c.Code)
+		default:
+			d.add("zalo", "zalo.token."+c.Code, checkOK, fmt.Sprintf("xã %s: đã lưu token OA", c.Code), "")
+		}
+	}
+	d.add("zalo", "zalo.rest", checkSkip, "nhiều xã: loaxa doctor chưa gọi thử Zalo cho từng OA; xem /healthz (mục communes) khi loaxa serve chạy", "")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/web"
 )
 
@@ -31,7 +32,7 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 		MetricsToken:   cfg.MetricsToken,
 		Version:        currentBuild().String(),
 		CheckGroup: func(ctx context.Context, groupID string) (notices.GroupFacts, string) {
-			c := checkGroup(ctx, d.client, d.store, groupID)
+			c := checkGroup(ctx, d.groupChecker(ctx, groupID), d.store, groupID)
 			return c.Facts, c.Refused
 		},
 
@@ -39,4 +40,19 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 		WebhookAppSecret: cfg.ZaloAppSecret,
 		WebhookStored:    d.hooks.Notify,
 	}, d.store, d.client, log.With().Str("component", "web").Logger())
+}
+
+// groupChecker is the client that checks group groupID with Zalo: in
+// province mode that of its hamlet's commune (another OA is not in the
+// group), else the one.
+func (d *daemon) groupChecker(ctx context.Context, groupID string) schedule.GroupChecker {
+	if d.prov == nil {
+		return d.client
+	}
+	if h, err := d.store.HamletByGroup(ctx, groupID); err == nil {
+		if s, ok := d.prov.For(h.CommuneID); ok {
+			return s
+		}
+	}
+	return d.client // not a hamlet's yet: the site's client, which asks for a commune
 }

@@ -1,0 +1,86 @@
+package notices_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// TestFairClaim: with a 500-delivery backlog of xa-an-phu queued first,
+// xa-phu-hoa's notice made later is in the very first claim batch when the
+// communes take turns (Claim.Fair), and an urgent one goes before both;
+// without Fair it waits behind the whole backlog (the order by due time).
+func TestFairClaim(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openProvince(t)
+	var hs []notices.Hamlet
+	for i := range 250 {
+		hs = append(hs, notices.Hamlet{Commune: "xa-an-phu", Code: fmt.Sprintf("b-%d", i), Name: fmt.Sprintf("Ấp B%d", i),
+			GroupID: fmt.Sprintf("g-b-%d", i)})
+	}
+	if err := s.ImportHamlets(ctx, "test", hs); err != nil {
+		t.Fatal(err)
+	}
+	materialise := func(n notices.Notice, due time.Time, parts int) {
+		t.Helper()
+		n.Body, n.Status, n.Source, n.Author = "b", notices.StatusApproved, notices.SourceCLI, "test"
+		if err := s.CreateNotice(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		ts, err := s.NoticeTargets(ctx, &n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := make([]string, parts)
+		for i := range ps {
+			ps[i] = fmt.Sprintf("%s %d", n.Title, i+1)
+		}
+		if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: n.ID, DueAt: due, Status: notices.OccurrenceQueued,
+			Priority: n.Priority.Rank(), Parts: ps, Targets: ts}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 252 hamlets × 2 parts: the second parts wait for the first, so 252
+	// are claimable at once, and 504 in all.
+	materialise(notices.Notice{Title: "Backlog", Commune: "xa-an-phu"}, fixedNow.Add(-time.Hour), 2)
+	materialise(notices.Notice{Title: "Phu Hoa", Commune: "xa-phu-hoa"}, fixedNow.Add(-time.Minute), 1)
+
+	claim := func(fair bool, communes []int64) []notices.Delivery {
+		t.Helper()
+		jobs, err := s.RecordAndClaim(ctx, nil, notices.Claim{Now: fixedNow, Limit: 64, MaxRank: notices.RankLow,
+			Fair: fair, Communes: communes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jobs
+	}
+	has := func(jobs []notices.Delivery, commune int64) bool {
+		for _, j := range jobs {
+			if j.CommuneID == commune {
+				return true
+			}
+		}
+		return false
+	}
+	if jobs := claim(false, nil); len(jobs) != 64 || has(jobs, 2) {
+		t.Fatalf("unfair claim: %d rows, xa-phu-hoa's among them: %v; want 64 of the backlog only (the test shows nothing otherwise)",
+			len(jobs), has(jobs, 2))
+	}
+	if jobs := claim(true, []int64{1}); len(jobs) != 64 || has(jobs, 2) {
+		t.Fatalf("claim of xa-an-phu only: %d rows, xa-phu-hoa's among them: %v", len(jobs), has(jobs, 2))
+	}
+	if jobs := claim(true, []int64{}); len(jobs) != 0 {
+		t.Fatalf("claim of no commune = %d rows; want none", len(jobs))
+	}
+	materialise(notices.Notice{Title: "Khan", Commune: "xa-an-phu", Targets: []string{"ap-1"}, Priority: notices.Urgent}, fixedNow, 1)
+	jobs := claim(true, nil)
+	if len(jobs) != 64 || !has(jobs, 2) {
+		t.Fatalf("fair claim: %d rows, xa-phu-hoa's among them: %v; want it in the first batch", len(jobs), has(jobs, 2))
+	}
+	if jobs[0].Priority != notices.RankUrgent || jobs[0].CommuneID != 1 {
+		t.Errorf("first claimed = %+v; want the urgent one first, across communes", jobs[0])
+	}
+}

@@ -1,0 +1,121 @@
+package schedule
+
+import (
+	"context"
+	"strings"
+
+	"github.com/loaxa/loaxa/notices"
+)
+
+// hamletIndex is the active hamlets of the active communes, read once a
+// poll cycle when some occurrence is due, to resolve notices' targets as
+// Store.NoticeTargets does (hamlet codes repeat across communes).
+type hamletIndex struct {
+	byCommune map[int64]map[string]notices.Hamlet // commune id → code → hamlet
+	ids       map[string]int64                    // commune code → id
+	names     map[int64]string                    // commune id → its footer name
+	communes  int                                 // how many communes the database has
+}
+
+// activeHamlets reads the hamlet index.
+func (r *Runner) activeHamlets(ctx context.Context) (*hamletIndex, error) {
+	cs, err := r.store.Communes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := r.store.Hamlets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x := &hamletIndex{byCommune: map[int64]map[string]notices.Hamlet{}, ids: map[string]int64{},
+		names: map[int64]string{}, communes: len(cs)}
+	for _, c := range cs {
+		x.names[c.ID] = c.Name
+		if c.Active {
+			x.ids[c.Code] = c.ID
+			x.byCommune[c.ID] = map[string]notices.Hamlet{}
+		}
+	}
+	for _, h := range all {
+		if m := x.byCommune[h.CommuneID]; m != nil && h.Active {
+			m[h.Code] = h
+		}
+	}
+	return x, nil
+}
+
+// targets resolves a notice's hamlets: all active ones of its commune, or
+// those named; province-wide, of every active commune (all; the communes
+// named; the hamlets named as commune/hamlet). A hamlet named twice is one
+// target. Ordered by hamlet.
+func targets(n *notices.Notice, x *hamletIndex) []notices.Target {
+	seen := map[int64]bool{}
+	var ts []notices.Target
+	add := func(h notices.Hamlet) {
+		if !seen[h.ID] {
+			seen[h.ID] = true
+			ts = append(ts, notices.Target{HamletID: h.ID, GroupID: h.GroupID, CommuneID: h.CommuneID})
+		}
+	}
+	addAll := func(m map[string]notices.Hamlet) {
+		for _, h := range m {
+			add(h)
+		}
+	}
+	switch {
+	case n.Commune == notices.Province && len(n.Targets) == 0:
+		for _, m := range x.byCommune {
+			addAll(m)
+		}
+	case n.Commune == notices.Province:
+		for _, t := range n.Targets {
+			commune, hamlet, qualified := strings.Cut(t, "/")
+			m := x.byCommune[x.ids[commune]]
+			if !qualified {
+				addAll(m)
+			} else if h, ok := m[hamlet]; ok {
+				add(h)
+			}
+		}
+	case len(n.Targets) == 0:
+		addAll(x.byCommune[n.CommuneID])
+	default:
+		for _, code := range n.Targets {
+			if h, ok := x.byCommune[n.CommuneID][code]; ok {
+				add(h)
+			}
+		}
+	}
+	sortTargets(ts)
+	return ts
+}
+
+// footer is the name that signs n's messages: its commune's, or for a
+// province-wide notice the province's (LOAXA_PROVINCE).
+func (x *hamletIndex) footer(n *notices.Notice, cfg Config) string {
+	if n.Commune == notices.Province && x.communes > 1 {
+		return provinceName(cfg)
+	}
+	return x.communeFooter(n.CommuneID, cfg)
+}
+
+// communeFooter is the name that signs commune id's messages. With one
+// commune it is LOAXA_COMMUNE, as before province mode.
+func (x *hamletIndex) communeFooter(id int64, cfg Config) string {
+	if x.communes <= 1 {
+		return cfg.Commune
+	}
+	if name := x.names[id]; name != "" {
+		return name
+	}
+	return cfg.Commune
+}
+
+// provinceName signs province-wide notices; "UBND tỉnh" when
+// LOAXA_PROVINCE is not set (the daemon warns at start).
+func provinceName(cfg Config) string {
+	if cfg.Province != "" {
+		return cfg.Province
+	}
+	return "UBND tỉnh"
+}
