@@ -127,6 +127,15 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 			d.Pending = append(d.Pending, n)
 		}
 	}
+	listed := make([]int64, len(ns))
+	for i := range ns {
+		listed[i] = ns[i].ID
+	}
+	superseded, err := s.store.Superseded(ctx, listed) // withdrawn or corrected: not retried
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	sending := map[int64]bool{}
 	for _, n := range ns {
 		a := act[n.ID]
@@ -138,7 +147,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		if n.Status != notices.StatusPending && a != nil && a.Pending() > 0 {
 			sending[n.ID] = true
 		}
-		if a != nil && a.Count[notices.DeliveryFailed] > 0 && notices.StillSendable(&n, now) {
+		if _, ok := superseded[n.ID]; !ok && a != nil && a.Count[notices.DeliveryFailed] > 0 && notices.StillSendable(&n, now) {
 			d.Failures = append(d.Failures, recentNotice{Notice: n, Activity: a})
 		}
 		if a != nil && a.Count[notices.DeliverySent] > 0 && len(d.Recent) < 10 {
@@ -226,7 +235,11 @@ func (s *Server) progress(r *http.Request, ids []int64) ([]progressNotice, error
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, s.liveProgress(n, hds))
+		p := s.liveProgress(n, hds)
+		if _, err := s.noRetryIfSuperseded(r, n, &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }

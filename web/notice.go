@@ -23,6 +23,7 @@ type noticeData struct {
 	SelfNote   string // why this approver may not approve it
 	CanCancel  bool
 	CanRetry   bool
+	RetryNote  string // why its failed hamlets are not retried: a withdrawal or correction went out
 	CanCorrect bool
 	FollowUps  []notices.Notice // corrections and withdrawals that refer to it
 	Reach      notices.Reach    // groups sent to and their members at send time
@@ -98,6 +99,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	d.Progress = s.liveProgress(n, hds)
+	if d.RetryNote, err = s.noRetryIfSuperseded(r, n, &d.Progress); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	d.Reach = notices.ReachOf(hds)
 	d.Progress.CSRF = sess.CSRFToken
 	for _, h := range d.Progress.Hamlets {
