@@ -88,8 +88,10 @@ func (s *Store) CreateNotice(ctx context.Context, n *Notice) error {
 				return err
 			case msg != "":
 				es.add("refers_to", "%s", msg)
-			case len(n.Targets) == 0:
-				n.Targets = splitTargets(targets)
+			default:
+				if m := pinTargets(n, targets); m != "" {
+					es.add("targets", "%s", m)
+				}
 			}
 			var orig string
 			if err := tx.QueryRowContext(ctx, `SELECT coalesce(commune, '') FROM notices WHERE id = ?`, n.RefersTo).
@@ -215,13 +217,17 @@ func referTo(ctx context.Context, q interface {
 }, id int64, kind Kind) (targets, msg string, err error) {
 	var published, sent bool
 	var status Status
-	err = q.QueryRowContext(ctx, `SELECT n.targets, n.status, `+publishedSQL+`, `+wentOutSQL+`
-		FROM notices n WHERE n.id = ?`, id).Scan(&targets, &status, &published, &sent)
+	var origKind Kind
+	var origRefers int64
+	err = q.QueryRowContext(ctx, `SELECT n.targets, n.status, n.kind, coalesce(n.refers_to, 0), `+publishedSQL+`, `+wentOutSQL+`
+		FROM notices n WHERE n.id = ?`, id).Scan(&targets, &status, &origKind, &origRefers, &published, &sent)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", fmt.Sprintf("Không có thông báo số %d; hãy kiểm tra số thông báo gốc.", id), nil
 	case err != nil:
 		return "", "", fmt.Errorf("get notice %d: %w", id, err)
+	case origKind != KindNotice:
+		return "", followUpOfFollowUp(id, origKind, origRefers), nil
 	case !published:
 		return "", fmt.Sprintf("Thông báo số %d chưa từng được duyệt để gửi đi, nên không đính chính hay hủy được; "+
 			"hãy sửa hoặc hủy chính thông báo đó.", id), nil
