@@ -59,7 +59,8 @@ func (s *Store) UpdateNotice(ctx context.Context, n *Notice, actor string, keepI
 			return fieldErr("status", "Thông báo số %d vừa được người khác thay đổi; hãy mở lại rồi sửa.", n.ID)
 		}
 		n.Commune, n.CommuneID = cur.Commune, cur.CommuneID // an edit never moves a notice to another commune
-		if n.RefersTo != 0 {                                // a follow-up goes where its original went (followuptargets.go)
+		// A follow-up goes where its original went (followuptargets.go).
+		if n.RefersTo != 0 {
 			var orig string
 			if err := tx.QueryRowContext(ctx, `SELECT targets FROM notices WHERE id = ?`, n.RefersTo).Scan(&orig); err != nil {
 				return fmt.Errorf("get notice %d: %w", n.RefersTo, err)
