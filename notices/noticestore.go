@@ -319,6 +319,13 @@ func noticeState(ctx context.Context, tx *txn, id int64) (status Status, author 
 // author unless allowSelf (LOAXA_SELF_APPROVE); an approver who is a known
 // user must have a role that approves; an expired notice is not approved.
 func (s *Store) ApproveNotice(ctx context.Context, id int64, approver string, allowSelf bool) error {
+	return s.ApproveNoticeVersion(ctx, id, approver, allowSelf, "")
+}
+
+// ApproveNoticeVersion is ApproveNotice of the notice as the approver read
+// it: version is its Version() then ("" skips the check). A notice changed
+// since is not approved (version.go).
+func (s *Store) ApproveNoticeVersion(ctx context.Context, id int64, approver string, allowSelf bool, version string) error {
 	approver = strings.TrimSpace(approver)
 	return s.update(ctx, func(tx *txn) error {
 		status, author, expires, damaged, err := noticeState(ctx, tx, id)
@@ -327,6 +334,9 @@ func (s *Store) ApproveNotice(ctx context.Context, id int64, approver string, al
 		}
 		if status != StatusPending {
 			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q; chỉ duyệt được thông báo đang chờ duyệt.", id, status.Label())
+		}
+		if err := s.checkVersion(ctx, tx, id, version); err != nil {
+			return err
 		}
 		if damaged {
 			return fieldErr("status", "Thông báo số %d bị hỏng nên không duyệt được; hãy hủy nó và viết lại thông báo mới.", id)

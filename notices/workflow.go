@@ -27,6 +27,14 @@ func (n *Notice) Editable() bool {
 // that its author can still read it; a submitted one loses it (the audit log
 // keeps it). Validation comes first; the write is one transaction.
 func (s *Store) UpdateNotice(ctx context.Context, n *Notice, actor string, keepImage bool) error {
+	return s.UpdateNoticeVersion(ctx, n, actor, keepImage, "")
+}
+
+// UpdateNoticeVersion is UpdateNotice of the notice as its editor opened
+// it: version is its Version() then ("" skips the check). When someone
+// else saved it since, nothing is written and the refusal says who and
+// when (version.go).
+func (s *Store) UpdateNoticeVersion(ctx context.Context, n *Notice, actor string, keepImage bool, version string) error {
 	if n.Status != StatusPending && n.Status != StatusDraft {
 		return fieldErr("status", "Chỉ lưu được thành nháp hoặc gửi đi chờ duyệt.")
 	}
@@ -47,6 +55,9 @@ func (s *Store) UpdateNotice(ctx context.Context, n *Notice, actor string, keepI
 		}
 		if err != nil {
 			return fmt.Errorf("get notice %d: %w", n.ID, err)
+		}
+		if err := s.checkVersion(ctx, tx, n.ID, version); err != nil {
+			return err
 		}
 		if !cur.Editable() {
 			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q nên không sửa được nữa; chỉ sửa được thông báo nháp, "+

@@ -269,12 +269,20 @@ func (s *Server) actionDone(w http.ResponseWriter, r *http.Request, n *notices.N
 
 func (s *Server) noticeApprove(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	if n := s.loadNotice(w, r); n != nil {
-		if v := r.PostFormValue("version"); v != "" && v != version(n) {
-			s.redirect(w, r, "/notices/"+strconv.FormatInt(n.ID, 10), "Chưa duyệt: thông báo vừa được sửa sau khi bạn mở trang xác nhận; "+
+		id := strconv.FormatInt(n.ID, 10)
+		v := r.PostFormValue("version")
+		if v == "" {
+			// Not from the confirmation page: send the approver there.
+			s.redirect(w, r, "/notices/"+id+"/approve", "Chưa duyệt: việc duyệt phải được xác nhận trên trang này, "+
+				"sau khi đọc lại thông báo. Hãy đọc rồi bấm «Xác nhận duyệt và cho gửi».")
+			return
+		}
+		if v != version(n) {
+			s.redirect(w, r, "/notices/"+id, "Chưa duyệt: thông báo vừa được sửa sau khi bạn mở trang xác nhận; "+
 				"hãy đọc lại bản mới rồi duyệt.")
 			return
 		}
-		err := s.store.ApproveNotice(r.Context(), n.ID, sess.User.Username, s.cfg.SelfApprove)
+		err := s.store.ApproveNoticeVersion(r.Context(), n.ID, sess.User.Username, s.cfg.SelfApprove, v)
 		s.actionDone(w, r, n, "Đã duyệt. Thông báo sẽ được gửi đúng hẹn.", err)
 	}
 }
