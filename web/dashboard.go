@@ -47,10 +47,11 @@ type recentNotice struct {
 	// FailedHamlets counts the hamlets whose message failed; Status says
 	// so ("đã gửi, 1 ấp lỗi"), never "đã gửi xong" over a failure.
 	FailedHamlets int
+	Tally         notices.Tally
 }
 
 // Status is the notice's status with its failed hamlets.
-func (n recentNotice) Status() string { return notices.StatusText(n.Notice.Status, n.FailedHamlets) }
+func (n recentNotice) Status() string { return notices.StatusText(n.Notice.Status, n.Tally) }
 
 // Failed counts the notice's failed deliveries.
 func (n recentNotice) Failed() int { return n.Activity.Count[notices.DeliveryFailed] }
@@ -248,7 +249,7 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 	p := progressNotice{ID: n.ID, Title: n.Title, Status: string(n.Status), StatusLabel: n.Status.Label(),
 		Total: len(hds), Hamlets: []progressHamlet{}}
 	final := n.Status != notices.StatusApproved && n.Status != notices.StatusPending
-	failed := 0 // hamlets whose message failed
+	failed, left := 0, 0 // hamlets whose message failed, and still to go
 	p.Done = true
 	for _, hd := range hds {
 		st := hd.State()
@@ -260,6 +261,9 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 		h.NoRetry = st == notices.DeliveryFailed && hd.ErrorCode == -403
 		if st == notices.DeliveryFailed {
 			failed++
+		}
+		if st == notices.DeliveryQueued || st == notices.DeliveryRetry || st == notices.DeliverySending || st == "" && !final {
+			left++ // still to go (st "": not made yet, e.g. held for a bulletin)
 		}
 		switch st {
 		case notices.DeliverySent:
@@ -276,6 +280,6 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 		p.Done = false
 	}
 	p.Failed = failed
-	p.StatusLabel = notices.StatusText(n.Status, failed)
+	p.StatusLabel = notices.StatusText(n.Status, notices.Tally{Failed: failed, Reached: p.Sent, Left: left})
 	return p
 }

@@ -26,7 +26,7 @@ type noticeListData struct {
 	From, To                                     string // 2006-01-02, in the commune zone; To inclusive
 
 	Errs   fieldErrs
-	Failed map[int64]int // hamlets failed, by notice
+	Failed map[int64]notices.Tally // hamlets failed, reached and left, by notice
 	Page   int
 	Pages  int
 	Total  int
@@ -166,7 +166,7 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 		for i, n := range d.Notices {
 			ids[i] = n.ID
 		}
-		if d.Failed, err = s.store.FailedHamlets(ctx, ids); err != nil {
+		if d.Failed, err = s.store.Tallies(ctx, ids); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

@@ -234,7 +234,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	for i, n := range ns {
 		ids[i] = n.ID
 	}
-	failed, err := s.FailedHamlets(ctx, ids)
+	tallies, err := s.Tallies(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 			title = "[HỎNG] " + title
 			damaged++
 		}
-		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), notices.StatusText(n.Status, failed[n.ID]), string(n.Priority), when,
+		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), notices.StatusText(n.Status, tallies[n.ID]), string(n.Priority), when,
 			targetsText(n.Targets), title)
 	}
 	if more {
@@ -326,11 +326,11 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(w, "  %-16s %s\n", label+":", value)
 		}
 	}
-	failed, err := s.FailedHamlets(ctx, []int64{n.ID})
+	tallies, err := s.Tallies(ctx, []int64{n.ID})
 	if err != nil {
 		return err
 	}
-	field("Trạng thái", notices.StatusText(n.Status, failed[n.ID]))
+	field("Trạng thái", notices.StatusText(n.Status, tallies[n.ID]))
 	field("Lý do", n.Reason)
 	field("Loại", string(n.Kind))
 	if n.RefersTo != 0 {
