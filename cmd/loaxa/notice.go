@@ -417,7 +417,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 		row(w, widths, "  "+d.Hamlet.Code, d.State().Label(), parts, detail)
 	}
 	if r := notices.ReachOf(ds); r.Groups > 0 {
-		fmt.Fprintf(w, "\nĐã đến %d nhóm, khoảng %d thành viên", r.Groups, r.Members)
+		fmt.Fprintf(w, "\n%s", r.Text())
 		if r.UnknownMembers > 0 {
 			fmt.Fprintf(w, " (chưa biết số thành viên của %d nhóm)", r.UnknownMembers)
 		}
