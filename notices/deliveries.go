@@ -103,9 +103,9 @@ type Round struct {
 // no read receipts (zalo-oa-api.md §12): this is who could see it, not who
 // read it.
 type Reach struct {
-	Groups         int // groups with a part sent
-	Members        int // their members at send time, where known
-	UnknownMembers int // groups sent to whose member count was not known
+	Groups         int  // groups with a part sent
+	Members        int  // their members at send time, where known
+	UnknownMembers int  // groups sent to whose member count was not known
 	Latest         bool // counted over each hamlet's latest occurrence (a notice sent more than once)
 }
 
