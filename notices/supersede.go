@@ -25,10 +25,13 @@ import (
 func (s *Store) supersede(ctx context.Context, tx *txn, id int64, due time.Time) error {
 	reason := SupersededReason(due, s.loc)
 	rows, err := tx.QueryContext(ctx, `SELECT o.id FROM occurrences o
-		WHERE o.notice_id = ?1 AND o.status = 'queued' AND o.due_at < ?2
+		WHERE o.notice_id = ?1 AND o.due_at < ?2 AND o.due_at >= ?3 AND o.status = 'queued'
 		  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.occurrence_id = o.id)
 		  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.occurrence_id = o.id
-		                  AND (d.status <> 'queued' OR d.next_attempt_at < ?2))`, id, fmtTime(due))
+		                  AND (d.status <> 'queued' OR d.next_attempt_at < ?2))`,
+		// Quiet hours last less than a day: a day back bounds the range
+		// read on the (notice_id, due_at) index, however long the history.
+		id, fmtTime(due), fmtTime(due.Add(-24*time.Hour)))
 	if err != nil {
 		return fmt.Errorf("held occurrences of notice %d: %w", id, err)
 	}
