@@ -114,6 +114,10 @@ func TestApprovedWithdrawalStopsTheOriginal(t *testing.T) {
 	if got := r.received("Cắt điện từ 7:00 đến 11:00."); got[off] != 0 {
 		t.Errorf("the retry of the original went out after its withdrawal was approved: %v", got)
 	}
+	// Held for the withdrawal, it is not "stuck" for monitoring.
+	if due, err := r.store.OldestDue(r.ctx, r.clock.Now().Add(30*time.Minute), 0, 2); err != nil || !due.IsZero() {
+		t.Errorf("OldestDue = %v, %v; want none (the held retry waits for the withdrawal)", due, err)
+	}
 	r.clock.Add(time.Hour)
 	r.step()
 	if got := r.deliveries(orig.ID)["khom-3"].State(); got != notices.DeliverySkipped {
