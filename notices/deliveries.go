@@ -104,16 +104,39 @@ type Round struct {
 // no read receipts (zalo-oa-api.md §12): this is who could see it, not who
 // read it.
 type Reach struct {
-	Groups         int // groups with a part sent
-	Members        int // their members at send time, where known
-	UnknownMembers int // groups sent to whose member count was not known
+	Groups         int  // groups with a part sent
+	Members        int  // their members at send time, where known
+	UnknownMembers int  // groups sent to whose member count was not known
+	Latest         bool // counted over each hamlet's latest occurrence (a notice sent more than once)
 }
 
-// ReachOf sums up hs.
+// Text is the reach as staff read it: "Đã đến 6 nhóm, khoảng 345 thành
+// viên", or "Lần gửi gần nhất đã đến 5 nhóm, …" for a recurring notice.
+func (r Reach) Text() string {
+	lead := "Đã đến"
+	if r.Latest {
+		lead = "Lần gửi gần nhất đã đến"
+	}
+	return fmt.Sprintf("%s %d nhóm, khoảng %d thành viên", lead, r.Groups, r.Members)
+}
+
+// ReachOf sums up hs. For a notice sent more than once (a recurring one)
+// it counts the latest occurrence in each hamlet, as the parts line does
+// ("lần gần nhất 1/1 phần"), and says so (Latest): a hamlet that failed the
+// latest run is not counted as reached because an earlier run arrived.
 func ReachOf(hs []HamletDeliveries) Reach {
 	var r Reach
 	for _, h := range hs {
-		if h.Count[DeliverySent] == 0 {
+		if h.Rounds > 1 {
+			r.Latest = true
+		}
+	}
+	for _, h := range hs {
+		sent := h.Count[DeliverySent]
+		if r.Latest {
+			sent = h.Last.Count[DeliverySent]
+		}
+		if sent == 0 {
 			continue
 		}
 		r.Groups++

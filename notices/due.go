@@ -15,8 +15,11 @@ import (
 // for long means sending is stuck.
 func (s *Store) OldestDue(ctx context.Context, now time.Time, minRank, maxRank PriorityRank) (time.Time, error) {
 	var ts sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM deliveries
-		WHERE status IN ('queued', 'retry', 'sending') AND next_attempt_at <= ? AND priority BETWEEN ? AND ?`,
+	// A delivery of a notice whose withdrawal is approved waits for the
+	// withdrawal, not for the dispatcher (followups.go): not stuck.
+	err := s.db.QueryRowContext(ctx, `SELECT min(d.next_attempt_at) FROM deliveries d
+		WHERE d.status IN ('queued', 'retry', 'sending') AND d.next_attempt_at <= ? AND d.priority BETWEEN ? AND ?
+		  AND NOT (d.status IN ('queued', 'retry') AND `+withdrawnSQL+`)`,
 		fmtTime(now), minRank, maxRank).Scan(&ts)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("oldest due delivery: %w", err)

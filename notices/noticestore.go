@@ -88,8 +88,10 @@ func (s *Store) CreateNotice(ctx context.Context, n *Notice) error {
 				return err
 			case msg != "":
 				es.add("refers_to", "%s", msg)
-			case len(n.Targets) == 0:
-				n.Targets = splitTargets(targets)
+			default:
+				if m := pinTargets(n, targets); m != "" {
+					es.add("targets", "%s", m)
+				}
 			}
 			var orig string
 			if err := tx.QueryRowContext(ctx, `SELECT coalesce(commune, '') FROM notices WHERE id = ?`, n.RefersTo).
@@ -215,13 +217,17 @@ func referTo(ctx context.Context, q interface {
 }, id int64, kind Kind) (targets, msg string, err error) {
 	var published, sent bool
 	var status Status
-	err = q.QueryRowContext(ctx, `SELECT n.targets, n.status, `+publishedSQL+`, `+wentOutSQL+`
-		FROM notices n WHERE n.id = ?`, id).Scan(&targets, &status, &published, &sent)
+	var origKind Kind
+	var origRefers int64
+	err = q.QueryRowContext(ctx, `SELECT n.targets, n.status, n.kind, coalesce(n.refers_to, 0), `+publishedSQL+`, `+wentOutSQL+`
+		FROM notices n WHERE n.id = ?`, id).Scan(&targets, &status, &origKind, &origRefers, &published, &sent)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", fmt.Sprintf("Không có thông báo số %d; hãy kiểm tra số thông báo gốc.", id), nil
 	case err != nil:
 		return "", "", fmt.Errorf("get notice %d: %w", id, err)
+	case origKind != KindNotice:
+		return "", followUpOfFollowUp(id, origKind, origRefers), nil
 	case !published:
 		return "", fmt.Sprintf("Thông báo số %d chưa từng được duyệt để gửi đi, nên không đính chính hay hủy được; "+
 			"hãy sửa hoặc hủy chính thông báo đó.", id), nil
@@ -313,6 +319,13 @@ func noticeState(ctx context.Context, tx *txn, id int64) (status Status, author 
 // author unless allowSelf (LOAXA_SELF_APPROVE); an approver who is a known
 // user must have a role that approves; an expired notice is not approved.
 func (s *Store) ApproveNotice(ctx context.Context, id int64, approver string, allowSelf bool) error {
+	return s.ApproveNoticeVersion(ctx, id, approver, allowSelf, "")
+}
+
+// ApproveNoticeVersion is ApproveNotice of the notice as the approver read
+// it: version is its Version() then ("" skips the check). A notice changed
+// since is not approved (version.go).
+func (s *Store) ApproveNoticeVersion(ctx context.Context, id int64, approver string, allowSelf bool, version string) error {
 	approver = strings.TrimSpace(approver)
 	return s.update(ctx, func(tx *txn) error {
 		status, author, expires, damaged, err := noticeState(ctx, tx, id)
@@ -321,6 +334,9 @@ func (s *Store) ApproveNotice(ctx context.Context, id int64, approver string, al
 		}
 		if status != StatusPending {
 			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q; chỉ duyệt được thông báo đang chờ duyệt.", id, status.Label())
+		}
+		if err := s.checkVersion(ctx, tx, id, version); err != nil {
+			return err
 		}
 		if damaged {
 			return fieldErr("status", "Thông báo số %d bị hỏng nên không duyệt được; hãy hủy nó và viết lại thông báo mới.", id)

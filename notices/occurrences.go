@@ -106,6 +106,12 @@ func (s *Store) Materialise(ctx context.Context, p OccurrencePlan) (bool, error)
 				}
 			}
 		}
+		if p.Status == OccurrenceQueued {
+			// Earlier runs still held for quiet hours give way (supersede.go).
+			if err := s.supersede(ctx, tx, p.NoticeID, p.DueAt); err != nil {
+				return err
+			}
+		}
 		if p.Withdraws != 0 {
 			if err := withdraw(ctx, tx, p.Withdraws, p.NoticeID, now); err != nil {
 				return err

@@ -126,6 +126,7 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 			                  AND p.part = d.part - 1 AND p.status = 'sent'))
 			  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = d.notice_id
 			       AND (n.status IN ('cancelled', 'rejected', 'expired') OR n.expires_at <= ?))
+			  AND NOT `+withdrawnSQL+`
 			`+order+`
 			LIMIT ?)
 		RETURNING `+jobColumns, ts, ts, ts, c.MaxRank, ts, c.Limit)

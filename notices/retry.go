@@ -6,12 +6,16 @@ import (
 )
 
 // RetryNotice makes the failed deliveries of notice id due again now, and
-// returns how many. A cancelled or expired notice is not retried.
+// returns how many. A cancelled or expired notice is not retried, nor one
+// superseded by an approved withdrawal or correction (followups.go).
 func (s *Store) RetryNotice(ctx context.Context, id int64, actor string) (int, error) {
 	var n int64
 	err := s.update(ctx, func(tx *txn) error {
 		status, _, expires, _, err := noticeState(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := refuseSuperseded(ctx, tx, id); err != nil {
 			return err
 		}
 		if status == StatusCancelled || status == StatusExpired || !expires.IsZero() && !expires.After(tx.Now) {
@@ -31,13 +35,16 @@ func (s *Store) RetryNotice(ctx context.Context, id int64, actor string) (int, e
 }
 
 // RetryHamlet makes the failed deliveries of notice id to one hamlet due
-// again now, and returns how many. Like RetryNotice, a cancelled or expired
-// notice is not retried.
+// again now, and returns how many. Like RetryNotice, a cancelled, expired
+// or superseded notice is not retried.
 func (s *Store) RetryHamlet(ctx context.Context, id, hamletID int64, actor string) (int, error) {
 	var n int64
 	err := s.update(ctx, func(tx *txn) error {
 		status, _, expires, _, err := noticeState(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := refuseSuperseded(ctx, tx, id); err != nil {
 			return err
 		}
 		if status == StatusCancelled || status == StatusExpired || !expires.IsZero() && !expires.After(tx.Now) {
@@ -54,4 +61,14 @@ func (s *Store) RetryHamlet(ctx context.Context, id, hamletID int64, actor strin
 		return tx.audit(ctx, actor, "notice.retry", id, hamletID, fmt.Sprintf("%d", n))
 	})
 	return int(n), err
+}
+
+// refuseSuperseded is a FieldError when notice id has an approved or sent
+// withdrawal or correction.
+func refuseSuperseded(ctx context.Context, tx *txn, id int64) error {
+	f, err := supersededBy(ctx, tx, id)
+	if err != nil || f.ID == 0 {
+		return err
+	}
+	return fieldErr("status", "%s", RetryRefusal(id, f))
 }

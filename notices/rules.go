@@ -208,6 +208,15 @@ func (r Rules) SendAt(p Priority, due, now time.Time) time.Time {
 	return r.Quiet.After(t)
 }
 
+// Superseded says whether a run of a recurring notice of priority p due at
+// due, held for quiet hours, gives way to the next run due at next: next
+// falls due no later than the held run would be sent (the quiet hours'
+// end), so only next goes (supersede.go; the calendar counts the same).
+func (r Rules) Superseded(p Priority, due, next time.Time) bool {
+	at := r.SendAt(p, due, due)
+	return p != Low && at.After(due) && !next.After(at) && next.After(due)
+}
+
 // StillSendable says whether anything of n may still go out at t: it has
 // not been stopped (cancelled, rejected, expired) and t is before its
 // expiry. The dispatcher's claim (queue.go) and the retries (activity.go)

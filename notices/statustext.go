@@ -7,29 +7,50 @@ import (
 	"strings"
 )
 
+// Tally is how far a notice's deliveries went, counted in hamlets: where a
+// message of it failed (and stays failed), where one arrived, and where
+// one is still to go (queued, retrying, being sent, or held for a
+// bulletin).
+type Tally struct {
+	Failed  int
+	Reached int
+	Left    int
+}
+
 // StatusText is a notice's status as staff read it, never hiding a
-// failure: a finished notice with hamlets whose message failed reads
-// "đã gửi, 1 ấp lỗi", not "đã gửi xong"; one still going says how many
-// have failed so far.
-func StatusText(st Status, failedHamlets int) string {
-	if failedHamlets <= 0 {
+// failure, and never "đang gửi" over a notice with nothing left to send:
+//   - nothing failed: the status ("đã gửi xong", "đã duyệt" …);
+//   - something still to go: "đang gửi, 1 ấp lỗi";
+//   - nothing left, none arrived: "chưa gửi được, 2 ấp lỗi";
+//   - nothing left, some arrived: "đã gửi, 1 ấp lỗi".
+//
+// A stopped notice (cancelled, expired …) keeps its status first:
+// "đã hủy, 1 ấp lỗi". The site (dashboard, /notices, the notice page) and
+// the CLI (notice list, notice show) all read it from here.
+func StatusText(st Status, t Tally) string {
+	if t.Failed <= 0 {
 		return st.Label()
 	}
-	n := strconv.Itoa(failedHamlets) + " ấp lỗi"
+	n := strconv.Itoa(t.Failed) + " ấp lỗi"
 	switch st {
-	case StatusDone:
+	case StatusDone, StatusApproved:
+		switch {
+		case t.Left > 0:
+			return "đang gửi, " + n
+		case t.Reached == 0:
+			return "chưa gửi được, " + n
+		}
 		return "đã gửi, " + n
-	case StatusApproved:
-		return "đang gửi, " + n
 	}
 	return st.Label() + ", " + n
 }
 
-// FailedHamlets counts, for each notice in ids, the hamlets where a
-// delivery of it (its own, or the bulletin that carried it) is failed now;
-// notices with none are absent from the map.
-func (s *Store) FailedHamlets(ctx context.Context, ids []int64) (map[int64]int, error) {
-	out := map[int64]int{}
+// Tallies counts, for each notice in ids, its deliveries' hamlets (its
+// own deliveries and the bulletins that carried it; a held occurrence
+// counts as left to go in every hamlet it may reach, as one); notices
+// with no delivery are absent from the map.
+func (s *Store) Tallies(ctx context.Context, ids []int64) (map[int64]Tally, error) {
+	out := map[int64]Tally{}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -38,25 +59,48 @@ func (s *Store) FailedHamlets(ctx context.Context, ids []int64) (map[int64]int, 
 		args[i] = id
 	}
 	in := "?" + strings.Repeat(", ?", len(ids)-1)
-	rows, err := s.db.QueryContext(ctx, `SELECT notice_id, count(DISTINCT hamlet_id) FROM (
-			SELECT d.notice_id, d.hamlet_id FROM deliveries d
-			WHERE d.status = 'failed' AND d.notice_id IN (`+in+`)
+	rows, err := s.db.QueryContext(ctx, `SELECT notice_id,
+			count(DISTINCT CASE WHEN status = 'failed' THEN hamlet_id END),
+			count(DISTINCT CASE WHEN status = 'sent' THEN hamlet_id END),
+			count(DISTINCT CASE WHEN status IN ('queued', 'retry', 'sending', 'held') THEN hamlet_id END)
+		FROM (
+			SELECT d.notice_id, d.hamlet_id, d.status FROM deliveries d
+			WHERE d.notice_id IN (`+in+`)
 			UNION ALL
-			SELECT o.notice_id, d.hamlet_id FROM occurrences o JOIN bulletin_items bi ON bi.occurrence_id = o.id
+			SELECT o.notice_id, d.hamlet_id, d.status FROM occurrences o JOIN bulletin_items bi ON bi.occurrence_id = o.id
 				JOIN deliveries d ON d.bulletin_id = bi.bulletin_id AND d.hamlet_id = bi.hamlet_id
-			WHERE d.status = 'failed' AND o.notice_id IN (`+in+`)
-		) GROUP BY notice_id`, append(args, args...)...)
+			WHERE o.notice_id IN (`+in+`)
+			UNION ALL
+			SELECT o.notice_id, 0, 'held' FROM occurrences o
+			WHERE o.status = 'held' AND o.notice_id IN (`+in+`)
+		) GROUP BY notice_id`, append(append(args, args...), args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("failed hamlets: %w", err)
+		return nil, fmt.Errorf("delivery tallies: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("failed hamlets: %w", err)
+		var t Tally
+		if err := rows.Scan(&id, &t.Failed, &t.Reached, &t.Left); err != nil {
+			return nil, fmt.Errorf("delivery tallies: %w", err)
 		}
-		out[id] = n
+		out[id] = t
 	}
 	return out, rows.Err()
+}
+
+// FailedHamlets counts, for each notice in ids, the hamlets where a
+// delivery of it is failed now; notices with none are absent.
+func (s *Store) FailedHamlets(ctx context.Context, ids []int64) (map[int64]int, error) {
+	ts, err := s.Tallies(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]int{}
+	for id, t := range ts {
+		if t.Failed > 0 {
+			out[id] = t.Failed
+		}
+	}
+	return out, nil
 }

@@ -27,6 +27,14 @@ func (n *Notice) Editable() bool {
 // that its author can still read it; a submitted one loses it (the audit log
 // keeps it). Validation comes first; the write is one transaction.
 func (s *Store) UpdateNotice(ctx context.Context, n *Notice, actor string, keepImage bool) error {
+	return s.UpdateNoticeVersion(ctx, n, actor, keepImage, "")
+}
+
+// UpdateNoticeVersion is UpdateNotice of the notice as its editor opened
+// it: version is its Version() then ("" skips the check). When someone
+// else saved it since, nothing is written and the refusal says who and
+// when (version.go).
+func (s *Store) UpdateNoticeVersion(ctx context.Context, n *Notice, actor string, keepImage bool, version string) error {
 	if n.Status != StatusPending && n.Status != StatusDraft {
 		return fieldErr("status", "Chỉ lưu được thành nháp hoặc gửi đi chờ duyệt.")
 	}
@@ -48,6 +56,9 @@ func (s *Store) UpdateNotice(ctx context.Context, n *Notice, actor string, keepI
 		if err != nil {
 			return fmt.Errorf("get notice %d: %w", n.ID, err)
 		}
+		if err := s.checkVersion(ctx, tx, n.ID, version); err != nil {
+			return err
+		}
 		if !cur.Editable() {
 			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q nên không sửa được nữa; chỉ sửa được thông báo nháp, "+
 				"chờ duyệt hoặc bị từ chối. Muốn đổi một thông báo đã duyệt thì hãy gửi đính chính.", n.ID, cur.Status.Label())
@@ -59,6 +70,16 @@ func (s *Store) UpdateNotice(ctx context.Context, n *Notice, actor string, keepI
 			return fieldErr("status", "Thông báo số %d vừa được người khác thay đổi; hãy mở lại rồi sửa.", n.ID)
 		}
 		n.Commune, n.CommuneID = cur.Commune, cur.CommuneID // an edit never moves a notice to another commune
+		// A follow-up goes where its original went (followuptargets.go).
+		if n.RefersTo != 0 {
+			var orig string
+			if err := tx.QueryRowContext(ctx, `SELECT targets FROM notices WHERE id = ?`, n.RefersTo).Scan(&orig); err != nil {
+				return fmt.Errorf("get notice %d: %w", n.RefersTo, err)
+			}
+			if msg := pinTargets(n, orig); msg != "" {
+				return fieldErr("targets", "%s", msg)
+			}
+		}
 		es, err := checkTargets(ctx, tx, n)
 		if err != nil {
 			return err

@@ -191,14 +191,14 @@ func TestOwnNoticeRules(t *testing.T) {
 	if !strings.Contains(body, "không tự duyệt được") || strings.Contains(body, "/approve") {
 		t.Errorf("the author-approver is offered the approve button")
 	}
-	a.post("/notices/"+strconv.FormatInt(mine.ID, 10)+"/approve", nil)
+	a.post("/notices/"+strconv.FormatInt(mine.ID, 10)+"/approve", s.versioned(mine.ID, nil))
 	if n, _ := s.store.Notice(ctx, mine.ID); n.Status != notices.StatusPending {
 		t.Errorf("self-approval: status %s; want pending", n.Status)
 	}
 	// … unless LOAXA_SELF_APPROVE.
 	s2 := newSite(t, func(c *web.Config) { c.SelfApprove = true })
 	mine2 := s2.notice(notices.Notice{Title: "Tự duyệt", Author: "duyet"})
-	s2.signedIn("duyet").post("/notices/"+strconv.FormatInt(mine2.ID, 10)+"/approve", nil)
+	s2.signedIn("duyet").post("/notices/"+strconv.FormatInt(mine2.ID, 10)+"/approve", s2.versioned(mine2.ID, nil))
 	if n, _ := s2.store.Notice(ctx, mine2.ID); n.Status != notices.StatusApproved {
 		t.Errorf("self-approval with SelfApprove: status %s; want approved", n.Status)
 	}

@@ -117,7 +117,10 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		// A notice's sends, one line a day.
 		perDay := map[string][]time.Time{}
 		var notes = map[string]string{}
-		for _, due := range dues {
+		for i, due := range dues {
+			if i+1 < len(dues) && rules.Superseded(n.Priority, due, dues[i+1]) {
+				continue // held for quiet hours, replaced by the next run (notices/supersede.go)
+			}
 			at := rules.SendAt(n.Priority, due, due)
 			if !at.Before(end) {
 				break

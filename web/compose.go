@@ -35,6 +35,7 @@ type composeData struct {
 	Province bool
 	Commune  *notices.Commune
 	Communes []notices.Commune
+	Version  string // of the notice being edited, as the form was opened (notices.Notice.Version)
 }
 
 // ScheduleErr is the first error about the schedule fields, shown once in
@@ -250,7 +251,7 @@ func (s *Server) saveCompose(w http.ResponseWriter, r *http.Request, sess *notic
 		img = keptImage{} // a withdrawal carries no image
 	}
 	n.Image, n.ImageType = img.Data, img.Type
-	d := composeData{Form: f, Errs: errs, Editing: editing, Image: img}
+	d := composeData{Form: f, Errs: errs, Editing: editing, Image: img, Version: r.PostFormValue("version")}
 	if editing != nil {
 		d.Rejection = s.rejection(r, editing)
 	}
@@ -271,7 +272,12 @@ func (s *Server) saveCompose(w http.ResponseWriter, r *http.Request, sess *notic
 		if editing != nil {
 			n.ID = editing.ID
 			keep := img.Data == nil && r.PostFormValue("remove_image") == ""
-			err = s.store.UpdateNotice(r.Context(), n, sess.User.Username, keep)
+			if d.Version == "" {
+				err = notices.FieldErrors{{Field: "status", Msg: "Mẫu sửa này không mang phiên bản của thông báo (có thể mở từ trang cũ); " +
+					"không có gì được lưu. Hãy mở lại trang sửa rồi làm lại."}}
+			} else {
+				err = s.store.UpdateNoticeVersion(r.Context(), n, sess.User.Username, keep, d.Version)
+			}
 		} else {
 			err = s.store.CreateNotice(r.Context(), n)
 		}

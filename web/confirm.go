@@ -32,7 +32,8 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request, sess *notices.S
 
 // version is the notice's last change, carried by the approval form so
 // that a notice edited after the approver read it is not approved unread.
-func version(n *notices.Notice) string { return strconv.FormatInt(n.UpdatedAt.Unix(), 10) }
+// A POST without it did not come from that page and is refused.
+func version(n *notices.Notice) string { return n.Version() }
 
 // targetsText names where a notice goes.
 func (s *Server) targetsText(r *http.Request, n *notices.Notice) string {

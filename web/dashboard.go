@@ -47,10 +47,11 @@ type recentNotice struct {
 	// FailedHamlets counts the hamlets whose message failed; Status says
 	// so ("đã gửi, 1 ấp lỗi"), never "đã gửi xong" over a failure.
 	FailedHamlets int
+	Tally         notices.Tally
 }
 
 // Status is the notice's status with its failed hamlets.
-func (n recentNotice) Status() string { return notices.StatusText(n.Notice.Status, n.FailedHamlets) }
+func (n recentNotice) Status() string { return notices.StatusText(n.Notice.Status, n.Tally) }
 
 // Failed counts the notice's failed deliveries.
 func (n recentNotice) Failed() int { return n.Activity.Count[notices.DeliveryFailed] }
@@ -141,6 +142,15 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 			d.Pending = append(d.Pending, n)
 		}
 	}
+	listed := make([]int64, len(ns))
+	for i := range ns {
+		listed[i] = ns[i].ID
+	}
+	superseded, err := s.store.Superseded(ctx, listed) // withdrawn or corrected: not retried
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	sending := map[int64]bool{}
 	for _, n := range ns {
 		a := act[n.ID]
@@ -152,7 +162,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 		if n.Status != notices.StatusPending && a != nil && a.Pending() > 0 {
 			sending[n.ID] = true
 		}
-		if a != nil && a.Count[notices.DeliveryFailed] > 0 && notices.StillSendable(&n, now) {
+		if _, ok := superseded[n.ID]; !ok && a != nil && a.Count[notices.DeliveryFailed] > 0 && notices.StillSendable(&n, now) {
 			d.Failures = append(d.Failures, recentNotice{Notice: n, Activity: a})
 		}
 		if a != nil && a.Count[notices.DeliverySent] > 0 && len(d.Recent) < 10 {
@@ -247,7 +257,11 @@ func (s *Server) progress(r *http.Request, ids []int64) ([]progressNotice, error
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, s.liveProgress(n, hds))
+		p := s.liveProgress(n, hds)
+		if _, err := s.noRetryIfSuperseded(r, n, &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -256,7 +270,7 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 	p := progressNotice{ID: n.ID, Title: n.Title, Status: string(n.Status), StatusLabel: n.Status.Label(),
 		Total: len(hds), Hamlets: []progressHamlet{}}
 	final := n.Status != notices.StatusApproved && n.Status != notices.StatusPending
-	failed := 0 // hamlets whose message failed
+	failed, left := 0, 0 // hamlets whose message failed, and still to go
 	p.Done = true
 	for _, hd := range hds {
 		st := hd.State()
@@ -268,6 +282,9 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 		h.NoRetry = st == notices.DeliveryFailed && hd.ErrorCode == -403
 		if st == notices.DeliveryFailed {
 			failed++
+		}
+		if st == notices.DeliveryQueued || st == notices.DeliveryRetry || st == notices.DeliverySending || st == "" && !final {
+			left++ // still to go (st "": not made yet, e.g. held for a bulletin)
 		}
 		switch st {
 		case notices.DeliverySent:
@@ -284,6 +301,6 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 		p.Done = false
 	}
 	p.Failed = failed
-	p.StatusLabel = notices.StatusText(n.Status, failed)
+	p.StatusLabel = notices.StatusText(n.Status, notices.Tally{Failed: failed, Reached: p.Sent, Left: left})
 	return p
 }

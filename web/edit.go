@@ -62,7 +62,8 @@ func (s *Server) noticeEditPage(w http.ResponseWriter, r *http.Request, sess *no
 	if n == nil {
 		return
 	}
-	d := composeData{Form: formOf(n, s.cfg.Location), Errs: fieldErrs{}, Editing: n, Rejection: s.rejection(r, n)}
+	d := composeData{Form: formOf(n, s.cfg.Location), Errs: fieldErrs{}, Editing: n, Rejection: s.rejection(r, n),
+		Version: n.Version()}
 	if n.RefersTo != 0 {
 		d.Original = s.sentOriginal(r, n.RefersTo)
 	}

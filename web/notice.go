@@ -24,6 +24,7 @@ type noticeData struct {
 	SelfNote   string // why this approver may not approve it
 	CanCancel  bool
 	CanRetry   bool
+	RetryNote  string // why its failed hamlets are not retried: a withdrawal or correction went out
 	CanCorrect bool
 	FollowUps  []notices.Notice // corrections and withdrawals that refer to it
 	Reach      notices.Reach    // groups sent to and their members at send time
@@ -129,6 +130,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		return
 	}
 	d.Progress.StatusLabel = withRetryWait(d.Progress.StatusLabel, n, d.Progress.Failed, waits[n.ID], s.cfg.Location)
+	if d.RetryNote, err = s.noRetryIfSuperseded(r, n, &d.Progress); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	d.Reach = notices.ReachOf(hds)
 	d.Progress.CSRF = sess.CSRFToken
 	for _, h := range d.Progress.Hamlets {
@@ -305,12 +310,20 @@ func (s *Server) actionDone(w http.ResponseWriter, r *http.Request, n *notices.N
 
 func (s *Server) noticeApprove(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
 	if n := s.loadNoticeToAct(w, r); n != nil {
-		if v := r.PostFormValue("version"); v != "" && v != version(n) {
-			s.redirect(w, r, "/notices/"+strconv.FormatInt(n.ID, 10), "Chưa duyệt: thông báo vừa được sửa sau khi bạn mở trang xác nhận; "+
+		id := strconv.FormatInt(n.ID, 10)
+		v := r.PostFormValue("version")
+		if v == "" {
+			// Not from the confirmation page: send the approver there.
+			s.redirect(w, r, "/notices/"+id+"/approve", "Chưa duyệt: việc duyệt phải được xác nhận trên trang này, "+
+				"sau khi đọc lại thông báo. Hãy đọc rồi bấm «Xác nhận duyệt và cho gửi».")
+			return
+		}
+		if v != version(n) {
+			s.redirect(w, r, "/notices/"+id, "Chưa duyệt: thông báo vừa được sửa sau khi bạn mở trang xác nhận; "+
 				"hãy đọc lại bản mới rồi duyệt.")
 			return
 		}
-		err := s.store.ApproveNotice(r.Context(), n.ID, sess.User.Username, s.cfg.SelfApprove)
+		err := s.store.ApproveNoticeVersion(r.Context(), n.ID, sess.User.Username, s.cfg.SelfApprove, v)
 		s.actionDone(w, r, n, "Đã duyệt. Thông báo sẽ được gửi đúng hẹn.", err)
 	}
 }

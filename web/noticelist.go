@@ -26,8 +26,8 @@ type noticeListData struct {
 	From, To                                     string // 2006-01-02, in the commune zone; To inclusive
 
 	Errs   fieldErrs
-	Failed map[int64]int       // hamlets failed, by notice
-	Retry  map[int64]time.Time // when a failed message is sent again, by notice
+	Failed map[int64]notices.Tally // hamlets failed, reached and left, by notice
+	Retry  map[int64]time.Time     // when a failed message is sent again, by notice
 	loc    *time.Location
 	Page   int
 	Pages  int
@@ -37,7 +37,7 @@ type noticeListData struct {
 
 // StatusOf is n's status as the list shows it, with its failed hamlets.
 func (d noticeListData) StatusOf(n notices.Notice) string {
-	return withRetryWait(notices.StatusText(n.Status, d.Failed[n.ID]), &n, d.Failed[n.ID], d.Retry[n.ID], d.loc)
+	return withRetryWait(notices.StatusText(n.Status, d.Failed[n.ID]), &n, d.Failed[n.ID].Failed, d.Retry[n.ID], d.loc)
 }
 
 // Filtered says whether a filter other than the search is set (or
@@ -168,7 +168,7 @@ func (s *Server) noticeList(w http.ResponseWriter, r *http.Request, sess *notice
 		for i, n := range d.Notices {
 			ids[i] = n.ID
 		}
-		if d.Failed, err = s.store.FailedHamlets(ctx, ids); err != nil {
+		if d.Failed, err = s.store.Tallies(ctx, ids); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

@@ -39,13 +39,14 @@ func (s *Server) countFailed(r *http.Request, lists ...[]recentNotice) error {
 			ids = append(ids, n.Notice.ID)
 		}
 	}
-	failed, err := s.store.FailedHamlets(r.Context(), ids)
+	tallies, err := s.store.Tallies(r.Context(), ids)
 	if err != nil {
 		return err
 	}
 	for _, l := range lists {
 		for i := range l {
-			l[i].FailedHamlets = failed[l[i].Notice.ID]
+			l[i].Tally = tallies[l[i].Notice.ID]
+			l[i].FailedHamlets = l[i].Tally.Failed
 		}
 	}
 	return nil

@@ -43,7 +43,7 @@ func TestEditRejectedAndResubmit(t *testing.T) {
 		!strings.Contains(page, `action="/notices/`+id(n)+`/edit"`) {
 		t.Fatalf("edit page %d lacks the reason, the title or its action:\n%s", resp.StatusCode, page)
 	}
-	resp, _ = b.post("/notices/"+id(n)+"/edit", editForm("Cắt điện thứ Bảy", "Từ 7 giờ đến 11 giờ, khu vực chợ.", "draft"))
+	resp, _ = b.post("/notices/"+id(n)+"/edit", s.versioned(n.ID, editForm("Cắt điện thứ Bảy", "Từ 7 giờ đến 11 giờ, khu vực chợ.", "draft")))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save draft = %d", resp.StatusCode)
 	}
@@ -52,14 +52,14 @@ func TestEditRejectedAndResubmit(t *testing.T) {
 		t.Errorf("after save draft: %s %q reason %q", got.Status, got.Title, got.Reason)
 	}
 	// A refused edit keeps what was typed and changes nothing.
-	resp, page = b.post("/notices/"+id(n)+"/edit", editForm("", "Nội dung mới", "submit"))
+	resp, page = b.post("/notices/"+id(n)+"/edit", s.versioned(n.ID, editForm("", "Nội dung mới", "submit")))
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Nội dung mới") {
 		t.Errorf("empty title = %d", resp.StatusCode)
 	}
 	if got, _ := s.store.Notice(ctx, n.ID); got.Status != notices.StatusDraft || got.Body != "Từ 7 giờ đến 11 giờ, khu vực chợ." {
 		t.Errorf("a refused edit wrote: %+v", got)
 	}
-	resp, _ = b.post("/notices/"+id(n)+"/edit", editForm("Cắt điện thứ Bảy", "Từ 7 giờ đến 11 giờ, khu vực chợ.", "submit"))
+	resp, _ = b.post("/notices/"+id(n)+"/edit", s.versioned(n.ID, editForm("Cắt điện thứ Bảy", "Từ 7 giờ đến 11 giờ, khu vực chợ.", "submit")))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("resubmit = %d", resp.StatusCode)
 	}
@@ -72,7 +72,7 @@ func TestEditRejectedAndResubmit(t *testing.T) {
 	if resp, _ := other.get("/notices/" + id(n) + "/edit"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("another editor's edit page = %d; want 403", resp.StatusCode)
 	}
-	if resp, _ := other.post("/notices/"+id(n)+"/edit", editForm("x", "y", "submit")); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := other.post("/notices/"+id(n)+"/edit", s.versioned(n.ID, editForm("x", "y", "submit"))); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("another editor's edit = %d; want 403", resp.StatusCode)
 	}
 	if resp, _ := s.signedIn("duyet").get("/notices/" + id(n) + "/edit"); resp.StatusCode != http.StatusOK {
@@ -298,7 +298,7 @@ func TestConfirmPages(t *testing.T) {
 	if got, _ := s.store.Notice(ctx, n.ID); got.Status != notices.StatusPending {
 		t.Fatalf("the confirmation page approved: %s", got.Status)
 	}
-	ver := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)
+	ver := regexp.MustCompile(`name="version" value="([0-9a-f-]+)"`).FindStringSubmatch(page)
 	if ver == nil {
 		t.Fatal("no version on the confirmation")
 	}
@@ -313,7 +313,7 @@ func TestConfirmPages(t *testing.T) {
 		t.Errorf("approving a version since edited: %d, %s; want refused", resp.StatusCode, got.Status)
 	}
 	_, page = ap.get("/notices/" + id(n) + "/approve")
-	ver = regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)
+	ver = regexp.MustCompile(`name="version" value="([0-9a-f-]+)"`).FindStringSubmatch(page)
 	ap.post("/notices/"+id(n)+"/approve", url.Values{"version": {ver[1]}})
 	if got, _ := s.store.Notice(ctx, n.ID); got.Status != notices.StatusApproved {
 		t.Errorf("confirmed approval: %s", got.Status)
@@ -460,7 +460,7 @@ func TestEditFormKeepsTheSchedule(t *testing.T) {
 	f := url.Values{"title": {"Loa sáng"}, "body": {"Nội dung"}, "category": {"chung"}, "priority": {"normal"},
 		"target_mode": {"all"}, "when": {"repeat"}, "repeat": {"weekly"}, "repeat_time": {"06:30"},
 		"repeat_days": {"1", "3"}, "repeat_day": {"1"}, "action": {"submit"}}
-	if resp, page := b.post("/notices/"+id(weekly)+"/edit", f); resp.StatusCode != 303 {
+	if resp, page := b.post("/notices/"+id(weekly)+"/edit", s.versioned(weekly.ID, f)); resp.StatusCode != 303 {
 		t.Fatalf("save = %d\n%s", resp.StatusCode, page)
 	}
 	if got, _ := s.store.Notice(ctx, weekly.ID); got.Recurrence != "30 6 * * 1,3" {

@@ -277,6 +277,9 @@ func TestWorkflow(t *testing.T) {
 	if out := c.ok("notice", "show", "3"); !strings.Contains(out, "Gửi tới:         khom-1,ap-dh") {
 		t.Errorf("a cancel notice does not go to the original's hamlets:\n%s", out)
 	}
+	if _, errOut, code := c.run("", "notice", "retry", "1"); code == 0 || !strings.Contains(errOut, "đã bị hủy bằng thông báo số 3") {
+		t.Errorf("notice retry of a withdrawn notice = %d %q; want refused, naming the withdrawal", code, errOut)
+	}
 	c.env["LOAXA_SELF_APPROVE"] = "1"
 	c.ok("notice", "approve", "2")
 }

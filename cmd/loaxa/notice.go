@@ -237,7 +237,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	for i, n := range ns {
 		ids[i] = n.ID
 	}
-	failed, err := s.FailedHamlets(ctx, ids)
+	tallies, err := s.Tallies(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 			title = "[HỎNG] " + title
 			damaged++
 		}
-		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), statusCLI(&n, failed[n.ID], waits[n.ID], s.Location()),
+		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), statusCLI(&n, tallies[n.ID], waits[n.ID], s.Location()),
 			priorityShort(n.Priority), when, targetsText(n.Targets), title)
 	}
 	if more {
@@ -339,7 +339,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(w, "  %-16s %s\n", label+":", value)
 		}
 	}
-	failed, err := s.FailedHamlets(ctx, []int64{n.ID})
+	tallies, err := s.Tallies(ctx, []int64{n.ID})
 	if err != nil {
 		return err
 	}
@@ -347,7 +347,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	field("Trạng thái", statusCLI(n, failed[n.ID], waits[n.ID], loc))
+	field("Trạng thái", statusCLI(n, tallies[n.ID], waits[n.ID], loc))
 	field("Lý do", n.Reason)
 	field("Loại", n.Kind.Label())
 	if n.RefersTo != 0 {
@@ -440,7 +440,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 		row(w, widths, "  "+d.Hamlet.Code, d.State().Label(), parts, detail)
 	}
 	if r := notices.ReachOf(ds); r.Groups > 0 {
-		fmt.Fprintf(w, "\nĐã đến %d nhóm, khoảng %d thành viên", r.Groups, r.Members)
+		fmt.Fprintf(w, "\n%s", r.Text())
 		if r.UnknownMembers > 0 {
 			fmt.Fprintf(w, " (chưa biết số thành viên của %d nhóm)", r.UnknownMembers)
 		}

@@ -187,12 +187,12 @@ func priorityShort(p notices.Priority) string {
 // statusCLI is a notice's status as the site shows it: with its failed
 // hamlets, and «chờ gửi lại lúc …» while a failed message waits to be
 // sent again.
-func statusCLI(n *notices.Notice, failed int, retryAt time.Time, loc *time.Location) string {
-	label := notices.StatusText(n.Status, failed)
+func statusCLI(n *notices.Notice, t notices.Tally, retryAt time.Time, loc *time.Location) string {
+	label := notices.StatusText(n.Status, t)
 	if retryAt.IsZero() || n.Status != notices.StatusApproved {
 		return label
 	}
-	if failed > 0 {
+	if t.Failed > 0 {
 		return label + "; " + notices.RetryWaitText(retryAt, loc)
 	}
 	return notices.RetryWaitText(retryAt, loc)
