@@ -108,6 +108,12 @@ func TestAuditLogReadsInVietnamese(t *testing.T) {
 	must(s.store.SetCommuneActive(ctx, "quantri", "xa-an-phu-2", false))
 	must(s.store.SetCommuneActive(ctx, "quantri", "xa-an-phu-2", true))
 
+	// With two communes the log is scoped: quantri, commune 1's admin,
+	// sees its commune's entries only. A province admin reads them all.
+	pu := notices.User{Username: "tinh", Role: notices.RoleAdmin, Commune: notices.Province}
+	must(s.store.CreateUser(ctx, "quantri", &pu, password))
+	b = s.signedIn("tinh")
+
 	// Every action of package notices was written above.
 	es, err := s.store.Audit(ctx, notices.AuditFilter{Limit: 1000})
 	must(err)

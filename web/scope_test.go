@@ -240,7 +240,7 @@ func TestScopeProvinceNoticesReadOnly(t *testing.T) {
 	// A province approver approves it.
 	b := p.signedIn("tinh-duyet")
 	id := "/notices/" + strconv.FormatInt(p.provinceAll.ID, 10)
-	if resp, body := b.post(id+"/approve", nil); resp.StatusCode != http.StatusSeeOther {
+	if resp, body := b.post(id+"/approve", p.versioned(p.provinceAll.ID, nil)); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("tinh-duyet approve: %d\n%s", resp.StatusCode, body)
 	}
 	if n, _ := p.store.Notice(context.Background(), p.provinceAll.ID); n.Status != notices.StatusApproved {
