@@ -89,3 +89,28 @@ func RetryRefusal(id int64, f FollowUp) string {
 		"đã lỗi thời. Hãy gửi thông báo đính chính số %d cho ấp chưa nhận (nút «Gửi lại» trên trang của nó), "+
 		"hoặc soạn thông báo mới.", id, f.ID, f.ID)
 }
+
+// withdrawnBy returns the approved withdrawal of notice id that went out or
+// is going out (0 if none). After it, nothing more is said about id: no
+// correction, no second withdrawal.
+func withdrawnBy(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, id int64) (int64, error) {
+	var w int64
+	err := q.QueryRowContext(ctx, `SELECT f.id FROM notices f WHERE f.refers_to = ? AND f.kind = 'cancel'
+		AND `+followUpLiveSQL+` ORDER BY f.id LIMIT 1`, id).Scan(&w)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("withdrawal of notice %d: %w", id, err)
+	}
+	return w, nil
+}
+
+// withdrawnMsg says why notice id, withdrawn by notice w, takes no more
+// follow-ups.
+func withdrawnMsg(id, w int64) string {
+	return fmt.Sprintf("Thông báo số %d đã bị hủy bằng thông báo số %d, nên không gửi thêm đính chính hay thông báo hủy "+
+		"cho nó được; nếu vẫn cần báo tin, hãy soạn một thông báo mới.", id, w)
+}

@@ -234,6 +234,9 @@ func referTo(ctx context.Context, q interface {
 	case !sent:
 		return "", notSentYet(id, status, kind), nil
 	}
+	if w, err := withdrawnBy(ctx, q, id); err != nil || w != 0 {
+		return "", withdrawnMsg(id, w), err
+	}
 	return targets, "", nil
 }
 
@@ -356,6 +359,19 @@ func (s *Store) ApproveNoticeVersion(ctx context.Context, id int64, approver str
 		}
 		if !expires.IsZero() && !expires.After(tx.Now) {
 			return fieldErr("expires_at", "Thông báo số %d đã hết hạn lúc %s; hãy tạo thông báo mới.", id, FormatDisplay(expires, s.loc))
+		}
+		// A correction or withdrawal written before its original was
+		// withdrawn by another is not approved after it.
+		var refersTo int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(refers_to, 0) FROM notices WHERE id = ?`, id).Scan(&refersTo); err != nil {
+			return fmt.Errorf("get notice %d: %w", id, err)
+		}
+		if refersTo != 0 {
+			if w, err := withdrawnBy(ctx, tx, refersTo); err != nil {
+				return err
+			} else if w != 0 && w != id {
+				return fieldErr("refers_to", "%s", withdrawnMsg(refersTo, w))
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE notices SET status = 'approved', approver = ?, approved_at = ?, updated_at = ?
 			WHERE id = ?`, approver, fmtTime(tx.Now), fmtTime(tx.Now), id); err != nil {

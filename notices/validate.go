@@ -106,6 +106,9 @@ func (n *Notice) Validate(now time.Time, loc *time.Location) error {
 		if n.RefersTo <= 0 {
 			es.add("refers_to", "Thông báo cập nhật hoặc hủy phải ghi số của thông báo gốc; hãy nhập số thông báo cần sửa hoặc hủy.")
 		}
+		if strings.TrimSpace(n.Recurrence) != "" {
+			es.add("recurrence", "Đính chính và thông báo hủy chỉ gửi một lần; hãy bỏ lịch lặp (--cron).")
+		}
 	default:
 		es.add("kind", "Loại thông báo %q không có; hãy chọn notice, update hoặc cancel.", n.Kind)
 	}
