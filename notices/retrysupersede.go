@@ -16,12 +16,21 @@ import (
 
 // notSupersededSQL is true for the deliveries row named deliveries that
 // has no later materialised occurrence of its notice in its hamlet.
-const notSupersededSQL = `NOT EXISTS (
+var notSupersededSQL = notSuperseded("deliveries")
+
+// notSuperseded is notSupersededSQL for the deliveries row named alias.
+func notSuperseded(alias string) string {
+	return `NOT EXISTS (
 	SELECT 1 FROM deliveries l
 	JOIN occurrences lo ON lo.id = l.occurrence_id
-	JOIN occurrences fo ON fo.id = deliveries.occurrence_id
-	WHERE l.notice_id = deliveries.notice_id AND l.hamlet_id = deliveries.hamlet_id
+	JOIN occurrences fo ON fo.id = ` + alias + `.occurrence_id
+	WHERE l.notice_id = ` + alias + `.notice_id AND l.hamlet_id = ` + alias + `.hamlet_id
 	  AND l.status <> 'skipped' AND lo.due_at > fo.due_at)`
+}
+
+// liveFailureSQL keeps, of the deliveries named d, all but the failed ones
+// a later run replaced: the activity behind «Cần người xử lý».
+var liveFailureSQL = `(d.status <> 'failed' OR ` + notSuperseded("d") + `)`
 
 // supersededFailures says, in Vietnamese, why the failed deliveries of
 // notice id (to hamletID, or to any hamlet when it is 0) are not retried

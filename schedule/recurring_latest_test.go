@@ -51,6 +51,21 @@ func TestRecurringFailureSupersededByLaterRun(t *testing.T) {
 		t.Errorf("tally %+v; want %+v", got, want)
 	}
 
+	// «Cần người xử lý» reads the activity: no failure left there.
+	recent, err := r.store.RecentActivity(r.ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of, err := r.store.ActivityOf(r.ctx, 0, []int64{n.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range map[string]*notices.Activity{"RecentActivity": recent[n.ID], "ActivityOf": of[n.ID]} {
+		if a == nil || a.Count[notices.DeliveryFailed] != 0 || a.Count[notices.DeliverySent] != 2*len(r.groups)-1 {
+			t.Errorf("%s = %+v; want no failure and %d sent", name, a, 2*len(r.groups)-1)
+		}
+	}
+
 	// Finding 1: nothing to retry; the refusal says why, in Vietnamese.
 	for name, retry := range map[string]func() (int, error){
 		"RetryNotice": func() (int, error) { return r.store.RetryNotice(r.ctx, n.ID, "canbo") },
