@@ -43,7 +43,7 @@ func (s *Store) RecentActivity(ctx context.Context, limit int) (map[int64]*Activ
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT d.notice_id, d.status, count(*), min(d.sent_at), max(d.sent_at)
 		FROM deliveries d
-		WHERE d.notice_id IN (SELECT id FROM notices ORDER BY id DESC LIMIT ?)
+		WHERE d.notice_id IN (SELECT id FROM notices ORDER BY id DESC LIMIT ?) AND `+liveFailureSQL+`
 		GROUP BY d.notice_id, d.status`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("recent activity: %w", err)

@@ -88,7 +88,7 @@ type HamletDeliveries struct {
 	// across all (3/3 for three occurrences of one part).
 	Rounds int
 	Last   Round
-	seen   map[[2]int64]bool
+	rounds map[[2]int64]*Round
 }
 
 // Round is one occurrence's (or bulletin's) deliveries to one hamlet.
@@ -96,7 +96,10 @@ type Round struct {
 	DueAt time.Time
 	Count map[DeliveryState]int
 	Total int
-	key   [2]int64 // occurrence id, bulletin id
+	// Error is the latest reason given in this round, for a part not sent.
+	Error     string
+	ErrorCode int
+	key       [2]int64 // occurrence id, bulletin id
 }
 
 // Reach sums up how far a notice went: the groups Zalo accepted at least
@@ -150,10 +153,16 @@ func ReachOf(hs []HamletDeliveries) Reach {
 }
 
 // State is the hamlet's overall state: the most urgent of failed, sending,
-// retry, queued; then sent, or skipped; "" when nothing was made yet.
+// retry, queued; then sent, or skipped; "" when nothing was made yet. For
+// a notice sent more than once it is the state of the latest round (Last):
+// a failure that a later run made good is no longer the hamlet's state.
 func (h HamletDeliveries) State() DeliveryState {
+	count := h.Count
+	if h.Rounds > 1 {
+		count = h.Last.Count
+	}
 	for _, s := range []DeliveryState{DeliveryFailed, DeliverySending, DeliveryRetry, DeliveryQueued, DeliverySent, DeliverySkipped} {
-		if h.Count[s] > 0 {
+		if count[s] > 0 {
 			return s
 		}
 	}
@@ -207,7 +216,7 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		st := DeliveryState(status.String)
 		hd.Count[st]++
 		hd.Total++
-		hd.round(key, dueAt, st)
+		hd.round(key, dueAt, st, errText.String, code)
 		if t, _ := parseTime(sent); st == DeliverySent && !t.Before(hd.LastSentAt) {
 			hd.LastSentAt = t
 			hd.Members, hd.HasMembers = int(members.Int64), members.Valid
@@ -221,6 +230,9 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 			hd.Error, hd.ErrorCode = errText.String, code
 		}
 	}
+	for i := range out {
+		out[i].pickLast()
+	}
 	return out, rows.Err()
 }
 
@@ -228,22 +240,53 @@ const hamletColumnsH = `h.id, h.code, h.name, h.group_id, h.active, h.created_at
 
 // round counts a delivery of state st, of the occurrence or bulletin key
 // falling due at dueAt, into h's rounds.
-func (h *HamletDeliveries) round(key [2]int64, dueAt sql.NullString, st DeliveryState) {
-	due, _ := parseTime(dueAt)
-	if !h.seen[key] {
-		if h.seen == nil {
-			h.seen = map[[2]int64]bool{}
+func (h *HamletDeliveries) round(key [2]int64, dueAt sql.NullString, st DeliveryState, errText string, code int) {
+	r := h.rounds[key]
+	if r == nil {
+		if h.rounds == nil {
+			h.rounds = map[[2]int64]*Round{}
 		}
-		h.seen[key] = true
+		due, _ := parseTime(dueAt)
+		r = &Round{DueAt: due, Count: map[DeliveryState]int{}, key: key}
+		h.rounds[key] = r
 		h.Rounds++
 	}
-	if h.Last.Count == nil || h.Last.key != key && due.After(h.Last.DueAt) {
-		h.Last = Round{DueAt: due, Count: map[DeliveryState]int{}, key: key}
+	r.Count[st]++
+	r.Total++
+	if errText != "" && st != DeliverySent {
+		r.Error, r.ErrorCode = errText, code
 	}
-	if h.Last.key == key {
-		h.Last.Count[st]++
-		h.Last.Total++
+}
+
+// pickLast sets h.Last to the newest round that was not wholly skipped
+// (a run skipped as superseded, or late, replaces nothing in the group),
+// or the newest one when all were; and, for a hamlet with several rounds,
+// the reason shown to that round's. This is the rule Store.Tallies and
+// the retry refusal (retry.go) follow.
+func (h *HamletDeliveries) pickLast() {
+	var last *Round
+	live := false
+	for _, r := range h.rounds {
+		rl := r.Count[DeliverySkipped] < r.Total
+		if last == nil || rl && !live || rl == live && later(r, last) {
+			last, live = r, rl
+		}
 	}
+	if last == nil {
+		return
+	}
+	h.Last = *last
+	if h.Rounds > 1 {
+		h.Error, h.ErrorCode = last.Error, last.ErrorCode
+	}
+}
+
+// later orders rounds by due time, then by key for a stable choice.
+func later(a, b *Round) bool {
+	if !a.DueAt.Equal(b.DueAt) {
+		return a.DueAt.After(b.DueAt)
+	}
+	return a.key[0] > b.key[0] || a.key[0] == b.key[0] && a.key[1] > b.key[1]
 }
 
 // PartsText counts the parts sent to h as staff read it: "2/3 phần", of

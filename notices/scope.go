@@ -95,7 +95,7 @@ func (s *Store) ActivityOf(ctx context.Context, communeID int64, ids []int64) (m
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT d.notice_id, d.status, count(*), min(d.sent_at), max(d.sent_at)
 		FROM deliveries d
-		WHERE (? = 0 OR d.commune_id = ?) AND d.notice_id IN (`+strings.Join(marks, ",")+`)
+		WHERE (? = 0 OR d.commune_id = ?) AND d.notice_id IN (`+strings.Join(marks, ",")+`) AND `+liveFailureSQL+`
 		GROUP BY d.notice_id, d.status`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("activity: %w", err)

@@ -48,7 +48,9 @@ func StatusText(st Status, t Tally) string {
 // Tallies counts, for each notice in ids, its deliveries' hamlets (its
 // own deliveries and the bulletins that carried it; a held occurrence
 // counts as left to go in every hamlet it may reach, as one); notices
-// with no delivery are absent from the map.
+// with no delivery are absent from the map. A recurring notice counts
+// each hamlet's latest run only (its latest not wholly skipped): an old
+// run's failure that a later run made good is not a failure now.
 func (s *Store) Tallies(ctx context.Context, ids []int64) (map[int64]Tally, error) {
 	out := map[int64]Tally{}
 	if len(ids) == 0 {
@@ -59,17 +61,26 @@ func (s *Store) Tallies(ctx context.Context, ids []int64) (map[int64]Tally, erro
 		args[i] = id
 	}
 	in := "?" + strings.Repeat(", ?", len(ids)-1)
-	rows, err := s.db.QueryContext(ctx, `SELECT notice_id,
+	// A row of an earlier run counts only while no later run of the notice
+	// was materialised in its hamlet (not skipped): a recurring notice is
+	// tallied over each hamlet's latest run, as HamletDeliveries.Last is.
+	rows, err := s.db.QueryContext(ctx, `WITH r AS (
+			SELECT d.notice_id, d.hamlet_id, d.status, coalesce(o.due_at, d.due_at) AS due FROM deliveries d
+				LEFT JOIN occurrences o ON o.id = d.occurrence_id
+			WHERE d.notice_id IN (`+in+`)
+			UNION ALL
+			SELECT o.notice_id, d.hamlet_id, d.status, o.due_at FROM occurrences o JOIN bulletin_items bi ON bi.occurrence_id = o.id
+				JOIN deliveries d ON d.bulletin_id = bi.bulletin_id AND d.hamlet_id = bi.hamlet_id
+			WHERE o.notice_id IN (`+in+`)
+		)
+		SELECT notice_id,
 			count(DISTINCT CASE WHEN status = 'failed' THEN hamlet_id END),
 			count(DISTINCT CASE WHEN status = 'sent' THEN hamlet_id END),
 			count(DISTINCT CASE WHEN status IN ('queued', 'retry', 'sending', 'held') THEN hamlet_id END)
 		FROM (
-			SELECT d.notice_id, d.hamlet_id, d.status FROM deliveries d
-			WHERE d.notice_id IN (`+in+`)
-			UNION ALL
-			SELECT o.notice_id, d.hamlet_id, d.status FROM occurrences o JOIN bulletin_items bi ON bi.occurrence_id = o.id
-				JOIN deliveries d ON d.bulletin_id = bi.bulletin_id AND d.hamlet_id = bi.hamlet_id
-			WHERE o.notice_id IN (`+in+`)
+			SELECT notice_id, hamlet_id, status FROM r
+			WHERE NOT EXISTS (SELECT 1 FROM r l WHERE l.notice_id = r.notice_id AND l.hamlet_id = r.hamlet_id
+				AND l.status <> 'skipped' AND l.due > r.due)
 			UNION ALL
 			SELECT o.notice_id, 0, 'held' FROM occurrences o
 			WHERE o.status = 'held' AND o.notice_id IN (`+in+`)

@@ -31,3 +31,20 @@ func TestRecurringReachCountsTheLatestRun(t *testing.T) {
 		t.Errorf("a one-off notice's reach line changed wording")
 	}
 }
+
+// A recurring notice whose earlier run failed in one hamlet and whose
+// next run arrived everywhere: the page counts the latest run (2/2, no
+// "ấp lỗi"). (The retry button follows the same State; the store's
+// refusal is tested in schedule/recurring_latest_test.go.)
+func TestRecurringOldFailureMadeGoodByTheNextRun(t *testing.T) {
+	s := newSite(t)
+	n := s.notice(notices.Notice{Title: "Loa sáng", Author: "tacgia", Status: notices.StatusApproved, Recurrence: "0 7 * * *"})
+	s.send(n.ID, notices.DeliverySent, notices.DeliveryFailed)
+	s.clock.Add(24 * time.Hour)
+	s.send(n.ID, notices.DeliverySent, notices.DeliverySent)
+	b := s.signedIn("bien")
+	_, page := b.get("/notices/" + id(n))
+	if !strings.Contains(page, `<span data-sent>2</span>/2 thôn/ấp đã nhận`) || strings.Contains(page, "ấp lỗi") {
+		t.Errorf("the status line does not count the latest run (want 2/2, no failure):\n%s", page)
+	}
+}
