@@ -48,15 +48,24 @@ func (s *Store) RecentActivity(ctx context.Context, limit int) (map[int64]*Activ
 	if err != nil {
 		return nil, fmt.Errorf("recent activity: %w", err)
 	}
-	defer rows.Close()
 	out := map[int64]*Activity{}
+	if err := collectActivity(rows, out); err != nil {
+		return nil, fmt.Errorf("recent activity: %w", err)
+	}
+	return out, nil
+}
+
+// collectActivity adds rows of (notice_id, status, count, first sent_at,
+// last sent_at) to out, and closes rows.
+func collectActivity(rows *sql.Rows, out map[int64]*Activity) error {
+	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var st DeliveryState
 		var n int
 		var first, last sql.NullString
 		if err := rows.Scan(&id, &st, &n, &first, &last); err != nil {
-			return nil, fmt.Errorf("recent activity: %w", err)
+			return err
 		}
 		a := out[id]
 		if a == nil {
@@ -71,7 +80,7 @@ func (s *Store) RecentActivity(ctx context.Context, limit int) (map[int64]*Activ
 			a.LastSentAt = t
 		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // PublicNotice is what residents may see of a notice that went out: no
@@ -117,12 +126,22 @@ func (s *Store) PublicNotices(ctx context.Context, hamletID int64, limit, offset
 	if err != nil {
 		return nil, fmt.Errorf("public notices: %w", err)
 	}
+	return s.readPublicNotices(ctx, rows, false)
+}
+
+// readPublicNotices reads the rows of a public list (the columns of
+// PublicNotices, then the commune's code when withCommune), closes them,
+// and adds each notice's reach and links.
+func (s *Store) readPublicNotices(ctx context.Context, rows *sql.Rows, withCommune bool) ([]PublicNotice, error) {
 	var out []PublicNotice
 	for rows.Next() {
 		var p PublicNotice
 		var created sql.NullString
-		if err := rows.Scan(&p.ID, &p.Title, &p.Body, &p.Category, &p.Priority, &p.Kind, &p.RefersTo, &p.HasImage,
-			&created); err != nil {
+		dest := []any{&p.ID, &p.Title, &p.Body, &p.Category, &p.Priority, &p.Kind, &p.RefersTo, &p.HasImage, &created}
+		if withCommune {
+			dest = append(dest, &p.Commune)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("public notices: %w", err)
 		}

@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -31,29 +30,5 @@ func (s *Store) PublicNoticesOf(ctx context.Context, communeID, hamletID int64, 
 	if err != nil {
 		return nil, fmt.Errorf("public notices: %w", err)
 	}
-	var out []PublicNotice
-	for rows.Next() {
-		var p PublicNotice
-		var created sql.NullString
-		if err := rows.Scan(&p.ID, &p.Title, &p.Body, &p.Category, &p.Priority, &p.Kind, &p.RefersTo, &p.HasImage,
-			&created, &p.Commune); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("public notices: %w", err)
-		}
-		p.CreatedAt, _ = parseTime(created)
-		out = append(out, p)
-	}
-	rows.Close() // one connection: close before the next query
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("public notices: %w", err)
-	}
-	for i := range out {
-		if err := s.publicReach(ctx, &out[i]); err != nil {
-			return nil, err
-		}
-		if err := s.publicLinks(ctx, &out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return s.readPublicNotices(ctx, rows, true)
 }

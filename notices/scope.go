@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -100,27 +99,8 @@ func (s *Store) ActivityOf(ctx context.Context, communeID int64, ids []int64) (m
 	if err != nil {
 		return nil, fmt.Errorf("activity: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var st DeliveryState
-		var n int
-		var first, last sql.NullString
-		if err := rows.Scan(&id, &st, &n, &first, &last); err != nil {
-			return nil, fmt.Errorf("activity: %w", err)
-		}
-		a := out[id]
-		if a == nil {
-			a = &Activity{NoticeID: id, Count: map[DeliveryState]int{}}
-			out[id] = a
-		}
-		a.Count[st] += n
-		if t, _ := parseTime(first); !t.IsZero() && (a.FirstSentAt.IsZero() || t.Before(a.FirstSentAt)) {
-			a.FirstSentAt = t
-		}
-		if t, _ := parseTime(last); t.After(a.LastSentAt) {
-			a.LastSentAt = t
-		}
+	if err := collectActivity(rows, out); err != nil {
+		return nil, fmt.Errorf("activity: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
