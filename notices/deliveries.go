@@ -171,11 +171,17 @@ func (h HamletDeliveries) State() DeliveryState {
 
 // NoticeDeliveries sums up notice id's deliveries per hamlet, by hamlet
 // code: every hamlet that has deliveries, and every hamlet the notice targets
-// that has none yet.
+// that has none yet. A withdrawal goes only where its original arrived
+// (ReachedHamlets), so a target hamlet the original never reached is not
+// listed: nothing is owed to it (WithdrawalNotNeeded names those).
 func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliveries, error) {
 	n, err := s.Notice(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	withdraws := int64(0) // :orig, numbered 3 after ?1 and ?2: no ?3 may follow
+	if n.Kind == KindCancel {
+		withdraws = n.RefersTo
 	}
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT `+hamletColumnsH+`, d.status, d.sent_at, d.next_attempt_at, d.error, coalesce(d.error_code, 0), d.members,
@@ -185,9 +191,9 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		     OR d.bulletin_id IN (SELECT i.bulletin_id FROM bulletin_items i JOIN occurrences o ON o.id = i.occurrence_id
 		                          WHERE o.notice_id = ?1 AND i.hamlet_id = h.id))
 		WHERE d.id IS NOT NULL
-		   OR (?2 = 'all' AND h.active = 1)
-		   OR ',' || ?2 || ',' LIKE '%,' || h.code || ',%'
-		ORDER BY h.code, d.updated_at, d.id`, id, joinTargets(n.Targets))
+		   OR ((?2 = 'all' AND h.active = 1 OR ',' || ?2 || ',' LIKE '%,' || h.code || ',%')
+		       AND (:orig = 0 OR h.id IN (`+reachedSQL+`)))
+		ORDER BY h.code, d.updated_at, d.id`, id, joinTargets(n.Targets), sql.Named("orig", withdraws))
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
 	}

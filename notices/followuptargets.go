@@ -1,6 +1,8 @@
 package notices
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -51,4 +53,23 @@ func followUpOfFollowUp(id int64, kind Kind, orig int64) string {
 	}
 	return fmt.Sprintf("Thông báo số %d là %s của thông báo số %d, nên không đính chính hay hủy nó được; "+
 		"hãy đính chính hoặc hủy chính thông báo gốc số %d.", id, what, orig, orig)
+}
+
+// WithdrawalUnreached lists the hamlets that withdrawal n targets but that
+// its original never reached: nothing is sent to them (the original's own
+// deliveries there are simply stopped), so staff are told so rather than
+// shown a message still to come. Nil for any other notice.
+func (s *Store) WithdrawalUnreached(ctx context.Context, n *Notice) ([]Hamlet, error) {
+	if n.Kind != KindCancel || n.RefersTo == 0 {
+		return nil, nil
+	}
+	// Named parameters only: a :name takes the next free number, so it
+	// would alias a later ?3 (reachedSQL is written with :orig).
+	return s.hamlets(ctx, `SELECT `+hamletColumns+` FROM hamlets
+		WHERE (:targets = 'all' AND active = 1 OR ',' || :targets || ',' LIKE '%,' || code || ',%')
+		  AND (:commune = 0 OR commune_id = :commune)
+		  AND id NOT IN (`+reachedSQL+`)
+		  AND id NOT IN (SELECT hamlet_id FROM deliveries WHERE notice_id = :self)
+		ORDER BY code, commune_id`, sql.Named("targets", joinTargets(n.Targets)), sql.Named("commune", n.CommuneID),
+		sql.Named("self", n.ID), sql.Named("orig", n.RefersTo))
 }

@@ -148,15 +148,19 @@ func withdraw(ctx context.Context, tx *txn, id, by int64, now any) error {
 	return nil
 }
 
+// reachedSQL lists the hamlets (ids) that received, or may be receiving,
+// some part of notice :orig (named so that NoticeDeliveries can share it).
+const reachedSQL = `SELECT d.hamlet_id FROM deliveries d
+		WHERE d.notice_id = :orig AND d.status IN ('sent', 'sending')
+		UNION
+		SELECT d.hamlet_id FROM bulletin_items i JOIN occurrences o ON o.id = i.occurrence_id
+		JOIN deliveries d ON d.bulletin_id = i.bulletin_id
+		WHERE o.notice_id = :orig AND d.status IN ('sent', 'sending')`
+
 // ReachedHamlets lists the hamlets that received, or may be receiving, some
 // part of notice id: where a correction or withdrawal must go.
 func (s *Store) ReachedHamlets(ctx context.Context, id int64) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT hamlet_id FROM deliveries
-		WHERE notice_id = ? AND status IN ('sent', 'sending')
-		UNION
-		SELECT DISTINCT d.hamlet_id FROM bulletin_items i JOIN occurrences o ON o.id = i.occurrence_id
-		JOIN deliveries d ON d.bulletin_id = i.bulletin_id
-		WHERE o.notice_id = ? AND d.status IN ('sent', 'sending')`, id, id)
+	rows, err := s.db.QueryContext(ctx, reachedSQL, sql.Named("orig", id))
 	if err != nil {
 		return nil, fmt.Errorf("hamlets reached by notice %d: %w", id, err)
 	}

@@ -37,6 +37,9 @@ func version(n *notices.Notice) string { return n.Version() }
 
 // targetsText names where a notice goes.
 func (s *Server) targetsText(r *http.Request, n *notices.Notice) string {
+	if t, ok, err := s.withdrawalWhere(r.Context(), n); ok && err == nil {
+		return t
+	}
 	if scopeFrom(r).Multi {
 		if t, err := s.whereText(r.Context(), n, "tất cả thôn/ấp đang hoạt động"); err == nil {
 			return t

@@ -73,3 +73,56 @@ func TestWithdrawnNoticeOffersNoRetry(t *testing.T) {
 		})
 	}
 }
+
+// A withdrawal goes only to the hamlets its original reached. Its approval
+// page and its own page say so by name, and a hamlet the original never
+// reached is named as owed nothing, never as «chưa đến lượt».
+func TestWithdrawalNamesOnlyTheHamletsReached(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	n := s.notice(notices.Notice{Title: "Họp tổ dân phố", Author: "tacgia", Status: notices.StatusApproved})
+	s.send(n.ID, notices.DeliverySent, notices.DeliveryFailed) // Khóm 1 got it, Khóm 2 did not
+	w := s.notice(notices.Notice{Title: "Hủy họp", Author: "tacgia", Status: notices.StatusPending,
+		Kind: notices.KindCancel, RefersTo: n.ID})
+	wid := strconv.FormatInt(w.ID, 10)
+	reached := "các thôn/ấp đã nhận thông báo gốc số " + strconv.FormatInt(n.ID, 10) + ": Khóm 1"
+
+	d := s.signedIn("duyet")
+	_, body := d.get("/notices/" + wid + "/approve")
+	if !strings.Contains(body, reached) || strings.Contains(body, "tất cả thôn/ấp") {
+		t.Errorf("the withdrawal's approval page does not say it goes to Khóm 1 only:\n%s", body)
+	}
+	if err := s.store.ApproveNotice(ctx, w.ID, "duyet", false); err != nil {
+		t.Fatal(err)
+	}
+	hs, err := s.store.Hamlets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := s.clock.Now()
+	if _, err := s.store.Materialise(ctx, notices.OccurrencePlan{NoticeID: w.ID, DueAt: now, LastDueAt: now,
+		Status: notices.OccurrenceQueued, Parts: []string{"hủy"}, Priority: 1, Withdraws: n.ID,
+		Targets: []notices.Target{{HamletID: hs[0].ID, GroupID: hs[0].GroupID}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = d.get("/notices/" + wid)
+	if !strings.Contains(body, reached) {
+		t.Errorf("the withdrawal's page does not name where it goes")
+	}
+	if un, err := s.store.WithdrawalUnreached(ctx, w); err != nil || len(un) != 1 {
+		t.Errorf("WithdrawalUnreached = %v, %v; want Khóm 2", un, err)
+	}
+	if !strings.Contains(body, "Khóm 2: chưa nhận thông báo gốc") {
+		t.Errorf("the withdrawal's page does not say Khóm 2 is owed nothing")
+	}
+	if strings.Contains(body, "chưa đến lượt") {
+		t.Errorf("the withdrawal's page still shows a hamlet as «chưa đến lượt»")
+	}
+	hds, err := s.store.NoticeDeliveries(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hds) != 1 || hds[0].Hamlet.Code != "khom-1" {
+		t.Errorf("the withdrawal's deliveries list %d hamlets, want Khóm 1 alone", len(hds))
+	}
+}

@@ -41,6 +41,9 @@ type noticeData struct {
 
 	ReadOnly bool   // a province notice shown to a commune's staff
 	Targets  string // where it goes, by name (targets.go)
+	// Unreached: a withdrawal's target hamlets that never got the original,
+	// so that nothing is sent to them (withdrawwhere.go).
+	Unreached []string
 }
 
 type timelineItem struct {
@@ -111,6 +114,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 		if parts != nil {
 			d.BulletinAt, d.Parts = at, parts
 		}
+	}
+	if d.Unreached, err = s.withdrawalUnreached(r, n); err != nil {
+		s.serverError(w, r, err)
+		return
 	}
 	followUps, err := s.store.Notices(ctx, notices.NoticeFilter{RefersTo: n.ID})
 	if err != nil {

@@ -14,6 +14,9 @@ import (
 // all is what an untargeted commune notice says (with several communes,
 // followed by the commune's name).
 func (s *Server) whereText(ctx context.Context, n *notices.Notice, all string) (string, error) {
+	if t, ok, err := s.withdrawalWhere(ctx, n); ok {
+		return t, err
+	}
 	cs, err := s.store.Communes(ctx)
 	if err != nil {
 		return "", err
