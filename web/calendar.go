@@ -117,6 +117,23 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		// A notice's sends, one line a day.
 		perDay := map[string][]time.Time{}
 		var notes = map[string]string{}
+		// Runs already queued and held past their due time (quiet hours):
+		// the rules above see only runs still to fall due.
+		held, err := s.store.HeldSends(ctx, n.ID, now)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		for _, h := range held {
+			if !h.At.Before(end) {
+				continue
+			}
+			k := day(h.At)
+			perDay[k] = append(perDay[k], h.At)
+			if notes[k] == "" {
+				notes[k] = "đến hạn " + notices.FormatLocal(h.DueAt, loc) + ", đã xếp hàng, chờ hết giờ yên lặng"
+			}
+		}
 		for i, due := range dues {
 			if i+1 < len(dues) && rules.Superseded(n.Priority, due, dues[i+1]) {
 				continue // held for quiet hours, replaced by the next run (notices/supersede.go)
@@ -142,6 +159,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 			}
 		}
 		for k, ts := range perDay {
+			sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
 			it := calItem{At: ts[0], Notice: *n, Times: len(ts), Note: notes[k], Hamlets: targets, More: more}
 			it.Clock = ts[0].In(loc).Format("15:04")
 			if len(ts) > 1 {
