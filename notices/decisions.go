@@ -43,12 +43,8 @@ func (s *Store) ApproveNoticeVersion(ctx context.Context, id int64, approver str
 		if !allowSelf && author != "" && strings.EqualFold(author, approver) {
 			return fieldErr("approver", "Người duyệt không được là người viết thông báo (%s); hãy nhờ người khác duyệt.", author)
 		}
-		var role Role
-		err = tx.QueryRowContext(ctx, `SELECT role FROM users WHERE username = ?`, approver).Scan(&role)
-		if err == nil && !role.CanApprove() {
-			return fieldErr("approver", "Tài khoản %s không có quyền duyệt; hãy nhờ người có vai trò approver hoặc admin.", approver)
-		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("get user %s: %w", approver, err)
+		if err := approverFits(ctx, tx, id, approver, "duyệt"); err != nil {
+			return err
 		}
 		if !expires.IsZero() && !expires.After(tx.Now) {
 			return fieldErr("expires_at", "Thông báo số %d đã hết hạn lúc %s; hãy tạo thông báo mới.", id, FormatDisplay(expires, s.loc))
@@ -90,6 +86,9 @@ func (s *Store) RejectNotice(ctx context.Context, id int64, approver, reason str
 		}
 		if status != StatusPending {
 			return fieldErr("status", "Thông báo số %d đang ở trạng thái %q; chỉ từ chối được thông báo đang chờ duyệt.", id, status.Label())
+		}
+		if err := approverFits(ctx, tx, id, approver, "từ chối"); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE notices SET status = 'rejected', approver = ?, reason = ?, updated_at = ?
 			WHERE id = ?`, approver, reason, fmtTime(tx.Now), id); err != nil {
@@ -141,4 +140,38 @@ func (s *Store) CancelNotice(ctx context.Context, id int64, actor, reason string
 		return tx.audit(ctx, actor, "notice.cancel", id, 0, reason)
 	})
 	return int(skipped), err
+}
+
+// approverFits refuses an approver who is a known account that may not
+// decide on notice id (what: "duyệt" or "từ chối"): one whose role does not
+// approve, or a commune's account deciding on another commune's notice or on
+// a province notice. A name that is no account (a program's, the CLI's
+// --as) is taken as given.
+func approverFits(ctx context.Context, tx *txn, id int64, approver, what string) error {
+	var role Role
+	var userCommune, noticeCommune int64
+	var userCode, noticeCode string
+	err := tx.QueryRowContext(ctx, `SELECT u.role, coalesce(u.commune_id, 0), coalesce(uc.name, ''),
+			coalesce(n.commune_id, 0), coalesce(nc.name, '')
+		FROM users u JOIN notices n ON n.id = ?
+		LEFT JOIN communes uc ON uc.id = u.commune_id LEFT JOIN communes nc ON nc.id = n.commune_id
+		WHERE u.username = ?`, id, approver).Scan(&role, &userCommune, &userCode, &noticeCommune, &noticeCode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get user %s: %w", approver, err)
+	}
+	if !role.CanApprove() {
+		return fieldErr("approver", "Tài khoản %s không có quyền %s; hãy nhờ người có vai trò approver hoặc admin.", approver, what)
+	}
+	if userCommune == 0 || userCommune == noticeCommune {
+		return nil
+	}
+	whose := "cấp tỉnh"
+	if noticeCommune != 0 {
+		whose = "của " + noticeCode
+	}
+	return fieldErr("approver", "Tài khoản %s thuộc %s nên không %s được thông báo số %d (thông báo %s); "+
+		"hãy nhờ người duyệt của nơi viết thông báo.", approver, userCode, what, id, whose)
 }
