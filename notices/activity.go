@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -126,19 +127,28 @@ func (s *Store) PublicNotices(ctx context.Context, hamletID int64, limit, offset
 	if err != nil {
 		return nil, fmt.Errorf("public notices: %w", err)
 	}
-	return s.readPublicNotices(ctx, rows, false)
+	return s.readPublicNotices(ctx, rows, reachAll)
 }
 
+// reachScope says which hamlets a public notice names as reached.
+type reachScope struct {
+	withCommune bool  // the list reads each notice's commune (PublicNoticesOf)
+	commune     int64 // only this commune's hamlets; 0: every hamlet
+	tagCommune  bool  // each hamlet followed by its commune: the province's page
+}
+
+var reachAll = reachScope{}
+
 // readPublicNotices reads the rows of a public list (the columns of
-// PublicNotices, then the commune's code when withCommune), closes them,
-// and adds each notice's reach and links.
-func (s *Store) readPublicNotices(ctx context.Context, rows *sql.Rows, withCommune bool) ([]PublicNotice, error) {
+// PublicNotices, then the commune's code when sc.withCommune), closes them,
+// and adds each notice's reach (as sc says) and links.
+func (s *Store) readPublicNotices(ctx context.Context, rows *sql.Rows, sc reachScope) ([]PublicNotice, error) {
 	var out []PublicNotice
 	for rows.Next() {
 		var p PublicNotice
 		var created sql.NullString
 		dest := []any{&p.ID, &p.Title, &p.Body, &p.Category, &p.Priority, &p.Kind, &p.RefersTo, &p.HasImage, &created}
-		if withCommune {
+		if sc.withCommune {
 			dest = append(dest, &p.Commune)
 		}
 		if err := rows.Scan(dest...); err != nil {
@@ -153,7 +163,7 @@ func (s *Store) readPublicNotices(ctx context.Context, rows *sql.Rows, withCommu
 		return nil, fmt.Errorf("public notices: %w", err)
 	}
 	for i := range out {
-		if err := s.publicReach(ctx, &out[i]); err != nil {
+		if err := s.publicReach(ctx, &out[i], sc); err != nil {
 			return nil, err
 		}
 		if err := s.publicLinks(ctx, &out[i]); err != nil {
@@ -178,7 +188,7 @@ func (s *Store) PublicNoticeByID(ctx context.Context, id int64) (*PublicNotice, 
 		return nil, fmt.Errorf("public notice %d: %w", id, err)
 	}
 	p.CreatedAt, _ = parseTime(created)
-	if err := s.publicReach(ctx, &p); err != nil {
+	if err := s.publicReach(ctx, &p, reachAll); err != nil {
 		return nil, err
 	}
 	if err := s.publicLinks(ctx, &p); err != nil {
@@ -187,24 +197,31 @@ func (s *Store) PublicNoticeByID(ctx context.Context, id int64) (*PublicNotice, 
 	return &p, nil
 }
 
-// publicReach fills when p was first sent and the hamlets it reached.
-func (s *Store) publicReach(ctx context.Context, p *PublicNotice) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT h.name, min(d.sent_at) FROM (
+// publicReach fills when p was first sent and the hamlets it reached, of
+// the commune sc names (every commune's when 0). Two communes may each have
+// an «Ấp 1»: on the province's page each is followed by its commune.
+func (s *Store) publicReach(ctx context.Context, p *PublicNotice, sc reachScope) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT h.name, coalesce(c.name, ''), min(d.sent_at) FROM (
 			SELECT d.hamlet_id, d.sent_at FROM deliveries d WHERE d.notice_id = ?1 AND d.status = 'sent'
 			UNION ALL
 			SELECT d.hamlet_id, d.sent_at FROM occurrences o JOIN bulletin_items bi ON bi.occurrence_id = o.id
 				JOIN deliveries d ON d.bulletin_id = bi.bulletin_id AND d.hamlet_id = bi.hamlet_id
 			WHERE o.notice_id = ?1 AND d.status = 'sent'
-		) d JOIN hamlets h ON h.id = d.hamlet_id GROUP BY h.id ORDER BY h.code`, p.ID)
+		) d JOIN hamlets h ON h.id = d.hamlet_id LEFT JOIN communes c ON c.id = h.commune_id
+		WHERE ?2 = 0 OR h.commune_id = ?2
+		GROUP BY h.id ORDER BY c.code, h.code`, p.ID, sc.commune)
 	if err != nil {
 		return fmt.Errorf("reach of notice %d: %w", p.ID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var name string
+		var name, commune string
 		var sent sql.NullString
-		if err := rows.Scan(&name, &sent); err != nil {
+		if err := rows.Scan(&name, &commune, &sent); err != nil {
 			return fmt.Errorf("reach of notice %d: %w", p.ID, err)
+		}
+		if sc.tagCommune && commune != "" {
+			name += " (" + strings.TrimPrefix(commune, "UBND ") + ")"
 		}
 		p.Hamlets = append(p.Hamlets, name)
 		if t, _ := parseTime(sent); !t.IsZero() && (p.SentAt.IsZero() || t.Before(p.SentAt)) {

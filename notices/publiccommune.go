@@ -30,5 +30,7 @@ func (s *Store) PublicNoticesOf(ctx context.Context, communeID, hamletID int64, 
 	if err != nil {
 		return nil, fmt.Errorf("public notices: %w", err)
 	}
-	return s.readPublicNotices(ctx, rows, true)
+	// A province notice names, on a commune's page, that commune's hamlets
+	// only; on the province's page, each with its commune.
+	return s.readPublicNotices(ctx, rows, reachScope{withCommune: true, commune: communeID, tagCommune: communeID == 0})
 }

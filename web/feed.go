@@ -82,7 +82,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	if ps.commune != nil {
 		name += "/c/" + ps.commune.Code
 	}
-	title := ps.name(s.cfg.Commune)
+	title := ps.name(s.cfg)
 	if hid != 0 {
 		self += "?hamlet=" + url.QueryEscape(code)
 		alt += "?hamlet=" + url.QueryEscape(code)

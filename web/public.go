@@ -91,7 +91,7 @@ func (s *Server) publicList(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	d := publicData{Hamlets: hs, Hamlet: code, FeedURL: ps.base + "/feed.atom", Name: ps.name(s.cfg.Commune), Base: ps.base,
+	d := publicData{Hamlets: hs, Hamlet: code, FeedURL: ps.base + "/feed.atom", Name: ps.name(s.cfg), Base: ps.base,
 		Multi: ps.multi}
 	if ps.multi && ps.commune == nil {
 		d.Communes = ps.active()

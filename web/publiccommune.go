@@ -66,43 +66,26 @@ func (s *Server) publicNotices(r *http.Request, ps *publicScope, hamletID int64,
 	if !ps.multi {
 		return s.store.PublicNotices(r.Context(), hamletID, limit, offset)
 	}
-	if ps.commune == nil {
-		return s.store.PublicNoticesOf(r.Context(), 0, hamletID, limit, offset)
+	// The store names, on a commune's page, that commune's hamlets only.
+	var commune int64
+	if ps.commune != nil {
+		commune = ps.commune.ID
 	}
-	list, err := s.store.PublicNoticesOf(r.Context(), ps.commune.ID, hamletID, limit, offset)
-	if err != nil {
-		return nil, err
-	}
-	// A province notice names, on a commune's page, that commune's hamlets.
-	hs, err := s.store.HamletsOf(r.Context(), ps.commune.ID)
-	if err != nil {
-		return nil, err
-	}
-	mine := map[string]bool{}
-	for _, h := range hs {
-		mine[h.Name] = true
-	}
-	for i := range list {
-		if list[i].Commune != notices.Province {
-			continue
-		}
-		var names []string
-		for _, n := range list[i].Hamlets {
-			if mine[n] {
-				names = append(names, n)
-			}
-		}
-		list[i].Hamlets = names
-	}
-	return list, nil
+	return s.store.PublicNoticesOf(r.Context(), commune, hamletID, limit, offset)
 }
 
-// name is the page's name: its commune's, or the site's.
-func (ps *publicScope) name(site string) string {
-	if ps.commune != nil {
+// name is the page's name: its commune's; with one commune the site's
+// (LOAXA_COMMUNE); the province's page, LOAXA_PROVINCE's.
+func (ps *publicScope) name(cfg Config) string {
+	switch {
+	case ps.commune != nil:
 		return ps.commune.Name
+	case !ps.multi:
+		return cfg.Commune
+	case cfg.Province != "":
+		return cfg.Province
 	}
-	return site
+	return "UBND tỉnh"
 }
 
 // active lists the communes that have a page.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/web"
 )
 
 // sendTo approves notice n and records it sent to the hamlets hs.
@@ -165,5 +166,43 @@ func TestPublicOneCommune(t *testing.T) {
 		if resp, _ := anon.get(path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s with one commune: %d, want 404", path, resp.StatusCode)
 		}
+	}
+}
+
+// A province notice on a commune's public page names that commune's
+// hamlets only, even where another commune has a hamlet of the same name;
+// on the province's page each hamlet is followed by its commune, and the
+// page and its feed carry LOAXA_PROVINCE's name.
+func TestPublicProvinceNoticeNamesEachCommunesHamlets(t *testing.T) {
+	p := newProvince(t, func(c *web.Config) { c.Province = "UBND tỉnh An Giang" })
+	ctx := context.Background()
+	same := notices.Hamlet{Commune: "xa-b", Code: "khom-2b", Name: "Khóm 2", GroupID: "gb3"} // as A's khom-2
+	if err := p.store.CreateHamlet(ctx, "test", &same); err != nil {
+		t.Fatal(err)
+	}
+	p.sendTo(p.provinceHamlt, p.hamlet(p.a, "khom-2"), p.hamlet(p.b, "ap-b"))
+	anon := p.browser()
+	_, body := anon.get("/public/c/xa-b")
+	i := strings.Index(body, "Tin tỉnh cho hai ấp")
+	if i < 0 {
+		t.Fatalf("B's page does not list the province notice that reached its Ấp Bình")
+	}
+	item := body[i:]
+	if j := strings.Index(item, "</li>"); j >= 0 {
+		item = item[:j]
+	}
+	if !strings.Contains(item, "Ấp Bình") || strings.Contains(item, "Khóm 2") {
+		t.Errorf("B's page names the wrong hamlets for the province notice (B's Khóm 2 never got it):\n%s", item)
+	}
+	_, body = anon.get("/public")
+	if !strings.Contains(body, "Ấp Bình (xã Bình Hòa)") {
+		t.Errorf("the province's page does not name each hamlet's commune")
+	}
+	if !strings.Contains(body, "<title>Thông báo của UBND tỉnh An Giang") {
+		t.Errorf("the province's page is not titled with LOAXA_PROVINCE")
+	}
+	_, body = anon.get("/public/feed.atom")
+	if !strings.Contains(body, "<title>Thông báo của UBND tỉnh An Giang</title>") {
+		t.Errorf("the province's feed is not titled with LOAXA_PROVINCE:\n%.600s", body)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/web"
 )
 
 // province is a site of two communes: "xa" (commune A, the one newSite
@@ -28,10 +29,10 @@ type province struct {
 	provinceHamlt *notices.Notice // the province's, to A's khom-2 and B's ap-b, pending
 }
 
-func newProvince(t *testing.T) *province {
+func newProvince(t *testing.T, mod ...func(*web.Config)) *province {
 	t.Helper()
 	ctx := context.Background()
-	s := newSite(t)
+	s := newSite(t, mod...)
 	p := &province{site: s}
 	var err error
 	if p.a, err = s.store.CommuneByCode(ctx, "xa"); err != nil {

@@ -33,6 +33,9 @@ type Zalo interface {
 type Config struct {
 	Location *time.Location // the commune zone; default the store's
 	Commune  string         // signs every message and titles the public page; default "UBND xã"
+	// Province titles the province's public page and feed when the
+	// database serves several communes (LOAXA_PROVINCE); default "UBND tỉnh".
+	Province string
 
 	// SelfApprove lets an approver approve their own notice
 	// (LOAXA_SELF_APPROVE=1, for communes with a single officer).
