@@ -206,7 +206,7 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		var h Hamlet
 		var created, updated, dueAt sql.NullString
 		var key [2]int64
-		if err := rows.Scan(&h.ID, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated,
+		if err := rows.Scan(&h.ID, &h.CommuneID, &h.Code, &h.Name, &h.GroupID, &h.Active, &created, &updated,
 			&status, &sent, &next, &errText, &code, &members, &key[0], &key[1], &dueAt); err != nil {
 			return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
 		}
@@ -242,7 +242,7 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 	return out, rows.Err()
 }
 
-const hamletColumnsH = `h.id, h.code, h.name, h.group_id, h.active, h.created_at, h.updated_at`
+const hamletColumnsH = `h.id, h.commune_id, h.code, h.name, h.group_id, h.active, h.created_at, h.updated_at`
 
 // round counts a delivery of state st, of the occurrence or bulletin key
 // falling due at dueAt, into h's rounds.

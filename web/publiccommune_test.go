@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,26 @@ func TestPublicProvinceNoticeNamesEachCommunesHamlets(t *testing.T) {
 	_, body = anon.get("/public/feed.atom")
 	if !strings.Contains(body, "<title>Thông báo của UBND tỉnh An Giang</title>") {
 		t.Errorf("the province's feed is not titled with LOAXA_PROVINCE:\n%.600s", body)
+	}
+}
+
+// A province notice's page, looked at for the whole province, follows each
+// hamlet with its commune (two communes may each have a «Khóm 1»); looked
+// at for one commune it lists that commune's hamlets, unmarked.
+func TestProvinceNoticeNamesHamletsWithTheirCommune(t *testing.T) {
+	p := newProvince(t)
+	p.sendTo(p.provinceHamlt, p.hamlet(p.a, "khom-2"), p.hamlet(p.b, "ap-b"))
+	id := strconv.FormatInt(p.provinceHamlt.ID, 10)
+	pr := p.signedIn("tinh-quantri")
+	if _, body := pr.get("/notices/" + id); !strings.Contains(body, "Ấp Bình (xã Bình Hòa)") {
+		t.Errorf("at «Toàn tỉnh» the notice's hamlets do not say their commune")
+	}
+	// The per-hamlet progress, as the page's script reads it.
+	_, body := p.signedIn("b-bien").get("/notices/" + id + "/progress.json")
+	if !strings.Contains(body, `"name":"Ấp Bình"`) || strings.Contains(body, "Khóm 2") {
+		t.Errorf("B's staff see other communes' hamlets, or B's marked with its commune: %s", body)
+	}
+	if _, body := pr.get("/notices/" + id + "/progress.json"); !strings.Contains(body, `"name":"Khóm 2 (xã)"`) {
+		t.Errorf("at «Toàn tỉnh» the progress does not say each hamlet's commune: %s", body)
 	}
 }

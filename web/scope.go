@@ -185,19 +185,26 @@ func (s *Server) noticeDeliveries(r *http.Request, n *notices.Notice) ([]notices
 		commune = n.CommuneID // 0 for a province notice at toàn tỉnh: every hamlet
 	}
 	if commune == 0 {
+		// Every commune's hamlets, some of the same name: each is followed
+		// by its commune («Ấp 1 (xã Phú Hòa)»).
+		cs, err := s.store.Communes(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		name := map[int64]string{}
+		for _, c := range cs {
+			name[c.ID] = strings.TrimPrefix(c.Name, "UBND ")
+		}
+		for i := range hds {
+			if c := name[hds[i].Hamlet.CommuneID]; c != "" {
+				hds[i].Hamlet.Name += " (" + c + ")"
+			}
+		}
 		return hds, nil
-	}
-	hs, err := s.store.HamletsOf(r.Context(), commune)
-	if err != nil {
-		return nil, err
-	}
-	in := make(map[int64]bool, len(hs))
-	for _, h := range hs {
-		in[h.ID] = true
 	}
 	out := hds[:0]
 	for _, hd := range hds {
-		if in[hd.Hamlet.ID] {
+		if hd.Hamlet.CommuneID == commune {
 			out = append(out, hd)
 		}
 	}
