@@ -147,7 +147,10 @@ func (a *App) States() []OAState {
 type OAState struct {
 	OA         string // the key given to App.Client; "" for a client of NewClient
 	RatePerMin int    // the OA's own limit; 0 for none beyond the app's
-	Health     TokenHealth
+	// LearnedRatePerMin: the package limit a -32 of this OA named (below
+	// the app's, not RatePerMin), which it is held to since; 0 if none.
+	LearnedRatePerMin int
+	Health            TokenHealth
 
 	// Paused: no call of this OA can go now. Its refresh token was refused
 	// or may be spent, or no tokens are stored (Reconnect), or a rotated
@@ -169,7 +172,8 @@ func (c *Client) State() OAState {
 	c.mu.Lock()
 	st, pending := c.tok.state, c.tok.pending != nil
 	c.mu.Unlock()
-	s := OAState{OA: c.oa, RatePerMin: c.oaRate, Health: h, RateLimitedUntil: c.limiter.pausedUntilTime()}
+	s := OAState{OA: c.oa, RatePerMin: c.oaRate, LearnedRatePerMin: c.limiter.learnedRate(), Health: h,
+		RateLimitedUntil: c.limiter.pausedUntilTime()}
 	if st == stateDisconnected || st == stateNoTokens {
 		s.Paused, s.Reconnect = true, true
 	}

@@ -270,26 +270,64 @@ func TestAppOAMinus32SlowsThatOAOnly(t *testing.T) {
 	}
 }
 
+// An OA whose package limit nobody configured answers -32 with
+// X-RateLimit-Limit naming a limit below the app's: only an OA's own limit
+// is that small, so that OA alone pauses and is held to it from then on;
+// the other OAs go on at once (an urgent warning of another commune is not
+// held up), and the app does not pause.
+func TestAppMinus32BelowTheAppsLimitIsThatOAs(t *testing.T) {
+	fake := zalosimtest.New(t, zalosim.WithOAs(threeOAs(3)...), zalosim.WithRatePerMin(4000))
+	a, b := fake.OAs[0], fake.OAs[1].OAID
+	app := bot.NewApp(appConfig(fake, 4000), testLogger(t))
+	clients := province(t, fake, app, nil) // nobody entered A's limit
+
+	useUp(t, fake, a.AccessToken, 3)
+	_, err := clients[a.OAID].SendGroupText(context.Background(), fake.GroupsOf(a.OAID)[0].ID, "x")
+	if bot.ErrorClass(err) != bot.ClassRateLimited {
+		t.Fatalf("A's send over its package limit: %v; want -32", err)
+	}
+	st := clients[a.OAID].State()
+	if time.Until(st.RateLimitedUntil) < 500*time.Millisecond {
+		t.Errorf("A is rate limited until %v; want about 1 s from now", st.RateLimitedUntil)
+	}
+	if st.LearnedRatePerMin != 3 || st.RatePerMin != 0 {
+		t.Errorf("A's state: learned %d, configured %d; want 3 learnt from the -32, none configured",
+			st.LearnedRatePerMin, st.RatePerMin)
+	}
+	if !app.RateLimitedUntil().IsZero() {
+		t.Errorf("the app pauses until %v after one OA's package -32; want no pause", app.RateLimitedUntil())
+	}
+	for range 3 {
+		if took, err := sendWithin(clients[b], fake.GroupsOf(b)[0].ID, 2*time.Second); err != nil || took > 300*time.Millisecond {
+			t.Fatalf("B's send after A's package -32: %v after %v; want at once", err, took)
+		}
+	}
+	if got := clients[b].State().LearnedRatePerMin; got != 0 {
+		t.Errorf("B learnt a limit of %d from A's -32", got)
+	}
+}
+
 // The app's limit answers -32 with X-RateLimit-Limit naming the app's: every
-// OA pauses. So does a -32 the client cannot place (here an OA without an
-// own limit): the safe reading.
+// OA pauses. So does a -32 the client cannot place (no header): the safe
+// reading.
 func TestAppMinus32OfTheAppSlowsEveryOA(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		setup func(t *testing.T, fake *zalosimtest.Server)
+		name    string
+		appRate int // the app's limit, as configured (ZALO_RATE_PER_MIN)
+		setup   func(t *testing.T, fake *zalosimtest.Server)
 	}{
-		{"app limit", func(t *testing.T, fake *zalosimtest.Server) {
+		{"app limit", 4, func(t *testing.T, fake *zalosimtest.Server) {
 			fake.SetRatePerMin(4)
 			useUp(t, fake, fake.OAs[2].AccessToken, 4) // another process of the app used its minute
 		}},
-		{"unplaced", func(t *testing.T, fake *zalosimtest.Server) {
+		{"unplaced", 4000, func(t *testing.T, fake *zalosimtest.Server) {
 			fake.FailNext(1, zalosim.FaultCode(zalosim.CodeRateLimited).ForOA(fake.OAs[0].OAID))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := zalosimtest.New(t, zalosim.WithOAs(threeOAs(0)...))
 			a, b := fake.OAs[0].OAID, fake.OAs[1].OAID
-			app := bot.NewApp(appConfig(fake, 4000), testLogger(t))
+			app := bot.NewApp(appConfig(fake, tc.appRate), testLogger(t))
 			clients := province(t, fake, app, nil)
 			tc.setup(t, fake)
 

@@ -47,6 +47,7 @@ type limiter struct {
 	pausedUntil time.Time
 	slowUntil   time.Time
 	strikes     int
+	learned     int // an OA's package limit learnt from a -32 (learnRate); 0: none
 }
 
 // newLimiter allows about perWindow calls per window; perWindow < 0 means no

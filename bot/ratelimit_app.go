@@ -50,8 +50,13 @@ func (c *Client) appLimiter() *limiter {
 // sends that of the limit that refused (docs/zalosim.md). The reading:
 //   - the header equals this OA's own configured limit, and that differs
 //     from the app's: the OA's limit refused; this OA pauses and slows;
-//   - anything else (the app's value, another value, no header, an OA with
-//     no configured limit, or one equal to the app's): the app's limit,
+//   - the header names a limit below the app's that is not the OA's
+//     configured one (none configured, or a package changed): only an OA's
+//     package limit is that small (100 a minute for Growth against the
+//     app's 4,000), so it is this OA's. This OA alone pauses, and is held
+//     to that limit from then on (learnRate), so that one commune whose
+//     limit nobody entered does not hold up every other's urgent warning;
+//   - anything else (the app's value or more, no header): the app's limit,
 //     the safe reading; every OA of the app pauses and slows. Slowing one
 //     OA for an app-wide -32 would let the others go on hitting it.
 //
@@ -70,15 +75,28 @@ func (c *Client) rateLimited(op string, ae *APIError, h http.Header) {
 			Msg("zalo rate limit of this OA hit; slowing this OA down")
 		return
 	}
+	if err == nil && limit > 0 && limit < c.app.cfg.RatePerMin && limit != c.oaRate {
+		learned := c.limiter.learnRate(limit)
+		pause := c.limiter.backOff()
+		ev := c.log.Warn().Str("op", op).Int("zalo_code", ae.Code).Int("rate_limit", limit).Dur("pause", pause)
+		if learned {
+			ev.Msgf("zalo rate limit of this OA hit: X-RateLimit-Limit %d is below the app's limit (%d), so it is this OA's "+
+				"package limit; pausing this OA alone and holding it to %d calls a minute from now on. Configure it so "+
+				"that the limit holds from the start: loaxa commune edit --code %s --rate-per-min %d",
+				limit, c.app.cfg.RatePerMin, limit, c.oa, limit)
+		} else {
+			ev.Msg("zalo rate limit of this OA hit; slowing this OA down")
+		}
+		return
+	}
 	pause := c.app.limiter.backOff()
 	ev := c.log.Warn().Str("op", op).Int("zalo_code", ae.Code).Dur("pause", pause)
 	if err == nil {
 		ev = ev.Int("rate_limit", limit)
 	}
-	if err == nil && limit != c.app.cfg.RatePerMin && limit != c.oaRate {
-		ev.Msgf("zalo rate limit hit, with X-RateLimit-Limit %d, which is neither the app's limit (%d) nor this OA's; "+
-			"read as the app's: slowing every OA down. If this OA's package allows %d calls a minute, configure that as its own limit",
-			limit, c.app.cfg.RatePerMin, limit)
+	if err == nil && limit != c.app.cfg.RatePerMin {
+		ev.Msgf("zalo rate limit hit, with X-RateLimit-Limit %d, not below the app's limit (%d): read as the app's; "+
+			"slowing every OA down", limit, c.app.cfg.RatePerMin)
 		return
 	}
 	ev.Msg("zalo rate limit of the app hit; slowing every OA down")
@@ -221,4 +239,29 @@ func (l *limiter) pausedUntilTime() time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.pausedUntil
+}
+
+// learnRate holds an OA's limiter to perMin calls a window from now on: the
+// package limit a -32 named (rateLimited). It reports whether that changed
+// anything (false when already held to it). Only an OA's limiter learns:
+// every read of its log is under l.mu (admitBoth), where limiter.wait, the
+// single client's, reads it unlocked.
+func (l *limiter) learnRate(perMin int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.learned == perMin {
+		return false
+	}
+	l.learned = perMin
+	l.full = rate.Limit(float64(pacedCount(perMin)) / l.window.Seconds())
+	l.sent, l.next = make([]time.Time, windowCap(perMin)), 0
+	l.lim.SetLimit(l.full)
+	return true
+}
+
+// learnedRate is the limit learnRate holds the OA to; 0 if none.
+func (l *limiter) learnedRate() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.learned
 }
