@@ -83,7 +83,7 @@ func (r *Runner) Health(ctx context.Context) Health {
 		h.Problems = append(h.Problems, problem)
 	}
 	now := r.now()
-	tok := r.sender.Health()
+	tok := r.health()
 	h.Zalo = ZaloState{Connected: tok.Connected, AccessExpiresAt: tok.AccessExpiresAt,
 		LastRefresh: tok.LastRefresh, LastError: tok.LastError}
 	switch {
@@ -210,7 +210,7 @@ func (r *Runner) MetricsHandler() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		r.writeMetrics(w, counts, r.sender.Health(), b)
+		r.writeMetrics(w, counts, r.health(), b)
 		r.writeOpsMetrics(req.Context(), w)
 	})
 }

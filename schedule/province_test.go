@@ -58,7 +58,11 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 	app := bot.NewApp(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
 		RatePerMin: -1, Timeout: 5 * time.Second}, log)
 	p := &provinceRig{oaOf: map[string]string{}, commune: map[string]int64{}}
-	var senders []schedule.CommuneSender
+	if rateA > 0 {
+		if err := store.UpdateCommune(ctx, "test", &notices.Commune{Code: "xa-a", Name: "UBND xã A", RatePerMin: rateA}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cs, err := store.Communes(ctx)
 	if err != nil || len(cs) != 3 {
 		t.Fatalf("communes = %v, %v", cs, err)
@@ -74,16 +78,6 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 		if err := tok.SaveZaloTokens(ctx, access, refresh, time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		rate := 0
-		if i == 0 {
-			rate = rateA
-		}
-		cl, err := app.Client(c.Code, tok, rate)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = cl.Reload(ctx)
-		senders = append(senders, schedule.CommuneSender{ID: c.ID, Code: c.Code, Sender: cl})
 		for j, g := range zalosim.GenerateOAs(3, 2, 0)[i].Groups {
 			p.oaOf[g.ID] = oa.OAID
 			code := []string{"ap-1", "ap-2"}[j]
@@ -92,11 +86,10 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 			}
 		}
 	}
-	prov, err := schedule.NewProvince(app.RatePerMin(), senders)
+	prov, err := schedule.NewProvince(app, store, cs, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov.AppPausedUntil = app.RateLimitedUntil
 	p.app = app
 	cfg := schedule.Config{Location: hcm, Commune: "UBND xã A", Province: "UBND tỉnh An Giang", Now: clk.Now,
 		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
@@ -197,11 +190,11 @@ func TestProvinceDeadTokenPausesOneCommune(t *testing.T) {
 }
 
 // TestSingleCommuneDaemonLeavesANewCommuneQueued: a single-commune daemon
-// (one OA, OnlyCommune) on a database that gains a second commune while it
+// (one OA, NewOneCommune) on a database that gains a second commune while it
 // runs sends the first commune's deliveries and leaves the new commune's
 // queued for the restart in province mode, rather than through its OA.
 func TestSingleCommuneDaemonLeavesANewCommuneQueued(t *testing.T) {
-	r := newRig(t, "2026-11-27 09:00", withConfig(func(c *schedule.Config) { c.OnlyCommune = 1 }))
+	r := newRig(t, "2026-11-27 09:00")
 	if err := r.store.CreateCommune(r.ctx, "test", &notices.Commune{Code: "xa-moi", Name: "UBND xã Mới"}); err != nil {
 		t.Fatal(err)
 	}
