@@ -26,6 +26,8 @@ type provinceRig struct {
 	oaOf    map[string]string // group id → the OA that owns it
 	commune map[string]int64  // commune code → id
 	app     *bot.App
+	prov    *schedule.Province
+	log     zerolog.Logger
 }
 
 var provinceCodes = []string{"xa-a", "xa-b", "xa-c"}
@@ -40,7 +42,9 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 	clk := &clock{t: at(t, "2026-11-27 09:00")}
 	logs := &syncBuffer{}
 	log := zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.InfoLevel)
-	oas := zalosim.GenerateOAs(3, 2, 0)
+	// A fourth OA, of no commune yet: a commune added while the runner
+	// runs (communesync_test.go).
+	oas := zalosim.GenerateOAs(4, 2, 0)
 	oas[0].RatePerMin = rateA
 	sim := zalosimtest.New(t, zalosim.WithOAs(oas...))
 	store, err := notices.Open(ctx, filepath.Join(t.TempDir(), "loaxa.db"),
@@ -90,7 +94,7 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.app = app
+	p.app, p.prov, p.log = app, prov, log
 	cfg := schedule.Config{Location: hcm, Commune: "UBND xã A", Province: "UBND tỉnh An Giang", Now: clk.Now,
 		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
 	runner, err := schedule.New(cfg, store, prov, log)
@@ -211,6 +215,19 @@ func TestSingleCommuneDaemonLeavesANewCommuneQueued(t *testing.T) {
 	}
 	if got := r.received("Cảnh báo"); len(got) != len(r.groups) {
 		t.Errorf("the province notice reached %d of the first commune's %d groups", len(got), len(r.groups))
+	}
+	// What a person sees is true: /healthz and the log (once) say that the
+	// new commune's delivery waits for a restart.
+	h := r.runner.Health(r.ctx)
+	c := communeHealth(t, h, "xa-moi")
+	if !c.Active || !c.Paused || c.QueueDepth != 1 || !strings.Contains(c.LastError, "restart loaxa") {
+		t.Errorf("xa-moi in /healthz: %+v; want paused, 1 queued, asking for a restart", c)
+	}
+	if h.Status != schedule.HealthDegraded || !strings.Contains(strings.Join(h.Problems, "\n"), "xa-moi") {
+		t.Errorf("health = %s, problems %q; want degraded, naming xa-moi", h.Status, h.Problems)
+	}
+	if k := strings.Count(r.logs.String(), "restart loaxa to start province mode"); k != 1 {
+		t.Errorf("the log asked %d times for a restart; want once", k)
 	}
 }
 
