@@ -200,3 +200,45 @@ func TestProvinceDisableLetsTheSendInFlightFinish(t *testing.T) {
 		t.Errorf("disabled xa-b still has a sender")
 	}
 }
+
+// TestProvinceDisabledCommunesLostAnswerWaitsForItsOA: xa-b's send whose
+// answer was lost stays 'sending' while xa-b is disabled (its history can
+// be read only through its OA), without a warning each cycle; enabled
+// again, it is settled from the group's history as sent, and not sent
+// again.
+func TestProvinceDisabledCommunesLostAnswerWaitsForItsOA(t *testing.T) {
+	p := newProvinceRig(t, "")
+	p.step()
+	n := p.notice(notices.Notice{Title: "Tin mất trả lời", Commune: "xa-b", Targets: []string{"ap-1"}, Priority: notices.Urgent})
+	p.sim.FailNext(1, zalosim.FaultLostAnswer)
+	p.step()
+	if d := p.deliveries(n.ID)["ap-1"]; d.Count[notices.DeliverySending] != 1 {
+		t.Fatalf("after the lost answer: %v; want it sending", d.Count)
+	}
+	if err := p.store.SetCommuneActive(p.ctx, "test", "xa-b", false); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		p.step()
+	}
+	if d := p.deliveries(n.ID)["ap-1"]; d.Count[notices.DeliverySending] != 1 {
+		t.Errorf("while xa-b is disabled: %v; want it still sending, unsettled", d.Count)
+	}
+	if c := communeHealth(t, p.runner.Health(p.ctx), "xa-b"); c.QueueDepth != 1 || !c.Paused {
+		t.Errorf("xa-b in /healthz: %+v; want its one unsettled delivery counted", c)
+	}
+	if strings.Contains(p.logs.String(), "conversation unreadable") {
+		t.Errorf("the reconciler tried to read a disabled commune's group")
+	}
+	if err := p.store.SetCommuneActive(p.ctx, "test", "xa-b", true); err != nil {
+		t.Fatal(err)
+	}
+	p.step()
+	p.step()
+	if d := p.deliveries(n.ID)["ap-1"]; d.Count[notices.DeliverySent] != 1 || d.Total != 1 {
+		t.Errorf("enabled again: %v; want it settled sent", d.Count)
+	}
+	if got := p.sent("Tin mất trả lời"); len(got[zalosim.GeneratedGroupID(2, 1)]) != 1 {
+		t.Errorf("messages: %v; want one, not sent again", got)
+	}
+}
