@@ -2,6 +2,8 @@ package schedule_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +142,12 @@ func TestProvinceCommuneDisabledWhileRunning(t *testing.T) {
 		t.Errorf("the log said %d times that xa-b is disabled with deliveries queued; want once", k)
 	}
 	_ = other
+	rec := httptest.NewRecorder()
+	p.runner.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if m := rec.Body.String(); !strings.Contains(m, `loaxa_commune_queue_depth{commune="xa-b",disabled="1"} 2`) ||
+		!strings.Contains(m, `loaxa_commune_queue_depth{commune="xa-a",disabled="0"} 0`) {
+		t.Errorf("/metrics does not show disabled xa-b's 2 queued deliveries:\n%s", m)
+	}
 	if err := p.store.SetCommuneActive(p.ctx, "test", "xa-b", true); err != nil {
 		t.Fatal(err)
 	}

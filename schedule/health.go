@@ -52,8 +52,8 @@ type Health struct {
 	// a disabled or gone group (each also a problem: "degraded"), and a
 	// full one (listed only).
 	Groups []notices.GroupAlarm `json:"groups"`
-	// Communes is each commune's OA and queue, in province mode only (a
-	// daemon of several communes); a single commune's daemon leaves it out.
+	// Communes is each commune's OA and queue, disabled ones too, when the
+	// database has several communes; with one it is left out.
 	Communes []CommuneHealth `json:"communes,omitempty"`
 }
 
