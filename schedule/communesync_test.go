@@ -250,3 +250,26 @@ func TestProvinceDisabledCommunesLostAnswerWaitsForItsOA(t *testing.T) {
 		t.Errorf("messages: %v; want one, not sent again", got)
 	}
 }
+
+// TestSingleCommuneDaemonWithItsCommuneDisabled: a one-commune daemon
+// whose commune is disabled (a second commune was added, which it cannot
+// send for) sends nothing, and /healthz says why rather than claim a lost
+// Zalo connection.
+func TestSingleCommuneDaemonWithItsCommuneDisabled(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00")
+	if err := r.store.CreateCommune(r.ctx, "test", &notices.Commune{Code: "xa-moi", Name: "UBND xã Mới"}); err != nil {
+		t.Fatal(err)
+	}
+	r.notice(notices.Notice{Title: "Họp tổ", Commune: "xa", Priority: notices.Urgent})
+	if err := r.store.SetCommuneActive(r.ctx, "test", "xa", false); err != nil { // commune 1, named from no LOAXA_COMMUNE
+		t.Fatal(err)
+	}
+	r.step()
+	if got := r.received("Họp tổ"); len(got) != 0 {
+		t.Errorf("a disabled commune's notice went out: %v", got)
+	}
+	h := r.runner.Health(r.ctx)
+	if h.Status != schedule.HealthFailing || !strings.Contains(strings.Join(h.Problems, "\n"), "no commune is sent for") {
+		t.Errorf("health = %s, problems %q; want failing: no commune is sent for", h.Status, h.Problems)
+	}
+}

@@ -92,6 +92,9 @@ func (r *Runner) Health(ctx context.Context) Health {
 			"Zalo rotated the token pair and the database has not stored it yet (it is held in memory): "+
 				"make the database writable (free disk space, stop the program holding it) and do not stop loaxa until this clears: "+
 				tok.LastError)
+	case len(r.senders.Communes()) == 0:
+		worse(HealthFailing, "no commune is sent for: each is disabled or waits for a restart (see communes); "+
+			"the queue is kept: enable a commune (`loaxa commune enable CODE`) or restart loaxa")
 	case !tok.Connected:
 		p := "Zalo OA disconnected: sending is paused, the queue is kept; reconnect with `loaxa zalo connect` " +
 			"or the admin site (Kết nối Zalo OA)"
