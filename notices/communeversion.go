@@ -7,7 +7,7 @@ import (
 
 // CommunesVersion is a fingerprint of the communes table: every column the
 // daemon's routing follows (id, code, active, rate limit). It changes when
-// `loaxa commune add|edit|enable|disable|rename`, the site or another
+// `loaxa commune add|edit|enable|disable|rename` or another
 // program's SQL changes any of them, so that the daemon reads the table
 // again only then: one statement over a table of about a hundred rows.
 func (s *Store) CommunesVersion(ctx context.Context) (string, error) {

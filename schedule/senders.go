@@ -33,7 +33,7 @@ type Senders interface {
 	AppPausedUntil() time.Time
 	// Sync brings the routing up to date with the communes table (every
 	// commune, active or not), as `loaxa commune add|edit|enable|disable`
-	// or the site left it while the daemon runs: a Sender for a new or
+	// or another program left it while the daemon runs: a Sender for a new or
 	// re-enabled active commune, none for a disabled one, a new one for a
 	// changed rate limit. A call already made through a Sender it drops
 	// goes on and is recorded. It returns why, for each active commune
