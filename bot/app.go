@@ -60,10 +60,9 @@ var ErrOAExists = errors.New("bot: the app already has a client for this OA")
 
 // Client builds the client of one OA. oa is the key that names it in logs
 // and in States (the commune's code); store keeps that OA's tokens alone,
-// and if it implements RefreshLocker, RefreshJournal or
-// ZaloRefreshInterrupted, those are that OA's alone too (a lock or a mark
-// shared by every OA would make one OA's refresh hold up, or one OA's
-// interrupted refresh disconnect, all of them);
+// and its refresh lock and journal (TokenStore) are that OA's alone too (a
+// lock or a mark shared by every OA would make one OA's refresh hold up,
+// or one OA's interrupted refresh disconnect, all of them);
 // oaRatePerMin is the OA's own package limit (zalo-oa-api.md §7: 100 a
 // minute for Growth), 0 or negative for none beyond the app's. A key already
 // in use is ErrOAExists (Remove it first). It does no I/O.

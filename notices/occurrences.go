@@ -177,19 +177,22 @@ func (s *Store) ReachedHamlets(ctx context.Context, id int64) ([]int64, error) {
 }
 
 // Attachment returns the Zalo attachment uploaded for an occurrence's image
-// and when it was uploaded; empty when there is none yet.
-func (s *Store) Attachment(ctx context.Context, occurrenceID int64) (string, time.Time, error) {
+// and when it was uploaded, empty when there is none yet; and the
+// occurrence's commune, 0 for a province notice's (whose communes' OAs
+// each upload their own: an attachment is its OA's alone).
+func (s *Store) Attachment(ctx context.Context, occurrenceID int64) (string, time.Time, int64, error) {
 	var id, at sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT attachment_id, uploaded_at FROM occurrences WHERE id = ?`,
-		occurrenceID).Scan(&id, &at)
+	var commune sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT attachment_id, uploaded_at, commune_id FROM occurrences WHERE id = ?`,
+		occurrenceID).Scan(&id, &at, &commune)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", time.Time{}, ErrNotFound
+		return "", time.Time{}, 0, ErrNotFound
 	}
 	if err != nil || !id.Valid {
-		return "", time.Time{}, err
+		return "", time.Time{}, commune.Int64, err
 	}
 	t, _ := parseTime(at)
-	return id.String, t, nil
+	return id.String, t, commune.Int64, nil
 }
 
 // SetAttachment records (or, with "", forgets) an occurrence's uploaded image.

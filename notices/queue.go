@@ -53,12 +53,9 @@ type Claim struct {
 	Limit   int
 	MaxRank PriorityRank
 	// Communes, when not nil, claims only deliveries of these communes:
-	// those whose OA can send now (province mode). Empty claims nothing.
+	// those whose OA can send now (the daemon's routing, schedule.Senders).
+	// Empty claims nothing.
 	Communes []int64
-	// Only, when not 0, claims only deliveries of this commune (and rows of
-	// none): a single-commune daemon's, so that a commune added while it
-	// runs waits for the restart that sends it through its own OA.
-	Only int64
 	// Fair makes the communes take turns at the same priority: each
 	// commune's due deliveries are numbered in their order, and the claim
 	// takes the first of every commune before the second of any, so one
@@ -100,11 +97,8 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 	}
 	ts := fmtTime(c.Now)
 	communes := ""
-	switch {
-	case c.Communes != nil:
+	if c.Communes != nil {
 		communes = " AND d.commune_id IN (" + idList(c.Communes) + ")"
-	case c.Only != 0:
-		communes = " AND (d.commune_id IS NULL OR d.commune_id = " + strconv.FormatInt(c.Only, 10) + ")"
 	}
 	// The candidates, in the order they are claimed: by priority, then due
 	// time; with Fair, by each commune's turn within a priority first.

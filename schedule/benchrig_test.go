@@ -136,7 +136,7 @@ func benchConfig() schedule.Config {
 
 func (r *benchRig) runner(cfg schedule.Config) *schedule.Runner {
 	r.tb.Helper()
-	run, err := schedule.New(cfg, r.store, r.client, r.log)
+	run, err := schedule.New(cfg, r.store, schedule.NewOneCommune(1, r.client), r.log)
 	if err != nil {
 		r.tb.Fatal(err)
 	}
@@ -399,7 +399,7 @@ func duePollRig(tb testing.TB, path string, now time.Time) (*notices.Store, *sch
 	}
 	cfg := benchConfig()
 	cfg.Now = clk
-	run, err := schedule.New(cfg, store, client, log)
+	run, err := schedule.New(cfg, store, schedule.NewOneCommune(1, client), log)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package schedule
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -61,27 +63,28 @@ func (r *Runner) calendar(work context.Context) *cron.Cron {
 	return c
 }
 
-// upkeep refreshes the Zalo token ahead of expiry and says loudly when the
-// connection is lost.
+// upkeep refreshes each commune's Zalo token ahead of expiry and says
+// loudly when a commune's connection is lost; one commune's failure does
+// not stop the others'.
 func (r *Runner) upkeep(ctx context.Context) error {
-	if p, ok := r.sender.(*Province); ok {
-		err := p.Upkeep(ctx)
-		for _, c := range p.list {
-			if h := c.Sender.Health(); !h.Connected {
-				r.log.Error().Str("commune", c.Code).Str("reason", h.LastError).
-					Msg("Zalo OA of this commune is disconnected: its sending is paused and its queue kept, the other communes go on; reconnect with `loaxa zalo connect --commune " + c.Code + "` or the admin site")
-			}
+	cs := r.senders.Communes()
+	var errs []error
+	for _, c := range cs {
+		if err := c.Sender.Upkeep(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("commune %s: %w", c.Code, err))
 		}
-		return err
+		h := c.Sender.Health()
+		switch {
+		case h.Connected:
+		case len(cs) == 1:
+			r.log.Error().Str("commune", c.Code).Str("reason", h.LastError).
+				Msg("Zalo OA is disconnected: sending is paused and the queue kept; reconnect with `loaxa zalo connect` or the admin site")
+		default:
+			r.log.Error().Str("commune", c.Code).Str("reason", h.LastError).
+				Msg("Zalo OA of this commune is disconnected: its sending is paused and its queue kept, the other communes go on; reconnect with `loaxa zalo connect --commune " + c.Code + "` or the admin site")
+		}
 	}
-	if err := r.sender.Upkeep(ctx); err != nil {
-		return err
-	}
-	if h := r.sender.Health(); !h.Connected {
-		r.log.Error().Str("reason", h.LastError).
-			Msg("Zalo OA is disconnected: sending is paused and the queue kept; reconnect with `loaxa zalo connect` or the admin site")
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // summary logs the last day's deliveries.

@@ -22,7 +22,6 @@ type dispatchConfig struct {
 	UrgentMaxTries int
 	AnswerSettle   time.Duration // a lost answer's wait before its group's history is read
 	ReconcileAfter time.Duration // the same, after a timeout
-	OnlyCommune    int64         // a single-commune daemon's commune (Config.OnlyCommune); 0: any
 }
 
 func (c dispatchConfig) validate() error {
@@ -54,16 +53,16 @@ func (c dispatchConfig) validate() error {
 }
 
 // dispatchDeps is what the dispatcher is given, instead of reaching into
-// the Runner: the queue in the store, the Zalo client, a clock, a logger,
+// the Runner: the queue in the store, each commune's Zalo client, a clock, a logger,
 // the ledger of this run's claims (shared with the reconciler), the
 // in-flight target (shared with /metrics), and two hooks.
 type dispatchDeps struct {
-	Queue  Queue
-	Sender Sender
-	Now    func() time.Time // UTC
-	Log    zerolog.Logger
-	Claims *claims
-	Flight *inflight
+	Queue   Queue
+	Senders Senders
+	Now     func() time.Time // UTC
+	Log     zerolog.Logger
+	Claims  *claims
+	Flight  *inflight
 	// Recorded is told of outcomes after their transaction: committed,
 	// or not (their rows stay 'sending' for the reconciler).
 	Recorded func(ctx context.Context, rs []result, committed bool)

@@ -58,12 +58,13 @@ type dispatcher struct {
 	pauseTil time.Time // after -32: nobody claims until then
 	rlStreak int       // consecutive -32 answers, for the pause length
 	uploads  map[int64]*sync.Mutex
-	// Province mode: an image uploaded through one OA is that OA's alone,
-	// so each commune uploads its own, kept here by occurrence and commune
-	// (a restart uploads again: an upload sends nothing to a group).
+	// An image uploaded through one OA is that OA's alone, so each
+	// commune uploads its own image of a province notice, kept here by
+	// occurrence and commune (a restart uploads again: an upload sends
+	// nothing to a group).
 	attached map[[2]int64]attached
-	// Province mode: after a -32 of one OA's own limit, that commune
-	// alone is not claimed until then (commune id → time).
+	// After a -32 of one OA's own limit, that commune alone is not claimed
+	// until then (commune id → time).
 	oaPause map[int64]time.Time
 }
 
@@ -84,7 +85,7 @@ func newDispatcher(cfg dispatchConfig, deps dispatchDeps) (*dispatcher, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if deps.Queue == nil || deps.Sender == nil || deps.Now == nil || deps.Claims == nil || deps.Flight == nil ||
+	if deps.Queue == nil || deps.Senders == nil || deps.Now == nil || deps.Claims == nil || deps.Flight == nil ||
 		deps.Recorded == nil || deps.Settle == nil {
 		return nil, errors.New("dispatcher: a dependency is missing")
 	}
@@ -115,37 +116,41 @@ func (d *dispatcher) claimable(ctx context.Context, now time.Time) (bool, time.T
 	if now.Before(until) {
 		return false, until
 	}
-	if p, ok := d.Sender.(*Province); ok {
-		// Each commune's OA on its own: look for new tokens of those that
-		// are disconnected; the claim takes only the communes that can send.
-		for _, c := range p.list {
-			if !c.Sender.Health().Connected {
-				_ = c.Sender.Reload(ctx)
-			}
-		}
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		if len(p.connected(now, d.oaPause)) > 0 {
-			return true, time.Time{}
-		}
-		// None can send: until the first OA's own pause ends, or (zero)
-		// until a connection is repaired.
-		var first time.Time
-		for _, c := range p.list {
-			if t := d.oaPause[c.ID]; now.Before(t) && c.Sender.Health().Connected && (first.IsZero() || t.Before(first)) {
-				first = t
-			}
-		}
-		return false, first
-	}
-	if !d.Sender.Health().Connected {
-		// Tokens are loaded lazily, and new ones may have been stored by
-		// `loaxa zalo connect` or the admin site: look again.
-		if d.Sender.Reload(ctx) != nil {
-			return false, time.Time{}
+	// Each commune's OA on its own: look for new tokens of those that are
+	// disconnected (`loaxa zalo connect` or the admin site may have stored
+	// them); the claim takes only the communes that can send.
+	cs := d.Senders.Communes()
+	for _, c := range cs {
+		if !c.Sender.Health().Connected {
+			_ = c.Sender.Reload(ctx)
 		}
 	}
-	return true, time.Time{}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.connected(now, cs)) > 0 {
+		return true, time.Time{}
+	}
+	// None can send: until the first OA's own pause ends, or (zero) until
+	// a connection is repaired or a commune is picked up.
+	var first time.Time
+	for _, c := range cs {
+		if t := d.oaPause[c.ID]; now.Before(t) && c.Sender.Health().Connected && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return false, first
+}
+
+// connected lists the communes of cs whose OA can send now: connected, and
+// not held after a -32 of its own limit. The caller holds mu.
+func (d *dispatcher) connected(now time.Time, cs []CommuneSender) []int64 {
+	ids := make([]int64, 0, len(cs))
+	for _, c := range cs {
+		if c.Sender.Health().Connected && !now.Before(d.oaPause[c.ID]) {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
 }
 
 // run is the claim loop, and the one writer of the send path: each
@@ -319,13 +324,12 @@ func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, limit int) (t
 		return wait, notices.Claim{}
 	}
 	c := notices.Claim{Now: now, Limit: limit, MaxRank: d.cfg.Quiet.MaxRank(now)}
-	if p, ok := d.Sender.(*Province); ok {
-		d.mu.Lock()
-		c.Communes, c.Fair = p.connected(now, d.oaPause), true
-		d.mu.Unlock()
-	} else {
-		c.Only = d.cfg.OnlyCommune
-	}
+	// Only the communes that can send, taking turns when there are
+	// several.
+	cs := d.Senders.Communes()
+	d.mu.Lock()
+	c.Communes, c.Fair = d.connected(now, cs), len(cs) > 1
+	d.mu.Unlock()
 	if d.cfg.Quiet.Contains(now) {
 		wait = d.cfg.Quiet.After(now).Sub(now) // urgent only until then
 	}

@@ -30,7 +30,11 @@ func (r *Runner) Drain(ctx context.Context) (int, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				done[i] = d.send(ctx, j)
+				if s, ok := d.Senders.For(j.CommuneID); ok {
+					done[i] = d.send(ctx, s, j)
+				} else {
+					done[i] = d.giveBack(j) // its commune was disabled since the claim
+				}
 			}()
 		}
 		wg.Wait()

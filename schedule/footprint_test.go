@@ -170,7 +170,7 @@ func TestBenchChild(t *testing.T) {
 	api := os.Getenv("LOAXA_BENCH_API")
 	client := bot.NewClient(bot.Config{APIBase: api, OAuthBase: api, AppID: os.Getenv("LOAXA_BENCH_APP"),
 		AppSecret: os.Getenv("LOAXA_BENCH_SECRET"), RatePerMin: -1}, store, log)
-	run, err := schedule.New(benchConfig(), store, client, log)
+	run, err := schedule.New(benchConfig(), store, schedule.NewOneCommune(1, client), log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,7 +177,7 @@ func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
 	for time.Now().Before(deadline) {
 		now := f.r.now()
 		due, err := f.r.store.AnyDue(ctx, now, f.r.cfg.QuietHours.MaxRank(now))
-		if err == nil && (!due || !f.r.sender.Health().Connected) {
+		if err == nil && (!due || !f.r.health().Connected) {
 			return true
 		}
 		select {

@@ -52,8 +52,8 @@ type Health struct {
 	// a disabled or gone group (each also a problem: "degraded"), and a
 	// full one (listed only).
 	Groups []notices.GroupAlarm `json:"groups"`
-	// Communes is each commune's OA and queue, in province mode only (a
-	// daemon of several communes); a single commune's daemon leaves it out.
+	// Communes is each commune's OA and queue, disabled ones too, when the
+	// database has several communes; with one it is left out.
 	Communes []CommuneHealth `json:"communes,omitempty"`
 }
 
@@ -83,7 +83,7 @@ func (r *Runner) Health(ctx context.Context) Health {
 		h.Problems = append(h.Problems, problem)
 	}
 	now := r.now()
-	tok := r.sender.Health()
+	tok := r.health()
 	h.Zalo = ZaloState{Connected: tok.Connected, AccessExpiresAt: tok.AccessExpiresAt,
 		LastRefresh: tok.LastRefresh, LastError: tok.LastError}
 	switch {
@@ -92,6 +92,9 @@ func (r *Runner) Health(ctx context.Context) Health {
 			"Zalo rotated the token pair and the database has not stored it yet (it is held in memory): "+
 				"make the database writable (free disk space, stop the program holding it) and do not stop loaxa until this clears: "+
 				tok.LastError)
+	case len(r.senders.Communes()) == 0:
+		worse(HealthFailing, "no commune is sent for: each is disabled or waits for a restart (see communes); "+
+			"the queue is kept: enable a commune (`loaxa commune enable CODE`) or restart loaxa")
 	case !tok.Connected:
 		p := "Zalo OA disconnected: sending is paused, the queue is kept; reconnect with `loaxa zalo connect` " +
 			"or the admin site (Kết nối Zalo OA)"
@@ -210,7 +213,7 @@ func (r *Runner) MetricsHandler() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		r.writeMetrics(w, counts, r.sender.Health(), b)
+		r.writeMetrics(w, counts, r.health(), b)
 		r.writeOpsMetrics(req.Context(), w)
 	})
 }

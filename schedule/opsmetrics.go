@@ -60,6 +60,7 @@ func (r *Runner) writeOpsMetrics(ctx context.Context, w io.Writer) {
 	fmt.Fprintln(w, "# HELP loaxa_build_info loaxa's version.")
 	fmt.Fprintln(w, "# TYPE loaxa_build_info gauge")
 	fmt.Fprintf(w, "loaxa_build_info{version=%q} 1\n", r.cfg.Version)
+	r.writeCommuneMetrics(ctx, w)
 	if r.cfg.ExtraMetrics != nil {
 		r.cfg.ExtraMetrics(ctx, w)
 	}

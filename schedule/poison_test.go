@@ -200,7 +200,7 @@ func TestPollFailuresAndLateDeliveriesShowInHealth(t *testing.T) {
 	if err := client.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	runner, err := schedule.New(schedule.Config{Location: hcm, Now: clk.Now, Bulletin: []notices.Recurrence{}}, store, client, log)
+	runner, err := schedule.New(schedule.Config{Location: hcm, Now: clk.Now, Bulletin: []notices.Recurrence{}}, store, schedule.NewOneCommune(1, client), log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func (r *Runner) poll(ctx context.Context) {
 	}
 }
 
-// RunOnce does one cycle at now: close expired notices, materialise due
+// RunOnce does one cycle at now: follow the communes table, close expired notices, materialise due
 // occurrences and bulletins, settle unknown outcomes, close finished
 // notices, and tell the dispatcher. It returns the next time something
 // becomes due (zero if nothing is known to), so that a caller may sleep
@@ -84,6 +84,9 @@ func (r *Runner) RunOnce(ctx context.Context, now time.Time) (time.Time, error) 
 	// Each step runs even when an earlier one failed: deliveries that are
 	// already queued still go out, and the cycle reports every failure.
 	var errs []error
+	// A commune added, enabled, disabled or given a new limit since the
+	// last cycle: the routing follows before anything is claimed.
+	r.syncCommunes(ctx)
 	if n, err := r.store.SweepExpired(ctx, now); err != nil {
 		errs = append(errs, err)
 	} else if n > 0 {

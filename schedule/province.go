@@ -4,186 +4,191 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
-	"strings"
+	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
 )
 
-// CommuneSender is the Sender of one commune's Official Account.
-type CommuneSender struct {
-	ID     int64  // communes.id: the deliveries whose commune_id it is go through Sender
-	Code   string // the commune's code, for the log and /healthz
-	Sender Sender
-}
-
-// Province is the Sender of a province: one Sender per active commune, each
-// its own OA, all sharing the app's limit (bot.App). The Runner routes
-// every call that concerns a group through the Sender of the group's
-// commune (For): a delivery by its commune_id, a group's history and facts
-// by the hamlet's commune. A commune whose OA is disconnected pauses alone:
+// Province is the routing of a province: a client of its own OA for each
+// active commune (bot.App.Client, on the commune's token pair
+// Store.CommuneTokens and its package limit communes.rate_per_min), all
+// sharing the app's limit. A commune whose OA is disconnected pauses alone:
 // the dispatcher claims only the deliveries of communes that can send.
-//
-// Its own group methods refuse: a call that does not say its commune
-// could go out through another commune's OA.
+// Sync follows the communes table while the daemon runs.
 type Province struct {
-	// AppPausedUntil, when set, is when the pause after the app's latest
-	// -32 ends (bot.App.RateLimitedUntil): a -32 then is the app's, and
-	// holds every commune.
-	AppPausedUntil func() time.Time
+	app   *bot.App
+	store *notices.Store
+	log   zerolog.Logger
 
-	rate  int
-	list  []CommuneSender // by code
-	byID  map[int64]Sender
-	codes map[int64]string
+	mu   sync.Mutex
+	list []CommuneSender // by code
+	byID map[int64]*provinceOA
+	// unsaved: clients of communes disabled while they held a rotated
+	// token pair the database had not stored; each Sync tries to store it.
+	unsaved []*provinceOA
 }
 
-// NewProvince builds the Sender of several communes; appRatePerMin is the
-// app-wide limit they share (bot.App.RatePerMin), which sizes the sends
-// in flight. Two senders for one commune, or none at all, are an error.
-func NewProvince(appRatePerMin int, cs []CommuneSender) (*Province, error) {
-	if len(cs) == 0 {
-		return nil, errors.New("schedule: a province needs at least one commune's sender")
-	}
-	p := &Province{rate: appRatePerMin, byID: map[int64]Sender{}, codes: map[int64]string{}}
-	for _, c := range cs {
-		if c.Sender == nil {
-			return nil, fmt.Errorf("schedule: commune %s has no sender", c.Code)
+// provinceOA is one commune's client and the row it was built from.
+type provinceOA struct {
+	commune notices.Commune
+	client  *bot.Client
+}
+
+// NewProvince builds the routing of communes (every one, active or not)
+// through app: a client for each active one. None active, or a client
+// that cannot be built, is an error.
+func NewProvince(app *bot.App, store *notices.Store, communes []notices.Commune, log zerolog.Logger) (*Province, error) {
+	p := &Province{app: app, store: store, log: log, byID: map[int64]*provinceOA{}}
+	for _, c := range communes {
+		if !c.Active {
+			continue
 		}
-		if _, dup := p.byID[c.ID]; dup {
-			return nil, fmt.Errorf("schedule: two senders for commune %d (%s)", c.ID, c.Code)
+		cl, err := app.Client(c.Code, store.CommuneTokens(c.ID), c.RatePerMin)
+		if err != nil {
+			return nil, fmt.Errorf("commune %s: %w", c.Code, err)
 		}
-		p.byID[c.ID], p.codes[c.ID] = c.Sender, c.Code
-		p.list = append(p.list, c)
+		p.byID[c.ID] = &provinceOA{commune: c, client: cl}
 	}
-	sort.Slice(p.list, func(i, j int) bool { return p.list[i].Code < p.list[j].Code })
+	if len(p.byID) == 0 {
+		return nil, errors.New("schedule: a province needs at least one active commune")
+	}
+	p.relist()
 	return p, nil
 }
 
-// For is the Sender of commune id; false when the province has none (an
-// inactive commune, or one added after the daemon started).
+// relist rebuilds list from byID; the caller holds mu (or owns p).
+func (p *Province) relist() {
+	p.list = p.list[:0:0]
+	for id, o := range p.byID {
+		p.list = append(p.list, CommuneSender{ID: id, Code: o.commune.Code, Sender: o.client})
+	}
+	sort.Slice(p.list, func(i, j int) bool { return p.list[i].Code < p.list[j].Code })
+}
+
+// For is the Sender of commune id; false for an inactive commune.
 func (p *Province) For(id int64) (Sender, bool) {
-	s, ok := p.byID[id]
-	return s, ok
-}
-
-// Communes lists the communes' senders, by code.
-func (p *Province) Communes() []CommuneSender { return append([]CommuneSender(nil), p.list...) }
-
-// connected lists the communes whose OA can send now: connected, and not
-// held after a -32 of its own limit (paused: commune id → until when).
-func (p *Province) connected(now time.Time, paused map[int64]time.Time) []int64 {
-	ids := make([]int64, 0, len(p.list))
-	for _, c := range p.list {
-		if c.Sender.Health().Connected && !now.Before(paused[c.ID]) {
-			ids = append(ids, c.ID)
-		}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.byID[id]
+	if !ok {
+		return nil, false
 	}
-	return ids
+	return o.client, true
 }
 
-// appPaused reports whether the app's own -32 pause is in force.
-func (p *Province) appPaused() bool {
-	return p.AppPausedUntil != nil && time.Until(p.AppPausedUntil()) > 0
-}
-
-var errUnrouted = errors.New("schedule: a province's call must go through its commune's sender (Province.For)")
-
-func (p *Province) SendGroupText(context.Context, string, string) (string, error) {
-	return "", errUnrouted
-}
-func (p *Province) SendGroupImage(context.Context, string, string, string) (string, error) {
-	return "", errUnrouted
-}
-func (p *Province) UploadImage(context.Context, string, []byte) (string, error) {
-	return "", errUnrouted
-}
-func (p *Province) GroupConversationPage(context.Context, string, int, int) ([]bot.ConversationItem, error) {
-	return nil, errUnrouted
-}
-func (p *Province) GroupInfo(context.Context, string) (bot.GroupDetail, error) {
-	return bot.GroupDetail{}, errUnrouted
-}
-
-// Health sums the communes up: connected while any commune can send (the
-// others are paused alone, and /healthz lists each); LastError names the
-// communes that cannot.
-func (p *Province) Health() bot.TokenHealth {
-	var h bot.TokenHealth
-	var down []string
-	for _, c := range p.list {
-		ch := c.Sender.Health()
-		if ch.Connected {
-			if !h.Connected || (!ch.AccessExpiresAt.IsZero() && ch.AccessExpiresAt.Before(h.AccessExpiresAt)) {
-				h.AccessExpiresAt = ch.AccessExpiresAt
-			}
-			h.Connected = true
-		} else {
-			down = append(down, c.Code)
-		}
-		if ch.LastRefresh.After(h.LastRefresh) {
-			h.LastRefresh = ch.LastRefresh
-		}
-		h.Unsaved = h.Unsaved || ch.Unsaved
-		h.RefreshFailing = h.RefreshFailing || ch.RefreshFailing
-	}
-	if len(down) > 0 {
-		h.LastError = "OA chưa kết nối hoặc mất kết nối ở xã " + strings.Join(down, ", ")
-	}
-	return h
-}
-
-// Reload reloads every commune's tokens; the error names those that failed.
-func (p *Province) Reload(ctx context.Context) error {
-	var errs []error
-	for _, c := range p.list {
-		if err := c.Sender.Reload(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("commune %s: %w", c.Code, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// Upkeep keeps every commune's token fresh; one commune's failure does not
-// stop the others'.
-func (p *Province) Upkeep(ctx context.Context) error {
-	var errs []error
-	for _, c := range p.list {
-		if err := c.Sender.Upkeep(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("commune %s: %w", c.Code, err))
-		}
-	}
-	return errors.Join(errs...)
+// Communes lists the active communes' senders, by code.
+func (p *Province) Communes() []CommuneSender {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]CommuneSender(nil), p.list...)
 }
 
 // RatePerMin is the app-wide limit every commune's calls share.
-func (p *Province) RatePerMin() int { return p.rate }
+func (p *Province) RatePerMin() int { return p.app.RatePerMin() }
 
-var _ Sender = (*Province)(nil)
+// AppPausedUntil is the app's own -32 pause (bot.App.RateLimitedUntil).
+func (p *Province) AppPausedUntil() time.Time { return p.app.RateLimitedUntil() }
 
-// senderFor is the Sender of commune id: in a province its OA's (nil
-// when it has none), else the one.
-func (r *Runner) senderFor(id int64) Sender {
-	if p, ok := r.sender.(*Province); ok {
-		s, ok := p.For(id)
-		if !ok {
-			return nil
+// Sync builds a client for each active commune that has none (added or
+// enabled while the daemon runs), drops the client of each commune
+// disabled, and builds again the client of a commune whose code or rate
+// limit changed. A dropped client's calls in flight go on: the dispatcher
+// holds it until their outcomes are recorded. A client holding a rotated
+// token pair that the database has not taken yet (Health.Unsaved) is
+// kept until it has stored it: dropping it would lose the pair, and with
+// it the OA's connection; again asks for the next try.
+//
+// Sync is called by one goroutine at a time (the poll loop): it is the one
+// writer of the routing, and it does its I/O (the token store) without
+// holding the lock the dispatcher's For waits on.
+func (p *Province) Sync(ctx context.Context, communes []notices.Commune) (map[int64]string, bool) {
+	byID := maps.Clone(p.byID) // the one writer reads without the lock
+	var unrouted map[int64]string
+	again := false
+	kept := p.unsaved[:0]
+	for _, o := range p.unsaved {
+		if !p.release(ctx, o) {
+			kept, again = append(kept, o), true
 		}
-		return s
 	}
-	return r.sender
+	p.unsaved = kept
+	seen := map[int64]bool{}
+	for _, c := range communes {
+		seen[c.ID] = true
+		o := byID[c.ID]
+		if o != nil && c.Active && o.commune.Code == c.Code && o.commune.RatePerMin == c.RatePerMin {
+			o.commune = c
+			continue
+		}
+		if o != nil {
+			if !p.release(ctx, o) {
+				again = true
+				if c.Active {
+					continue // keeps sending with the old limit until it is released
+				}
+				p.unsaved = append(p.unsaved, o)
+			}
+			delete(byID, c.ID)
+			if !c.Active {
+				p.log.Info().Str("commune", c.Code).Msg("commune disabled: nothing more of it is claimed; its sends in flight finish and are recorded")
+				continue
+			}
+		}
+		if !c.Active {
+			continue
+		}
+		cl, err := p.app.Client(c.Code, p.store.CommuneTokens(c.ID), c.RatePerMin)
+		if err != nil {
+			if unrouted == nil {
+				unrouted = map[int64]string{}
+			}
+			unrouted[c.ID] = "no Zalo client could be made for its OA: " + err.Error()
+			again = true
+			continue
+		}
+		if err := cl.Reload(ctx); err != nil {
+			p.log.Warn().Err(err).Str("commune", c.Code).Msg("commune's Zalo OA is not connected yet: its deliveries wait in the queue until it is")
+		}
+		byID[c.ID] = &provinceOA{commune: c, client: cl}
+		verb := "commune picked up"
+		if o != nil {
+			verb = "commune's Zalo client rebuilt after its code or rate limit changed"
+		}
+		p.log.Info().Str("commune", c.Code).Int("rate_per_min", c.RatePerMin).Msg(verb + ": it sends through its own OA from now on")
+	}
+	for id, o := range byID { // a row gone from the table: as disabled
+		if !seen[id] {
+			if !p.release(ctx, o) {
+				p.unsaved, again = append(p.unsaved, o), true
+			}
+			delete(byID, id)
+		}
+	}
+	p.mu.Lock()
+	p.byID = byID
+	p.relist()
+	p.mu.Unlock()
+	return unrouted, again
 }
 
-// senderOfGroup is the Sender of the commune whose hamlet has group
-// groupID; nil when there is none (no such hamlet, an inactive commune).
-func (r *Runner) senderOfGroup(ctx context.Context, groupID string) (Sender, error) {
-	if _, ok := r.sender.(*Province); !ok {
-		return r.sender, nil
+// release forgets o's client in the app, once it holds no rotated pair
+// the database has not stored (it tries to store it first); false when
+// it still does.
+func (p *Province) release(ctx context.Context, o *provinceOA) bool {
+	if o.client.Health().Unsaved {
+		_ = o.client.Reload(ctx) // stores the pending pair first
+		if o.client.Health().Unsaved {
+			p.log.Warn().Str("commune", o.commune.Code).
+				Msg("the commune's Zalo client still holds a token pair the database has not stored: it is kept until it has")
+			return false
+		}
 	}
-	h, err := r.store.HamletByGroup(ctx, groupID)
-	if err != nil {
-		return nil, err
-	}
-	return r.senderFor(h.CommuneID), nil
+	p.app.Remove(o.commune.Code)
+	return true
 }

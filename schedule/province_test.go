@@ -26,6 +26,8 @@ type provinceRig struct {
 	oaOf    map[string]string // group id → the OA that owns it
 	commune map[string]int64  // commune code → id
 	app     *bot.App
+	prov    *schedule.Province
+	log     zerolog.Logger
 }
 
 var provinceCodes = []string{"xa-a", "xa-b", "xa-c"}
@@ -40,7 +42,9 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 	clk := &clock{t: at(t, "2026-11-27 09:00")}
 	logs := &syncBuffer{}
 	log := zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.InfoLevel)
-	oas := zalosim.GenerateOAs(3, 2, 0)
+	// A fourth OA, of no commune yet: a commune added while the runner
+	// runs (communesync_test.go).
+	oas := zalosim.GenerateOAs(4, 2, 0)
 	oas[0].RatePerMin = rateA
 	sim := zalosimtest.New(t, zalosim.WithOAs(oas...))
 	store, err := notices.Open(ctx, filepath.Join(t.TempDir(), "loaxa.db"),
@@ -58,7 +62,11 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 	app := bot.NewApp(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
 		RatePerMin: -1, Timeout: 5 * time.Second}, log)
 	p := &provinceRig{oaOf: map[string]string{}, commune: map[string]int64{}}
-	var senders []schedule.CommuneSender
+	if rateA > 0 {
+		if err := store.UpdateCommune(ctx, "test", &notices.Commune{Code: "xa-a", Name: "UBND xã A", RatePerMin: rateA}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cs, err := store.Communes(ctx)
 	if err != nil || len(cs) != 3 {
 		t.Fatalf("communes = %v, %v", cs, err)
@@ -74,16 +82,6 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 		if err := tok.SaveZaloTokens(ctx, access, refresh, time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		rate := 0
-		if i == 0 {
-			rate = rateA
-		}
-		cl, err := app.Client(c.Code, tok, rate)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = cl.Reload(ctx)
-		senders = append(senders, schedule.CommuneSender{ID: c.ID, Code: c.Code, Sender: cl})
 		for j, g := range zalosim.GenerateOAs(3, 2, 0)[i].Groups {
 			p.oaOf[g.ID] = oa.OAID
 			code := []string{"ap-1", "ap-2"}[j]
@@ -92,12 +90,11 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 			}
 		}
 	}
-	prov, err := schedule.NewProvince(app.RatePerMin(), senders)
+	prov, err := schedule.NewProvince(app, store, cs, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov.AppPausedUntil = app.RateLimitedUntil
-	p.app = app
+	p.app, p.prov, p.log = app, prov, log
 	cfg := schedule.Config{Location: hcm, Commune: "UBND xã A", Province: "UBND tỉnh An Giang", Now: clk.Now,
 		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
 	runner, err := schedule.New(cfg, store, prov, log)
@@ -197,11 +194,11 @@ func TestProvinceDeadTokenPausesOneCommune(t *testing.T) {
 }
 
 // TestSingleCommuneDaemonLeavesANewCommuneQueued: a single-commune daemon
-// (one OA, OnlyCommune) on a database that gains a second commune while it
+// (one OA, NewOneCommune) on a database that gains a second commune while it
 // runs sends the first commune's deliveries and leaves the new commune's
 // queued for the restart in province mode, rather than through its OA.
 func TestSingleCommuneDaemonLeavesANewCommuneQueued(t *testing.T) {
-	r := newRig(t, "2026-11-27 09:00", withConfig(func(c *schedule.Config) { c.OnlyCommune = 1 }))
+	r := newRig(t, "2026-11-27 09:00")
 	if err := r.store.CreateCommune(r.ctx, "test", &notices.Commune{Code: "xa-moi", Name: "UBND xã Mới"}); err != nil {
 		t.Fatal(err)
 	}
@@ -218,6 +215,19 @@ func TestSingleCommuneDaemonLeavesANewCommuneQueued(t *testing.T) {
 	}
 	if got := r.received("Cảnh báo"); len(got) != len(r.groups) {
 		t.Errorf("the province notice reached %d of the first commune's %d groups", len(got), len(r.groups))
+	}
+	// What a person sees is true: /healthz and the log (once) say that the
+	// new commune's delivery waits for a restart.
+	h := r.runner.Health(r.ctx)
+	c := communeHealth(t, h, "xa-moi")
+	if !c.Active || !c.Paused || c.QueueDepth != 1 || !strings.Contains(c.LastError, "restart loaxa") {
+		t.Errorf("xa-moi in /healthz: %+v; want paused, 1 queued, asking for a restart", c)
+	}
+	if h.Status != schedule.HealthDegraded || !strings.Contains(strings.Join(h.Problems, "\n"), "xa-moi") {
+		t.Errorf("health = %s, problems %q; want degraded, naming xa-moi", h.Status, h.Problems)
+	}
+	if k := strings.Count(r.logs.String(), "restart loaxa to start province mode"); k != 1 {
+		t.Errorf("the log asked %d times for a restart; want once", k)
 	}
 }
 

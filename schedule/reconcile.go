@@ -65,6 +65,13 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 			soonest(t)
 			continue
 		}
+		if r.senderFor(j.CommuneID) == nil {
+			// A disabled commune's (or one not sent for yet): its history
+			// can be read only through its OA. The row stays 'sending',
+			// counted in its queue on /healthz, and is settled in the
+			// cycle that follows the commune's enabling.
+			continue
+		}
 		if byGroup[j.GroupID] == nil {
 			groups = append(groups, j.GroupID)
 		}

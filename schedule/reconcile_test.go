@@ -261,7 +261,7 @@ func TestPagingPastItemsPushedDownByNewMessages(t *testing.T) {
 	ps := &pushingSender{Client: r.client, sim: r.sim}
 	runner, err := schedule.New(schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Now: r.clock.Now,
 		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond},
-		r.store, ps, zerolog.New(zerolog.NewTestWriter(t)))
+		r.store, schedule.NewOneCommune(1, ps), zerolog.New(zerolog.NewTestWriter(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ func newRig(t *testing.T, start string, opts ...rigOption) *rig {
 	if err := client.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	runner, err := schedule.New(cfg, store, client, log)
+	runner, err := schedule.New(cfg, store, schedule.NewOneCommune(1, client), log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,15 +17,9 @@ import (
 
 // Config tunes a Runner. Zero fields take the defaults in docs/DESIGN.md.
 type Config struct {
-	Location *time.Location // the commune zone; default Asia/Ho_Chi_Minh
-	Commune  string         // the name in every message's footer (one commune; several: each its communes.name)
-	Province string         // the name in the footer of province-wide notices (LOAXA_PROVINCE), e.g. "UBND tỉnh An Giang"
-	// OnlyCommune, for a single-commune daemon (a Sender that is not a
-	// Province), is the id of the commune its one OA serves: deliveries of
-	// a commune added while it runs are not claimed (they would go through
-	// the wrong OA) and wait for the restart that starts province mode.
-	// 0: every delivery, as before province mode.
-	OnlyCommune  int64
+	Location     *time.Location       // the commune zone; default Asia/Ho_Chi_Minh
+	Commune      string               // the name in every message's footer (one commune; several: each its communes.name)
+	Province     string               // the name in the footer of province-wide notices (LOAXA_PROVINCE), e.g. "UBND tỉnh An Giang"
 	QuietHours   QuietHours           // normal and low deliveries wait for the morning; read in Location unless it has a zone (In)
 	MaxLateness  time.Duration        // a recurring occurrence later than this is skipped; default 1h
 	PollInterval time.Duration        // how often other processes' writes are looked for; default 1s
@@ -120,7 +114,7 @@ func (c *Config) defaults() error {
 type Runner struct {
 	cfg      Config
 	store    *notices.Store
-	sender   Sender
+	senders  Senders // each commune's OA (OneCommune, Province)
 	log      zerolog.Logger
 	bulletin []notices.Recurrence
 	rulesV   notices.Rules // the sending rules shared with the site and the CLI
@@ -143,25 +137,32 @@ type Runner struct {
 
 	unprovenMu sync.Mutex
 	unproven   map[int64]time.Time // deliveries not proven either way → when to look again
+
+	communes communeWatch // the communes table as the routing last followed it (communesync.go)
 }
 
-// New checks cfg and returns a Runner that is not yet running.
-func New(cfg Config, store *notices.Store, sender Sender, log zerolog.Logger) (*Runner, error) {
+// New checks cfg and returns a Runner that is not yet running. senders
+// routes each commune's deliveries through its OA: NewOneCommune for a
+// single commune's daemon, NewProvince for several.
+func New(cfg Config, store *notices.Store, senders Senders, log zerolog.Logger) (*Runner, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
-	r := &Runner{cfg: cfg, store: store, sender: sender, log: log, metrics: newMetrics(),
+	if store == nil || senders == nil {
+		return nil, errors.New("schedule: a runner needs a store and the communes' senders")
+	}
+	r := &Runner{cfg: cfg, store: store, senders: senders, log: log, metrics: newMetrics(),
 		planned: make(chan struct{}, 1)}
 	r.bulletin = cfg.Bulletin
 	r.rulesV = notices.Rules{Location: cfg.Location, Quiet: cfg.QuietHours, Bulletin: r.bulletin,
 		MaxLateness: cfg.MaxLateness}
-	r.flight, r.claims = newInflight(cfg.Concurrency, sender.RatePerMin()), newClaims()
+	r.flight, r.claims = newInflight(cfg.Concurrency, senders.RatePerMin()), newClaims()
 	var err error
 	r.disp, err = newDispatcher(dispatchConfig{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval,
 		Quiet: cfg.QuietHours, Location: cfg.Location, Backoff: cfg.Backoff, UrgentBackoff: cfg.UrgentBackoff,
 		MaxAttempts: cfg.MaxAttempts, UrgentMaxTries: cfg.UrgentMaxAttempts, AnswerSettle: cfg.AnswerSettle,
-		ReconcileAfter: cfg.ReconcileAfter, OnlyCommune: cfg.OnlyCommune,
-	}, dispatchDeps{Queue: store, Sender: sender, Now: r.now, Log: log, Claims: r.claims, Flight: r.flight,
+		ReconcileAfter: cfg.ReconcileAfter,
+	}, dispatchDeps{Queue: store, Senders: senders, Now: r.now, Log: log, Claims: r.claims, Flight: r.flight,
 		Recorded: r.recorded, Settle: r.planCycle})
 	if err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
@@ -209,8 +210,14 @@ func (r *Runner) takePlan() time.Time {
 // Start settles what a previous run left in 'sending', then starts the poll
 // loop, the dispatcher and the calendar. ctx bounds the start-up only.
 func (r *Runner) Start(ctx context.Context) error {
-	if err := r.sender.Reload(ctx); err != nil {
-		r.log.Error().Err(err).Msg("Zalo OA not connected: deliveries wait in the queue until it is")
+	// The communes as they are now: one added or enabled since the
+	// routing was built gets its client, and the log names each disabled
+	// one that still has deliveries queued.
+	r.syncCommunes(ctx)
+	for _, c := range r.senders.Communes() {
+		if err := c.Sender.Reload(ctx); err != nil {
+			r.log.Error().Err(err).Str("commune", c.Code).Msg("Zalo OA not connected: its deliveries wait in the queue until it is")
+		}
 	}
 	// Claims left in 'sending' by a previous run are settled from the
 	// groups' history, but not at once: a request the dead process sent

@@ -13,42 +13,30 @@ import (
 
 // sendInTurn sends a claimed delivery, now that a worker has taken it from
 // the queue. One whose turn has not come when the runner stops is given
-// back unsent, as if it had not been claimed.
+// back unsent, as if it had not been claimed; so is one whose commune was
+// disabled since its claim.
 func (d *dispatcher) sendInTurn(ctx context.Context, stop <-chan struct{}, j notices.Delivery) result {
 	select {
 	case <-stop:
 		return d.giveBack(j)
 	default:
 	}
-	if ctx.Err() != nil || d.held(d.Now(), j) {
-		// Stopped hard, or Zalo said -32, or the connection broke, since
-		// the claim.
+	s, _ := d.Senders.For(j.CommuneID)
+	if ctx.Err() != nil || d.held(d.Now(), j, s) {
+		// Stopped hard, or Zalo said -32, or the connection broke, or the
+		// commune was disabled, since the claim.
 		return d.giveBack(j)
 	}
-	return d.send(ctx, j)
+	return d.send(ctx, s, j)
 }
 
-// held reports whether sending j is paused after -32, or its OA is
-// disconnected (or, in a province, its commune has none).
-func (d *dispatcher) held(now time.Time, j notices.Delivery) bool {
+// held reports whether sending j through s is paused after -32, or its
+// OA is disconnected, or its commune has none (s is nil).
+func (d *dispatcher) held(now time.Time, j notices.Delivery, s Sender) bool {
 	d.mu.Lock()
 	until, own := d.pauseTil, d.oaPause[j.CommuneID]
 	d.mu.Unlock()
-	s := d.senderOf(j)
 	return now.Before(until) || now.Before(own) || s == nil || !s.Health().Connected
-}
-
-// senderOf is the Sender that sends j: its commune's OA in a province
-// (nil when the province has none for it), else the one.
-func (d *dispatcher) senderOf(j notices.Delivery) Sender {
-	if p, ok := d.Sender.(*Province); ok {
-		s, ok := p.For(j.CommuneID)
-		if !ok {
-			return nil
-		}
-		return s
-	}
-	return d.Sender
 }
 
 // giveBack is the outcome of a claimed delivery that was never handed to
@@ -59,10 +47,11 @@ func (d *dispatcher) giveBack(j notices.Delivery) result {
 	return res
 }
 
-// send makes one call to Zalo for a claimed delivery and decides what it
-// became. It never touches the database except to upload an image once per
-// occurrence.
-func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
+// send makes one call to Zalo for a claimed delivery, through s (its
+// commune's OA; the same Sender from the check to the outcome, even if the
+// commune is disabled meanwhile), and decides what it became. It never
+// touches the database except to upload an image once per occurrence.
+func (d *dispatcher) send(ctx context.Context, s Sender, j notices.Delivery) result {
 	d.Flight.busy.Add(1)
 	defer d.Flight.busy.Add(-1)
 	// The client adds up the time its requests spent on the wire, without
@@ -73,7 +62,6 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 	began := time.Now()
 	var msgID string
 	var err error
-	s := d.senderOf(j) // not nil: held checked it
 	if j.WithImage {
 		var att string
 		att, err = d.attachment(ctx, s, j)
@@ -107,7 +95,7 @@ func (d *dispatcher) send(ctx context.Context, j notices.Delivery) result {
 		// Nothing was sent; hold it without spending an attempt.
 		res.Status, res.At, res.Unclaim = notices.DeliveryQueued, now, true
 	case class == bot.ClassRateLimited:
-		res.Status, res.At, res.Unclaim = notices.DeliveryRetry, d.rateLimited(now, j), true
+		res.Status, res.At, res.Unclaim = notices.DeliveryRetry, d.rateLimited(now, s, j), true
 	case class == bot.ClassNightBan:
 		res.Status, res.At = notices.DeliveryRetry, nightBanEnd(now, d.cfg.Location)
 	case class == bot.ClassTransient || class == bot.ClassReupload || class == bot.ClassQuota ||
@@ -156,8 +144,12 @@ func (d *dispatcher) measure(t bot.Timing, took time.Duration, err error) {
 	}
 }
 
-// attachment returns the occurrence's uploaded image, uploading it first if
-// needed; uploads of one occurrence are serialised so it happens once.
+// attachment returns the occurrence's image uploaded through s, uploading
+// it first if needed; uploads of one occurrence are serialised so it
+// happens once per OA. An image uploaded through one OA is that OA's alone:
+// the store keeps the upload of an occurrence of j's own commune (all of it
+// goes through that commune's OA), and a province notice's occurrence,
+// sent by every commune's OA, keeps each commune's upload here.
 func (d *dispatcher) attachment(ctx context.Context, s Sender, j notices.Delivery) (string, error) {
 	d.mu.Lock()
 	mu := d.uploads[j.OccurrenceID]
@@ -168,23 +160,20 @@ func (d *dispatcher) attachment(ctx context.Context, s Sender, j notices.Deliver
 	d.mu.Unlock()
 	mu.Lock()
 	defer mu.Unlock()
-	_, province := d.Sender.(*Province)
+	id, at, commune, err := d.Queue.Attachment(ctx, j.OccurrenceID)
+	if err != nil {
+		return "", err
+	}
+	stored := commune != 0 && commune == j.CommuneID
 	key := [2]int64{j.OccurrenceID, j.CommuneID}
-	if province {
+	if !stored {
 		d.mu.Lock()
 		a := d.attached[key]
 		d.mu.Unlock()
-		if a.id != "" && d.Now().Sub(a.at) < attachmentLife {
-			return a.id, nil
-		}
-	} else {
-		id, at, err := d.Queue.Attachment(ctx, j.OccurrenceID)
-		if err != nil {
-			return "", err
-		}
-		if id != "" && d.Now().Sub(at) < attachmentLife {
-			return id, nil
-		}
+		id, at = a.id, a.at
+	}
+	if id != "" && d.Now().Sub(at) < attachmentLife {
+		return id, nil
 	}
 	data, typ, err := d.Queue.NoticeImage(ctx, j.NoticeID)
 	if err != nil {
@@ -194,11 +183,10 @@ func (d *dispatcher) attachment(ctx context.Context, s Sender, j notices.Deliver
 	if typ == "image/jpeg" {
 		name = "thong-bao.jpg"
 	}
-	id, err := s.UploadImage(ctx, name, data)
-	if err != nil {
+	if id, err = s.UploadImage(ctx, name, data); err != nil {
 		return "", err
 	}
-	if province {
+	if !stored {
 		d.mu.Lock()
 		d.attached[key] = attached{id: id, at: d.Now()}
 		d.mu.Unlock()
@@ -210,31 +198,27 @@ func (d *dispatcher) attachment(ctx context.Context, s Sender, j notices.Deliver
 	return id, nil
 }
 
-// forgetAttachment drops j's uploaded image after Zalo forgot it (-100).
+// forgetAttachment drops j's uploaded image after Zalo forgot it (-100),
+// in the store and here (attachment keeps it in one of them).
 func (d *dispatcher) forgetAttachment(ctx context.Context, j notices.Delivery) {
-	if _, ok := d.Sender.(*Province); ok {
-		d.mu.Lock()
-		delete(d.attached, [2]int64{j.OccurrenceID, j.CommuneID})
-		d.mu.Unlock()
-		return
+	d.mu.Lock()
+	delete(d.attached, [2]int64{j.OccurrenceID, j.CommuneID})
+	d.mu.Unlock()
+	if _, _, commune, err := d.Queue.Attachment(ctx, j.OccurrenceID); err == nil && commune != 0 && commune == j.CommuneID {
+		_ = d.Queue.SetAttachment(ctx, j.OccurrenceID, "")
 	}
-	_ = d.Queue.SetAttachment(ctx, j.OccurrenceID, "")
 }
 
-// rateLimited reacts to j's -32. In a province, a -32 of its OA's own
+// rateLimited reacts to j's -32, met through s. A -32 of s's OA's own
 // limit (its client paused that OA alone: bot.OAState.RateLimitedUntil,
 // and the app is not paused) holds that commune's claims alone until the
-// OA's pause ends; every other -32 holds every claim (slowDown).
-func (d *dispatcher) rateLimited(now time.Time, j notices.Delivery) time.Time {
-	p, ok := d.Sender.(*Province)
-	if !ok || p.appPaused() {
+// OA's pause ends; every other -32 holds every claim (slowDown). A single
+// commune's client reads every -32 as the app's (OneCommune).
+func (d *dispatcher) rateLimited(now time.Time, s Sender, j notices.Delivery) time.Time {
+	if time.Until(d.Senders.AppPausedUntil()) > 0 {
 		return d.slowDown(now)
 	}
-	st, ok := d.senderOf(j).(interface{ State() bot.OAState })
-	if !ok {
-		return d.slowDown(now)
-	}
-	left := time.Until(st.State().RateLimitedUntil)
+	left := time.Until(s.State().RateLimitedUntil)
 	if left <= 0 {
 		return d.slowDown(now)
 	}

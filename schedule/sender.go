@@ -27,6 +27,10 @@ type Sender interface {
 	// RatePerMin is how many calls a minute the sender allows itself,
 	// negative or 0 for no limit: it sizes the sends in flight.
 	RatePerMin() int
+	// State says, without I/O, until when a -32 holds its OA
+	// (RateLimitedUntil): a -32 of one OA's own limit slows that commune
+	// alone.
+	State() bot.OAState
 }
 
 // Queue is what the dispatcher needs from the store (*notices.Store): claim
@@ -37,7 +41,9 @@ type Queue interface {
 	RecordAndClaim(ctx context.Context, results []notices.Result, c notices.Claim) ([]notices.Delivery, error)
 	Record(ctx context.Context, results []notices.Result) error
 	NextAttempt(ctx context.Context, now time.Time) (time.Time, error)
-	Attachment(ctx context.Context, occurrenceID int64) (id string, uploadedAt time.Time, err error)
+	// Attachment is the image the store keeps for an occurrence, and the
+	// occurrence's commune (0: a province notice's).
+	Attachment(ctx context.Context, occurrenceID int64) (id string, uploadedAt time.Time, communeID int64, err error)
 	SetAttachment(ctx context.Context, occurrenceID int64, attachmentID string) error
 	NoticeImage(ctx context.Context, noticeID int64) (data []byte, contentType string, err error)
 }

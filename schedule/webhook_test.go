@@ -61,7 +61,7 @@ func startHookRig(t *testing.T, sim *zalosimtest.Server, path string, process bo
 	client := bot.NewClient(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
 		RatePerMin: -1, Timeout: 5 * time.Second}, store, log)
 	runner, err := schedule.New(schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Bulletin: []notices.Recurrence{},
-		ReconcileAfter: longSettle, AnswerSettle: longSettle}, store, client, log)
+		ReconcileAfter: longSettle, AnswerSettle: longSettle}, store, schedule.NewOneCommune(1, client), log)
 	if err != nil {
 		t.Fatal(err)
 	}

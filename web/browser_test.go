@@ -104,7 +104,7 @@ func newLive(t *testing.T) *live {
 	client := bot.NewClient(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
 		RatePerMin: -1, Timeout: 5 * time.Second}, store, log)
 	runner, err := schedule.New(schedule.Config{Location: hcm, Commune: "UBND xã Thử Nghiệm", Bulletin: []notices.Recurrence{},
-		PollInterval: 200 * time.Millisecond}, store, client, log)
+		PollInterval: 200 * time.Millisecond}, store, schedule.NewOneCommune(1, client), log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,34 +63,37 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		d.close()
 		return nil, err
 	}
-	var sender schedule.Sender
-	if len(communes) > 1 {
+	var senders schedule.Senders
+	switch {
+	case len(communes) == 0: // the migrations make one
+		d.close()
+		return nil, errors.New("the database has no commune; add one with `loaxa commune add`")
+	case len(communes) > 1:
 		// Province mode: each commune's deliveries go out through its own
 		// OA (province.go).
-		if sender, err = d.province(communes); err != nil {
+		if senders, err = d.province(communes); err != nil {
 			d.close()
 			return nil, err
 		}
-	} else if err := d.seedTokens(ctx); err != nil {
-		d.close()
-		return nil, err
+	default:
+		if err := d.seedTokens(ctx); err != nil {
+			d.close()
+			return nil, err
+		}
 	}
 	// The one client of a single commune; with several, the site's: it
 	// reads the only commune's tokens, so it refuses ("choose a commune")
 	// rather than act for one commune with another's OA.
 	d.client = newClient(cfg, store, log)
-	var only int64
-	if sender == nil {
-		sender = d.client
-		if len(communes) == 1 {
-			only = communes[0].ID
-		}
+	if senders == nil {
+		// A commune added while it runs waits for the restart that starts
+		// province mode (README: Cả tỉnh).
+		senders = schedule.NewOneCommune(communes[0].ID, d.client)
 	}
 	d.runner, err = schedule.New(schedule.Config{
 		Location:     cfg.Location,
 		Commune:      cfg.Commune,
 		Province:     cfg.Province,
-		OnlyCommune:  only,
 		QuietHours:   cfg.Quiet,
 		MaxLateness:  cfg.MaxLateness,
 		PollInterval: cfg.PollInterval,
@@ -98,7 +101,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 		Version:      currentBuild().String(),
 		ExtraMetrics: packageMetrics(store),
 		Concurrency:  cfg.SendConc,
-	}, store, sender, log)
+	}, store, senders, log)
 	if err != nil {
 		d.close()
 		return nil, err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/loaxa/loaxa/bot"
@@ -13,7 +12,8 @@ import (
 // (ZALO_APP_ID, ZALO_APP_SECRET, the app-wide ZALO_RATE_PER_MIN), and for
 // each active commune a client of its own OA, on its own token pair
 // (Store.CommuneTokens) and its own package limit (communes.rate_per_min).
-// An inactive commune gets none: nothing of it is claimed.
+// An inactive commune gets none: nothing of it is claimed. The runner
+// follows the communes table from then on (schedule.Province.Sync).
 func (d *daemon) province(communes []notices.Commune) (*schedule.Province, error) {
 	if d.cfg.ZaloRefreshToken != "" {
 		d.log.Warn().Msg("ZALO_REFRESH_TOKEN ignored: the database serves several communes, each with its own OA; " +
@@ -29,29 +29,21 @@ func (d *daemon) province(communes []notices.Commune) (*schedule.Province, error
 		AppSecret:  d.cfg.ZaloAppSecret,
 		RatePerMin: d.cfg.ZaloRatePerMin,
 	}, d.log)
-	var cs []schedule.CommuneSender
+	p, err := schedule.NewProvince(d.app, d.store, communes, d.log)
+	if err != nil {
+		return nil, err
+	}
+	d.prov = p
 	var off []string
 	for _, c := range communes {
 		if !c.Active {
 			off = append(off, c.Code)
-			continue
 		}
-		cl, err := d.app.Client(c.Code, d.store.CommuneTokens(c.ID), c.RatePerMin)
-		if err != nil {
-			return nil, fmt.Errorf("commune %s: %w", c.Code, err)
-		}
-		cs = append(cs, schedule.CommuneSender{ID: c.ID, Code: c.Code, Sender: cl})
 	}
-	p, err := schedule.NewProvince(d.app.RatePerMin(), cs)
-	if err != nil {
-		return nil, err
-	}
-	p.AppPausedUntil = d.app.RateLimitedUntil
-	d.prov = p
-	ev := d.log.Info().Int("communes", len(cs))
+	ev := d.log.Info().Int("communes", len(p.Communes()))
 	if len(off) > 0 {
 		ev = ev.Str("inactive", strings.Join(off, ", "))
 	}
-	ev.Msg("province mode: each commune sends through its own Zalo OA")
+	ev.Msg("province mode: each commune sends through its own Zalo OA; communes added, enabled or disabled later are followed without a restart")
 	return p, nil
 }
