@@ -199,8 +199,9 @@ func (s *Store) TakeOAuthState(ctx context.Context, state, actor, sessionID stri
 
 // TakeOAuthStateFor is TakeOAuthState that also returns the commune the
 // flow was started for (0: the only commune, a row from before schema 16
-// or of SaveOAuthState). The caller checks that the signed-in account may
-// act for it.
+// or of SaveOAuthState), even with the ErrNotFound of a flow another
+// admin or session started: the caller checks that the signed-in account
+// may act for that commune, and answers "not found" for another's.
 func (s *Store) TakeOAuthStateFor(ctx context.Context, state, actor, sessionID string, maxAge time.Duration) (verifier, redirectURI string, communeID int64, err error) {
 	var stranger bool
 	err = s.commit(ctx, func(tx *txn) error {
@@ -232,7 +233,7 @@ func (s *Store) TakeOAuthStateFor(ctx context.Context, state, actor, sessionID s
 		return nil
 	})
 	if err == nil && stranger {
-		return "", "", 0, ErrNotFound
+		return "", "", communeID, ErrNotFound
 	}
 	if err != nil {
 		return "", "", 0, err

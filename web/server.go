@@ -72,6 +72,14 @@ type Config struct {
 	// kiểm tra".
 	CheckGroup GroupCheck
 
+	// ZaloFor is the client of commune communeID's own OA when the
+	// database serves several communes (cmd: the daemon's client of that
+	// commune, so that a connection made on the site is the one the daemon
+	// sends with); a nil result: the running daemon has none for it (an
+	// inactive commune, or one added after it started). nil: every commune
+	// uses New's zalo, as with one commune.
+	ZaloFor func(communeID int64) Zalo
+
 	// WebhookSecret is the OA Secret Key (ZALO_OA_SECRET) that signs
 	// Zalo's webhook events; empty: POST /zalo/webhook answers 503.
 	// WebhookAppSecret (ZALO_APP_SECRET) is also tried as the key, as one

@@ -31,6 +31,7 @@ func (d *daemon) province(communes []notices.Commune) (*schedule.Province, error
 	}, d.log)
 	var cs []schedule.CommuneSender
 	var off []string
+	d.oas = map[int64]*bot.Client{}
 	for _, c := range communes {
 		if !c.Active {
 			off = append(off, c.Code)
@@ -41,6 +42,7 @@ func (d *daemon) province(communes []notices.Commune) (*schedule.Province, error
 			return nil, fmt.Errorf("commune %s: %w", c.Code, err)
 		}
 		cs = append(cs, schedule.CommuneSender{ID: c.ID, Code: c.Code, Sender: cl})
+		d.oas[c.ID] = cl
 	}
 	p, err := schedule.NewProvince(d.app.RatePerMin(), cs)
 	if err != nil {
