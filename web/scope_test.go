@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/web"
 )
 
 // province is a site of two communes: "xa" (commune A, the one newSite
@@ -30,8 +31,14 @@ type province struct {
 
 func newProvince(t *testing.T) *province {
 	t.Helper()
+	return newProvinceOn(t, nil)
+}
+
+// newProvinceOn is newProvince with newSiteOn(t, z, mod...).
+func newProvinceOn(t *testing.T, z web.Zalo, mod ...func(*web.Config)) *province {
+	t.Helper()
 	ctx := context.Background()
-	s := newSite(t)
+	s := newSiteOn(t, z, mod...)
 	p := &province{site: s}
 	var err error
 	if p.a, err = s.store.CommuneByCode(ctx, "xa"); err != nil {

@@ -33,6 +33,10 @@ type Zalo interface {
 type Config struct {
 	Location *time.Location // the commune zone; default the store's
 	Commune  string         // signs every message and titles the public page; default "UBND xã"
+	// Province signs province notices with several communes
+	// (LOAXA_PROVINCE); default "UBND tỉnh". A commune's notices are
+	// signed with its communes.name.
+	Province string
 
 	// SelfApprove lets an approver approve their own notice
 	// (LOAXA_SELF_APPROVE=1, for communes with a single officer).

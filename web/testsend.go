@@ -78,7 +78,7 @@ func (s *Server) noticeTestSend(w http.ResponseWriter, r *http.Request, sess *no
 		s.redirect(w, r, back, msg)
 		return
 	}
-	opt := notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}
+	opt := notices.RenderOptions{Commune: s.footer(r, n), Location: s.cfg.Location}
 	if n.RefersTo != 0 {
 		opt.RefersTo = s.sentOriginal(r, n.RefersTo)
 	}

@@ -209,4 +209,3 @@ func (s *Server) communeBanner(sc *scope) *banner {
 			"«loaxa zalo connect --commune MÃ_XÃ» trên máy chủ.",
 	}
 }
-

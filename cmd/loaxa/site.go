@@ -21,6 +21,7 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 	return web.New(web.Config{
 		Location:       cfg.Location,
 		Commune:        cfg.Commune,
+		Province:       cfg.Province,
 		Rules:          d.runner.Rules(),
 		SelfApprove:    cfg.SelfApprove,
 		BaseURL:        cfg.BaseURL,
