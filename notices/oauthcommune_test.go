@@ -47,6 +47,19 @@ func TestOAuthStateCommune(t *testing.T) {
 	if _, _, _, err := s.TakeOAuthStateFor(ctx, "st-b", "admin", "sess", 10*time.Minute); !errors.Is(err, notices.ErrNotFound) {
 		t.Errorf("second take = %v; want ErrNotFound", err)
 	}
+	if es, err := s.Audit(ctx, notices.AuditFilter{Action: "zalo.connect_start", CommuneID: c.ID}); err != nil || len(es) != 1 {
+		t.Errorf("commune %d's audit has %d connection starts (%v); want 1", c.ID, len(es), err)
+	}
+	// Another session's try spends the state, and still says whose it was.
+	if err := s.SaveOAuthStateFor(ctx, "admin", "sess", c.ID, "st-b3", "ver", ""); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, id, err := s.TakeOAuthStateFor(ctx, "st-b3", "admin", "other", 10*time.Minute); !errors.Is(err, notices.ErrNotFound) || v != "" || id != c.ID {
+		t.Errorf("a stranger's take = %q, %d, %v; want ErrNotFound naming commune %d", v, id, err, c.ID)
+	}
+	if _, _, _, err := s.TakeOAuthStateFor(ctx, "st-b3", "admin", "sess", 10*time.Minute); !errors.Is(err, notices.ErrNotFound) {
+		t.Errorf("the owner's take after a stranger's = %v; want ErrNotFound (spent)", err)
+	}
 	if err := s.SaveOAuthState(ctx, "admin", "sess", "st-only", "ver", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -164,7 +164,8 @@ func (s *Store) SaveOAuthState(ctx context.Context, actor, sessionID, state, ver
 }
 
 // SaveOAuthStateFor is SaveOAuthState for the OA of commune communeID; 0:
-// the only commune (the row's commune_id is NULL).
+// the only commune (the row's commune_id is NULL). The start is audited
+// as that commune's.
 func (s *Store) SaveOAuthStateFor(ctx context.Context, actor, sessionID string, communeID int64, state, verifier, redirectURI string) error {
 	if state == "" || verifier == "" {
 		return errors.New("save oauth state: state and verifier are required")
@@ -178,6 +179,9 @@ func (s *Store) SaveOAuthStateFor(ctx context.Context, actor, sessionID string, 
 			actor, session_id, commune_id) VALUES (?, ?, ?, ?, ?, ?, ?)`, state, verifier, redirectURI, fmtTime(tx.Now),
 			actor, sessionID, commune); err != nil {
 			return fmt.Errorf("save oauth state: %w", err)
+		}
+		if communeID != 0 {
+			return tx.auditIn(ctx, communeID, actor, "zalo.connect_start", 0, 0, "")
 		}
 		return tx.audit(ctx, actor, "zalo.connect_start", 0, 0, "")
 	})
