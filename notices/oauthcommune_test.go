@@ -75,4 +75,29 @@ func TestOAuthStateCommune(t *testing.T) {
 	if err := s.SaveOAuthStateFor(ctx, "admin", "sess", 999, "st-x", "ver", ""); err == nil {
 		t.Error("a flow for a commune that does not exist was saved")
 	}
+
+	// The OA of each commune's pair: recorded, kept across a rotation,
+	// and found as another commune's.
+	a, err := s.CommuneByCode(ctx, "xa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta, tb := s.CommuneTokens(a.ID), s.CommuneTokens(c.ID)
+	if err := ta.RecordZaloOA(ctx, "4100000000000000001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.SaveZaloTokens(ctx, "a2", "r2", fixedNow.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := tb.ZaloOAOwner(ctx, "4100000000000000001"); err != nil || o == nil || o.ID != a.ID {
+		t.Errorf("owner of A's OA, asked for B = %+v, %v; want A", o, err)
+	}
+	for _, q := range []struct {
+		t  *notices.CommuneTokens
+		oa string
+	}{{ta, "4100000000000000001"}, {tb, "4100000000000000002"}, {tb, ""}} {
+		if o, err := q.t.ZaloOAOwner(ctx, q.oa); err != nil || o != nil {
+			t.Errorf("owner of %q for commune %d = %+v, %v; want none", q.oa, q.t.CommuneID(), o, err)
+		}
+	}
 }

@@ -184,8 +184,18 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 		return
 	}
 	log := s.log
+	oaID := oaIDOf(q.Get("oa_id"))
 	if c != nil {
 		log = log.With().Str("commune", c.Code).Logger()
+		if refused, err := s.oaTaken(r, c, oaID); err != nil || refused != "" {
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			log.Warn().Str("oa_id", oaID).Msg("zalo authorisation for an OA recorded as another commune's: not exchanged")
+			s.redirect(w, r, back, refused)
+			return
+		}
 	}
 	xctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
@@ -210,6 +220,11 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	}
 	if err := s.store.AppendAudit(ctx, e); err != nil {
 		log.Error().Err(err).Msg("audit zalo connect")
+	}
+	if c != nil && oaID != "" {
+		if err := s.store.CommuneTokens(c.ID).RecordZaloOA(context.WithoutCancel(ctx), oaID); err != nil {
+			log.Error().Err(err).Msg("record the commune's zalo oa")
+		}
 	}
 	s.redirect(w, r, back, msg)
 }

@@ -209,3 +209,29 @@ func (s *Server) communeBanner(sc *scope) *banner {
 			"«loaxa zalo connect --commune MÃ_XÃ» trên máy chủ.",
 	}
 }
+
+// oaIDOf is the callback's oa_id when it looks like one (digits, as Zalo's
+// OA ids are), else "": it comes in a URL anyone can write.
+func oaIDOf(v string) string {
+	if v == "" || len(v) > 32 || strings.Trim(v, "0123456789") != "" {
+		return ""
+	}
+	return v
+}
+
+// oaTaken is why commune c may not be connected to the OA oaID: the OA is
+// recorded as another commune's (its pair came from the site's callback),
+// and its sends to c's groups would all be -403. "" when it may.
+func (s *Server) oaTaken(r *http.Request, c *notices.Commune, oaID string) (string, error) {
+	other, err := s.store.CommuneTokens(c.ID).ZaloOAOwner(r.Context(), oaID)
+	if err != nil || other == nil {
+		return "", err
+	}
+	name := "một xã khác"
+	if scopeFrom(r).Province {
+		name = other.Name
+	}
+	return "Chưa kết nối: Official Account số " + oaID + " đã được kết nối cho " + name + ", không phải OA của " + c.Name +
+		" (nếu dùng nó, Zalo sẽ từ chối mọi tin tới nhóm của " + c.Name + "). Hãy bấm «Kết nối Zalo OA» lại và trên " +
+		"trang của Zalo chọn đúng Official Account của " + c.Name + ".", nil
+}

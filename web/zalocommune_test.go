@@ -161,6 +161,32 @@ func TestZaloConnectCommuneB(t *testing.T) {
 		t.Errorf("B's audit log has %+v; want the connection of OA B", es)
 	}
 
+	// Connecting A to B's OA (the wrong OA picked on Zalo's page) is
+	// refused before the code is spent: A keeps its pair, B stays
+	// connected, and the page names the OA's commune.
+	exchanges := func() int {
+		for _, st := range sp.sim.OAStats() {
+			if st.OAID == sp.oaB.ID {
+				return st.CodeExchanges
+			}
+		}
+		return -1
+	}
+	before := exchanges()
+	resp, _ = admin.get(sp.authorise(admin, "xa", sp.oaB.ID))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/zalo?xa=xa" {
+		t.Fatalf("A on B's OA: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page := admin.get("/zalo?xa=xa"); !strings.Contains(page, "Chưa kết nối: Official Account số "+sp.oaB.ID+
+		" đã được kết nối cho UBND xã Bình Hòa") {
+		t.Errorf("A on B's OA: the page says %s", flashOf(page))
+	}
+	if a, _, _, _ := sp.store.CommuneTokens(sp.a.ID).LoadZaloTokens(ctx); a != aBefore || exchanges() != before ||
+		!sp.clients[sp.b.ID].Health().Connected {
+		t.Errorf("A on B's OA: A's pair changed %v, B's OA exchanged %d codes more, B connected %v", a != aBefore,
+			exchanges()-before, sp.clients[sp.b.ID].Health().Connected)
+	}
+
 	// A send through B's OA: B's notice, with its image, to B's test group.
 	markTest(t, sp.province, sp.b, "ap-b")
 	sendTest(t, sp.signedIn("b-bien"), sp.noticeB, "ap-b", "Zalo đã nhận 1/1 phần")
