@@ -17,6 +17,9 @@ type AuditEntry struct {
 	NoticeID int64
 	HamletID int64
 	Detail   string
+	// CommuneID, given to AppendAudit, makes the entry that commune's (its
+	// staff see it) when it names no hamlet or notice; 0: as they do.
+	CommuneID int64
 }
 
 // AppendAudit records an action done outside the store's own methods (a
@@ -28,6 +31,9 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
 	return s.update(ctx, func(tx *txn) error {
 		if !e.At.IsZero() {
 			tx.Now = e.At.UTC().Truncate(time.Second)
+		}
+		if e.CommuneID != 0 && e.NoticeID == 0 && e.HamletID == 0 {
+			return tx.auditIn(ctx, e.CommuneID, e.Actor, e.Action, 0, 0, nfcTrim(e.Detail))
 		}
 		return tx.audit(ctx, e.Actor, e.Action, e.NoticeID, e.HamletID, nfcTrim(e.Detail))
 	})

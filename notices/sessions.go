@@ -158,16 +158,30 @@ func (s *Store) EndSession(ctx context.Context, token, actor string) error {
 
 // SaveOAuthState records the PKCE verifier of a Zalo OAuth flow started by
 // actor in session sessionID, keyed by its state nonce, and audits the
-// start.
+// start: a flow for the only commune (SaveOAuthStateFor with 0).
 func (s *Store) SaveOAuthState(ctx context.Context, actor, sessionID, state, verifier, redirectURI string) error {
+	return s.SaveOAuthStateFor(ctx, actor, sessionID, 0, state, verifier, redirectURI)
+}
+
+// SaveOAuthStateFor is SaveOAuthState for the OA of commune communeID; 0:
+// the only commune (the row's commune_id is NULL). The start is audited
+// as that commune's.
+func (s *Store) SaveOAuthStateFor(ctx context.Context, actor, sessionID string, communeID int64, state, verifier, redirectURI string) error {
 	if state == "" || verifier == "" {
 		return errors.New("save oauth state: state and verifier are required")
 	}
+	var commune any
+	if communeID != 0 {
+		commune = communeID
+	}
 	return s.commit(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO oauth_states (state, code_verifier, redirect_uri, created_at,
-			actor, session_id) VALUES (?, ?, ?, ?, ?, ?)`, state, verifier, redirectURI, fmtTime(tx.Now),
-			actor, sessionID); err != nil {
+			actor, session_id, commune_id) VALUES (?, ?, ?, ?, ?, ?, ?)`, state, verifier, redirectURI, fmtTime(tx.Now),
+			actor, sessionID, commune); err != nil {
 			return fmt.Errorf("save oauth state: %w", err)
+		}
+		if communeID != 0 {
+			return tx.auditIn(ctx, communeID, actor, "zalo.connect_start", 0, 0, "")
 		}
 		return tx.audit(ctx, actor, "zalo.connect_start", 0, 0, "")
 	})
@@ -177,8 +191,22 @@ func (s *Store) SaveOAuthState(ctx context.Context, actor, sessionID, state, ver
 // for state. A state is used once: it is forgotten whoever presents it. It
 // is ErrNotFound when unknown, used already, older than maxAge, or started
 // by another admin or in another session (a callback link planted by
-// someone else). Flows older than maxAge are swept.
+// someone else). Flows older than maxAge are swept. It is the only
+// commune's: a flow started for one commune of several is ErrNotFound.
 func (s *Store) TakeOAuthState(ctx context.Context, state, actor, sessionID string, maxAge time.Duration) (verifier, redirectURI string, err error) {
+	verifier, redirectURI, communeID, err := s.TakeOAuthStateFor(ctx, state, actor, sessionID, maxAge)
+	if err == nil && communeID != 0 {
+		return "", "", ErrNotFound
+	}
+	return verifier, redirectURI, err
+}
+
+// TakeOAuthStateFor is TakeOAuthState that also returns the commune the
+// flow was started for (0: the only commune, a row from before schema 16
+// or of SaveOAuthState), even with the ErrNotFound of a flow another
+// admin or session started: the caller checks that the signed-in account
+// may act for that commune, and answers "not found" for another's.
+func (s *Store) TakeOAuthStateFor(ctx context.Context, state, actor, sessionID string, maxAge time.Duration) (verifier, redirectURI string, communeID int64, err error) {
 	var stranger bool
 	err = s.commit(ctx, func(tx *txn) error {
 		stranger = false
@@ -187,8 +215,9 @@ func (s *Store) TakeOAuthState(ctx context.Context, state, actor, sessionID stri
 			return fmt.Errorf("sweep oauth states: %w", err)
 		}
 		var owner, session string
-		err := tx.QueryRowContext(ctx, `SELECT code_verifier, redirect_uri, actor, session_id FROM oauth_states
-			WHERE state = ?`, state).Scan(&verifier, &redirectURI, &owner, &session)
+		var commune sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT code_verifier, redirect_uri, actor, session_id, commune_id FROM oauth_states
+			WHERE state = ?`, state).Scan(&verifier, &redirectURI, &owner, &session, &commune)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -198,6 +227,7 @@ func (s *Store) TakeOAuthState(ctx context.Context, state, actor, sessionID stri
 		if _, err := tx.ExecContext(ctx, `DELETE FROM oauth_states WHERE state = ?`, state); err != nil {
 			return fmt.Errorf("take oauth state: %w", err)
 		}
+		communeID = commune.Int64
 		if owner == "" || session == "" || !strings.EqualFold(owner, actor) ||
 			subtle.ConstantTimeCompare([]byte(session), []byte(sessionID)) != 1 {
 			// Spent all the same (the deletion commits), and the caller
@@ -207,7 +237,10 @@ func (s *Store) TakeOAuthState(ctx context.Context, state, actor, sessionID stri
 		return nil
 	})
 	if err == nil && stranger {
-		return "", "", ErrNotFound
+		return "", "", communeID, ErrNotFound
 	}
-	return verifier, redirectURI, err
+	if err != nil {
+		return "", "", 0, err
+	}
+	return verifier, redirectURI, communeID, nil
 }

@@ -238,3 +238,30 @@ func (t *CommuneTokens) ZaloRefreshInterrupted(ctx context.Context) (time.Time, 
 	}
 	return parseTime(sql.NullString{String: v, Valid: true})
 }
+
+// RecordZaloOA notes that the commune's stored pair was issued for the
+// Zalo OA oaID (the OAuth callback's oa_id).
+func (t *CommuneTokens) RecordZaloOA(ctx context.Context, oaID string) error {
+	if _, err := t.s.db.ExecContext(ctx, `UPDATE zalo_tokens SET oa_id = ? WHERE commune_id = ?`, oaID, t.id); err != nil {
+		return fmt.Errorf("record zalo oa: %w", err)
+	}
+	return nil
+}
+
+// ZaloOAOwner is the commune, other than this one, whose stored pair was
+// recorded as the OA oaID's; nil when none.
+func (t *CommuneTokens) ZaloOAOwner(ctx context.Context, oaID string) (*Commune, error) {
+	if oaID == "" {
+		return nil, nil
+	}
+	var id int64
+	err := t.s.db.QueryRowContext(ctx, `SELECT commune_id FROM zalo_tokens WHERE oa_id = ? AND commune_id <> ?
+		ORDER BY commune_id LIMIT 1`, oaID, t.id).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find the commune of zalo oa %s: %w", oaID, err)
+	}
+	return t.s.CommuneByID(ctx, id)
+}

@@ -82,6 +82,19 @@ func (p *Province) For(id int64) (Sender, bool) {
 	return o.client, true
 }
 
+// Client is commune id's own OA client, as For, for the site (connecting
+// it, listing its groups); false for an inactive commune. It follows Sync:
+// a commune enabled while the daemon runs has one from then on.
+func (p *Province) Client(id int64) (*bot.Client, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return o.client, true
+}
+
 // Communes lists the active communes' senders, by code.
 func (p *Province) Communes() []CommuneSender {
 	p.mu.Lock()

@@ -5,8 +5,9 @@ import "testing"
 // TestAxeProvince checks the pages of several communes with axe-core at
 // 1280 and 390 px: the header's commune selector, the province compose
 // form, the hamlet and account lists with their commune column, a
-// province notice read-only for a commune's approver, and the public
-// pages of the province and of a commune.
+// province notice read-only for a commune's approver, the Zalo page at
+// toàn tỉnh and for one commune, and the public pages of the province and
+// of a commune.
 func TestAxeProvince(t *testing.T) {
 	a := &axeChecker{t: t, axe: findAxe(t)}
 	browser := newChrome(t)
@@ -16,7 +17,7 @@ func TestAxeProvince(t *testing.T) {
 	base := p.srv.URL
 	admin := userContext(t, browser)
 	signIn(t, admin, base, "tinh-quantri")
-	for _, path := range []string{"/dashboard", "/compose", "/hamlets", "/hamlets/khom-1?xa=xa-b", "/users", "/notices"} {
+	for _, path := range []string{"/dashboard", "/compose", "/hamlets", "/hamlets/khom-1?xa=xa-b", "/users", "/notices", "/zalo", "/zalo?xa=xa-b"} {
 		a.open(admin, base, path, "province admin:")
 	}
 	commune := userContext(t, browser)

@@ -7,11 +7,12 @@ import (
 	"github.com/loaxa/loaxa/notices"
 )
 
-// GroupCheck checks a Zalo group before a hamlet uses it (cmd wires it to
-// schedule.CheckGroup): facts.Checked() false means Zalo could not be
+// GroupCheck checks a Zalo group before a hamlet of commune communeID
+// uses it (cmd wires it to schedule.CheckGroup through that commune's OA;
+// 0: the only commune's): facts.Checked() false means Zalo could not be
 // asked ("chưa kiểm tra", facts.CheckError says why); refused, when set,
 // says in Vietnamese why the group cannot be used.
-type GroupCheck func(ctx context.Context, groupID string) (facts notices.GroupFacts, refused string)
+type GroupCheck func(ctx context.Context, communeID int64, groupID string) (facts notices.GroupFacts, refused string)
 
 // hamletRow is one line of /hamlets: the hamlet, what Zalo said of its
 // group, and its alarms.
@@ -57,13 +58,13 @@ func (s *Server) hamletRows(ctx context.Context, hs []notices.Hamlet) ([]hamletR
 	return rows, nil
 }
 
-// checkGroup runs the configured check; without one, the group is
-// unchecked.
-func (s *Server) checkGroup(ctx context.Context, groupID string) (notices.GroupFacts, string) {
+// checkGroup runs the configured check of groupID for a hamlet of commune
+// communeID (0: the only commune); without one, the group is unchecked.
+func (s *Server) checkGroup(ctx context.Context, communeID int64, groupID string) (notices.GroupFacts, string) {
 	if s.cfg.CheckGroup == nil {
 		return notices.GroupFacts{GroupID: groupID, TriedAt: s.now(), CheckError: "chưa cấu hình Zalo OA"}, ""
 	}
-	return s.cfg.CheckGroup(ctx, groupID)
+	return s.cfg.CheckGroup(ctx, communeID, groupID)
 }
 
 // uncheckedFlash tells staff the group was not checked, and when it will be.

@@ -38,7 +38,7 @@ func simChecker(t *testing.T, sim *zalosimtest.Server) web.GroupCheck {
 	if err := c.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return func(ctx context.Context, groupID string) (notices.GroupFacts, string) {
+	return func(ctx context.Context, _ int64, groupID string) (notices.GroupFacts, string) {
 		r := schedule.CheckGroup(ctx, c, groupID, time.Now(), hcm)
 		return r.Facts, r.Refused
 	}

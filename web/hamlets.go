@@ -68,7 +68,7 @@ func (s *Server) hamletAdd(w http.ResponseWriter, r *http.Request, sess *notices
 	var facts notices.GroupFacts
 	if err == nil {
 		var refused string
-		facts, refused = s.checkGroup(r.Context(), h.GroupID)
+		facts, refused = s.checkGroup(r.Context(), scopeFrom(r).id(), h.GroupID)
 		if refused != "" {
 			err = notices.FieldErrors{{Field: "group_id", Msg: refused}}
 		}
@@ -137,7 +137,7 @@ func (s *Server) hamletEdit(w http.ResponseWriter, r *http.Request, sess *notice
 	note := ""
 	if err == nil && h.GroupID != old.GroupID {
 		// A new group is checked as on add.
-		facts, refused := s.checkGroup(r.Context(), h.GroupID)
+		facts, refused := s.checkGroup(r.Context(), old.CommuneID, h.GroupID)
 		if refused != "" {
 			err = notices.FieldErrors{{Field: "group_id", Msg: refused}}
 		} else if h.Facts = &facts; !facts.Checked() {
@@ -177,41 +177,51 @@ func (s *Server) hamletActive(w http.ResponseWriter, r *http.Request, sess *noti
 	s.redirect(w, r, "/hamlets", msg)
 }
 
-// hamletSync adds a hamlet for each Zalo group of the OA that has none.
+// hamletSync adds a hamlet for each Zalo group of the OA that has none:
+// with several communes, of the commune shown, through its own OA.
 func (s *Server) hamletSync(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	if s.zalo == nil {
-		s.redirect(w, r, "/hamlets", "Chưa cấu hình Zalo OA nên chưa đồng bộ được nhóm.")
+	sc := scopeFrom(r)
+	if sc.AllProvince() {
+		s.redirect(w, r, "/hamlets", "Đang xem toàn tỉnh: hãy chọn một xã ở đầu trang rồi đồng bộ nhóm Zalo của xã đó.")
 		return
 	}
-	if scopeFrom(r).Multi {
-		s.redirect(w, r, "/hamlets", "Khi có nhiều xã, trang này chưa đồng bộ được nhóm Zalo của từng xã; "+
-			"hãy thêm thôn/ấp bằng biểu mẫu bên dưới.")
+	z := s.zaloOf(sc.Commune)
+	if z == nil {
+		msg := "Chưa cấu hình Zalo OA nên chưa đồng bộ được nhóm."
+		if sc.Multi {
+			msg = noClientMessage(sc.Commune)
+		}
+		s.redirect(w, r, "/hamlets", msg)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 45*time.Second)
 	defer cancel()
-	gs, err := s.zalo.ListGroups(ctx)
+	gs, err := z.ListGroups(ctx)
 	if err != nil {
-		s.log.Error().Err(err).Msg("list zalo groups")
+		s.log.Error().Err(err).Str("commune", sc.code()).Msg("list zalo groups")
 		s.redirect(w, r, "/hamlets", "Không đọc được danh sách nhóm từ Zalo ("+err.Error()+"). "+
 			"Hãy kiểm tra trang «Kết nối Zalo» rồi thử lại.")
 		return
 	}
 	groups := make([]notices.Group, 0, len(gs))
 	for _, g := range gs {
-		facts, refused := s.checkGroup(ctx, g.GroupID)
+		facts, refused := s.checkGroup(ctx, sc.id(), g.GroupID)
 		ng := notices.Group{ID: g.GroupID, Name: g.Name, Refused: refused}
 		if refused == "" || facts.Checked() {
 			ng.Facts = &facts
 		}
 		groups = append(groups, ng)
 	}
-	res, err := s.store.SyncHamlets(r.Context(), sess.User.Username, groups)
+	res, err := s.store.SyncHamletsIn(r.Context(), sess.User.Username, sc.code(), groups)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	msg := fmt.Sprintf("Đã đọc %d nhóm từ Zalo: thêm %d thôn/ấp mới, %d đã có.", len(gs), len(res.Added), res.Known)
+	from := "từ Zalo"
+	if sc.Multi {
+		from = "từ Zalo OA của " + sc.Commune.Name
+	}
+	msg := fmt.Sprintf("Đã đọc %d nhóm %s: thêm %d thôn/ấp mới, %d đã có.", len(gs), from, len(res.Added), res.Known)
 	if len(res.Missing) > 0 {
 		var names []string
 		for _, h := range res.Missing {

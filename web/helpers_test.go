@@ -104,6 +104,12 @@ type site struct {
 
 func newSite(t *testing.T, mod ...func(*web.Config)) *site {
 	t.Helper()
+	return newSiteOn(t, nil, mod...)
+}
+
+// newSiteOn is newSite whose Zalo client is z (nil: the fakeZalo).
+func newSiteOn(t *testing.T, z web.Zalo, mod ...func(*web.Config)) *site {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)}
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
@@ -134,7 +140,10 @@ func newSite(t *testing.T, mod ...func(*web.Config)) *site {
 	for _, m := range mod {
 		m(&cfg)
 	}
-	s, err := web.New(cfg, store, fz, log)
+	if z == nil {
+		z = fz
+	}
+	s, err := web.New(cfg, store, z, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, sess *notice
 	}
 	ctx := r.Context()
 	d := noticeData{Notice: n}
-	opt := notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}
+	opt := notices.RenderOptions{Commune: s.footer(r, n), Location: s.cfg.Location}
 	if n.RefersTo != 0 {
 		if orig, err := s.store.Notice(ctx, n.RefersTo); err == nil {
 			d.Original, opt.RefersTo = orig, orig

@@ -101,7 +101,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		if v.CSRF == "" {
 			v.CSRF = v.Sess.CSRFToken
 		}
-		v.Banner = s.banner()
+		v.Banner = s.banner(r)
 	}
 	v.Scope, v.Path = scopeFrom(r), r.URL.Path
 	if v.Flash == "" && !publicPath(r.URL.Path) { // public pages are cached: never one person's message

@@ -31,8 +31,14 @@ type province struct {
 
 func newProvince(t *testing.T, mod ...func(*web.Config)) *province {
 	t.Helper()
+	return newProvinceOn(t, nil, mod...)
+}
+
+// newProvinceOn is newProvince with newSiteOn(t, z, mod...).
+func newProvinceOn(t *testing.T, z web.Zalo, mod ...func(*web.Config)) *province {
+	t.Helper()
 	ctx := context.Background()
-	s := newSite(t, mod...)
+	s := newSiteOn(t, z, mod...)
 	p := &province{site: s}
 	var err error
 	if p.a, err = s.store.CommuneByCode(ctx, "xa"); err != nil {
@@ -135,6 +141,8 @@ func (p *province) requests(of string, n *notices.Notice, hamlet, user string) [
 		{"GET", "/users/" + user + "/active", ad, of, nil},
 		{"POST", "/users/" + user + "/password", ad, of, url.Values{"password": {"x"}, "password2": {"y"}}},
 		{"POST", "/users/" + user + "/active", ad, of, url.Values{"active": {"1"}}},
+		{"GET", "/zalo?xa=" + of, ad, of, nil},
+		{"POST", "/zalo/connect?xa=" + of, ad, of, nil},
 	}
 }
 
@@ -188,6 +196,45 @@ func TestScopeMatrix(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestScopeZaloCallback: the Zalo callback of a flow started for commune
+// A's or commune B's OA (by another session: the state is spent, not used)
+// is 404 to the other commune's admin, as if it did not exist, and reached
+// by that commune's own admin and the province's; other roles get 403.
+func TestScopeZaloCallback(t *testing.T) {
+	p := newProvince(t)
+	ctx := context.Background()
+	ids := map[string]int64{"xa": p.a.ID, "xa-b": p.b.ID}
+	for _, w := range matrixAccounts {
+		b := p.signedIn(w.user)
+		for of, id := range ids {
+			state := notices.RandomToken()
+			if err := p.store.SaveOAuthStateFor(ctx, "ai-do", "phien-khac", id, state, "bi-mat", "http://x/zalo/callback"); err != nil {
+				t.Fatal(err)
+			}
+			resp, body := b.get("/zalo/callback?code=c&state=" + state)
+			name := fmt.Sprintf("%s (%s of %q) callback of %s's flow", w.user, w.role, w.commune, of)
+			switch got := resp.StatusCode; {
+			case w.role != notices.RoleAdmin:
+				if got != http.StatusForbidden {
+					t.Errorf("%s: %d, want 403 (role)", name, got)
+				}
+			case !w.province && w.commune != of:
+				if got != http.StatusNotFound || strings.Contains(body, "xa="+of) {
+					t.Errorf("%s: %d, want 404 saying nothing of it", name, got)
+				}
+			default:
+				if got != http.StatusSeeOther || resp.Header.Get("Location") != "/zalo?xa="+of {
+					t.Errorf("%s: %d to %q, want 303 back to the commune's page (refused: another's flow)", name, got,
+						resp.Header.Get("Location"))
+				}
+			}
+		}
+	}
+	if len(p.zalo.codes) != 0 {
+		t.Errorf("a code was exchanged with another session's state: %v", p.zalo.codes)
 	}
 }
 

@@ -33,8 +33,10 @@ type Zalo interface {
 type Config struct {
 	Location *time.Location // the commune zone; default the store's
 	Commune  string         // signs every message and titles the public page; default "UBND xã"
-	// Province titles the province's public page and feed when the
-	// database serves several communes (LOAXA_PROVINCE); default "UBND tỉnh".
+	// Province signs province notices with several communes
+	// (LOAXA_PROVINCE); default "UBND tỉnh". A commune's notices are
+	// signed with its communes.name. It also titles the province's public
+	// page and feed.
 	Province string
 
 	// SelfApprove lets an approver approve their own notice
@@ -74,6 +76,14 @@ type Config struct {
 	// changed (GET /v3.0/oa/group/getgroup); nil: every group is "chưa
 	// kiểm tra".
 	CheckGroup GroupCheck
+
+	// ZaloFor is the client of commune communeID's own OA when the
+	// database serves several communes (cmd: the daemon's client of that
+	// commune, so that a connection made on the site is the one the daemon
+	// sends with); a nil result: the running daemon has none for it (an
+	// inactive commune, or one added after it started). nil: every commune
+	// uses New's zalo, as with one commune.
+	ZaloFor func(communeID int64) Zalo
 
 	// WebhookSecret is the OA Secret Key (ZALO_OA_SECRET) that signs
 	// Zalo's webhook events; empty: POST /zalo/webhook answers 503.

@@ -65,12 +65,20 @@ func (s *Server) noticeTestSend(w http.ResponseWriter, r *http.Request, sess *no
 		s.serverError(w, r, err)
 		return
 	}
-	sender, ok := s.zalo.(groupSender)
-	if s.zalo == nil || !ok {
-		s.redirect(w, r, back, "Chưa cấu hình Zalo OA nên chưa gửi thử được.")
+	// Through the OA of the test group's commune: another commune's OA is
+	// not in the group (-403).
+	c := scopeFrom(r).communeByID(h.CommuneID)
+	z := s.zaloOf(c)
+	sender, ok := z.(groupSender)
+	if z == nil || !ok {
+		msg := "Chưa cấu hình Zalo OA nên chưa gửi thử được."
+		if scopeFrom(r).Multi {
+			msg = noClientMessage(c)
+		}
+		s.redirect(w, r, back, msg)
 		return
 	}
-	opt := notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}
+	opt := notices.RenderOptions{Commune: s.footer(r, n), Location: s.cfg.Location}
 	if n.RefersTo != 0 {
 		opt.RefersTo = s.sentOriginal(r, n.RefersTo)
 	}

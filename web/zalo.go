@@ -32,33 +32,43 @@ type banner struct {
 }
 
 // banner returns the alarm about the Zalo connection, or nil when it is
-// healthy. The access token lives 25 h and is refreshed on its own about
-// 5 h before it lapses, so a token that lapses within 24 h is normal; it
-// is an alarm when the last refresh failed, and always within the last hour.
-func (s *Server) banner() *banner {
+// healthy. With several communes (zalocommune.go) a commune's staff see
+// their commune's, province staff every commune's that cannot send.
+func (s *Server) banner(r *http.Request) *banner {
+	if sc := scopeFrom(r); sc.Multi && s.cfg.ZaloFor != nil {
+		return s.communeBanner(sc)
+	}
 	if s.zalo == nil {
 		return &banner{Message: "Chưa cấu hình Zalo OA: thông báo được lưu nhưng chưa gửi được tới nhóm Zalo nào.",
 			Step: "Quản trị viên đặt ZALO_APP_ID và ZALO_APP_SECRET rồi khởi động lại loaxa, sau đó kết nối tại trang «Kết nối Zalo»."}
 	}
-	h := s.zalo.Health()
+	return s.zaloAlarm(s.zalo.Health(), "Zalo OA", reconnectStep)
+}
+
+// zaloAlarm is the alarm about a connection whose health is h (of "Zalo
+// OA", or "Zalo OA của UBND xã …"), with step to fix it; nil when healthy.
+// The access token lives 25 h and is refreshed on its own about 5 h
+// before it lapses, so a token that lapses within 24 h is normal; it is an
+// alarm when the last refresh failed, and always within the last hour.
+func (s *Server) zaloAlarm(h bot.TokenHealth, oa, step string) *banner {
 	now := s.now()
 	switch left := h.AccessExpiresAt.Sub(now); {
 	case !h.Connected:
-		msg := "Mất kết nối Zalo OA: tin chưa gửi được sẽ chờ trong hàng đợi cho tới khi kết nối lại."
+		msg := "Mất kết nối " + oa + ": tin chưa gửi được sẽ chờ trong hàng đợi cho tới khi kết nối lại."
 		if h.LastError != "" {
 			msg += " Lỗi gần nhất: " + h.LastError
 		}
-		return &banner{Message: msg, Step: reconnectStep}
+		return &banner{Message: msg, Step: step}
 	case !h.AccessExpiresAt.IsZero() && left <= 0:
-		return &banner{Message: "Mã truy cập Zalo OA đã hết hạn lúc " + notices.FormatLocal(h.AccessExpiresAt, s.cfg.Location) +
-			" và chưa gia hạn được.", Step: reconnectStep}
+		return &banner{Message: "Mã truy cập " + oa + " đã hết hạn lúc " + notices.FormatLocal(h.AccessExpiresAt, s.cfg.Location) +
+			" và chưa gia hạn được.", Step: step}
 	case !h.AccessExpiresAt.IsZero() && (left < time.Hour || h.LastError != "" && left < 24*time.Hour):
-		msg := "Mã truy cập Zalo OA sắp hết hạn (lúc " + notices.FormatLocal(h.AccessExpiresAt, s.cfg.Location) +
+		msg := "Mã truy cập " + oa + " sắp hết hạn (lúc " + notices.FormatLocal(h.AccessExpiresAt, s.cfg.Location) +
 			") mà chưa gia hạn được."
 		if h.LastError != "" {
 			msg += " Lỗi gần nhất: " + h.LastError
 		}
-		return &banner{Message: msg, Step: reconnectStep}
+		return &banner{Message: msg, Step: step}
 	}
 	return nil
 }
@@ -69,45 +79,67 @@ type zaloData struct {
 	Health      bot.TokenHealth
 	RedirectURL string
 	Error       string
+
+	// With several communes (zalocommune.go): the commune shown, or at
+	// toàn tỉnh every commune's line.
+	Multi    bool
+	Commune  *zaloCommune
+	Communes []zaloCommune
 }
 
 func (s *Server) zaloPage(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
+	if scopeFrom(r).Multi {
+		s.zaloCommunesPage(w, r, sess)
+		return
+	}
 	d := zaloData{Configured: s.zalo != nil, RedirectURL: s.redirectURL(r)}
 	if d.RedirectURL == "" {
 		d.Error = noBaseURL
 	}
 	if s.zalo != nil {
 		d.Health = s.zalo.Health()
-		allowFormAction(w, s.oauthOrigin())
+		allowFormAction(w, oauthOrigin(s.zalo))
 	}
 	s.render(w, r, http.StatusOK, "zalo", view{Title: "Kết nối Zalo", Sess: sess, Nav: "zalo", Data: d})
 }
 
 // zaloConnect starts the OAuth v4 PKCE flow: a verifier kept in
-// oauth_states under a random state, and a redirect to Zalo's page.
+// oauth_states under a random state, with the commune whose OA it
+// connects when there are several, and a redirect to Zalo's page.
 func (s *Server) zaloConnect(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	if s.zalo == nil {
-		s.redirect(w, r, "/zalo", "Chưa cấu hình Zalo OA (ZALO_APP_ID, ZALO_APP_SECRET) nên chưa kết nối được.")
+	z, c, back, ok := s.zaloToConnect(w, r)
+	if !ok {
+		return
+	}
+	if z == nil {
+		s.redirect(w, r, back, "Chưa cấu hình Zalo OA (ZALO_APP_ID, ZALO_APP_SECRET) nên chưa kết nối được.")
 		return
 	}
 	redirect := s.redirectURL(r)
 	if redirect == "" {
-		s.redirect(w, r, "/zalo", noBaseURL)
+		s.redirect(w, r, back, noBaseURL)
 		return
+	}
+	var commune int64
+	if c != nil {
+		commune = c.ID
 	}
 	verifier, challenge := bot.NewPKCE()
 	state := notices.RandomToken()
-	if err := s.store.SaveOAuthState(r.Context(), sess.User.Username, sess.ID, state, verifier, redirect); err != nil {
+	if err := s.store.SaveOAuthStateFor(r.Context(), sess.User.Username, sess.ID, commune, state, verifier, redirect); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, s.zalo.AuthURL(redirect, challenge, state), http.StatusSeeOther)
+	http.Redirect(w, r, z.AuthURL(redirect, challenge, state), http.StatusSeeOther)
 }
 
 // zaloCallback is where Zalo sends the admin back: ?code=&state=. It
-// exchanges the code (the client stores the tokens) and reloads the client.
+// exchanges the code through the client of the commune the flow was
+// started for (the client stores the tokens in that commune's store) and
+// reloads that client: the running daemon sends with it at once.
 func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
-	if s.zalo == nil {
+	sc := scopeFrom(r)
+	if !sc.Multi && s.zalo == nil {
 		s.redirect(w, r, "/zalo", "Chưa cấu hình Zalo OA nên không nhận được kết nối.")
 		return
 	}
@@ -125,9 +157,21 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 		return
 	}
 	ctx := r.Context()
-	verifier, _, err := s.store.TakeOAuthState(ctx, state, sess.User.Username, sess.ID, oauthMaxAge)
+	verifier, _, communeID, err := s.store.TakeOAuthStateFor(ctx, state, sess.User.Username, sess.ID, oauthMaxAge)
+	z, c, back := s.zalo, (*notices.Commune)(nil), "/zalo"
+	if sc.Multi && communeID != 0 {
+		if c = sc.communeByID(communeID); c == nil || !sc.Province && c.ID != sc.Commune.ID {
+			// Another commune's flow: as if it did not exist (spent all the same).
+			s.notFound(w, r)
+			return
+		}
+		z, back = s.zaloOf(c), zaloPath(c)
+	}
+	if err == nil && sc.Multi && communeID == 0 {
+		err = notices.ErrNotFound // started for the only commune, before there were several
+	}
 	if errors.Is(err, notices.ErrNotFound) {
-		s.redirect(w, r, "/zalo", "Lượt kết nối này không hợp lệ: đã hết hạn (quá 10 phút), đã dùng rồi, hoặc không do "+
+		s.redirect(w, r, back, "Lượt kết nối này không hợp lệ: đã hết hạn (quá 10 phút), đã dùng rồi, hoặc không do "+
 			"chính bạn bắt đầu trong phiên đăng nhập này. Hãy bấm «Kết nối Zalo OA» để bắt đầu lại.")
 		return
 	}
@@ -135,26 +179,54 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 		s.serverError(w, r, err)
 		return
 	}
+	if z == nil {
+		s.redirect(w, r, back, noClientMessage(c))
+		return
+	}
+	log := s.log
+	oaID := oaIDOf(q.Get("oa_id"))
+	if c != nil {
+		log = log.With().Str("commune", c.Code).Logger()
+		if refused, err := s.oaTaken(r, c, oaID); err != nil || refused != "" {
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			log.Warn().Str("oa_id", oaID).Msg("zalo authorisation for an OA recorded as another commune's: not exchanged")
+			s.redirect(w, r, back, refused)
+			return
+		}
+	}
 	xctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
-	if err := s.zalo.ExchangeCode(xctx, code, verifier); err != nil {
-		s.log.Error().Err(err).Msg("exchange zalo authorisation code")
+	if err := z.ExchangeCode(xctx, code, verifier); err != nil {
+		log.Error().Err(err).Msg("exchange zalo authorisation code")
 		msg := "Zalo không chấp nhận mã cấp quyền"
 		var apiErr *bot.APIError
 		if errors.As(err, &apiErr) {
 			msg += " (mã lỗi " + strconv.Itoa(apiErr.Code) + ")"
 		}
-		s.redirect(w, r, "/zalo", msg+". Hãy bấm «Kết nối Zalo OA» để thử lại; nếu vẫn lỗi, xem nhật ký của loaxa.")
+		s.redirect(w, r, back, msg+". Hãy bấm «Kết nối Zalo OA» để thử lại; nếu vẫn lỗi, xem nhật ký của loaxa.")
 		return
 	}
-	if err := s.zalo.Reload(xctx); err != nil {
-		s.log.Error().Err(err).Msg("reload zalo tokens")
+	if err := z.Reload(xctx); err != nil {
+		log.Error().Err(err).Msg("reload zalo tokens")
 	}
-	if err := s.store.AppendAudit(ctx, notices.AuditEntry{Actor: sess.User.Username, Action: "zalo.connect",
-		Detail: "OA số " + q.Get("oa_id")}); err != nil {
-		s.log.Error().Err(err).Msg("audit zalo connect")
+	e := notices.AuditEntry{Actor: sess.User.Username, Action: "zalo.connect", Detail: "OA số " + q.Get("oa_id")}
+	msg := "Đã kết nối Zalo OA. Các tin đang chờ sẽ được gửi đi."
+	if c != nil {
+		e.CommuneID, e.Detail = c.ID, e.Detail+" cho "+c.Name
+		msg = "Đã kết nối Zalo OA của " + c.Name + ". Các tin đang chờ của xã sẽ được gửi đi."
 	}
-	s.redirect(w, r, "/zalo", "Đã kết nối Zalo OA. Các tin đang chờ sẽ được gửi đi.")
+	if err := s.store.AppendAudit(ctx, e); err != nil {
+		log.Error().Err(err).Msg("audit zalo connect")
+	}
+	if c != nil && oaID != "" {
+		if err := s.store.CommuneTokens(c.ID).RecordZaloOA(context.WithoutCancel(ctx), oaID); err != nil {
+			log.Error().Err(err).Msg("record the commune's zalo oa")
+		}
+	}
+	s.redirect(w, r, back, msg)
 }
 
 // redirectURL is the Zalo callback address: from the base URL,
@@ -180,9 +252,10 @@ func oauthErrorMessage(code string) string {
 		"trang Zalo for Developers (mã ứng dụng, địa chỉ quay về)."
 }
 
-// oauthOrigin is the origin of Zalo's authorisation page.
-func (s *Server) oauthOrigin() string {
-	u, err := url.Parse(s.zalo.AuthURL("", "", ""))
+// oauthOrigin is the origin of Zalo's authorisation page (one for every
+// OA of the app).
+func oauthOrigin(z Zalo) string {
+	u, err := url.Parse(z.AuthURL("", "", ""))
 	if err != nil || u.Host == "" {
 		return ""
 	}

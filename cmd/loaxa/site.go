@@ -32,10 +32,11 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 		Metrics:        d.runner.MetricsHandler(),
 		MetricsToken:   cfg.MetricsToken,
 		Version:        currentBuild().String(),
-		CheckGroup: func(ctx context.Context, groupID string) (notices.GroupFacts, string) {
-			c := checkGroup(ctx, d.groupChecker(ctx, groupID), d.store, groupID)
+		CheckGroup: func(ctx context.Context, commune int64, groupID string) (notices.GroupFacts, string) {
+			c := checkGroup(ctx, d.groupChecker(ctx, commune, groupID), d.store, groupID)
 			return c.Facts, c.Refused
 		},
+		ZaloFor: d.zaloFor(),
 
 		WebhookSecret:    cfg.ZaloOASecret,
 		WebhookAppSecret: cfg.ZaloAppSecret,
@@ -43,12 +44,31 @@ func newSite(cfg Config, d *daemon, log zerolog.Logger) (http.Handler, error) {
 	}, d.store, d.client, log.With().Str("component", "web").Logger())
 }
 
+// zaloFor gives the site each commune's own OA client in province mode
+// (the daemon's: a connection made on the site is the one it sends with);
+// nil with one commune, whose client is d.client.
+func (d *daemon) zaloFor() func(int64) web.Zalo {
+	if d.prov == nil {
+		return nil
+	}
+	return func(commune int64) web.Zalo {
+		if c, ok := d.prov.Client(commune); ok {
+			return c
+		}
+		return nil // an untyped nil: no client of this commune
+	}
+}
+
 // groupChecker is the client that checks group groupID with Zalo: in
-// province mode that of its hamlet's commune (another OA is not in the
-// group), else the one.
-func (d *daemon) groupChecker(ctx context.Context, groupID string) schedule.GroupChecker {
+// province mode that of commune (a hamlet's to be; 0: unknown), else of
+// the group's hamlet's commune (another OA is not in the group), else the
+// one.
+func (d *daemon) groupChecker(ctx context.Context, commune int64, groupID string) schedule.GroupChecker {
 	if d.prov == nil {
 		return d.client
+	}
+	if c, ok := d.prov.Client(commune); ok {
+		return c
 	}
 	if h, err := d.store.HamletByGroup(ctx, groupID); err == nil {
 		if s, ok := d.prov.For(h.CommuneID); ok {
