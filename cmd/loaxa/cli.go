@@ -25,6 +25,8 @@ type flags struct {
 	usage string // the arguments after the name
 	about string // what it does, a few lines
 	vars  []string
+	scope *scope // --commune/--province, when communeScope added them
+	oa    bool   // the prelude builds the client of the commune's OA (zaloFlags)
 }
 
 // newFlags makes the FlagSet of the command path, with --db; vars are the
@@ -60,7 +62,7 @@ var flagErr = []struct {
 }{
 	{regexp.MustCompile(`^flag provided but not defined: -+(.*)$`), "không có tùy chọn --$1"},
 	{regexp.MustCompile(`^flag needs an argument: -+(.*)$`), "tùy chọn --$1 cần một giá trị"},
-	{regexp.MustCompile(`^invalid (?:value|boolean value) "(.*)" for flag -+([^:]*):.*$`), "giá trị \"$1\" của --$2 không hợp lệ"},
+	{regexp.MustCompile(`^invalid (?:value|boolean value) "(.*)" for (?:flag )?-+([^:]*):.*$`), "giá trị \"$1\" của --$2 không hợp lệ"},
 	{regexp.MustCompile(`^bad flag syntax: (.*)$`), "viết sai tùy chọn $1"},
 }
 
