@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/loaxa/loaxa/zalosim"
+	"github.com/loaxa/loaxa/zalosim/zalosimtest"
 )
 
 // doctorProvince is provinceCLI's three communes, each on its own
 // simulated OA, with xa-c disconnected (its pair deleted, as if never
 // connected), xa-b's hamlet ap-lac pointing at a group of xa-a's OA, and a
 // disabled fourth commune xa-d.
-func doctorProvince(t *testing.T) (*cli, []zalosim.OA) {
+func doctorProvince(t *testing.T) (*cli, *zalosimtest.Server, []zalosim.OA) {
 	t.Helper()
 	c, sim, oas := provinceCLI(t, 3)
 	c.env["LOAXA_HTTP_ADDR"] = freePort(t)
@@ -35,7 +36,7 @@ func doctorProvince(t *testing.T) (*cli, []zalosim.OA) {
 	if _, err := db.Exec(`DELETE FROM zalo_tokens WHERE commune_id = (SELECT id FROM communes WHERE code = 'xa-c')`); err != nil {
 		t.Fatal(err)
 	}
-	return c, oas
+	return c, sim, oas
 }
 
 // failures lists the failed checks as "commune name".
@@ -55,7 +56,7 @@ func (rep doctorReport) failures() []string {
 // and the hamlet on another OA's group, with the step that fixes each,
 // says the healthy commune is fine, lists the disabled one, and exits 1.
 func TestDoctorProvinceChecksEachOA(t *testing.T) {
-	c, _ := doctorProvince(t)
+	c, sim, oas := doctorProvince(t)
 	rep, code := c.doctor()
 	if code != 1 {
 		t.Fatalf("doctor exit %d with a disconnected commune; want 1:\n%s", code, rep.dump())
@@ -111,6 +112,20 @@ func TestDoctorProvinceChecksEachOA(t *testing.T) {
 	if code != 1 || !strings.Contains(out, `không có xã mang mã "xa-khong-co"`) {
 		t.Errorf("doctor --commune of an unknown commune = exit %d:\n%s", code, out)
 	}
+
+	// The first commune's OA refuses its refresh token: it fails, and the
+	// communes after it are still checked.
+	if err := sim.RevokeRefreshTokenOf(oas[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.ExpireAccessTokensOf(oas[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = c.doctor()
+	rep.want(t, "zalo.live", checkFail, "loaxa zalo connect --commune xa-a")
+	rep.want(t, "zalo.live", checkOK, "xã xa-b: gọi Zalo được")
+	rep.want(t, "zalo.group", checkFail, "xã xa-b: Ấp Lạc")
+	rep.want(t, "zalo.token", checkFail, "xã xa-c: OA chưa kết nối")
 }
 
 // TestDoctorProvinceSpendsNoRefreshToken: beside a daemon, doctor must not
