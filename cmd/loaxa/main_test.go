@@ -109,7 +109,9 @@ func TestRefusals(t *testing.T) {
 		{"unparseable time", "", []string{"notice", "add", "--title", "Họp", "--at", "27/11/2030 8h"},
 			`loaxa: --at: Không hiểu thời điểm "27/11/2030 8h"; hãy viết dạng 2026-11-27 08:00 (giờ Asia/Ho_Chi_Minh) hoặc RFC 3339, ví dụ 2026-11-27T08:00:00+07:00.`},
 		{"past publish time", "", []string{"notice", "add", "--title", "Họp", "--at", "2020-01-02 08:00"},
-			"loaxa: --at: Thời điểm gửi 2020-01-02 08:00 đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt."},
+			"loaxa: --at: Thời điểm gửi 02/01/2020 08:00 đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt."},
+		{"past publish time in RFC 3339", "", []string{"notice", "add", "--title", "Họp", "--at", "2020-01-02T08:00:00Z"}, // said in the commune's zone
+			"loaxa: --at: Thời điểm gửi 02/01/2020 15:00 đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt."},
 		{"unknown hamlet in a list filter", "", []string{"notice", "list", "--hamlet", "khom-9"},
 			`loaxa: không có thôn/ấp nào mang mã "khom-9"; xem các mã bằng loaxa hamlet list`},
 		{"expiry before publish", "", []string{"notice", "add", "--title", "Họp", "--at", "2030-12-01 08:00", "--expires", "2030-11-30T08:00:00+07:00"},

@@ -106,7 +106,7 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 			// As the site: a past time is a typo, not a wish to send at once.
 			bad = append(bad, notices.FieldError{Field: t.field, Msg: fmt.Sprintf(
 				"Thời điểm gửi %s đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt.",
-				notices.FormatLocal(v, s.Location()))})
+				notices.FormatDisplay(v, s.Location()))})
 		}
 		*t.dst = v
 	}
