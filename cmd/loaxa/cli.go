@@ -191,3 +191,25 @@ func row(w io.Writer, widths []int, cells ...string) {
 	}
 	fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 }
+
+// table collects rows, then prints them with each column as wide as its
+// widest cell, so that a long cell never pushes the columns after it out
+// of line.
+type table [][]string
+
+func (t *table) add(cells ...string) { *t = append(*t, cells) }
+
+func (t table) print(w io.Writer) {
+	var widths []int
+	for _, r := range t {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	for _, r := range t {
+		row(w, widths, r...)
+	}
+}

@@ -252,7 +252,7 @@ func TestWorkflow(t *testing.T) {
 		t.Errorf("notice approve = %q", out)
 	}
 	out = c.ok("notice", "show", "1")
-	for _, want := range []string{"Thông báo số 1: Tiêm phòng", "đã duyệt", "2030-12-01 07:00", "2030-12-01 11:00", "khom-1,ap-dh",
+	for _, want := range []string{"Thông báo số 1: Tiêm phòng", "đã duyệt", "2030-12-01 07:00", "2030-12-01 11:00", "Gửi tới:         Khóm 1, Ấp Đông Hòa\n",
 		"Người duyệt:     hoa", "ap-dh", "chưa đến lượt"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("notice show lacks %q:\n%s", want, out)
@@ -276,7 +276,7 @@ func TestWorkflow(t *testing.T) {
 	if out != "Đã tạo thông báo số 3: đã duyệt, sẽ gửi ngay.\n" {
 		t.Errorf("cancel notice = %q", out)
 	}
-	if out := c.ok("notice", "show", "3"); !strings.Contains(out, "Gửi tới:         khom-1,ap-dh") {
+	if out := c.ok("notice", "show", "3"); !strings.Contains(out, "Gửi tới:         Khóm 1, Ấp Đông Hòa\n") {
 		t.Errorf("a cancel notice does not go to the original's hamlets:\n%s", out)
 	}
 	if _, errOut, code := c.run("", "notice", "retry", "1"); code == 0 || !strings.Contains(errOut, "đã bị hủy bằng thông báo số 3") {

@@ -240,8 +240,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	widths := []int{5, 16, 8, 16, 20}
-	row(e.stdout, widths, "SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ")
+	tab := table{{"SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ"}}
 	damaged := 0
 	for _, n := range ns {
 		when := notices.FormatLocal(n.PublishAt, s.Location())
@@ -255,9 +254,10 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 			title = "[HỎNG] " + title
 			damaged++
 		}
-		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), statusCLI(&n, tallies[n.ID], waits[n.ID], s.Location()),
+		tab.add(strconv.FormatInt(n.ID, 10), statusCLI(&n, tallies[n.ID], waits[n.ID], s.Location()),
 			priorityShort(n.Priority), when, targetsText(n.Targets), title)
 	}
+	tab.print(e.stdout)
 	if more {
 		filter.Limit = 0
 		total, err := s.CountNotices(ctx, filter)
@@ -343,7 +343,11 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	if cs, err := s.Communes(ctx); err == nil && (len(cs) > 1 || n.Commune == notices.Province) {
 		field("Thuộc", scopeLabel(n.Commune))
 	}
-	field("Gửi tới", targetsText(n.Targets))
+	where, err := whereCLI(ctx, s, n)
+	if err != nil {
+		return err
+	}
+	field("Gửi tới", where)
 	if n.PublishAt.IsZero() {
 		field("Đăng lúc", "ngay khi được duyệt")
 	} else {
@@ -351,7 +355,9 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	}
 	paused := false
 	if n.Recurrence != "" {
-		field("Lặp lại", recurrenceCLI(n.Recurrence))
+		// The words, as the site says them; the cron line only as a technical detail.
+		field("Lặp lại", recurrenceShow(n.Recurrence))
+		fmt.Fprintf(w, "  %-16s chi tiết kỹ thuật: lịch cron %s (giờ của xã)\n", "", n.Recurrence)
 		if p, err := s.NoticePause(ctx, n.ID); err != nil {
 			return err
 		} else if p.Paused() {

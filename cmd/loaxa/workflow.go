@@ -153,6 +153,15 @@ func noticeEdit(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// recurrenceShow is a recurrence in words, as the site's notice page says
+// it; the spec itself is a technical detail shown apart.
+func recurrenceShow(spec string) string {
+	if d := notices.DescribeRecurrence(spec); d != "" {
+		return d
+	}
+	return "theo lịch riêng (xem chi tiết kỹ thuật)"
+}
+
 // recurrenceWords is a recurrence in words alone, for a list's column; the
 // raw spec only when it has no words.
 func recurrenceWords(spec string) string {
