@@ -43,6 +43,8 @@ func TestUsageErrorsOpenNothing(t *testing.T) {
 		{[]string{"zalo", "connect"}, "loaxa zalo connect: thiếu --redirect-uri"},
 		{[]string{"zalo", "connect", "--redirect-uri", "https://x/cb", "--refresh-token-file", "-"}, "loaxa zalo connect: chọn --redirect-uri"},
 		{[]string{"zalo", "status", "x"}, `loaxa zalo status: thừa tham số "x"`},
+		{[]string{"doctor", "--timeout", "0"}, "loaxa doctor: --timeout 0s không hợp lệ"},
+		{[]string{"doctor", "--commune"}, "loaxa doctor: tùy chọn --commune cần một giá trị"},
 	} {
 		c := newCLI(t)
 		out, errOut, code := c.run("", tt.args...)
