@@ -51,13 +51,17 @@ func (o *oaCheck) add(name, status, msg, fix string) {
 }
 
 // failed reports whether any of the OA's checks failed.
-func (o *oaCheck) failed() bool {
+func (o *oaCheck) failed() bool { return o.count(checkFail) > 0 }
+
+// count is how many of the OA's checks have status.
+func (o *oaCheck) count(status string) int {
+	n := 0
 	for _, c := range o.checks {
-		if c.Status == checkFail {
-			return true
+		if c.Status == status {
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // connectFix is how to connect this OA again.
@@ -138,11 +142,20 @@ func (d *doctor) checkProvince(ctx context.Context, cs []notices.Commune) {
 		if o.client != nil {
 			o.checkRest(ctx, owner)
 		}
-		if o.failed() {
+		warns, unchecked := o.count(checkWarn), o.count(checkSkip)
+		switch {
+		case o.failed():
 			bad = append(bad, o.c.Code)
 			o.add("zalo.commune", checkFail, "có lỗi ở trên: tin của xã này có thể không tới các nhóm; các xã khác vẫn gửi",
 				"sửa theo chỉ dẫn → ở trên, rồi chạy lại loaxa doctor --commune "+o.c.Code)
-		} else {
+		case unchecked > 0:
+			good = append(good, o.c.Code)
+			o.add("zalo.commune", checkWarn, "không có lỗi trong những gì đã kiểm, nhưng chưa kiểm hết (ở trên)",
+				"chạy lại: loaxa doctor --commune "+o.c.Code+" --timeout 15m")
+		case warns > 0:
+			good = append(good, o.c.Code)
+			o.add("zalo.commune", checkOK, fmt.Sprintf("OA kết nối tốt, không có lỗi; %d điều cần chú ý (ở trên)", warns), "")
+		default:
 			good = append(good, o.c.Code)
 			o.add("zalo.commune", checkOK, "OA kết nối tốt, mọi nhóm đang bật đều gửi được", "")
 		}

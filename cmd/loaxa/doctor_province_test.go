@@ -2,9 +2,11 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loaxa/loaxa/zalosim"
 	"github.com/loaxa/loaxa/zalosim/zalosimtest"
@@ -171,5 +173,27 @@ func TestDoctorProvinceSpendsNoRefreshToken(t *testing.T) {
 		if out := c.ok("zalo", "status", "--commune", code); !strings.Contains(out, "Kết nối tốt") {
 			t.Errorf("after doctor, zalo status --commune %s = %q", code, out)
 		}
+	}
+}
+
+// TestDoctorProvinceTimeoutIsPerCommune: --timeout bounds each commune's
+// calls, so a slow Zalo leaves some groups of every commune unchecked
+// (said, not failed) but never a later commune unreached.
+func TestDoctorProvinceTimeoutIsPerCommune(t *testing.T) {
+	c, sim, _ := provinceCLI(t, 3)
+	c.env["LOAXA_HTTP_ADDR"] = freePort(t)
+	sim.SetFaultRate(zalosim.FaultSlow.Taking(700*time.Millisecond).On(zalosim.PathGroupInfo), 1)
+	out, errOut, code := c.run("", "doctor", "--json", "--timeout", "1s")
+	var rep doctorReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v (exit %d, %s):\n%s", err, code, errOut, out)
+	}
+	if code != 0 {
+		t.Errorf("doctor exit %d with a slow Zalo; want 0 (unchecked is not failed):\n%s", code, rep.dump())
+	}
+	for _, code := range []string{"xa-a", "xa-b", "xa-c"} {
+		rep.want(t, "zalo.live", checkOK, "xã "+code+": gọi Zalo được")
+		rep.want(t, "zalo.groups_unchecked", checkSkip, "xã "+code+": hết thời gian (--timeout 1s)")
+		rep.want(t, "zalo.commune", checkWarn, "xã "+code+": không có lỗi trong những gì đã kiểm, nhưng chưa kiểm hết")
 	}
 }
