@@ -25,6 +25,8 @@ type flags struct {
 	usage string // the arguments after the name
 	about string // what it does, a few lines
 	vars  []string
+	scope *scope // --commune/--province, when communeScope added them
+	oa    bool   // the prelude builds the client of the commune's OA (zaloFlags)
 }
 
 // newFlags makes the FlagSet of the command path, with --db; vars are the
@@ -60,7 +62,7 @@ var flagErr = []struct {
 }{
 	{regexp.MustCompile(`^flag provided but not defined: -+(.*)$`), "không có tùy chọn --$1"},
 	{regexp.MustCompile(`^flag needs an argument: -+(.*)$`), "tùy chọn --$1 cần một giá trị"},
-	{regexp.MustCompile(`^invalid (?:value|boolean value) "(.*)" for flag -+([^:]*):.*$`), "giá trị \"$1\" của --$2 không hợp lệ"},
+	{regexp.MustCompile(`^invalid (?:value|boolean value) "(.*)" for (?:flag )?-+([^:]*):.*$`), "giá trị \"$1\" của --$2 không hợp lệ"},
 	{regexp.MustCompile(`^bad flag syntax: (.*)$`), "viết sai tùy chọn $1"},
 }
 
@@ -188,4 +190,26 @@ func row(w io.Writer, widths []int, cells ...string) {
 		}
 	}
 	fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+}
+
+// table collects rows, then prints them with each column as wide as its
+// widest cell, so that a long cell never pushes the columns after it out
+// of line.
+type table [][]string
+
+func (t *table) add(cells ...string) { *t = append(*t, cells) }
+
+func (t table) print(w io.Writer) {
+	var widths []int
+	for _, r := range t {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	for _, r := range t {
+		row(w, widths, r...)
+	}
 }

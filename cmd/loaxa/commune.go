@@ -17,6 +17,7 @@ type scope struct {
 	f        *flags
 	commune  *string
 	province *bool // nil when the command has no --province
+	skip     bool  // set before open: the prelude does not resolve it
 }
 
 // communeScope adds --commune to f, and --province when province is true.
@@ -26,6 +27,7 @@ func communeScope(f *flags, province bool) *scope {
 	if province {
 		sc.province = f.Bool("province", false, "cấp tỉnh: không thuộc xã nào (thay cho --commune)")
 	}
+	f.scope = sc
 	return sc
 }
 
@@ -85,20 +87,20 @@ func communeAdd(ctx context.Context, e *env, args []string) error {
 	code := f.String("code", "", "mã xã, ví dụ xa-an-phu")
 	name := f.String("name", "", "tên ký cuối mỗi tin, ví dụ \"UBND xã An Phú\"")
 	rate := f.Int("rate-per-min", 0, "giới hạn yêu cầu mỗi phút của gói OA của xã (0: chỉ giới hạn chung ZALO_RATE_PER_MIN)")
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if *code == "" || *name == "" {
-		return usagef("loaxa commune add: cần cả --code và --name; cách dùng: %s %s", f.name, f.usage)
-	}
-	if *rate < 0 {
-		return usagef("loaxa commune add: --rate-per-min %d không hợp lệ; hãy cho một số dương, hoặc 0", *rate)
-	}
-	s, _, err := e.open(ctx)
+	o, err := f.prelude(ctx, args, 0, func([]string) error {
+		if *code == "" || *name == "" {
+			return usagef("loaxa commune add: cần cả --code và --name; cách dùng: %s %s", f.name, f.usage)
+		}
+		if *rate < 0 {
+			return usagef("loaxa commune add: --rate-per-min %d không hợp lệ; hãy cho một số dương, hoặc 0", *rate)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer o.Close()
+	s := o.s
 	c := notices.Commune{Code: *code, Name: *name, RatePerMin: *rate}
 	if err := s.CreateCommune(ctx, "cli", &c); err != nil {
 		return explain(err, communeFlagsOf)
@@ -116,14 +118,12 @@ func communeAdd(ctx context.Context, e *env, args []string) error {
 
 func communeList(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa commune list", "", "Liệt kê các xã/phường, cả những xã đã tắt.", "LOAXA_COMMUNE")
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, cfg, err := e.open(ctx)
+	o, err := f.prelude(ctx, args, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer o.Close()
+	s, cfg := o.s, o.cfg
 	cs, err := s.Communes(ctx)
 	if err != nil {
 		return err
@@ -166,21 +166,20 @@ func communeEdit(ctx context.Context, e *env, args []string) error {
 	name := f.String("name", "", "tên mới")
 	newCode := f.String("code", "", "mã mới, chữ thường không dấu")
 	rate := f.Int("rate-per-min", -1, "giới hạn mới mỗi phút của OA (0: bỏ giới hạn riêng)")
-	pos, err := f.parse(args, 1)
+	o, err := f.prelude(ctx, args, 1, func([]string) error {
+		if !f.given("name") && !f.given("rate-per-min") && !f.given("code") {
+			return usagef("loaxa commune edit: không có gì để đổi; hãy cho --name, --rate-per-min hoặc --code")
+		}
+		if f.given("rate-per-min") && *rate < 0 {
+			return usagef("loaxa commune edit: --rate-per-min %d không hợp lệ; hãy cho một số dương, hoặc 0", *rate)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if !f.given("name") && !f.given("rate-per-min") && !f.given("code") {
-		return usagef("loaxa commune edit: không có gì để đổi; hãy cho --name, --rate-per-min hoặc --code")
-	}
-	if f.given("rate-per-min") && *rate < 0 {
-		return usagef("loaxa commune edit: --rate-per-min %d không hợp lệ; hãy cho một số dương, hoặc 0", *rate)
-	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer o.Close()
+	s, pos := o.s, o.pos
 	c, err := s.CommuneByCode(ctx, pos[0])
 	if err != nil {
 		return communeNotFound(err, pos[0])
@@ -232,16 +231,13 @@ func communeSetActive(ctx context.Context, e *env, args []string, active bool) e
 		name, about = "loaxa commune enable", "Bật lại một xã đã tắt."
 	}
 	f := newFlags(e, name, "MÃ", about)
-	pos, err := f.parse(args, 1)
+	o, err := f.prelude(ctx, args, 1, nil)
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := s.SetCommuneActive(ctx, "cli", pos[0], active); err != nil {
+	defer o.Close()
+	pos := o.pos
+	if err := o.s.SetCommuneActive(ctx, "cli", pos[0], active); err != nil {
 		return communeNotFound(err, pos[0])
 	}
 	if active {

@@ -9,14 +9,12 @@ import (
 
 func dbMigrate(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa db migrate", "", "Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu. Mọi lệnh đều tự làm việc này; lệnh này báo đã làm gì.")
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, _, err := e.open(ctx)
+	o, err := f.prelude(ctx, args, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer o.Close()
+	s := o.s
 	for _, m := range s.Applied() {
 		fmt.Fprintf(e.stdout, "Đã áp dụng %s.\n", m.Name)
 	}
@@ -35,16 +33,13 @@ func dbMigrate(ctx context.Context, e *env, args []string) error {
 func dbBackup(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa db backup", "TỆP",
 		"Sao lưu cơ sở dữ liệu ra TỆP (chưa tồn tại) trong khi loaxa vẫn chạy, bằng API sao lưu trực tuyến của SQLite.")
-	pos, err := f.parse(args, 1)
+	o, err := f.prelude(ctx, args, 1, nil)
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := s.Backup(ctx, pos[0]); err != nil {
+	defer o.Close()
+	pos := o.pos
+	if err := o.s.Backup(ctx, pos[0]); err != nil {
 		return fmt.Errorf("không sao lưu được ra %s (%v); hãy chọn một tệp chưa có, trong thư mục ghi được", pos[0], err)
 	}
 	fmt.Fprintf(e.stdout, "Đã sao lưu %s ra %s (lược đồ phiên bản %d).\n", e.db, pos[0], notices.LatestSchema())

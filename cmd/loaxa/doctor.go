@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/loaxa/loaxa/bot"
@@ -30,9 +31,10 @@ const (
 
 // check is one line of the report.
 type check struct {
-	Area    string `json:"area"`   // config, database, clock, zalo, webhook, service
-	Name    string `json:"name"`   // stable identifier, e.g. "database.integrity"
-	Status  string `json:"status"` // ok, warn, fail, skip
+	Area    string `json:"area"`              // config, database, clock, zalo, webhook, service
+	Name    string `json:"name"`              // stable identifier, e.g. "database.integrity"
+	Status  string `json:"status"`            // ok, warn, fail, skip
+	Commune string `json:"commune,omitempty"` // with several communes, the commune whose OA a Zalo check is about
 	Message string `json:"message"`
 	Fix     string `json:"fix,omitempty"`
 }
@@ -53,7 +55,8 @@ type doctor struct {
 	baseOK  bool             // LOAXA_BASE_URL is set and well formed
 	now     func() time.Time // the local clock, injectable to test the skew check
 	http    *http.Client     // for the service, the webhook and the clock
-	timeout time.Duration    // bounds the Zalo checks together
+	timeout time.Duration    // bounds the Zalo checks of each OA
+	commune string           // --commune: check only this commune's OA
 	checks  []check
 
 	store  *notices.Store // open when the database can be read as is
@@ -79,22 +82,29 @@ func (d *doctor) add(area, name, status, msg, fix string) {
 
 // doctorCmd is `loaxa doctor [--json] [--timeout D]`.
 func doctorCmd(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa doctor", "[--json] [--timeout THỜI_LƯỢNG]",
+	f := newFlags(e, "loaxa doctor", "[--json] [--timeout THỜI_LƯỢNG] [--commune MÃ]",
 		"Kiểm tra một lượt những gì loaxa cần: cấu hình (mọi biến, các khóa bí mật, LOAXA_BASE_URL với proxy),\n"+
 			"cơ sở dữ liệu (đường dẫn, quyền, tính toàn vẹn, phiên bản lược đồ, chỗ trống trên đĩa), đồng hồ và\n"+
 			"múi giờ, Zalo (hạn token, một lần gọi thật, giới hạn tốc độ, nhóm của từng thôn/ấp, gói GMF sắp hết\n"+
 			"hạn), webhook và địa chỉ công khai, và dịch vụ đang chạy (/healthz). Mỗi lỗi kèm cách sửa.\n"+
+			"Khi phục vụ nhiều xã: kiểm OA của từng xã đang bật bằng cặp token của xã đó (một xã lỗi không dừng\n"+
+			"việc kiểm các xã khác), và liệt kê các xã đã tắt; --commune MÃ chỉ kiểm một xã.\n"+
 			"Không thay đổi gì (trừ khi access token Zalo đã hết hạn: khi đó nó làm mới token như dịch vụ vẫn làm).\n"+
 			"Mã thoát 0 khi không có lỗi (cảnh báo không tính), 1 khi có lỗi.\n"+
 			"Chạy bằng tài khoản của dịch vụ, với cùng biến môi trường:\n"+
 			"  sudo -u loaxa sh -c 'set -a; . /etc/loaxa/loaxa.env; loaxa doctor'",
 		allEnv()...)
 	asJSON := f.Bool("json", false, "in kết quả dạng JSON (cho script)")
-	timeout := f.Duration("timeout", 2*time.Minute, "thời gian tối đa cho các lần gọi Zalo")
+	timeout := f.Duration("timeout", 2*time.Minute, "thời gian tối đa cho các lần gọi Zalo (của mỗi xã, khi có nhiều xã)")
+	commune := f.String("commune", "", "chỉ kiểm OA của xã này (loaxa commune list)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	d := &doctor{e: e, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}, timeout: *timeout}
+	if *timeout <= 0 {
+		return usagef("loaxa doctor: --timeout %s không hợp lệ; hãy cho một thời lượng dương, ví dụ 2m", *timeout)
+	}
+	d := &doctor{e: e, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}, timeout: *timeout,
+		commune: strings.TrimSpace(*commune)}
 	rep := d.run(ctx)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -120,9 +130,7 @@ func (d *doctor) run(ctx context.Context) doctorReport {
 	d.checkDatabase(ctx)
 	d.checkClockZone()
 	d.checkSkew(ctx)
-	zctx, cancel := context.WithTimeout(ctx, d.timeout)
-	d.checkZalo(zctx)
-	cancel()
+	d.checkZalo(ctx)
 	d.checkWebhook(ctx)
 	d.checkService(ctx)
 	if d.store != nil {

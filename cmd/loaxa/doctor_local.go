@@ -13,11 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/loaxa/loaxa/bot"
 	"github.com/loaxa/loaxa/notices"
 )
 
@@ -331,19 +329,4 @@ func (d *doctor) checkClockZone() {
 		return
 	}
 	d.add("clock", "clock.zone", checkOK, msg, "")
-}
-
-// newDoctorClient builds the Zalo client on the open store. It refreshes
-// the access token only once it has expired, never ahead as the daemon
-// does: the refresh token is single-use, and a doctor run beside a running
-// daemon must not race it for the next refresh.
-func (d *doctor) newDoctorClient() *bot.Client {
-	return bot.NewClient(bot.Config{
-		APIBase:      d.cfg.ZaloAPIBase,
-		OAuthBase:    d.cfg.ZaloOAuthBase,
-		AppID:        d.cfg.ZaloAppID,
-		AppSecret:    d.cfg.ZaloAppSecret,
-		RatePerMin:   d.cfg.ZaloRatePerMin,
-		RefreshAhead: time.Second,
-	}, d.store, zerolog.Nop())
 }

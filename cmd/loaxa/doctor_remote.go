@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/bot"
-	"github.com/loaxa/loaxa/notices"
 )
 
 // The checks that talk to something: Zalo, the public address, the service.
@@ -22,74 +21,6 @@ const (
 	refreshWarn    = 14 * 24 * time.Hour // refresh token older than its life minus this
 	packageWarnFor = 7 * 24 * time.Hour
 )
-
-func (d *doctor) checkZalo(ctx context.Context) {
-	if d.cfg.ZaloAppID == "" || d.cfg.ZaloAppSecret == "" || d.store == nil {
-		why := "ZALO_APP_ID/ZALO_APP_SECRET chưa đặt"
-		if d.store == nil {
-			why = "cơ sở dữ liệu chưa đọc được"
-		}
-		d.add("zalo", "zalo.rest", checkSkip, "các kiểm tra Zalo được bỏ qua: "+why, "sửa lỗi ở trên trước")
-		return
-	}
-	if cs, err := d.store.Communes(ctx); err == nil && len(cs) > 1 {
-		d.checkCommuneTokens(ctx, cs)
-		return
-	}
-	access, refresh, _, err := d.store.LoadZaloTokens(ctx)
-	if err != nil {
-		d.add("zalo", "zalo.token", checkFail, fmt.Sprintf("không đọc được token trong cơ sở dữ liệu: %v", err), "")
-		return
-	}
-	if access == "" && refresh == "" {
-		if d.cfg.ZaloRefreshToken != "" {
-			d.add("zalo", "zalo.token", checkWarn,
-				"cơ sở dữ liệu chưa có token; ZALO_REFRESH_TOKEN sẽ được lưu khi dịch vụ khởi động lần đầu",
-				"khởi động dịch vụ (systemctl start loaxa), rồi chạy lại loaxa doctor")
-		} else {
-			d.add("zalo", "zalo.token", checkFail, "OA chưa kết nối: cơ sở dữ liệu không có token Zalo",
-				"kết nối OA: loaxa zalo connect --redirect-uri https://tên-miền/zalo/callback, hoặc trang quản trị → "+
-					"Kết nối Zalo → Kết nối Zalo OA (docs/GOING-LIVE.md, bước 6)")
-		}
-		d.add("zalo", "zalo.rest", checkSkip, "các kiểm tra Zalo cần OA đã kết nối", "")
-		return
-	}
-	c := d.newDoctorClient()
-	if err := c.Reload(ctx); err != nil {
-		d.add("zalo", "zalo.token", checkFail, bot.Reason(err),
-			"kết nối lại OA: loaxa zalo connect hoặc trang quản trị → Kết nối Zalo OA (docs/GOING-LIVE.md, bước 6)")
-		d.add("zalo", "zalo.rest", checkSkip, "các kiểm tra Zalo cần OA đã kết nối", "")
-		return
-	}
-	if saved, err := d.store.ZaloTokensSavedAt(ctx); err == nil && !saved.IsZero() {
-		expires := saved.Add(bot.RefreshTokenLife)
-		left := expires.Sub(d.now())
-		msg := fmt.Sprintf("cặp token được cấp lúc %s; refresh token hết hạn khoảng %s nếu không được làm mới",
-			d.local(saved), d.local(expires))
-		switch {
-		case left <= 0:
-			d.add("zalo", "zalo.refresh_token", checkFail, msg+": đã quá hạn",
-				"kết nối lại OA: loaxa zalo connect (docs/GOING-LIVE.md, bước 6)")
-		case left < refreshWarn:
-			d.add("zalo", "zalo.refresh_token", checkWarn, msg+": sắp hết hạn, và dịch vụ lẽ ra đã làm mới nó",
-				"kiểm tra dịch vụ đang chạy (systemctl status loaxa); nếu không, kết nối lại OA")
-		default:
-			d.add("zalo", "zalo.refresh_token", checkOK, msg, "")
-		}
-	}
-
-	groups, err := c.ListGroups(ctx) // the live call; may refresh the access token, as the daemon would
-	h := c.Health()
-	if err != nil {
-		d.add("zalo", "zalo.live", checkFail, "gọi Zalo không được: "+bot.Reason(err), liveFix(err, d.cfg.ZaloAPIBase))
-		d.add("zalo", "zalo.rest", checkSkip, "các kiểm tra nhóm và gói được bỏ qua", "")
-		return
-	}
-	d.add("zalo", "zalo.live", checkOK, fmt.Sprintf("gọi Zalo được: OA quản lý %d nhóm; access token hết hạn lúc %s (tự làm mới)",
-		len(groups), d.local(h.AccessExpiresAt)), "")
-	d.checkRate(c)
-	d.checkGroups(ctx, c, groups)
-}
 
 func liveFix(err error, base string) string {
 	var ae *bot.APIError
@@ -104,123 +35,6 @@ func liveFix(err error, base string) string {
 		return "kết nối lại OA: loaxa zalo connect (docs/GOING-LIVE.md, bước 6)"
 	}
 	return "xem thông báo lỗi của Zalo; chạy lại sau ít phút nếu đó là lỗi tạm thời"
-}
-
-// checkRate compares ZALO_RATE_PER_MIN with the limit Zalo announced.
-func (d *doctor) checkRate(c *bot.Client) {
-	ours := d.cfg.ZaloRatePerMin
-	if ours == 0 {
-		ours = bot.DefaultRatePerMin
-	}
-	seen, ok := c.RateLimitSeen()
-	switch {
-	case !ok:
-		d.add("zalo", "zalo.rate", checkOK,
-			fmt.Sprintf("loaxa gửi tối đa %d yêu cầu/phút; Zalo không báo giới hạn (không có tiêu đề X-RateLimit-*)", ours), "")
-	case ours > seen.Limit:
-		d.add("zalo", "zalo.rate", checkFail,
-			fmt.Sprintf("Zalo cho ứng dụng/OA này %d yêu cầu/phút, loaxa đặt %d: tin gửi nhiều sẽ bị Zalo từ chối (-32)", seen.Limit, ours),
-			fmt.Sprintf("đặt ZALO_RATE_PER_MIN=%d trong /etc/loaxa/loaxa.env và khởi động lại dịch vụ", seen.Limit))
-	case seen.Remain < seen.Limit/10:
-		d.add("zalo", "zalo.rate", checkWarn,
-			fmt.Sprintf("giới hạn %d yêu cầu/phút, chỉ còn %d trong phút này: một chương trình khác dùng chung ứng dụng?", seen.Limit, seen.Remain),
-			"kiểm tra không có loaxa thứ hai hoặc chương trình khác dùng cùng ứng dụng Zalo")
-	default:
-		d.add("zalo", "zalo.rate", checkOK,
-			fmt.Sprintf("giới hạn của Zalo %d yêu cầu/phút (còn %d), loaxa đặt %d", seen.Limit, seen.Remain, ours), "")
-	}
-}
-
-// checkGroups asks Zalo about each active hamlet's group: reachable,
-// enabled, and its GMF package not about to expire.
-func (d *doctor) checkGroups(ctx context.Context, c *bot.Client, groups []bot.Group) {
-	hs, err := d.store.Hamlets(ctx)
-	if err != nil {
-		d.add("zalo", "zalo.groups", checkFail, fmt.Sprintf("không đọc được danh sách thôn/ấp: %v", err), "")
-		return
-	}
-	listed := map[string]bool{}
-	for _, g := range groups {
-		listed[g.GroupID] = true
-	}
-	good, bad, expiring, left := 0, 0, 0, 0
-	for _, h := range hs {
-		if !h.Active {
-			continue
-		}
-		if ctx.Err() != nil {
-			left++
-			continue
-		}
-		name := fmt.Sprintf("%s (%s, nhóm %s)", h.Name, h.Code, h.GroupID)
-		info, err := c.GroupInfo(ctx, h.GroupID)
-		var ae *bot.APIError
-		switch {
-		case errors.As(err, &ae) && ae.Code == -403:
-			bad++
-			d.add("zalo", "zalo.group", checkFail, name+": OA không ở trong nhóm này (Zalo trả -403)",
-				"sửa group_id của thôn/ấp ở trang quản trị → Thôn/ấp, hoặc loaxa hamlet sync để xem các nhóm của OA")
-			continue
-		case err != nil && ctx.Err() != nil:
-			left++
-			continue
-		case err != nil:
-			bad++
-			d.add("zalo", "zalo.group", checkFail, name+": không hỏi được Zalo về nhóm: "+bot.Reason(err), "chạy lại sau ít phút")
-			continue
-		case info.Status != "" && info.Status != "enabled":
-			bad++
-			// A group is disabled when its package lapsed (-237): say so,
-			// since renewing is then the fix.
-			if exp, ok := info.AssetExpiry(); ok && !exp.After(d.now()) {
-				d.add("zalo", "zalo.package", checkFail, fmt.Sprintf("%s: gói GMF đã hết hạn lúc %s, nhóm bị tắt, tin gửi sẽ bị từ chối", name, d.local(exp)),
-					"gia hạn gói GMF của nhóm ở oa.zalo.me → Quản lý gói (docs/GOING-LIVE.md, bước 3)")
-				continue
-			}
-			d.add("zalo", "zalo.group", checkFail, fmt.Sprintf("%s: nhóm đang bị tắt (%s), tin gửi sẽ bị từ chối", name, info.Status),
-				"gia hạn hoặc gắn gói GMF cho nhóm ở trang quản lý OA (oa.zalo.me)")
-			continue
-		}
-		if !listed[h.GroupID] && len(groups) > 0 {
-			d.add("zalo", "zalo.group", checkWarn, name+": nhóm trả lời được nhưng không có trong danh sách nhóm của OA", "")
-		}
-		if exp, ok := info.AssetExpiry(); ok {
-			left := exp.Sub(d.now())
-			switch {
-			case left <= 0:
-				bad++
-				d.add("zalo", "zalo.package", checkFail, fmt.Sprintf("%s: gói GMF đã hết hạn lúc %s", name, d.local(exp)),
-					"gia hạn gói GMF của nhóm ở oa.zalo.me → Quản lý gói (docs/GOING-LIVE.md, bước 3)")
-				continue
-			case left < packageWarnFor && !info.AssetAutoRenew:
-				expiring++
-				d.add("zalo", "zalo.package", checkWarn,
-					fmt.Sprintf("%s: gói GMF hết hạn lúc %s (còn %d ngày), không tự gia hạn", name, d.local(exp), int(left.Hours()/24)),
-					"gia hạn gói GMF ở oa.zalo.me → Quản lý gói, hoặc bật tự gia hạn (docs/GOING-LIVE.md, bước 3)")
-			}
-		}
-		good++
-	}
-	if left > 0 {
-		d.add("zalo", "zalo.groups_unchecked", checkSkip,
-			fmt.Sprintf("hết thời gian (--timeout %s) khi còn %d thôn/ấp chưa kiểm", d.timeout, left),
-			"chạy lại với --timeout dài hơn, ví dụ loaxa doctor --timeout 15m")
-	}
-	switch {
-	case good+bad == 0 && left > 0:
-		return
-	case good+bad == 0:
-		d.add("zalo", "zalo.groups", checkWarn, "chưa có thôn/ấp nào đang bật để kiểm nhóm", "loaxa hamlet sync")
-	case bad == 0:
-		msg := fmt.Sprintf("nhóm của cả %d thôn/ấp đang bật đều trả lời được, nhóm đang mở", good)
-		if expiring > 0 {
-			msg += fmt.Sprintf("; %d gói GMF sắp hết hạn (ở trên)", expiring)
-		}
-		d.add("zalo", "zalo.groups", checkOK, msg, "")
-	default:
-		d.add("zalo", "zalo.groups", checkFail, fmt.Sprintf("%d thôn/ấp có nhóm không gửi được, %d thôn/ấp tốt", bad, good),
-			"xem từng dòng ở trên")
-	}
 }
 
 // checkSkew compares this machine's clock with the Date header of an
@@ -354,25 +168,4 @@ func (d *doctor) local(t time.Time) string {
 		loc = time.UTC
 	}
 	return t.In(loc).Format("15:04 02/01/2006")
-}
-
-// checkCommuneTokens is the Zalo check of a province: whether each active
-// commune's OA has a token pair stored (each sends through its own).
-func (d *doctor) checkCommuneTokens(ctx context.Context, cs []notices.Commune) {
-	for _, c := range cs {
-		if !c.Active {
-			continue
-		}
-		access, refresh, _, err := d.store.CommuneTokens(c.ID).LoadZaloTokens(ctx)
-		switch {
-		case err != nil:
-			d.add("zalo", "zalo.token."+c.Code, checkFail, fmt.Sprintf("xã %s: không đọc được token: %v", c.Code, err), "")
-		case access == "" && refresh == "":
-			d.add("zalo", "zalo.token."+c.Code, checkFail, fmt.Sprintf("xã %s: OA chưa kết nối; tin của xã này chờ trong hàng đợi, các xã khác vẫn gửi", c.Code),
-				"loaxa zalo connect --commune "+c.Code)
-		default:
-			d.add("zalo", "zalo.token."+c.Code, checkOK, fmt.Sprintf("xã %s: đã lưu token OA", c.Code), "")
-		}
-	}
-	d.add("zalo", "zalo.rest", checkSkip, "nhiều xã: loaxa doctor chưa gọi thử Zalo cho từng OA; xem /healthz (mục communes) khi loaxa serve chạy", "")
 }

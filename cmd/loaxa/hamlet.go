@@ -24,19 +24,13 @@ func hamletAdd(ctx context.Context, e *env, args []string) error {
 	name := f.String("name", "", "tên thôn/ấp, ví dụ \"Khóm 1\"")
 	group := f.String("group-id", "", "mã nhóm Zalo (group_id) của thôn/ấp")
 	code := f.String("code", "", "mã ngắn, chữ thường không dấu (mặc định: từ tên)")
-	sc := communeScope(f, false)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, cfg, err := e.open(ctx)
+	communeScope(f, false)
+	o, err := f.prelude(ctx, args, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	c, err := sc.resolve(ctx, s)
-	if err != nil {
-		return err
-	}
+	defer o.Close()
+	s, cfg, c := o.s, o.cfg, o.c
 	h := notices.Hamlet{Commune: c.Code, Name: *name, GroupID: *group, Code: *code}
 	if err := h.Validate(); err != nil {
 		return explain(err, hamletFlags)
@@ -60,20 +54,14 @@ func hamletAdd(ctx context.Context, e *env, args []string) error {
 
 func hamletList(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa hamlet list", "", "Liệt kê các thôn/ấp, cả những thôn/ấp đã tắt.")
-	sc := communeScope(f, false)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, _, err := e.open(ctx)
+	communeScope(f, false)
+	o, err := f.prelude(ctx, args, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	c, err := sc.resolve(ctx, s)
-	if err != nil {
-		return err
-	}
-	hs, err := s.HamletsOf(ctx, c.ID)
+	defer o.Close()
+	s := o.s
+	hs, err := s.HamletsOf(ctx, o.c.ID)
 	if err != nil {
 		return err
 	}
@@ -104,30 +92,25 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa hamlet import", "TỆP.csv",
 		"Nhập thôn/ấp từ tệp CSV có dòng tiêu đề code,name,group_id (mã có thể để trống: lấy từ tên).\n"+
 			"Tất cả hoặc không gì cả: một dòng sai thì không dòng nào được nhập.")
-	sc := communeScope(f, false)
-	pos, err := f.parse(args, 1)
+	communeScope(f, false)
+	var file string
+	var hs []notices.Hamlet
+	var lines []int
+	o, err := f.prelude(ctx, args, 1, func(pos []string) error {
+		file = pos[0]
+		in, err := os.Open(file)
+		if err != nil {
+			return fmt.Errorf("không mở được tệp %s: %v", file, errors.Unwrap(err))
+		}
+		defer in.Close()
+		hs, lines, err = readHamletCSV(file, in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	file := pos[0]
-	in, err := os.Open(file)
-	if err != nil {
-		return fmt.Errorf("không mở được tệp %s: %v", file, errors.Unwrap(err))
-	}
-	defer in.Close()
-	hs, lines, err := readHamletCSV(file, in)
-	if err != nil {
-		return err
-	}
-	s, cfg, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	c, err := sc.resolve(ctx, s)
-	if err != nil {
-		return err
-	}
+	defer o.Close()
+	s, cfg, c := o.s, o.cfg, o.c
 	// Every row is checked with Zalo before anything is written, and every
 	// refused row is reported at once.
 	for i := range hs {

@@ -11,19 +11,16 @@ import (
 
 // hamletSync is `loaxa hamlet sync`: a hamlet for each of the OA's groups.
 func hamletSync(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa hamlet sync", "",
+	f := zaloFlags(e, "loaxa hamlet sync", "",
 		"Đọc danh sách nhóm của OA từ Zalo và thêm một thôn/ấp cho mỗi nhóm chưa có. Thôn/ấp đã có giữ nguyên\n"+
 			"tên; thôn/ấp có nhóm không còn trong danh sách được liệt kê để cán bộ xem lại.",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
-	sc := communeScope(f, false)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, c, commune, err := e.zaloClient(ctx, sc)
+	o, err := f.prelude(ctx, args, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer o.Close()
+	s, c, commune := o.s, o.oa, o.c
 	groups, err := c.ListGroups(ctx)
 	if err != nil {
 		return fmt.Errorf("không đọc được danh sách nhóm từ Zalo: %s", bot.Reason(err))

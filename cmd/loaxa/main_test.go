@@ -109,7 +109,9 @@ func TestRefusals(t *testing.T) {
 		{"unparseable time", "", []string{"notice", "add", "--title", "Họp", "--at", "27/11/2030 8h"},
 			`loaxa: --at: Không hiểu thời điểm "27/11/2030 8h"; hãy viết dạng 2026-11-27 08:00 (giờ Asia/Ho_Chi_Minh) hoặc RFC 3339, ví dụ 2026-11-27T08:00:00+07:00.`},
 		{"past publish time", "", []string{"notice", "add", "--title", "Họp", "--at", "2020-01-02 08:00"},
-			"loaxa: --at: Thời điểm gửi 2020-01-02 08:00 đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt."},
+			"loaxa: --at: Thời điểm gửi 02/01/2020 08:00 đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt."},
+		{"past publish time in RFC 3339", "", []string{"notice", "add", "--title", "Họp", "--at", "2020-01-02T08:00:00Z"}, // said in the commune's zone
+			"loaxa: --at: Thời điểm gửi 02/01/2020 15:00 đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt."},
 		{"unknown hamlet in a list filter", "", []string{"notice", "list", "--hamlet", "khom-9"},
 			`loaxa: không có thôn/ấp nào mang mã "khom-9"; xem các mã bằng loaxa hamlet list`},
 		{"expiry before publish", "", []string{"notice", "add", "--title", "Họp", "--at", "2030-12-01 08:00", "--expires", "2030-11-30T08:00:00+07:00"},
@@ -250,7 +252,7 @@ func TestWorkflow(t *testing.T) {
 		t.Errorf("notice approve = %q", out)
 	}
 	out = c.ok("notice", "show", "1")
-	for _, want := range []string{"Thông báo số 1: Tiêm phòng", "đã duyệt", "2030-12-01 07:00", "2030-12-01 11:00", "khom-1,ap-dh",
+	for _, want := range []string{"Thông báo số 1: Tiêm phòng", "đã duyệt", "2030-12-01 07:00", "2030-12-01 11:00", "Gửi tới:         Khóm 1, Ấp Đông Hòa\n",
 		"Người duyệt:     hoa", "ap-dh", "chưa đến lượt"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("notice show lacks %q:\n%s", want, out)
@@ -274,7 +276,7 @@ func TestWorkflow(t *testing.T) {
 	if out != "Đã tạo thông báo số 3: đã duyệt, sẽ gửi ngay.\n" {
 		t.Errorf("cancel notice = %q", out)
 	}
-	if out := c.ok("notice", "show", "3"); !strings.Contains(out, "Gửi tới:         khom-1,ap-dh") {
+	if out := c.ok("notice", "show", "3"); !strings.Contains(out, "Gửi tới:         Khóm 1, Ấp Đông Hòa\n") {
 		t.Errorf("a cancel notice does not go to the original's hamlets:\n%s", out)
 	}
 	if _, errOut, code := c.run("", "notice", "retry", "1"); code == 0 || !strings.Contains(errOut, "đã bị hủy bằng thông báo số 3") {

@@ -43,42 +43,41 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	communes := f.String("communes", "", "thông báo cấp tỉnh: all (mọi xã đang hoạt động) hoặc các mã xã cách nhau bởi dấu phẩy; "+
 		"thêm từng thôn/ấp bằng --hamlets xã/thôn")
 	sc := communeScope(f, true)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if err := checkPriority(f.name, *priority); err != nil {
-		return err
-	}
-	if err := checkKind(f.name, *kind); err != nil {
-		return err
-	}
-	if strings.TrimSpace(*communes) != "" {
-		if strings.TrimSpace(*sc.commune) != "" {
-			return usagef("loaxa notice add: --communes là thông báo cấp tỉnh; không dùng cùng --commune")
+	o, err := f.prelude(ctx, args, 0, func([]string) error {
+		if err := checkPriority(f.name, *priority); err != nil {
+			return err
 		}
-		*sc.province = true
-		if strings.TrimSpace(*communes) == notices.AllHamlets {
-			if strings.TrimSpace(*hamlets) != "" {
-				return usagef("loaxa notice add: --communes all đã gồm mọi thôn/ấp; bỏ --hamlets, hoặc liệt kê các xã")
+		if err := checkKind(f.name, *kind); err != nil {
+			return err
+		}
+		if strings.TrimSpace(*communes) != "" {
+			if strings.TrimSpace(*sc.commune) != "" {
+				return usagef("loaxa notice add: --communes là thông báo cấp tỉnh; không dùng cùng --commune")
 			}
-		} else if strings.TrimSpace(*hamlets) != "" {
-			*hamlets = *communes + "," + *hamlets
-		} else {
-			*hamlets = *communes
+			*sc.province = true
+			if strings.TrimSpace(*communes) == notices.AllHamlets {
+				if strings.TrimSpace(*hamlets) != "" {
+					return usagef("loaxa notice add: --communes all đã gồm mọi thôn/ấp; bỏ --hamlets, hoặc liệt kê các xã")
+				}
+			} else if strings.TrimSpace(*hamlets) != "" {
+				*hamlets = *communes + "," + *hamlets
+			} else {
+				*hamlets = *communes
+			}
 		}
-	}
-	s, cfg, err := e.open(ctx)
+		// An update or cancel without --commune/--province belongs to the
+		// commune of the notice it refers to: no scope to resolve.
+		sc.skip = !sc.given() && *refersTo != 0
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer o.Close()
+	s, cfg := o.s, o.cfg
 	var commune string // empty: the commune of the notice referred to, or the only one
-	if sc.given() || *refersTo == 0 {
-		c, err := sc.resolve(ctx, s)
-		if err != nil {
-			return err
-		}
-		commune = scopeCode(c)
+	if !sc.skip {
+		commune = scopeCode(o.c)
 	}
 	n := notices.Notice{Commune: commune, Title: *title, Body: *body, Category: *category, Priority: notices.Priority(*priority),
 		Recurrence: *cronSpec, Kind: notices.Kind(*kind), RefersTo: *refersTo, Author: *as,
@@ -107,7 +106,7 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 			// As the site: a past time is a typo, not a wish to send at once.
 			bad = append(bad, notices.FieldError{Field: t.field, Msg: fmt.Sprintf(
 				"Thời điểm gửi %s đã qua; hãy chọn một thời điểm trong tương lai, hoặc bỏ --at để gửi ngay khi được duyệt.",
-				notices.FormatLocal(v, s.Location()))})
+				notices.FormatDisplay(v, s.Location()))})
 		}
 		*t.dst = v
 	}
@@ -191,27 +190,23 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	text := f.String("text", "", "chỉ thông báo có chữ này trong tiêu đề hoặc nội dung")
 	limit := f.Int("limit", 50, "số thông báo tối đa")
 	sc := communeScope(f, true)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	switch notices.Status(*status) {
-	case "", notices.StatusDraft, notices.StatusPending, notices.StatusApproved, notices.StatusDone,
-		notices.StatusRejected, notices.StatusCancelled, notices.StatusExpired:
-	default:
-		return usagef("loaxa notice list: không có trạng thái %q; hãy chọn draft, pending, approved, done, rejected, cancelled hoặc expired", *status)
-	}
-	if *limit < 1 {
-		return usagef("loaxa notice list: --limit %d không hợp lệ; hãy cho một số từ 1 trở lên", *limit)
-	}
-	s, _, err := e.open(ctx)
+	o, err := f.prelude(ctx, args, 0, func([]string) error {
+		switch notices.Status(*status) {
+		case "", notices.StatusDraft, notices.StatusPending, notices.StatusApproved, notices.StatusDone,
+			notices.StatusRejected, notices.StatusCancelled, notices.StatusExpired:
+		default:
+			return usagef("loaxa notice list: không có trạng thái %q; hãy chọn draft, pending, approved, done, rejected, cancelled hoặc expired", *status)
+		}
+		if *limit < 1 {
+			return usagef("loaxa notice list: --limit %d không hợp lệ; hãy cho một số từ 1 trở lên", *limit)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	c, err := sc.resolve(ctx, s)
-	if err != nil {
-		return err
-	}
+	defer o.Close()
+	s, c := o.s, o.c
 	filter := notices.NoticeFilter{Status: notices.Status(*status), Hamlet: *hamlet, Text: *text, Limit: *limit + 1}
 	if sc.given() {
 		filter.Commune = scopeCode(c) // with one commune and no flag: every notice, as before
@@ -245,8 +240,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	widths := []int{5, 16, 8, 16, 20}
-	row(e.stdout, widths, "SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ")
+	tab := table{{"SỐ", "TRẠNG THÁI", "ƯU TIÊN", "ĐĂNG LÚC", "THÔN/ẤP", "TIÊU ĐỀ"}}
 	damaged := 0
 	for _, n := range ns {
 		when := notices.FormatLocal(n.PublishAt, s.Location())
@@ -260,9 +254,10 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 			title = "[HỎNG] " + title
 			damaged++
 		}
-		row(e.stdout, widths, strconv.FormatInt(n.ID, 10), statusCLI(&n, tallies[n.ID], waits[n.ID], s.Location()),
+		tab.add(strconv.FormatInt(n.ID, 10), statusCLI(&n, tallies[n.ID], waits[n.ID], s.Location()),
 			priorityShort(n.Priority), when, targetsText(n.Targets), title)
 	}
+	tab.print(e.stdout)
 	if more {
 		filter.Limit = 0
 		total, err := s.CountNotices(ctx, filter)
@@ -284,15 +279,11 @@ func targetsText(ts []string) string {
 	return strings.Join(ts, ",")
 }
 
-// noticeID parses the ID argument of show, approve, cancel, retry.
-func noticeID(f *flags, args []string) (int64, error) {
-	pos, err := f.parse(args, 1)
-	if err != nil {
-		return 0, err
-	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64)
+// parseNoticeID reads the SỐ argument of a command on one notice.
+func parseNoticeID(f *flags, arg string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, usagef("%s: %q không phải số thông báo; xem số bằng loaxa notice list", f.name, pos[0])
+		return 0, usagef("%s: %q không phải số thông báo; xem số bằng loaxa notice list", f.name, arg)
 	}
 	return id, nil
 }
@@ -306,19 +297,13 @@ func notFound(err error, id int64) error {
 
 func noticeShow(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice show", "SỐ", "Xem một thông báo và tình trạng gửi tới từng thôn/ấp, kèm lý do khi lỗi.", "LOAXA_TZ")
-	sc := communeScope(f, true)
-	id, err := noticeID(f, args)
+	communeScope(f, true)
+	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
 	}
-	s, cfg, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := noticeInScope(ctx, s, sc, id); err != nil {
-		return err
-	}
+	defer o.Close()
+	s, cfg := o.s, o.cfg
 	n, err := s.Notice(ctx, id)
 	if err != nil {
 		return notFound(err, id)
@@ -358,7 +343,11 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	if cs, err := s.Communes(ctx); err == nil && (len(cs) > 1 || n.Commune == notices.Province) {
 		field("Thuộc", scopeLabel(n.Commune))
 	}
-	field("Gửi tới", targetsText(n.Targets))
+	where, err := whereCLI(ctx, s, n)
+	if err != nil {
+		return err
+	}
+	field("Gửi tới", where)
 	if n.PublishAt.IsZero() {
 		field("Đăng lúc", "ngay khi được duyệt")
 	} else {
@@ -366,7 +355,9 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	}
 	paused := false
 	if n.Recurrence != "" {
-		field("Lặp lại", recurrenceCLI(n.Recurrence))
+		// The words, as the site says them; the cron line only as a technical detail.
+		field("Lặp lại", recurrenceShow(n.Recurrence))
+		fmt.Fprintf(w, "  %-16s chi tiết kỹ thuật: lịch cron %s (giờ của xã)\n", "", n.Recurrence)
 		if p, err := s.NoticePause(ctx, n.ID); err != nil {
 			return err
 		} else if p.Paused() {
@@ -454,19 +445,13 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 		"Duyệt thông báo đang chờ. Người duyệt không được là người viết, trừ khi LOAXA_SELF_APPROVE=1.",
 		"LOAXA_SELF_APPROVE")
 	as := f.String("as", "cli", "tên người duyệt")
-	sc := communeScope(f, true)
-	id, err := noticeID(f, args)
+	communeScope(f, true)
+	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
 	}
-	s, cfg, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := noticeInScope(ctx, s, sc, id); err != nil {
-		return err
-	}
+	defer o.Close()
+	s, cfg := o.s, o.cfg
 	if err := s.ApproveNotice(ctx, id, *as, cfg.SelfApprove); err != nil {
 		var fes notices.FieldErrors
 		if errors.As(err, &fes) && fes.Has("approver") && !cfg.SelfApprove {
@@ -489,20 +474,13 @@ func noticeCancel(ctx context.Context, e *env, args []string) error {
 			"để báo hủy cho bà con, tạo thông báo --kind cancel --refers-to SỐ.")
 	reason := f.String("reason", "", "lý do hủy")
 	as := f.String("as", "cli", "tên người hủy")
-	sc := communeScope(f, true)
-	id, err := noticeID(f, args)
+	communeScope(f, true)
+	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := noticeInScope(ctx, s, sc, id); err != nil {
-		return err
-	}
-	k, err := s.CancelNotice(ctx, id, *as, *reason)
+	defer o.Close()
+	k, err := o.s.CancelNotice(ctx, id, *as, *reason)
 	if err != nil {
 		return notFound(err, id)
 	}
@@ -513,20 +491,13 @@ func noticeCancel(ctx context.Context, e *env, args []string) error {
 func noticeRetry(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice retry", "SỐ", "Gửi lại ngay các tin bị lỗi của một thông báo.")
 	as := f.String("as", "cli", "tên người thực hiện")
-	sc := communeScope(f, true)
-	id, err := noticeID(f, args)
+	communeScope(f, true)
+	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if err := noticeInScope(ctx, s, sc, id); err != nil {
-		return err
-	}
-	k, err := s.RetryNotice(ctx, id, *as)
+	defer o.Close()
+	k, err := o.s.RetryNotice(ctx, id, *as)
 	if err != nil {
 		return notFound(err, id)
 	}
@@ -553,14 +524,10 @@ func occurrenceLabel(status string) string {
 	return status
 }
 
-// noticeInScope checks that notice id belongs to the commune (or the
-// province) the command names. With one commune and no flag, every notice
-// is in scope, as before communes.
-func noticeInScope(ctx context.Context, s *notices.Store, sc *scope, id int64) error {
-	c, err := sc.resolve(ctx, s)
-	if err != nil || !sc.given() {
-		return err
-	}
+// noticeInScope checks that notice id belongs to the commune c (nil: the
+// province) that --commune/--province chose. Without the flags every
+// notice is in scope, as before communes.
+func noticeInScope(ctx context.Context, s *notices.Store, c *notices.Commune, id int64) error {
 	n, err := s.Notice(ctx, id)
 	if err != nil {
 		return notFound(err, id)

@@ -27,7 +27,7 @@ func TestNoticeListAndShowInPlainWords(t *testing.T) {
 	}
 	show := c.ok("notice", "show", "1")
 	for _, want := range []string{"Loại:            thông báo", "Chuyên mục:      Văn hóa", "Ưu tiên:         thường",
-		"«Mỗi 5 phút» (*/5 * * * *)", "Lần tới:         đang tạm dừng"} {
+		"Lặp lại:         Mỗi 5 phút\n", "chi tiết kỹ thuật: lịch cron */5 * * * *", "Lần tới:         đang tạm dừng"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("notice show lacks %q:\n%s", want, show)
 		}

@@ -27,34 +27,31 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	display := f.String("display-name", "", "tên hiển thị, ví dụ \"Nguyễn Thị Lan\"")
 	pwFile := f.String("password-file", "", "tệp chứa mật khẩu (dòng đầu)")
 	sc := communeScope(f, true)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if err := checkRole(f.name, *role); err != nil {
-		return err
-	}
-	u := notices.User{Username: *name, Role: notices.Role(*role), DisplayName: *display}
-	if err := u.Validate(); err != nil {
-		return explain(err, userFlags)
-	}
-	pw, err := readPassword(e, *pwFile)
+	var u notices.User
+	var pw string
+	o, err := f.prelude(ctx, args, 0, func([]string) error {
+		if err := checkRole(f.name, *role); err != nil {
+			return err
+		}
+		u = notices.User{Username: *name, Role: notices.Role(*role), DisplayName: *display}
+		if err := u.Validate(); err != nil {
+			return explain(err, userFlags)
+		}
+		var err error
+		if pw, err = readPassword(e, *pwFile); err != nil {
+			return err
+		}
+		if err := notices.ValidatePassword(u.Username, pw); err != nil {
+			return explain(err, userFlags)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if err := notices.ValidatePassword(u.Username, pw); err != nil {
-		return explain(err, userFlags)
-	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	c, err := sc.resolve(ctx, s)
-	if err != nil {
-		return err
-	}
-	u.Commune = scopeCode(c)
-	if err := s.CreateUser(ctx, "cli", &u, pw); err != nil {
+	defer o.Close()
+	u.Commune = scopeCode(o.c)
+	if err := o.s.CreateUser(ctx, "cli", &u, pw); err != nil {
 		return explain(err, userFlags)
 	}
 	if sc.given() {
@@ -104,19 +101,13 @@ func readPassword(e *env, file string) (string, error) {
 func userList(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa user list", "", "Liệt kê tài khoản cán bộ.")
 	sc := communeScope(f, true)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, _, err := e.open(ctx)
+	o, err := f.prelude(ctx, args, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	c, err := sc.resolve(ctx, s)
-	if err != nil {
-		return err
-	}
-	all, err := s.Users(ctx)
+	defer o.Close()
+	c := o.c
+	all, err := o.s.Users(ctx)
 	if err != nil {
 		return err
 	}

@@ -25,15 +25,12 @@ func noticePause(ctx context.Context, e *env, args []string) error {
 		"Tạm dừng một thông báo lặp lại đã duyệt: các lượt đến hạn trong lúc tạm dừng bị bỏ qua,\n"+
 			"không gửi bù khi cho tiếp tục (loaxa notice resume SỐ).")
 	as := f.String("as", "cli", "tên người thực hiện")
-	id, err := noticeID(f, args)
+	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer o.Close()
+	s := o.s
 	k, err := s.PauseNotice(ctx, id, *as)
 	if err != nil {
 		return notFound(err, id)
@@ -46,15 +43,12 @@ func noticeResume(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice resume", "SỐ",
 		"Cho một thông báo đang tạm dừng gửi tiếp từ lượt kế tiếp; các lượt đã bỏ qua không gửi bù.", "LOAXA_TZ")
 	as := f.String("as", "cli", "tên người thực hiện")
-	id, err := noticeID(f, args)
+	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
 	}
-	s, cfg, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer o.Close()
+	s, cfg := o.s, o.cfg
 	if err := s.ResumeNotice(ctx, id, *as); err != nil {
 		return notFound(err, id)
 	}
@@ -70,15 +64,12 @@ func noticeResume(ctx context.Context, e *env, args []string) error {
 func noticeSubmit(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice submit", "SỐ", "Gửi một bản nháp (hoặc thông báo bị từ chối, giữ nguyên nội dung) đi chờ duyệt.")
 	as := f.String("as", "cli", "tên người thực hiện")
-	id, err := noticeID(f, args)
+	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer o.Close()
+	s := o.s
 	if err := s.SubmitNotice(ctx, id, *as); err != nil {
 		return notFound(err, id)
 	}
@@ -88,15 +79,12 @@ func noticeSubmit(ctx context.Context, e *env, args []string) error {
 
 func templateList(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa template list", "", "Liệt kê các mẫu thông báo (quản lý ở trang quản trị, /templates).")
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, _, err := e.open(ctx)
+	o, err := f.prelude(ctx, args, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	ts, err := s.Templates(ctx)
+	defer o.Close()
+	ts, err := o.s.Templates(ctx)
 	if err != nil {
 		return err
 	}
@@ -123,15 +111,12 @@ func noticeEdit(ctx context.Context, e *env, args []string) error {
 	hamlets := f.String("hamlets", "", "all hoặc các mã cách nhau bởi dấu phẩy")
 	draft := f.Bool("draft", false, "giữ làm bản nháp thay vì gửi đi chờ duyệt")
 	as := f.String("as", "cli", "tên người sửa")
-	id, err := noticeID(f, args)
+	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
 	}
-	s, _, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer o.Close()
+	s := o.s
 	n, err := s.Notice(ctx, id)
 	if err != nil {
 		return notFound(err, id)
@@ -166,6 +151,15 @@ func noticeEdit(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "Đã sửa thông báo số %d và gửi đi chờ duyệt (loaxa notice approve %d).\n", id, id)
 	}
 	return nil
+}
+
+// recurrenceShow is a recurrence in words, as the site's notice page says
+// it; the spec itself is a technical detail shown apart.
+func recurrenceShow(spec string) string {
+	if d := notices.DescribeRecurrence(spec); d != "" {
+		return d
+	}
+	return "theo lịch riêng (xem chi tiết kỹ thuật)"
 }
 
 // recurrenceWords is a recurrence in words alone, for a list's column; the

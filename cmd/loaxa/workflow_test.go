@@ -14,7 +14,7 @@ func TestNoticePauseResumeSubmitAndTemplates(t *testing.T) {
 	c.setup()
 	c.ok("notice", "add", "--title", "Thu gom rác", "--body", "Để rác trước cửa.", "--cron", "0 7 * * 1", "--approve")
 	out := c.ok("notice", "show", "1")
-	if !strings.Contains(out, "«Thứ Hai hằng tuần, 07:00» (0 7 * * 1)") {
+	if !strings.Contains(out, "Lặp lại:         Thứ Hai hằng tuần, 07:00\n") || !strings.Contains(out, "lịch cron 0 7 * * 1 (giờ của xã)") {
 		t.Errorf("notice show does not say the schedule in words:\n%s", out)
 	}
 	if out := c.ok("notice", "pause", "1", "--as", "lan"); !strings.HasPrefix(out, "Đã tạm dừng thông báo số 1;") {

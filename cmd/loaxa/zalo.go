@@ -11,10 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/loaxa/loaxa/bot"
-	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/zalosim"
 )
 
@@ -72,28 +69,9 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 	return zalosim.Run(ctx, *addr, cfg, newLogger("console", e.stderr), e.stdout)
 }
 
-// zaloClient opens the database and builds the client of the OA of the
-// commune sc chooses, for the zalo and sync commands.
-func (e *env) zaloClient(ctx context.Context, sc *scope) (*notices.Store, *bot.Client, *notices.Commune, error) {
-	s, cfg, err := e.open(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	c, err := sc.resolve(ctx, s)
-	if err != nil {
-		s.Close()
-		return nil, nil, nil, err
-	}
-	if cfg.ZaloAppID == "" {
-		s.Close()
-		return nil, nil, nil, errors.New("ZALO_APP_ID và ZALO_APP_SECRET chưa đặt; hãy đặt chúng theo ứng dụng của OA trên developers.zalo.me")
-	}
-	return s, newClient(cfg, s.CommuneTokens(c.ID), zerolog.Nop()), c, nil
-}
-
 // zaloConnect is `loaxa zalo connect`: the OAuth v4 PKCE flow by hand.
 func zaloConnect(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa zalo connect", "--redirect-uri URL | --refresh-token-file TỆP [--commune MÃ]",
+	f := zaloFlags(e, "loaxa zalo connect", "--redirect-uri URL | --refresh-token-file TỆP [--commune MÃ]",
 		"Kết nối OA với loaxa (OAuth v4 có PKCE): in ra đường dẫn để quản trị viên OA mở và bấm \"Cho phép\";\n"+
 			"Zalo chuyển về địa chỉ callback kèm code. Dán code (hoặc cả địa chỉ callback) vào đây;\n"+
 			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.\n"+
@@ -102,24 +80,29 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OAUTH_BASE")
 	redirect := f.String("redirect-uri", "", "Official Account Callback URL đã khai báo trong trang Zalo for Developers")
 	rtFile := f.String("refresh-token-file", "", "tệp chứa refresh token của OA (- là đầu vào chuẩn), thay cho OAuth")
-	sc := communeScope(f, false)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	if *rtFile != "" {
-		if *redirect != "" {
-			return usagef("loaxa zalo connect: chọn --redirect-uri (OAuth) hoặc --refresh-token-file, không cả hai")
+	var token string
+	o, err := f.prelude(ctx, args, 0, func([]string) error {
+		if *rtFile != "" {
+			if *redirect != "" {
+				return usagef("loaxa zalo connect: chọn --redirect-uri (OAuth) hoặc --refresh-token-file, không cả hai")
+			}
+			var err error
+			token, err = readRefreshToken(e, *rtFile)
+			return err
 		}
-		return zaloConnectRefresh(ctx, e, sc, *rtFile)
-	}
-	if *redirect == "" {
-		return usagef("loaxa zalo connect: thiếu --redirect-uri; dùng đúng Callback URL đã khai báo cho OA")
-	}
-	s, c, _, err := e.zaloClient(ctx, sc)
+		if *redirect == "" {
+			return usagef("loaxa zalo connect: thiếu --redirect-uri; dùng đúng Callback URL đã khai báo cho OA")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer o.Close()
+	s, c := o.s, o.oa
+	if token != "" {
+		return zaloConnectRefresh(ctx, e, o, token)
+	}
 	verifier, challenge := bot.NewPKCE()
 	state := rand.Text()
 	fmt.Fprintf(e.stdout, "1. Mở đường dẫn sau bằng tài khoản quản trị OA và bấm \"Cho phép\":\n\n   %s\n\n", c.AuthURL(*redirect, challenge, state))
@@ -141,10 +124,8 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// zaloConnectRefresh stores the refresh token in file (- for stdin) as the
-// commune's pair, and spends it once with Zalo, so that a wrong one is
-// reported now and not by the daemon later.
-func zaloConnectRefresh(ctx context.Context, e *env, sc *scope, file string) error {
+// readRefreshToken reads the first line of file (- for stdin).
+func readRefreshToken(e *env, file string) (string, error) {
 	var b []byte
 	var err error
 	if file == "-" {
@@ -153,17 +134,20 @@ func zaloConnectRefresh(ctx context.Context, e *env, sc *scope, file string) err
 		b, err = readLimited(file, 4096)
 	}
 	if err != nil {
-		return fmt.Errorf("không đọc được refresh token từ %s: %v", file, err)
+		return "", fmt.Errorf("không đọc được refresh token từ %s: %v", file, err)
 	}
 	token, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
 	if token = strings.TrimSpace(token); token == "" {
-		return fmt.Errorf("%s không có refresh token (trống); hãy ghi refresh token của OA vào dòng đầu", file)
+		return "", fmt.Errorf("%s không có refresh token (trống); hãy ghi refresh token của OA vào dòng đầu", file)
 	}
-	s, c, commune, err := e.zaloClient(ctx, sc)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	return token, nil
+}
+
+// zaloConnectRefresh stores token as the commune's pair, and spends it
+// once with Zalo, so that a wrong one is reported now and not by the
+// daemon later.
+func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) error {
+	s, c, commune := o.s, o.oa, o.c
 	if err := s.CommuneTokens(commune.ID).SaveZaloTokens(ctx, "", token, time.Time{}); err != nil {
 		return err
 	}
@@ -205,18 +189,15 @@ func callbackCode(in, state string) (string, error) {
 
 // zaloStatus is `loaxa zalo status`: the stored token and a live check.
 func zaloStatus(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa zalo status", "",
+	f := zaloFlags(e, "loaxa zalo status", "",
 		"Cho biết OA đã kết nối chưa, access token hết hạn khi nào, và thử gọi Zalo (danh sách nhóm).",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_API_BASE", "ZALO_OAUTH_BASE")
-	sc := communeScope(f, false)
-	if _, err := f.parse(args, 0); err != nil {
-		return err
-	}
-	s, c, _, err := e.zaloClient(ctx, sc)
+	o, err := f.prelude(ctx, args, 0, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer o.Close()
+	s, c := o.s, o.oa
 	if err := c.Reload(ctx); err != nil {
 		return fmt.Errorf("%s", bot.Reason(err))
 	}
