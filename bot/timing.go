@@ -32,10 +32,17 @@ func addTiming(ctx context.Context, took time.Duration) {
 // RatePerMin is how many calls a minute the client allows itself (Config),
 // negative for no limit. The dispatcher sizes its sends in flight from it.
 // For an OA of an App it is the OA's own limit when that is the lower: the
-// app's limit is shared with the other OAs (App.RatePerMin).
+// app's limit is shared with the other OAs (App.RatePerMin). The OA's own
+// is the configured one, or the lower one a -32 named (learnRate).
 func (c *Client) RatePerMin() int {
-	if c.oaRate > 0 && (c.cfg.RatePerMin < 0 || c.oaRate < c.cfg.RatePerMin) {
-		return c.oaRate
+	own := c.oaRate
+	if c.app != nil {
+		if l := c.limiter.learnedRate(); l > 0 && (own == 0 || l < own) {
+			own = l
+		}
+	}
+	if own > 0 && (c.cfg.RatePerMin < 0 || own < c.cfg.RatePerMin) {
+		return own
 	}
 	return c.cfg.RatePerMin
 }

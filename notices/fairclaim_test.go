@@ -84,3 +84,61 @@ func TestFairClaim(t *testing.T) {
 		t.Errorf("first claimed = %+v; want the urgent one first, across communes", jobs[0])
 	}
 }
+
+// TestFairClaimPerCommuneCap: Claim.PerCommune takes at most that many rows
+// of a commune (a cap of 0: none), urgent first within it, and leaves the
+// other communes' rows to fill the batch.
+func TestFairClaimPerCommuneCap(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openProvince(t)
+	var hs []notices.Hamlet
+	for i := range 40 {
+		hs = append(hs, notices.Hamlet{Commune: "xa-an-phu", Code: fmt.Sprintf("b-%d", i), Name: fmt.Sprintf("Ấp B%d", i),
+			GroupID: fmt.Sprintf("g-b-%d", i)}, notices.Hamlet{Commune: "xa-phu-hoa", Code: fmt.Sprintf("b-%d", i),
+			Name: fmt.Sprintf("Ấp B%d", i), GroupID: fmt.Sprintf("g-ph-b-%d", i)})
+	}
+	if err := s.ImportHamlets(ctx, "test", hs); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []notices.Notice{{Title: "Tồn", Commune: "xa-an-phu"}, {Title: "Phú Hòa", Commune: "xa-phu-hoa"},
+		{Title: "Khẩn", Commune: "xa-an-phu", Targets: []string{"ap-1"}, Priority: notices.Urgent}} {
+		n.Body, n.Status, n.Source, n.Author = "b", notices.StatusApproved, notices.SourceCLI, "test"
+		if err := s.CreateNotice(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		ts, err := s.NoticeTargets(ctx, &n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: n.ID, DueAt: fixedNow.Add(-time.Minute),
+			Status: notices.OccurrenceQueued, Priority: n.Priority.Rank(), Parts: []string{"x"}, Targets: ts}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(jobs []notices.Delivery) map[int64]int {
+		n := map[int64]int{}
+		for _, j := range jobs {
+			n[j.CommuneID]++
+		}
+		return n
+	}
+	jobs, err := s.RecordAndClaim(ctx, nil, notices.Claim{Now: fixedNow, Limit: 30, MaxRank: notices.RankLow, Fair: true,
+		PerCommune: map[int64]int{1: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(jobs); n[1] != 3 || n[2] != 27 {
+		t.Errorf("claimed per commune = %v; want 3 of xa-an-phu (its cap) and 27 of xa-phu-hoa", n)
+	}
+	if jobs[0].Priority != notices.RankUrgent || jobs[0].CommuneID != 1 {
+		t.Errorf("first claimed = %+v; want xa-an-phu's urgent one within its cap", jobs[0])
+	}
+	jobs, err = s.RecordAndClaim(ctx, nil, notices.Claim{Now: fixedNow, Limit: 30, MaxRank: notices.RankLow, Fair: true,
+		PerCommune: map[int64]int{1: 0, 2: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(jobs); n[1] != 0 || n[2] != 5 {
+		t.Errorf("claimed per commune = %v; want none of xa-an-phu (cap 0) and 5 of xa-phu-hoa", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,6 +62,11 @@ type Claim struct {
 	// takes the first of every commune before the second of any, so one
 	// commune's backlog delays another's notice by at most a batch.
 	Fair bool
+	// PerCommune, with Fair, claims at most that many rows of each commune
+	// named (the others: as many as Limit allows). A commune whose OA's own
+	// limit is low is claimed no faster than it can send, so that its rows
+	// do not wait in line, claimed, ahead of other communes' (dispatcher).
+	PerCommune map[int64]int
 }
 
 // RecordAndClaim writes the outcomes of sends, as Record does, and then
@@ -107,6 +113,13 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 		pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, ROW_NUMBER() OVER (
 				PARTITION BY d.priority, d.commune_id ORDER BY d.next_attempt_at, d.id) AS turn FROM deliveries d`
 		order = `) ORDER BY priority, turn, next_attempt_at, id`
+		if len(c.PerCommune) > 0 {
+			// nth: the row's place among its commune's, urgent first.
+			pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, d.commune_id, ROW_NUMBER() OVER (
+				PARTITION BY d.priority, d.commune_id ORDER BY d.next_attempt_at, d.id) AS turn, ROW_NUMBER() OVER (
+				PARTITION BY d.commune_id ORDER BY d.priority, d.next_attempt_at, d.id) AS nth FROM deliveries d`
+			order = `) WHERE nth <= ` + capsSQL(c.PerCommune) + ` ORDER BY priority, turn, next_attempt_at, id`
+		}
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
 			claimed_at = ?, updated_at = ?
@@ -299,4 +312,21 @@ func (s *Store) QueueDepthByCommune(ctx context.Context) (map[int64]int, error) 
 		m[id] = n
 	}
 	return m, rows.Err()
+}
+
+// capsSQL is the SQL value of the most rows a claim may take of the row's
+// commune (commune_id): caps's, or nth itself (no cap) for any other.
+func capsSQL(caps map[int64]int) string {
+	ids := make([]int64, 0, len(caps))
+	for id := range caps {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var b strings.Builder
+	b.WriteString("CASE commune_id")
+	for _, id := range ids {
+		fmt.Fprintf(&b, " WHEN %d THEN %d", id, max(caps[id], 0))
+	}
+	b.WriteString(" ELSE nth END")
+	return b.String()
 }

@@ -21,10 +21,34 @@ import (
 // not come.
 const claimBatch = 64
 
+// minBatch is the smallest claim batch, for a slow sender (batchFor).
+const minBatch = 2
+
+// batchFor is the claim batch of a sender allowed perMin calls a minute
+// (0 or negative: no limit): a second of its sends, from minBatch to
+// claimBatch. Claimed rows wait in line for their turn, and a notice of
+// another commune made meanwhile waits behind them: sized by the rate, the
+// line holds a few seconds of sending. At 120 a minute two batches of 64
+// were a minute's wait (the outside tester's F9).
+func batchFor(perMin int) int {
+	if perMin <= 0 {
+		return claimBatch
+	}
+	return min(claimBatch, max(minBatch, (perMin+59)/60))
+}
+
 // claimRoom is how many claimed deliveries may wait for their turn, be on
 // the wire or wait for their outcome's commit, with a target of conc sends
-// in flight.
-func claimRoom(conc int) int { return conc + 2*claimBatch }
+// in flight and claims of batch rows.
+func claimRoom(conc, batch int) int { return conc + 2*batch }
+
+// oaRoom is how many rows of one commune may be claimed and not yet
+// recorded when its OA's own limit, perMin a minute, is below the app's:
+// two seconds of its sends, at least minBatch. Its rows are claimed no
+// faster than its OA lets them go, so that they do not fill the line and
+// the sends in flight, waiting for their OA's turn, while other communes'
+// OAs and the app's limit have room (F9).
+func oaRoom(perMin int) int { return max(minBatch, (2*perMin+59)/60) }
 
 // recordGather is how long the dispatcher waits for more outcomes to commit
 // with the first: a commit costs about as much as the rows it writes.
@@ -66,6 +90,10 @@ type dispatcher struct {
 	// After a -32 of one OA's own limit, that commune alone is not claimed
 	// until then (commune id → time).
 	oaPause map[int64]time.Time
+	// batch is the claim batch (batchFor the sender's rate); heldBy counts
+	// each commune's claimed rows whose outcome is not committed yet.
+	batch  int
+	heldBy map[int64]int
 }
 
 type attached struct {
@@ -93,10 +121,12 @@ func newDispatcher(cfg dispatchConfig, deps dispatchDeps) (*dispatcher, error) {
 		cfg:          cfg,
 		dispatchDeps: deps,
 		wake:         make(chan struct{}, 1),
-		results:      make(chan result, claimRoom(deps.Flight.workers())),
+		results:      make(chan result, claimRoom(deps.Flight.workers(), claimBatch)),
 		uploads:      map[int64]*sync.Mutex{},
 		attached:     map[[2]int64]attached{},
 		oaPause:      map[int64]time.Time{},
+		batch:        batchFor(deps.Senders.RatePerMin()),
+		heldBy:       map[int64]int{},
 	}, nil
 }
 
@@ -169,7 +199,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 	// before the queue runs dry. The workers live as long as the loop: a
 	// goroutine per delivery grew its stack anew for every send.
 	workers := d.Flight.workers()
-	queue := make(chan notices.Delivery, claimRoom(workers))
+	queue := make(chan notices.Delivery, claimRoom(workers, claimBatch))
 	var wg sync.WaitGroup
 	for i := range workers {
 		wg.Add(1)
@@ -205,7 +235,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 		}()
 		for res := range d.results {
 			batch = append(batch, res)
-			if len(batch) >= claimBatch {
+			if len(batch) >= d.batch {
 				d.write(work, batch, notices.Claim{})
 				batch = batch[:0]
 			}
@@ -222,7 +252,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 		batch = d.take(batch)
 		now := d.Now()
 		free := d.claimFree(held - len(batch))
-		if free < claimBatch {
+		if free < d.batch {
 			free = 0 // claims are made a batch at a time
 		}
 		wait, c := d.nextClaim(work, now, free)
@@ -262,7 +292,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 				gather.Reset(claimGather)
 			}
 		more:
-			for len(batch) < claimBatch && (dry || d.claimFree(held-len(batch)) < claimBatch) {
+			for len(batch) < d.batch && (dry || d.claimFree(held-len(batch)) < d.batch) {
 				select {
 				case res := <-d.results:
 					batch = append(batch, res)
@@ -325,10 +355,12 @@ func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, limit int) (t
 	}
 	c := notices.Claim{Now: now, Limit: limit, MaxRank: d.cfg.Quiet.MaxRank(now)}
 	// Only the communes that can send, taking turns when there are
-	// several.
+	// several, each with a low limit of its own OA claimed no faster than
+	// that OA can send.
 	cs := d.Senders.Communes()
 	d.mu.Lock()
-	c.Communes, c.Fair = d.connected(now, cs), len(cs) > 1
+	c.Communes, c.PerCommune = d.withRoom(d.connected(now, cs))
+	c.Fair = len(cs) > 1
 	d.mu.Unlock()
 	if d.cfg.Quiet.Contains(now) {
 		wait = d.cfg.Quiet.After(now).Sub(now) // urgent only until then
@@ -341,7 +373,34 @@ func (d *dispatcher) nextClaim(ctx context.Context, now time.Time, limit int) (t
 // batches.
 func (d *dispatcher) claimFree(held int) int {
 	target, _ := d.Flight.current()
-	return claimRoom(min(target, d.Flight.workers())) - held
+	return claimRoom(min(target, d.Flight.workers()), d.batch) - held
+}
+
+// withRoom keeps of the communes ids those with room for more claims, and
+// caps the claim of each whose OA's own limit is below the app's (oaRoom).
+// d.mu is held.
+func (d *dispatcher) withRoom(ids []int64) ([]int64, map[int64]int) {
+	out := make([]int64, 0, len(ids))
+	var caps map[int64]int
+	app := d.Senders.RatePerMin()
+	for _, id := range ids {
+		s, ok := d.Senders.For(id)
+		if !ok {
+			continue
+		}
+		if r := s.RatePerMin(); r > 0 && (app <= 0 || r < app) {
+			left := oaRoom(r) - d.heldBy[id]
+			if left <= 0 {
+				continue // its OA is busy with what it has: claim it when one is recorded
+			}
+			if caps == nil {
+				caps = map[int64]int{}
+			}
+			caps[id] = left
+		}
+		out = append(out, id)
+	}
+	return out, caps
 }
 
 // write records batch and claims c in one transaction, and returns the
@@ -385,9 +444,20 @@ func (d *dispatcher) write(ctx context.Context, batch []result, c notices.Claim)
 		}
 	}
 	claimed := make([]int64, len(jobs))
+	d.mu.Lock()
+	if d.heldBy == nil {
+		d.heldBy = map[int64]int{}
+	}
 	for i, j := range jobs {
 		claimed[i] = j.ID
+		d.heldBy[j.CommuneID]++
 	}
+	for _, b := range batch {
+		if d.heldBy[b.job.CommuneID]--; d.heldBy[b.job.CommuneID] <= 0 {
+			delete(d.heldBy, b.job.CommuneID)
+		}
+	}
+	d.mu.Unlock()
 	d.Claims.update(claimed, done, lost)
 	for _, at := range lost {
 		d.Settle(at)

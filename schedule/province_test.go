@@ -38,6 +38,13 @@ func newProvinceRig(t *testing.T, dead string) *provinceRig { return newProvince
 // in the simulator and in the commune's client (0: none).
 func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 	t.Helper()
+	return newProvinceRigApp(t, dead, rateA, -1)
+}
+
+// newProvinceRigApp is newProvinceRigRate with the app's limit at appRate
+// calls a minute in the clients (negative: none).
+func newProvinceRigApp(t *testing.T, dead string, rateA, appRate int) *provinceRig {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: at(t, "2026-11-27 09:00")}
 	logs := &syncBuffer{}
@@ -60,7 +67,7 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 		}
 	}
 	app := bot.NewApp(bot.Config{APIBase: sim.URL, OAuthBase: sim.URL, AppID: sim.AppID, AppSecret: sim.AppSecret,
-		RatePerMin: -1, Timeout: 5 * time.Second}, log)
+		RatePerMin: appRate, Timeout: 5 * time.Second}, log)
 	p := &provinceRig{oaOf: map[string]string{}, commune: map[string]int64{}}
 	if rateA > 0 {
 		if err := store.UpdateCommune(ctx, "test", &notices.Commune{Code: "xa-a", Name: "UBND xã A", RatePerMin: rateA}); err != nil {
@@ -96,7 +103,8 @@ func newProvinceRigRate(t *testing.T, dead string, rateA int) *provinceRig {
 	}
 	p.app, p.prov, p.log = app, prov, log
 	cfg := schedule.Config{Location: hcm, Commune: "UBND xã A", Province: "UBND tỉnh An Giang", Now: clk.Now,
-		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond}
+		Bulletin: []notices.Recurrence{}, ReconcileAfter: time.Nanosecond, AnswerSettle: time.Nanosecond,
+		PollInterval: 100 * time.Millisecond} // for the tests that Start the runner
 	runner, err := schedule.New(cfg, store, prov, log)
 	if err != nil {
 		t.Fatal(err)
