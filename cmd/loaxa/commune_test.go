@@ -274,3 +274,27 @@ func TestCommuneRename(t *testing.T) {
 		t.Errorf("rename to a bad code = %d %q; want refused", code, errOut)
 	}
 }
+
+// With several communes, the command a new notice's answer suggests to
+// approve it names its scope, and runs as suggested.
+func TestProvinceApproveHintRuns(t *testing.T) {
+	c := newCLI(t)
+	c.env["LOAXA_COMMUNE"] = "UBND xã An Phú"
+	c.setup()
+	c.ok("commune", "add", "--code", "xa-phu-hoa", "--name", "UBND xã Phú Hòa")
+	c.ok("hamlet", "add", "--commune", "xa-phu-hoa", "--name", "Khóm 1", "--group-id", "grp-ph-1")
+	for _, scope := range [][]string{{"--province"}, {"--commune", "xa-phu-hoa"}} {
+		out := c.ok(append([]string{"notice", "add", "--title", "Họp", "--body", "b"}, scope...)...)
+		i, j := strings.Index(out, "(loaxa "), strings.LastIndex(out, ")")
+		if i < 0 || j < i {
+			t.Fatalf("notice add %v says no command to approve it:\n%s", scope, out)
+		}
+		hint := strings.Fields(out[i+len("(loaxa ") : j])
+		if !strings.Contains(strings.Join(hint, " "), strings.Join(scope, " ")) {
+			t.Errorf("notice add %v suggests %q; want its scope in it", scope, hint)
+		}
+		if out := c.ok(append(hint, "--as", "lanhdao")...); !strings.Contains(out, "Đã duyệt") {
+			t.Errorf("the suggested %q did not approve:\n%s", hint, out)
+		}
+	}
+}

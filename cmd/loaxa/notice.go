@@ -128,7 +128,7 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	if err := s.CreateNotice(ctx, &n); err != nil {
 		return explain(err, noticeFlags)
 	}
-	state := "đang chờ duyệt (loaxa notice approve " + strconv.FormatInt(n.ID, 10) + ")"
+	state := "đang chờ duyệt (" + approveCmd(ctx, s, n.ID) + ")"
 	if n.Status == notices.StatusApproved {
 		state = "đã duyệt, sẽ gửi " + whenText(n, cfg.rules())
 	}

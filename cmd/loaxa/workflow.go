@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -73,7 +74,7 @@ func noticeSubmit(ctx context.Context, e *env, args []string) error {
 	if err := s.SubmitNotice(ctx, id, *as); err != nil {
 		return notFound(err, id)
 	}
-	fmt.Fprintf(e.stdout, "Đã gửi thông báo số %d đi chờ duyệt (loaxa notice approve %d).\n", id, id)
+	fmt.Fprintf(e.stdout, "Đã gửi thông báo số %d đi chờ duyệt (%s).\n", id, approveCmd(ctx, s, id))
 	return nil
 }
 
@@ -148,7 +149,7 @@ func noticeEdit(ctx context.Context, e *env, args []string) error {
 	if *draft {
 		fmt.Fprintf(e.stdout, "Đã lưu thông báo số %d làm bản nháp (gửi duyệt: loaxa notice submit %d).\n", id, id)
 	} else {
-		fmt.Fprintf(e.stdout, "Đã sửa thông báo số %d và gửi đi chờ duyệt (loaxa notice approve %d).\n", id, id)
+		fmt.Fprintf(e.stdout, "Đã sửa thông báo số %d và gửi đi chờ duyệt (%s).\n", id, approveCmd(ctx, s, id))
 	}
 	return nil
 }
@@ -190,4 +191,23 @@ func statusCLI(n *notices.Notice, t notices.Tally, retryAt time.Time, loc *time.
 		return label + "; " + notices.RetryWaitText(retryAt, loc)
 	}
 	return notices.RetryWaitText(retryAt, loc)
+}
+
+// approveCmd is the command that approves notice id, as the CLI will take
+// it: with several communes it names the notice's scope (--province or
+// --commune), which the command then needs.
+func approveCmd(ctx context.Context, s *notices.Store, id int64) string {
+	cmd := "loaxa notice approve " + strconv.FormatInt(id, 10)
+	cs, err := s.Communes(ctx)
+	if err != nil || len(cs) <= 1 {
+		return cmd
+	}
+	n, err := s.Notice(ctx, id)
+	switch {
+	case err != nil:
+		return cmd
+	case n.Commune == notices.Province:
+		return cmd + " --province"
+	}
+	return cmd + " --commune " + n.Commune
 }
