@@ -36,8 +36,8 @@ type daemon struct {
 	log    zerolog.Logger
 	store  *notices.Store
 	client *bot.Client
-	app    *bot.App              // province mode: the one Zalo app of every commune's OA
-	prov   *schedule.Province    // province mode: each active commune's client
+	app    *bot.App           // province mode: the one Zalo app of every commune's OA
+	prov   *schedule.Province // province mode: each active commune's client
 	runner *schedule.Runner
 	hooks  *schedule.Webhooks // Zalo's webhook events, processed after the site stored them
 	srv    *http.Server
