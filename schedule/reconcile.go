@@ -258,10 +258,19 @@ func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices
 	}
 	items := h.items
 	ids := make([]string, 0, len(items))
+	oldest, untimed := r.now(), false // no later than now, whatever Zalo's clock says
 	for _, it := range items {
 		ids = append(ids, it.MessageID)
+		if it.Time.IsZero() {
+			untimed = true
+		} else if it.Time.Before(oldest) {
+			oldest = it.Time
+		}
 	}
-	known, err := r.store.KnownMessageIDs(ctx, ids)
+	if untimed {
+		oldest = time.Time{} // look at all of the group's deliveries
+	}
+	known, err := r.store.KnownMessageIDs(ctx, groupID, oldest, ids)
 	if err != nil {
 		return nil, err
 	}

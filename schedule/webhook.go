@@ -205,14 +205,18 @@ func (w *Webhooks) echo(ctx context.Context, ev notices.WebhookEvent, log zerolo
 	if ev.MsgID == "" || ev.GroupID == "" {
 		return "echo without msg_id or group id: ignored", nil
 	}
-	known, err := w.r.store.KnownMessageIDs(ctx, []string{ev.MsgID})
+	now := w.r.now()
+	since := ev.At // Zalo's time of the message; none, or one ahead of ours: look at all
+	if since.After(now.Add(time.Minute)) {
+		since = time.Time{}
+	}
+	known, err := w.r.store.KnownMessageIDs(ctx, ev.GroupID, since, []string{ev.MsgID})
 	if err != nil {
 		return "", err
 	}
 	if known[ev.MsgID] {
 		return "message already recorded on a delivery", nil
 	}
-	now := w.r.now()
 	jobs, err := w.r.store.SendingJobs(ctx, now.Add(time.Hour))
 	if err != nil {
 		return "", err

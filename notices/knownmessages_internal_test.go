@@ -1,0 +1,62 @@
+package notices
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestKnownMessageIDsSearchesTheGroup: the lookup of message ids goes
+// through the group's hamlets (deliveries_group) and their deliveries sent
+// since (deliveries_hamlet_sent), not a scan of every delivery, and the index of
+// message ids that every recorded outcome wrote is gone (0017).
+func TestKnownMessageIDsSearchesTheGroup(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "loaxa.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+knownMessagesSQL, "g1", "2026-11-27 01:00:00", `["m1","m2"]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	p := strings.Join(plan, "\n")
+	for _, want := range []string{"SEARCH d USING INDEX deliveries_hamlet_sent (hamlet_id=? AND sent_at>?)",
+		"SEARCH deliveries USING COVERING INDEX deliveries_group (group_id=?)",
+		"SEARCH g USING COVERING INDEX deliveries_group (group_id=? AND hamlet_id>?)"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("plan of the message id lookup:\n%s\nwant %q", p, want)
+		}
+	}
+	if strings.Contains(p, "SCAN d") || strings.Contains(p, "SCAN g") || strings.Contains(p, "SCAN deliveries") {
+		t.Errorf("plan of the message id lookup:\n%s\nwant no scan of deliveries", p)
+	}
+	var idx []string
+	irows, err := s.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('deliveries_message', 'deliveries_group')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer irows.Close()
+	for irows.Next() {
+		var n string
+		if err := irows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		idx = append(idx, n)
+	}
+	if len(idx) != 1 || idx[0] != "deliveries_group" {
+		t.Errorf("indexes = %v; want deliveries_group alone (deliveries_message dropped by 0017)", idx)
+	}
+}
