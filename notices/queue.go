@@ -270,22 +270,17 @@ func parseText(s string) time.Time {
 
 // KnownMessageIDs reports which of the Zalo message ids, all seen in the
 // conversation of group groupID (its history, or Zalo's echo of a send to
-// it) and none older than since by Zalo's clock, are already recorded on a
-// delivery. A zero since (a message without a time) looks at all of the
-// group's deliveries.
-//
-// Only the group's deliveries are looked at: a message in a group's
-// conversation can only be recorded on a delivery to that group, since a
-// delivery's message id is Zalo's answer to the send to its group_id, or
-// was found in that group's history or echo, and a delivery's group_id
-// never changes. And only those sent since less knownSlack: a delivery's
-// sent_at is our clock after the call that sent the message, or Zalo's own
-// time of the message (history, echo). So the lookup goes through the
-// group's hamlets (deliveries_group, written when a delivery is
-// materialised) and their deliveries sent since then
-// (deliveries_hamlet_sent), instead of an index of the random message ids
-// that every outcome wrote (migration 0017, docs/PERFORMANCE.md).
-func (s *Store) KnownMessageIDs(ctx context.Context, groupID string, since time.Time, ids []string) (map[string]bool, error) {
+// it), are already recorded on a delivery. Only the group's deliveries are
+// looked at: a message in a group's conversation can only be recorded on a
+// delivery to that group, since a delivery's message id is Zalo's answer
+// to the send to its group_id, or was found in that group's history or
+// echo, and a delivery's group_id never changes. So the lookup reads the
+// group's deliveries, found by deliveries_group, which is written when a
+// delivery is materialised, instead of an index of the random message ids,
+// which every outcome wrote (migration 0017, docs/PERFORMANCE.md). That
+// reads every delivery the group ever had (1,000 a few ms): the reconciler
+// and the echo ask only about messages that could settle a delivery.
+func (s *Store) KnownMessageIDs(ctx context.Context, groupID string, ids []string) (map[string]bool, error) {
 	known := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
 		return known, nil
@@ -294,11 +289,7 @@ func (s *Store) KnownMessageIDs(ctx context.Context, groupID string, since time.
 	if err != nil {
 		return nil, err
 	}
-	from := ""
-	if !since.IsZero() {
-		from = since.Add(-knownSlack).UTC().Format(sqlTime)
-	}
-	rows, err := s.db.QueryContext(ctx, knownMessagesSQL, groupID, from, string(list))
+	rows, err := s.db.QueryContext(ctx, knownMessagesSQL, groupID, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("look up %d Zalo messages of group %s: %w", len(ids), groupID, err)
 	}
@@ -313,30 +304,11 @@ func (s *Store) KnownMessageIDs(ctx context.Context, groupID string, since time.
 	return known, rows.Err()
 }
 
-// knownSlack is how much earlier than the oldest message asked about a
-// delivery that recorded one of them may say it was sent: by the
-// difference between our clock and Zalo's only, which the reconciler
-// already takes to be under clockSkew (5 minutes) when it pages through a
-// group's history. A day is far beyond that.
-const knownSlack = 24 * time.Hour
-
-// knownMessagesSQL finds which of the deliveries to a group (?1), sent at
-// or after ?2 (empty: ever), carry one of the message ids (?3, a JSON array):
-// the group's hamlets, one index seek each in deliveries_group (hs: a
-// skip scan; scanning the group's entries for them would read every
-// delivery the group ever had), then those hamlets' deliveries sent since,
-// from deliveries_hamlet_sent. A message id is only ever recorded with
-// status 'sent' (record.go), and a sent delivery stays sent.
-// TestKnownMessageIDsSearchesTheGroup checks the plan.
-const knownMessagesSQL = `WITH RECURSIVE hs(h) AS (
-		SELECT min(hamlet_id) FROM deliveries WHERE group_id = ?1
-		UNION ALL
-		SELECT (SELECT min(g.hamlet_id) FROM deliveries g WHERE g.group_id = ?1 AND g.hamlet_id > hs.h)
-		FROM hs WHERE hs.h IS NOT NULL)
-	SELECT DISTINCT d.message_id FROM deliveries d INDEXED BY deliveries_hamlet_sent
-	WHERE d.hamlet_id IN (SELECT h FROM hs WHERE h IS NOT NULL)
-	  AND d.status = 'sent' AND d.sent_at >= ?2
-	  AND d.group_id = ?1 AND d.message_id IN (SELECT value FROM json_each(?3))`
+// knownMessagesSQL finds which of the deliveries to a group carry one of
+// the message ids (a JSON array), through deliveries_group
+// (TestKnownMessageIDsSearchesTheGroup checks the plan).
+const knownMessagesSQL = `SELECT DISTINCT message_id FROM deliveries
+	WHERE group_id = ? AND message_id IN (SELECT value FROM json_each(?))`
 
 // DeliveryCounts counts deliveries by state: all of them, or those changed
 // since t when t is not zero.

@@ -178,7 +178,7 @@ func TestUpgradeFromV11KeepsQueuedTexts(t *testing.T) {
 		// The message ids just recorded are found in their groups (0017).
 		for _, j := range jobs {
 			id := fmt.Sprint("m", j.ID)
-			if known, err := s.KnownMessageIDs(ctx, j.GroupID, now, []string{id}); err != nil || !known[id] {
+			if known, err := s.KnownMessageIDs(ctx, j.GroupID, []string{id}); err != nil || !known[id] {
 				t.Errorf("KnownMessageIDs(%s, %s) = %v, %v; want it known", j.GroupID, id, known, err)
 			}
 		}

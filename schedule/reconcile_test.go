@@ -93,7 +93,7 @@ func TestTextInHistoryDoesNotProveAnImage(t *testing.T) {
 	r.step()
 	r.step()
 	for g, id := range photos {
-		known, err := r.store.KnownMessageIDs(r.ctx, g, time.Time{}, []string{id})
+		known, err := r.store.KnownMessageIDs(r.ctx, g, []string{id})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,5 +1,5 @@
 -- loaxa schema, version 17: a Zalo message id is looked up among its
--- group's recent deliveries, not in an index of every message id.
+-- group's deliveries, not in an index of every message id.
 --
 -- deliveries_message was keyed by Zalo's message ids, which are random:
 -- each outcome recorded 'sent' put its key on a page of its own, so a
@@ -10,13 +10,10 @@
 -- and a message in group G's conversation can only be recorded on a
 -- delivery to G: the id is Zalo's answer to the send to the row's
 -- group_id, or was found in that group's history or echo, and a row's
--- group_id never changes. Such a delivery was also sent no more than the
--- clocks' difference before the message's time in Zalo's conversation.
--- So the lookup (Store.KnownMessageIDs) finds the group's hamlets in
--- deliveries_group and their deliveries sent since then in
--- deliveries_hamlet_sent. deliveries_group is written when a row is
--- inserted (materialised: one transaction for a whole fan-out), never by
--- the send path, whose claims and outcomes change no group_id or
--- hamlet_id; deliveries_hamlet_sent was written by every outcome already.
+-- group_id never changes. So the lookup (Store.KnownMessageIDs) reads the
+-- group's deliveries, found by deliveries_group. That index is written
+-- when a row is inserted (materialised: one transaction for a whole
+-- fan-out), never by the send path, whose claims and outcomes change no
+-- group_id.
 DROP INDEX deliveries_message;
-CREATE INDEX deliveries_group ON deliveries (group_id, hamlet_id);
+CREATE INDEX deliveries_group ON deliveries (group_id);
