@@ -66,6 +66,7 @@ type Client struct {
 	tok       tokenState
 
 	rateSeen atomic.Pointer[RateLimitSeen] // the latest X-RateLimit-* headers
+	lastText atomic.Pointer[encodedText]   // the last text sent, and its JSON (textMessage)
 
 	// With several OAs (NewApp): the app whose limit this client shares,
 	// this OA's key, and its own limit (0: none). limiter is then the OA's
@@ -132,15 +133,16 @@ const (
 
 // call describes one API request.
 type call struct {
-	op     string // what is being attempted, for errors and logs
-	method string
-	path   string
-	query  url.Values
-	body   any         // JSON body
-	file   *uploadFile // multipart body
-	send   bool        // a send: an unanswered request may have been delivered
-	group  string      // group_id, for logs
-	empty  bool        // a missing or null data means "nothing" rather than a malformed answer
+	op      string // what is being attempted, for errors and logs
+	method  string
+	path    string
+	query   url.Values
+	body    any         // JSON body
+	encoded []byte      // or the body's JSON, already encoded
+	file    *uploadFile // multipart body
+	send    bool        // a send: an unanswered request may have been delivered
+	group   string      // group_id, for logs
+	empty   bool        // a missing or null data means "nothing" rather than a malformed answer
 }
 
 type uploadFile struct {
@@ -197,11 +199,14 @@ func (c *Client) once(ctx context.Context, cl call, tok string, data any) error 
 	if cl.query != nil {
 		req.SetQueryParamsFromValues(cl.query)
 	}
+	body := cl.encoded
 	if cl.body != nil {
-		body, err := json.Marshal(cl.body)
-		if err != nil {
+		var err error
+		if body, err = json.Marshal(cl.body); err != nil {
 			return fmt.Errorf("%s: encode the request: %w", cl.op, err)
 		}
+	}
+	if body != nil {
 		req.SetHeader("Content-Type", "application/json").SetHeader("Accept", "application/json").
 			SetBody(bytes.NewReader(body))
 	}

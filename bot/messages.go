@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -66,14 +67,22 @@ func (c *Client) SendGroupImage(ctx context.Context, groupID, attachmentID, capt
 
 func (c *Client) sendGroup(ctx context.Context, op, groupID string, msg messageBody) (string, error) {
 	var ans sendAnswer
-	err := c.do(ctx, call{
+	cl := call{
 		op:     op,
 		method: http.MethodPost,
 		path:   "/v3.0/oa/group/message",
 		body:   groupMessage{Recipient: groupRecipient{GroupID: groupID}, Message: msg},
 		send:   true,
 		group:  groupID,
-	}, &ans)
+	}
+	if msg.Attachment == nil {
+		b, err := c.textMessage(groupID, msg.Text)
+		if err != nil {
+			return "", fmt.Errorf("%s: encode the request: %w", op, err)
+		}
+		cl.body, cl.encoded = nil, b
+	}
+	err := c.do(ctx, cl, &ans)
 	if err != nil {
 		return "", err
 	}
@@ -81,6 +90,39 @@ func (c *Client) sendGroup(ctx context.Context, op, groupID string, msg messageB
 		return "", &unknownOutcome{fmt.Errorf("%s: %w: success without message_id", op, ErrMalformedAnswer)}
 	}
 	return string(ans.MessageID), nil
+}
+
+// textMessage is the JSON of a text message to groupID, byte for byte what
+// json.Marshal makes of its groupMessage (TestTextMessageIsMarshalled),
+// with the text's JSON kept from the last call: a fan-out sends the same
+// text to every group, and marshalling 1.2 kB of it for each was a tenth
+// of the client's time per send (BenchmarkFanout10k).
+func (c *Client) textMessage(groupID, text string) ([]byte, error) {
+	enc := c.lastText.Load()
+	if enc == nil || enc.text != text {
+		j, err := json.Marshal(text)
+		if err != nil {
+			return nil, err
+		}
+		enc = &encodedText{text: text, json: j}
+		c.lastText.Store(enc)
+	}
+	g, err := json.Marshal(groupID)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(`{"recipient":{"group_id":},"message":{"text":}}`)+len(g)+len(enc.json))
+	b = append(append(append(b, `{"recipient":{"group_id":`...), g...), `},"message":{`...)
+	if text != "" { // omitempty
+		b = append(append(b, `"text":`...), enc.json...)
+	}
+	return append(b, `}}`...), nil
+}
+
+// encodedText is a text and its JSON.
+type encodedText struct {
+	text string
+	json []byte
 }
 
 type uploadAnswer struct {

@@ -21,6 +21,54 @@ const jobColumns = `id, coalesce(notice_id, 0), coalesce(occurrence_id, 0), coal
 	          WHERE t.occurrence_id = deliveries.occurrence_id AND t.part = deliveries.part), body),
 	with_image, priority, attempts, due_at, coalesce(claimed_at, ''), coalesce(commune_id, 0)`
 
+// claimColumns are jobColumns with the row's own text: a claim reads each
+// occurrence's texts once (occurrenceTexts), not once per row; 64 rows of
+// one occurrence made 64 lookups and 64 copies of the same 1.2 kB text.
+const claimColumns = `id, coalesce(notice_id, 0), coalesce(occurrence_id, 0), coalesce(bulletin_id, 0), hamlet_id,
+	group_id, part, parts, body,
+	with_image, priority, attempts, due_at, coalesce(claimed_at, ''), coalesce(commune_id, 0)`
+
+// occurrenceTexts gives each claimed delivery of an occurrence its
+// occurrence's text, read once per occurrence in the claim's transaction;
+// a delivery without one (a bulletin's, or made before 0012) keeps the
+// row's own, as jobColumns' coalesce does.
+func occurrenceTexts(ctx context.Context, tx *txn, jobs []Delivery) error {
+	type key struct{ occ, part int64 }
+	texts := map[key]string{}
+	read := map[int64]bool{}
+	for i := range jobs {
+		j := &jobs[i]
+		if j.OccurrenceID == 0 {
+			continue
+		}
+		if !read[j.OccurrenceID] {
+			read[j.OccurrenceID] = true
+			rows, err := tx.QueryContext(ctx, `SELECT part, body FROM occurrence_texts WHERE occurrence_id = ?`, j.OccurrenceID)
+			if err != nil {
+				return fmt.Errorf("read the texts of occurrence %d: %w", j.OccurrenceID, err)
+			}
+			for rows.Next() {
+				var part int64
+				var body string
+				if err := rows.Scan(&part, &body); err != nil {
+					rows.Close()
+					return err
+				}
+				texts[key{j.OccurrenceID, part}] = body
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return fmt.Errorf("read the texts of occurrence %d: %w", j.OccurrenceID, err)
+			}
+		}
+		if t, ok := texts[key{j.OccurrenceID, int64(j.Part)}]; ok {
+			j.Body = t
+		}
+	}
+	return nil
+}
+
 // scanJob reads the columns of a claimed delivery.
 func scanJob(sc interface{ Scan(...any) error }) (Delivery, error) {
 	var j Delivery
@@ -136,7 +184,7 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 			  AND NOT `+withdrawnSQL+`
 			`+order+`
 			LIMIT ?)
-		RETURNING `+jobColumns, ts, ts, ts, c.MaxRank, ts, c.Limit)
+		RETURNING `+claimColumns, ts, ts, ts, c.MaxRank, ts, c.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -150,6 +198,10 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 		jobs = append(jobs, j)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if err := occurrenceTexts(ctx, tx, jobs); err != nil {
 		return nil, err
 	}
 	sort.Slice(jobs, func(a, b int) bool {
@@ -223,9 +275,19 @@ func parseText(s string) time.Time {
 	return t
 }
 
-// KnownMessageIDs reports which of the Zalo message ids are already
-// recorded on a delivery.
-func (s *Store) KnownMessageIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+// KnownMessageIDs reports which of the Zalo message ids, all seen in the
+// conversation of group groupID (its history, or Zalo's echo of a send to
+// it), are already recorded on a delivery. Only the group's deliveries are
+// looked at: a message in a group's conversation can only be recorded on a
+// delivery to that group, since a delivery's message id is Zalo's answer
+// to the send to its group_id, or was found in that group's history or
+// echo, and a delivery's group_id never changes. So the lookup reads the
+// group's deliveries, found by deliveries_group, which is written when a
+// delivery is materialised, instead of an index of the random message ids,
+// which every outcome wrote (migration 0017, docs/PERFORMANCE.md). That
+// reads every delivery the group ever had (1,000 a few ms): the reconciler
+// and the echo ask only about messages that could settle a delivery.
+func (s *Store) KnownMessageIDs(ctx context.Context, groupID string, ids []string) (map[string]bool, error) {
 	known := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
 		return known, nil
@@ -234,10 +296,9 @@ func (s *Store) KnownMessageIDs(ctx context.Context, ids []string) (map[string]b
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT message_id FROM deliveries
-		WHERE message_id IN (SELECT value FROM json_each(?))`, string(list))
+	rows, err := s.db.QueryContext(ctx, knownMessagesSQL, groupID, string(list))
 	if err != nil {
-		return nil, fmt.Errorf("look up %d Zalo messages: %w", len(ids), err)
+		return nil, fmt.Errorf("look up %d Zalo messages of group %s: %w", len(ids), groupID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -249,6 +310,12 @@ func (s *Store) KnownMessageIDs(ctx context.Context, ids []string) (map[string]b
 	}
 	return known, rows.Err()
 }
+
+// knownMessagesSQL finds which of the deliveries to a group carry one of
+// the message ids (a JSON array), through deliveries_group
+// (TestKnownMessageIDsSearchesTheGroup checks the plan).
+const knownMessagesSQL = `SELECT DISTINCT message_id FROM deliveries
+	WHERE group_id = ? AND message_id IN (SELECT value FROM json_each(?))`
 
 // DeliveryCounts counts deliveries by state: all of them, or those changed
 // since t when t is not zero.

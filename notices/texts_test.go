@@ -175,6 +175,13 @@ func TestUpgradeFromV11KeepsQueuedTexts(t *testing.T) {
 		if err := s.Record(ctx, rs); err != nil {
 			t.Fatal(err)
 		}
+		// The message ids just recorded are found in their groups (0017).
+		for _, j := range jobs {
+			id := fmt.Sprint("m", j.ID)
+			if known, err := s.KnownMessageIDs(ctx, j.GroupID, []string{id}); err != nil || !known[id] {
+				t.Errorf("KnownMessageIDs(%s, %s) = %v, %v; want it known", j.GroupID, id, known, err)
+			}
+		}
 	}
 	// A new notice beside them.
 	hs, err := s.Hamlets(ctx)

@@ -140,6 +140,13 @@ func TestUpgradeFromV1(t *testing.T) {
 	if sent != 2 {
 		t.Errorf("NoticeDeliveries(1) counts %d sent; want 2", sent)
 	}
+	// Their Zalo message ids are found in their groups (0017), each in its own.
+	for g, want := range map[string]string{"grp-khom-1": "msg-v1-1", "grp-ap-dong-hoa": "msg-v1-2"} {
+		known, err := s.KnownMessageIDs(ctx, g, []string{"msg-v1-1", "msg-v1-2"})
+		if err != nil || len(known) != 1 || !known[want] {
+			t.Errorf("KnownMessageIDs(%s) after the upgrade = %v, %v; want only %s", g, known, err, want)
+		}
+	}
 	// Their texts, kept in the rows before 0012, still answer.
 	checkBodies(t, rawDB(t, path), func(int) string { return "📢 THÔNG BÁO…" })
 	a, r, exp, err := s.LoadZaloTokens(ctx)

@@ -73,7 +73,7 @@ func sentResults(jobs []notices.Delivery) []notices.Result {
 
 // writePath as the dispatcher writes: each transaction records the last
 // batch's 64 outcomes and claims the next 64 (RecordAndClaim).
-func writePath(b *testing.B, s *notices.Store, now time.Time) int {
+func writePath(b testing.TB, s *notices.Store, now time.Time) int {
 	ctx := context.Background()
 	n := 0
 	var rs []notices.Result

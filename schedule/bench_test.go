@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"testing"
 	"time"
@@ -105,12 +106,17 @@ func BenchmarkFanout10k(b *testing.B) {
 		}
 		// Alternate the order, so that neither side always runs on a
 		// warmer (or more fragmented) process.
+		// The phases carry pprof labels (phase=loaxa, phase=raw), so that a
+		// CPU profile can be split by side (go tool pprof -tagfocus); the
+		// simulator's goroutines carry none.
+		inRaw := func() { pprof.Do(ctx, pprof.Labels("phase", "raw"), func(context.Context) { rawPhase() }) }
+		inLoaxa := func() { pprof.Do(ctx, pprof.Labels("phase", "loaxa"), func(context.Context) { loaxaPhase() }) }
 		if i%2 == 0 {
-			rawPhase()
-			loaxaPhase()
+			inRaw()
+			inLoaxa()
 		} else {
-			loaxaPhase()
-			rawPhase()
+			inLoaxa()
+			inRaw()
 		}
 	}
 	n := float64(b.N * groups)

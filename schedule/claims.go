@@ -47,6 +47,13 @@ func (c *claims) isInFlight(id int64) bool {
 	return c.inFlight[id]
 }
 
+// busy reports whether any delivery this run claimed is not recorded yet.
+func (c *claims) busy() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.inFlight) > 0
+}
+
 // settleTime reports when this run's delivery whose answer was lost may be
 // reconciled; ok is false for a delivery this run did not send.
 func (c *claims) settleTime(id int64) (t time.Time, ok bool) {

@@ -170,14 +170,16 @@ const idleWait = 2 * time.Minute
 
 // waitIdle waits, up to idleWait, until no delivery the dispatcher would
 // send now is due (quiet hours hold all but urgent ones; a lost connection
-// holds all), so that checks do not compete with sends; it reports false
-// when stop closed or ctx ended first.
+// holds all) and none it claimed is still waiting for its turn, on the
+// wire or waiting for its outcome to be recorded (the last 136 of a
+// fan-out are no longer "due" once claimed), so that checks do not compete
+// with sends; it reports false when stop closed or ctx ended first.
 func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
 	deadline := time.Now().Add(idleWait)
 	for time.Now().Before(deadline) {
 		now := f.r.now()
 		due, err := f.r.store.AnyDue(ctx, now, f.r.cfg.QuietHours.MaxRank(now))
-		if err == nil && (!due || !f.r.health().Connected) {
+		if err == nil && (!due || !f.r.health().Connected) && !f.r.claims.busy() {
 			return true
 		}
 		select {

@@ -264,11 +264,23 @@ func (r *Runner) settleGroup(ctx context.Context, groupID string, jobs []notices
 		return nil, err
 	}
 	items := h.items
-	ids := make([]string, 0, len(items))
+	// Only the messages that could be one of these deliveries' (the OA's,
+	// with one's words) are looked up: the lookup reads every delivery the
+	// group ever had (Store.KnownMessageIDs), and most of a history is the
+	// residents' or other notices'.
+	var ids []string
 	for _, it := range items {
-		ids = append(ids, it.MessageID)
+		if !it.FromOA() {
+			continue
+		}
+		for _, j := range jobs {
+			if sameMessage(j, it) {
+				ids = append(ids, it.MessageID)
+				break
+			}
+		}
 	}
-	known, err := r.store.KnownMessageIDs(ctx, ids)
+	known, err := r.store.KnownMessageIDs(ctx, groupID, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -205,13 +205,6 @@ func (w *Webhooks) echo(ctx context.Context, ev notices.WebhookEvent, log zerolo
 	if ev.MsgID == "" || ev.GroupID == "" {
 		return "echo without msg_id or group id: ignored", nil
 	}
-	known, err := w.r.store.KnownMessageIDs(ctx, []string{ev.MsgID})
-	if err != nil {
-		return "", err
-	}
-	if known[ev.MsgID] {
-		return "message already recorded on a delivery", nil
-	}
 	now := w.r.now()
 	jobs, err := w.r.store.SendingJobs(ctx, now.Add(time.Hour))
 	if err != nil {
@@ -233,6 +226,17 @@ func (w *Webhooks) echo(ctx context.Context, ev notices.WebhookEvent, log zerolo
 	for _, j := range waiting {
 		if !sameMessage(j, item) {
 			continue
+		}
+		// Only an echo that could settle a waiting delivery has its
+		// message id looked up (the lookup reads every delivery the group
+		// ever had, Store.KnownMessageIDs): a message already recorded is
+		// another delivery's, and settles none.
+		known, err := w.r.store.KnownMessageIDs(ctx, ev.GroupID, []string{ev.MsgID})
+		if err != nil {
+			return "", err
+		}
+		if known[ev.MsgID] {
+			return "message already recorded on a delivery", nil
 		}
 		at := ev.At
 		if at.IsZero() || at.After(now.Add(time.Minute)) || at.Before(now.Add(-24*time.Hour)) {

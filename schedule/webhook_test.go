@@ -171,7 +171,7 @@ func TestWebhookEchoSettlesLostAnswer(t *testing.T) {
 		t.Fatalf("2 s after Zalo got the message the delivery is %q; want sent by the echo", r.state(n.ID))
 	}
 	took := time.Since(arrived)
-	known, err := r.store.KnownMessageIDs(r.ctx, []string{msg.ID})
+	known, err := r.store.KnownMessageIDs(r.ctx, msg.GroupID, []string{msg.ID})
 	if err != nil || !known[msg.ID] {
 		t.Errorf("Zalo's message id %s not on the delivery (%v)", msg.ID, err)
 	}
@@ -227,7 +227,7 @@ func TestWebhookImageEchoSettlesByCaption(t *testing.T) {
 	if !waitFor(2*time.Second, func() bool { return r.state(n.ID) == notices.DeliverySent }) {
 		t.Fatalf("after the image echo the delivery is %q; want sent", r.state(n.ID))
 	}
-	if known, _ := r.store.KnownMessageIDs(r.ctx, []string{msg.ID, "t1"}); !known[msg.ID] || known["t1"] {
+	if known, _ := r.store.KnownMessageIDs(r.ctx, msg.GroupID, []string{msg.ID, "t1"}); !known[msg.ID] || known["t1"] {
 		t.Errorf("message ids recorded: %v; want the image's only", known)
 	}
 }
