@@ -73,13 +73,11 @@ func (p *Province) relist() {
 
 // For is the Sender of commune id; false for an inactive commune.
 func (p *Province) For(id int64) (Sender, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	o, ok := p.byID[id]
+	c, ok := p.Client(id)
 	if !ok {
-		return nil, false
+		return nil, false // an untyped nil, not a nil *bot.Client
 	}
-	return o.client, true
+	return c, true
 }
 
 // Client is commune id's own OA client, as For, for the site (connecting
