@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,6 +200,15 @@ func TestProvinceDeadTokenPausesOneCommune(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(h.Problems, "\n"), "commune xa-c") {
 		t.Errorf("problems do not name xa-c: %q", h.Problems)
+	}
+	// /metrics says it too, per commune, for an alert.
+	rec := httptest.NewRecorder()
+	p.runner.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{`loaxa_commune_connected{commune="xa-c"} 0`, `loaxa_commune_connected{commune="xa-a"} 1`,
+		`loaxa_commune_connected{commune="xa-b"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 
