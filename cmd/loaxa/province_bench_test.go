@@ -224,7 +224,7 @@ func provinceServeAlert(b *testing.B, bin string) {
 		}
 	}
 	pace := time.Duration(provPerOA-1) * time.Minute / provOARate
-	batch := time.Duration(provBatch) * time.Minute / provAppRate // a claim batch's turn of the app's quota: 0.96 s
+	batch := time.Duration(provBatch) * time.Minute / provAppRate          // a claim batch's turn of the app's quota: 0.96 s
 	quota := time.Duration(provOAs*provPerOA*60/provAppRate) * time.Second // 27 s
 	b.ReportMetric(lastAlert.Sub(approved).Seconds()/quota.Seconds(), "quota_ratio")
 	b.ReportMetric(lastAlert.Sub(approved).Seconds(), "alert_s")
