@@ -123,7 +123,13 @@ func claim(ctx context.Context, tx *txn, c Claim, after int64) ([]Delivery, erro
 	if c.Fair {
 		pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, d.commune_id, ROW_NUMBER() OVER (
 				PARTITION BY d.priority, d.commune_id ORDER BY d.next_attempt_at, d.id) AS turn FROM deliveries d`
-		order = `) ORDER BY priority, turn, commune_id <= ` + strconv.FormatInt(after, 10) + `, commune_id, next_attempt_at, id`
+		order = `) ORDER BY priority, turn, commune_id <= ?, commune_id, next_attempt_at, id`
+	}
+	// The rotation's start is a parameter, not part of the text: the
+	// statement stays one prepared statement (the connection's cache).
+	args := []any{ts, ts, ts, c.MaxRank, ts}
+	if c.Fair {
+		args = append(args, after)
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
 			claimed_at = ?, updated_at = ?
@@ -140,7 +146,7 @@ func claim(ctx context.Context, tx *txn, c Claim, after int64) ([]Delivery, erro
 			  AND NOT `+withdrawnSQL+`
 			`+order+`
 			LIMIT ?)
-		RETURNING `+jobColumns, ts, ts, ts, c.MaxRank, ts, c.Limit)
+		RETURNING `+jobColumns, append(args, c.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
