@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,7 +107,13 @@ type Claim struct {
 	// Fair makes the communes take turns at the same priority: each
 	// commune's due deliveries are numbered in their order, and the claim
 	// takes the first of every commune before the second of any, so one
-	// commune's backlog delays another's notice by at most a batch.
+	// commune's backlog delays another's notice by at most a batch. At
+	// each turn the communes go in the order of their ids, starting after
+	// the commune the store's previous fair claim ended with, so that
+	// with more busy communes than a batch holds none waits for the
+	// others to finish. The claimed rows come back in that order (turn by
+	// turn), so that a commune's rows in one batch are not sent one after
+	// the other, each waiting for its OA's own limit.
 	Fair bool
 	// PerCommune, with Fair, claims at most that many rows of each commune
 	// named (the others: as many as Limit allows). A commune whose OA's own
@@ -136,16 +141,21 @@ func (s *Store) RecordAndClaim(ctx context.Context, results []Result, c Claim) (
 			return nil
 		}
 		var err error
-		jobs, err = claim(ctx, tx, c)
+		jobs, err = claim(ctx, tx, c, s.fairAfter.Load())
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	if c.Fair && len(jobs) > 0 {
+		s.fairAfter.Store(jobs[len(jobs)-1].CommuneID) // committed: the next fair claim starts after it
+	}
 	return jobs, nil
 }
 
-func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
+// claim claims c; with c.Fair, each turn's communes go by id starting
+// after commune after (the rotation's start).
+func claim(ctx context.Context, tx *txn, c Claim, after int64) ([]Delivery, error) {
 	if c.Communes != nil && len(c.Communes) == 0 {
 		return nil, nil
 	}
@@ -158,16 +168,27 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 	// time; with Fair, by each commune's turn within a priority first.
 	pick, order := `SELECT d.id FROM deliveries d`, `ORDER BY d.priority, d.next_attempt_at, d.id`
 	if c.Fair {
-		pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, ROW_NUMBER() OVER (
+		pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, d.commune_id, ROW_NUMBER() OVER (
 				PARTITION BY d.priority, d.commune_id ORDER BY d.next_attempt_at, d.id) AS turn FROM deliveries d`
-		order = `) ORDER BY priority, turn, next_attempt_at, id`
+		order = `) ORDER BY priority, turn, commune_id <= ?, commune_id, next_attempt_at, id`
 		if len(c.PerCommune) > 0 {
 			// nth: the row's place among its commune's, urgent first.
 			pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, d.commune_id, ROW_NUMBER() OVER (
 				PARTITION BY d.priority, d.commune_id ORDER BY d.next_attempt_at, d.id) AS turn, ROW_NUMBER() OVER (
 				PARTITION BY d.commune_id ORDER BY d.priority, d.next_attempt_at, d.id) AS nth FROM deliveries d`
-			order = `) WHERE nth <= ` + capsSQL(c.PerCommune) + ` ORDER BY priority, turn, next_attempt_at, id`
+			order = `) WHERE nth <= coalesce((SELECT j.value FROM json_each(?) j WHERE j.key = CAST(commune_id AS TEXT)), nth)
+				ORDER BY priority, turn, commune_id <= ?, commune_id, next_attempt_at, id`
 		}
+	}
+	// The rotation's start and the caps are parameters, not part of the
+	// text: the statement stays one prepared statement (the connection's
+	// cache).
+	args := []any{ts, ts, ts, c.MaxRank, ts}
+	if c.Fair && len(c.PerCommune) > 0 {
+		args = append(args, capsJSON(c.PerCommune))
+	}
+	if c.Fair {
+		args = append(args, after)
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
 			claimed_at = ?, updated_at = ?
@@ -184,7 +205,7 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 			  AND NOT `+withdrawnSQL+`
 			`+order+`
 			LIMIT ?)
-		RETURNING `+claimColumns, ts, ts, ts, c.MaxRank, ts, c.Limit)
+		RETURNING `+claimColumns, append(args, c.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -214,7 +235,41 @@ func claim(ctx context.Context, tx *txn, c Claim) ([]Delivery, error) {
 		}
 		return x.ID < y.ID
 	})
+	if c.Fair {
+		fairOrder(jobs, after)
+	}
 	return jobs, nil
+}
+
+// fairOrder puts jobs, sorted by priority, due time and id, in the order a
+// fair claim took them: by priority, then turn by turn (a commune's first
+// row, then its second, …), and at each turn by commune id starting after
+// commune after.
+func fairOrder(jobs []Delivery, after int64) {
+	type key struct {
+		rank    PriorityRank
+		commune int64
+	}
+	turn := make(map[int64]int, len(jobs)) // by delivery id
+	seen := make(map[key]int)
+	for _, j := range jobs {
+		k := key{j.Priority, j.CommuneID}
+		turn[j.ID] = seen[k]
+		seen[k]++
+	}
+	sort.SliceStable(jobs, func(a, b int) bool {
+		x, y := jobs[a], jobs[b]
+		if x.Priority != y.Priority {
+			return x.Priority < y.Priority
+		}
+		if tx, ty := turn[x.ID], turn[y.ID]; tx != ty {
+			return tx < ty
+		}
+		if wx, wy := x.CommuneID <= after, y.CommuneID <= after; wx != wy {
+			return wy
+		}
+		return x.CommuneID < y.CommuneID
+	})
 }
 
 // SendingJobs returns the deliveries left in 'sending' whose claim is older
@@ -381,19 +436,14 @@ func (s *Store) QueueDepthByCommune(ctx context.Context) (map[int64]int, error) 
 	return m, rows.Err()
 }
 
-// capsSQL is the SQL value of the most rows a claim may take of the row's
-// commune (commune_id): caps's, or nth itself (no cap) for any other.
-func capsSQL(caps map[int64]int) string {
-	ids := make([]int64, 0, len(caps))
-	for id := range caps {
-		ids = append(ids, id)
+// capsJSON is the JSON object of the most rows a claim may take of each
+// commune named, by commune id: {"3":2}; a commune it does not name is not
+// capped.
+func capsJSON(caps map[int64]int) string {
+	m := make(map[string]int, len(caps))
+	for id, n := range caps {
+		m[strconv.FormatInt(id, 10)] = max(n, 0)
 	}
-	slices.Sort(ids)
-	var b strings.Builder
-	b.WriteString("CASE commune_id")
-	for _, id := range ids {
-		fmt.Fprintf(&b, " WHEN %d THEN %d", id, max(caps[id], 0))
-	}
-	b.WriteString(" ELSE nth END")
-	return b.String()
+	b, _ := json.Marshal(m) // a map of ints always encodes
+	return string(b)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -56,6 +57,8 @@ type Store struct {
 	dummyOnce sync.Once
 	dummyHash []byte
 	hashers   chan struct{} // a slot per password check running
+
+	fairAfter atomic.Int64 // the commune the latest fair claim ended its turn with (queue.go)
 }
 
 // Open opens (creating it with mode 0600 if needed) the database at path and

@@ -18,7 +18,7 @@ import (
 )
 
 // buildLoaxa builds this command into a temporary folder.
-func buildLoaxa(t *testing.T) string {
+func buildLoaxa(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "loaxa")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -59,7 +59,7 @@ type daemonProc struct {
 	log *os.File
 }
 
-func startServe(t *testing.T, bin string, c *cli, logPath string) *daemonProc {
+func startServe(t testing.TB, bin string, c *cli, logPath string) *daemonProc {
 	t.Helper()
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LOAXA_DB=" + c.db}
 	for k, v := range c.env {
@@ -77,7 +77,7 @@ func startServe(t *testing.T, bin string, c *cli, logPath string) *daemonProc {
 	return &daemonProc{cmd: cmd, log: f}
 }
 
-func (p *daemonProc) kill(t *testing.T) {
+func (p *daemonProc) kill(t testing.TB) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func (p *daemonProc) kill(t *testing.T) {
 	p.log.Close()
 }
 
-func (p *daemonProc) term(t *testing.T) {
+func (p *daemonProc) term(t testing.TB) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ func (s *syncBuffer) String() string {
 }
 
 // simCLI is a CLI whose Zalo is the simulator.
-func simCLI(t *testing.T, sim *zalosimtest.Server) *cli {
+func simCLI(t testing.TB, sim *zalosimtest.Server) *cli {
 	c := newCLI(t)
 	c.env["ZALO_API_BASE"], c.env["ZALO_OAUTH_BASE"] = sim.URL, sim.URL
 	c.env["ZALO_APP_ID"], c.env["ZALO_APP_SECRET"] = sim.AppID, sim.AppSecret

@@ -20,12 +20,12 @@ import (
 
 // cli runs loaxa with args against db, as a person would type it.
 type cli struct {
-	t   *testing.T
+	t   testing.TB
 	db  string
 	env map[string]string
 }
 
-func newCLI(t *testing.T) *cli {
+func newCLI(t testing.TB) *cli {
 	t.Helper()
 	return &cli{t: t, db: filepath.Join(t.TempDir(), "loaxa.db"), env: map[string]string{}}
 }
@@ -78,7 +78,7 @@ func (c *cli) setup() {
 	c.ok("hamlet", "add", "--name", "Ấp Đông Hòa", "--group-id", "grp-2")
 }
 
-func writeFile(t *testing.T, name, content string) string {
+func writeFile(t testing.TB, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {

@@ -45,7 +45,7 @@ func provinceCLI(t *testing.T, groupsPerOA int, opts ...zalosim.Option) (*cli, *
 }
 
 // deliveryStates counts the deliveries by state.
-func deliveryStates(t *testing.T, c *cli) map[string]int {
+func deliveryStates(t testing.TB, c *cli) map[string]int {
 	t.Helper()
 	db, err := sql.Open("sqlite3", c.db)
 	if err != nil {
@@ -82,7 +82,7 @@ func ownerOf(oas []zalosim.OA) map[string]string {
 
 // sentFrom counts, per group, the messages containing s, and fails the
 // test for any that went out from an OA other than the group's.
-func sentFrom(t *testing.T, sim *zalosimtest.Server, owner map[string]string, s string) map[string]int {
+func sentFrom(t testing.TB, sim *zalosimtest.Server, owner map[string]string, s string) map[string]int {
 	t.Helper()
 	got := map[string]int{}
 	for _, m := range sim.AllMessages() {
@@ -156,7 +156,7 @@ type healthzBody struct {
 	} `json:"communes"`
 }
 
-func provinceHealthz(t *testing.T, base string) healthzBody {
+func provinceHealthz(t testing.TB, base string) healthzBody {
 	t.Helper()
 	resp, err := http.Get(base + "/healthz")
 	if err != nil {

@@ -110,7 +110,7 @@ func TestVersionInHealthzLogAndFooter(t *testing.T) {
 	}
 }
 
-func newJar(t *testing.T) http.CookieJar {
+func newJar(t testing.TB) http.CookieJar {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -120,7 +120,7 @@ func newJar(t *testing.T) http.CookieJar {
 }
 
 // login signs in through the login form and returns the page it lands on.
-func login(t *testing.T, cl *http.Client, base, user, password string) string {
+func login(t testing.TB, cl *http.Client, base, user, password string) string {
 	t.Helper()
 	resp, err := cl.Get(base + "/login")
 	if err != nil {
