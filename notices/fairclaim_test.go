@@ -142,3 +142,67 @@ func TestFairClaimPerCommuneCap(t *testing.T) {
 		t.Errorf("claimed per commune = %v; want none of xa-an-phu (cap 0) and 5 of xa-phu-hoa", n)
 	}
 }
+
+// TestFairClaimPastBlockedRows: a fair claim checks the readiness of its
+// first candidates only; when those are all waiting (here 150 second parts
+// whose first parts are on the wire, due earliest), it still claims the
+// ready rows behind them, in the same claim.
+func TestFairClaimPastBlockedRows(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openProvince(t)
+	var hs []notices.Hamlet
+	for i := range 150 {
+		hs = append(hs, notices.Hamlet{Commune: "xa-an-phu", Code: fmt.Sprintf("b-%d", i), Name: fmt.Sprintf("Ấp B%d", i),
+			GroupID: fmt.Sprintf("g-b-%d", i)})
+	}
+	if err := s.ImportHamlets(ctx, "test", hs); err != nil {
+		t.Fatal(err)
+	}
+	materialise := func(title string, targets []string, due time.Time, parts int) {
+		t.Helper()
+		n := notices.Notice{Title: title, Body: "b", Status: notices.StatusApproved, Source: notices.SourceCLI,
+			Author: "test", Commune: "xa-an-phu", Targets: targets}
+		if err := s.CreateNotice(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		ts, err := s.NoticeTargets(ctx, &n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := make([]string, parts)
+		for i := range ps {
+			ps[i] = fmt.Sprintf("%s %d", title, i+1)
+		}
+		if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: n.ID, DueAt: due, Status: notices.OccurrenceQueued,
+			Priority: n.Priority.Rank(), Parts: ps, Targets: ts}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var many []string
+	for i := range 150 {
+		many = append(many, fmt.Sprintf("b-%d", i))
+	}
+	materialise("Hai phần", many, fixedNow.Add(-2*time.Hour), 2)
+	claim := func(limit int) []notices.Delivery {
+		t.Helper()
+		jobs, err := s.RecordAndClaim(ctx, nil, notices.Claim{Now: fixedNow, Limit: limit, MaxRank: notices.RankLow, Fair: true,
+			Communes: []int64{1, 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jobs
+	}
+	if jobs := claim(500); len(jobs) != 150 {
+		t.Fatalf("first parts claimed = %d; want 150 (their second parts wait for them)", len(jobs))
+	}
+	materialise("Sau", []string{"ap-1", "ap-2"}, fixedNow.Add(-time.Hour), 1)
+	jobs := claim(2)
+	if len(jobs) != 2 {
+		t.Fatalf("claimed %d rows behind 150 waiting second parts; want the 2 ready ones", len(jobs))
+	}
+	for _, j := range jobs {
+		if j.Part != 1 || j.Parts != 1 {
+			t.Errorf("claimed %+v; want a row of «Sau»", j)
+		}
+	}
+}
