@@ -145,21 +145,20 @@ func readRefreshToken(e *env, file string) (string, error) {
 
 // zaloConnectRefresh stores token as the commune's pair, and spends it
 // once with Zalo, so that a wrong one is reported now and not by the
-// daemon later.
+// daemon later. A token Zalo refuses outright leaves the stored pair as it
+// was (bot.ErrTokenNotTaken).
 func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) error {
 	s, c, commune := o.s, o.oa, o.c
-	if err := s.CommuneTokens(commune.ID).SaveZaloTokens(ctx, "", token, time.Time{}); err != nil {
-		return err
-	}
-	if err := c.Reload(ctx); err != nil {
-		return fmt.Errorf("đã lưu refresh token cho xã %s nhưng chưa dùng được: %s", commune.Code, bot.Reason(err))
-	}
-	if _, err := c.ListGroups(ctx); err != nil {
-		return fmt.Errorf("đã lưu refresh token cho xã %s nhưng Zalo không nhận (%s); hãy lấy refresh token mới, "+
-			"hoặc kết nối bằng --redirect-uri", commune.Code, bot.Reason(err))
+	if err := c.ConnectRefreshToken(ctx, token); err != nil {
+		if errors.Is(err, bot.ErrTokenNotTaken) {
+			return fmt.Errorf("Zalo không nhận refresh token này (%s); không có gì thay đổi: cặp token đang lưu của %s "+
+				"được giữ nguyên. Hãy kiểm tra lại refresh token, hoặc kết nối bằng --redirect-uri", bot.Reason(err), commune.Name)
+		}
+		return fmt.Errorf("đã lưu refresh token cho %s nhưng chưa biết Zalo có nhận không (%s); hãy chạy "+
+			"loaxa zalo status --commune %s, hoặc kết nối bằng --redirect-uri", commune.Name, bot.Reason(err), commune.Code)
 	}
 	h := c.Health()
-	fmt.Fprintf(e.stdout, "Đã kết nối OA của xã %s; access token hết hạn lúc %s.\n", commune.Code,
+	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s.\n", commune.Name,
 		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
 	return nil
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"database/sql"
+	"strings"
+	"testing"
+)
+
+// tokenRow is a commune's zalo_tokens row as text, "" when it has none.
+func tokenRow(t *testing.T, c *cli, commune string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var row sql.NullString
+	err = db.QueryRow(`SELECT access_token || '|' || refresh_token || '|' || ifnull(access_expires_at, '') || '|' ||
+		updated_at || '|' || ifnull(oa_id, '') FROM zalo_tokens WHERE commune_id = (SELECT id FROM communes WHERE code = ?)`,
+		commune).Scan(&row)
+	if err != nil && err != sql.ErrNoRows {
+		t.Fatal(err)
+	}
+	return row.String
+}
+
+// F14: a mistyped refresh token that Zalo refuses outright changes
+// nothing: the commune's working pair stays as it was and keeps sending,
+// and a commune that had no pair is left with none.
+func TestZaloConnectRefusedTokenChangesNothing(t *testing.T) {
+	c, _, _ := provinceCLI(t, 1)
+	before := tokenRow(t, c, "xa-a")
+	if before == "" || strings.HasPrefix(before, "|") {
+		t.Fatalf("xa-a's pair before = %q; want a connected pair", before)
+	}
+	out, errOut, code := c.run("typo-token\n", "zalo", "connect", "--commune", "xa-a", "--refresh-token-file", "-")
+	if code != 1 || !strings.Contains(errOut, "không có gì thay đổi") || !strings.Contains(errOut, "UBND xã A") {
+		t.Errorf("zalo connect with a typo = %d %q %q; want 1 saying nothing changed for UBND xã A", code, out, errOut)
+	}
+	if after := tokenRow(t, c, "xa-a"); after != before {
+		t.Errorf("xa-a's pair after a refused token = %q; want it as it was, %q", after, before)
+	}
+	if got := c.ok("zalo", "status", "--commune", "xa-a"); !strings.Contains(got, "Kết nối tốt") {
+		t.Errorf("zalo status after a refused token = %q; want still connected", got)
+	}
+
+	c.ok("commune", "add", "--code", "xa-moi", "--name", "UBND xã Mới")
+	_, errOut, code = c.run("typo-token\n", "zalo", "connect", "--commune", "xa-moi", "--refresh-token-file", "-")
+	if code != 1 || !strings.Contains(errOut, "không có gì thay đổi") {
+		t.Errorf("zalo connect of a new commune with a typo = %d %q; want 1, nothing changed", code, errOut)
+	}
+	if row := tokenRow(t, c, "xa-moi"); row != "" {
+		t.Errorf("xa-moi's pair after a refused token = %q; want none", row)
+	}
+	if out := c.ok("commune", "list"); strings.Contains(out, "xa-moi") && strings.Contains(strings.SplitN(out[strings.Index(out, "xa-moi"):], "\n", 2)[0], "đã có token") {
+		t.Errorf("commune list says xa-moi has a token:\n%s", out)
+	}
+}
