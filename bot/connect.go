@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Connecting with a refresh token given by hand (`loaxa zalo connect
@@ -83,4 +84,27 @@ func (c *Client) ConnectRefreshToken(ctx context.Context, rt string) error {
 	c.tok.pending = &pair
 	c.mu.Unlock()
 	return c.savePendingLocked(ctx)
+}
+
+// OAInfo is who the access token acts for (GET /v2.0/oa/getoa).
+type OAInfo struct {
+	ID   string
+	Name string
+}
+
+// OAInfo asks Zalo which OA the client's token pair is for.
+func (c *Client) OAInfo(ctx context.Context) (OAInfo, error) {
+	var d struct {
+		OAID  flexString `json:"oa_id"`
+		OAID2 flexString `json:"oaid"` // one integrator reads this spelling
+		Name  flexString `json:"name"`
+	}
+	if err := c.do(ctx, call{op: "get oa info", method: http.MethodGet, path: "/v2.0/oa/getoa"}, &d); err != nil {
+		return OAInfo{}, err
+	}
+	id := firstNonEmpty(string(d.OAID), string(d.OAID2))
+	if id == "" {
+		return OAInfo{}, fmt.Errorf("get oa info: %w: no oa_id", ErrMalformedAnswer)
+	}
+	return OAInfo{ID: id, Name: string(d.Name)}, nil
 }

@@ -81,3 +81,19 @@ func (t *CommuneTokens) ReplaceZaloTokens(ctx context.Context, refresh string) (
 		return nil
 	}, nil
 }
+
+// ZaloRefreshOwner is the commune, other than this one, whose stored
+// refresh token is refresh; nil when none. A refresh token pasted for the
+// wrong commune is caught before it is spent.
+func (t *CommuneTokens) ZaloRefreshOwner(ctx context.Context, refresh string) (*Commune, error) {
+	var id int64
+	err := t.s.db.QueryRowContext(ctx, `SELECT commune_id FROM zalo_tokens WHERE refresh_token = ? AND commune_id <> ?
+		ORDER BY commune_id LIMIT 1`, refresh, t.id).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find the commune of a refresh token: %w", err)
+	}
+	return t.s.CommuneByID(ctx, id)
+}

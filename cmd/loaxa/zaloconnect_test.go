@@ -56,3 +56,30 @@ func TestZaloConnectRefusedTokenChangesNothing(t *testing.T) {
 		t.Errorf("commune list says xa-moi has a token:\n%s", out)
 	}
 }
+
+// F11: another commune's refresh token is refused before it is spent, a
+// commune's pair records its OA (getoa), and `zalo status` names it.
+func TestZaloConnectRefusesAnotherCommunesOA(t *testing.T) {
+	c, sim, oas := provinceCLI(t, 1)
+	for i, code := range []string{"xa-a", "xa-b"} {
+		if row := tokenRow(t, c, code); !strings.HasSuffix(row, "|"+oas[i].ID) {
+			t.Errorf("%s's pair = %q; want its OA %s recorded", code, row, oas[i].ID)
+		}
+	}
+	before := tokenRow(t, c, "xa-b")
+	_, aRT, _ := strings.Cut(tokenRow(t, c, "xa-a"), "|")
+	aRT, _, _ = strings.Cut(aRT, "|")
+	_, errOut, code := c.run(aRT+"\n", "zalo", "connect", "--commune", "xa-b", "--refresh-token-file", "-")
+	if code != 1 || !strings.Contains(errOut, "UBND xã A") || !strings.Contains(errOut, "không có gì thay đổi") {
+		t.Errorf("zalo connect xa-b with xa-a's token = %d %q; want 1 naming UBND xã A, nothing changed", code, errOut)
+	}
+	if after := tokenRow(t, c, "xa-b"); after != before {
+		t.Errorf("xa-b's pair = %q; want it as it was, %q", after, before)
+	}
+	if st := sim.OAStats(); st[0].Refreshes != 1 {
+		t.Errorf("xa-a's OA refreshes = %d; want 1 (its connect), the refused one never spent", st[0].Refreshes)
+	}
+	if got := c.ok("zalo", "status", "--commune", "xa-a"); !strings.Contains(got, "số "+oas[0].ID) {
+		t.Errorf("zalo status --commune xa-a = %q; want its OA %s named", got, oas[0].ID)
+	}
+}
