@@ -83,3 +83,13 @@ func TestZaloConnectRefusesAnotherCommunesOA(t *testing.T) {
 		t.Errorf("zalo status --commune xa-a = %q; want its OA %s named", got, oas[0].ID)
 	}
 }
+
+// F16: an unknown commune in --communes is reported under --communes, the
+// flag the user typed.
+func TestNoticeAddUnknownCommuneNamesCommunesFlag(t *testing.T) {
+	c, _, _ := provinceCLI(t, 1)
+	_, errOut, code := c.run("", "notice", "add", "--communes", "xa-khong-co", "--title", "T", "--body", "B")
+	if code == 0 || !strings.Contains(errOut, "--communes: ") || !strings.Contains(errOut, "xa-khong-co") {
+		t.Errorf("notice add --communes xa-khong-co = %d %q; want the error under --communes", code, errOut)
+	}
+}
