@@ -93,3 +93,16 @@ func TestNoticeAddUnknownCommuneNamesCommunesFlag(t *testing.T) {
 		t.Errorf("notice add --communes xa-khong-co = %d %q; want the error under --communes", code, errOut)
 	}
 }
+
+// F19: adding the second commune says when the first commune's footer
+// changes from LOAXA_COMMUNE to its stored name, with the fix.
+func TestCommuneAddSaysTheFirstFooterChanges(t *testing.T) {
+	c := newCLI(t)
+	c.ok("commune", "list") // the first command without the service's environment: commune "xa", "UBND xã"
+	c.env["LOAXA_COMMUNE"] = "UBND xã An Phú"
+	out := c.ok("commune", "add", "--code", "xa-b", "--name", "UBND xã B")
+	if !strings.Contains(out, `LOAXA_COMMUNE ("UBND xã An Phú")`) ||
+		!strings.Contains(out, `loaxa commune edit xa --name "UBND xã An Phú"`) {
+		t.Errorf("commune add of the second commune = %q; want the footer change and the commune edit that fixes it", out)
+	}
+}
