@@ -83,7 +83,7 @@ func (a *App) Client(oa string, store TokenStore, oaRatePerMin int) (*Client, er
 		cfg:       a.cfg,
 		http:      a.http,
 		store:     store,
-		log:       a.log.With().Str("oa", oa).Logger(),
+		log:       a.log.With().Str("oa", oa).Str("commune", oa).Logger(),
 		limiter:   newLimiter(own, a.limiter.window),
 		now:       time.Now,
 		autoAhead: a.autoAhead,

@@ -276,6 +276,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+PathGroupsOfOA, s.api(PathGroupsOfOA, true, s.handleGroupsOfOA))
 	m.HandleFunc("GET "+PathGroupInfo, s.api(PathGroupInfo, true, s.handleGroupInfo))
 	m.HandleFunc("GET "+PathConversation, s.api(PathConversation, true, s.handleConversation))
+	m.HandleFunc("GET "+PathOAInfo, s.api(PathOAInfo, true, s.handleOAInfo))
 	s.inspectRoutes(m)
 	s.webhookRoutes(m)
 	s.viewRoutes(m)

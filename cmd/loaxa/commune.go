@@ -112,6 +112,15 @@ func communeAdd(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Đã thêm xã %s (%s).\n", c.Code, c.Name)
 	if len(cs) == 2 {
 		fmt.Fprintf(e.stdout, "Cơ sở dữ liệu giờ phục vụ 2 xã: các lệnh hamlet, notice, user và zalo cần --commune MÃ.\n")
+		// With one commune the footer was LOAXA_COMMUNE; from now on each
+		// commune signs with its stored name: say so when they differ.
+		for _, first := range cs {
+			if first.ID != c.ID && o.cfg.Commune != "" && first.Name != o.cfg.Commune {
+				fmt.Fprintf(e.stdout, "Lưu ý: tin của xã %s trước nay được ký theo LOAXA_COMMUNE (%q); từ giờ được ký theo tên "+
+					"đã lưu của xã, %q. Nếu tên đúng là LOAXA_COMMUNE, hãy chạy: loaxa commune edit %s --name %q\n",
+					first.Code, o.cfg.Commune, first.Name, first.Code, o.cfg.Commune)
+			}
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
@@ -21,7 +22,22 @@ var noticeFlags = map[string]string{
 	"commune": "--commune",
 }
 
+// flagsOf is noticeFlags with the targets named by the flags the user
+// gave: --communes, --hamlets, or both.
+func flagsOf(communes, hamlets string) map[string]string {
+	if strings.TrimSpace(communes) == "" {
+		return noticeFlags
+	}
+	m := maps.Clone(noticeFlags)
+	m["targets"] = "--communes"
+	if strings.TrimSpace(hamlets) != "" {
+		m["targets"] = "--communes/--hamlets"
+	}
+	return m
+}
+
 func noticeAdd(ctx context.Context, e *env, args []string) error {
+	origHamlets := new(string)
 	f := newFlags(e, "loaxa notice add", "--title TIÊU_ĐỀ --body NỘI_DUNG [tùy chọn]",
 		"Tạo thông báo. Thông báo chờ duyệt, trừ khi có --approve.\n"+
 			"THỜI_ĐIỂM viết dạng 2006-01-02 15:04 theo giờ LOAXA_TZ, hoặc RFC 3339 (2026-11-27T08:00:00+07:00).",
@@ -50,6 +66,7 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 		if err := checkKind(f.name, *kind); err != nil {
 			return err
 		}
+		*origHamlets = *hamlets
 		if strings.TrimSpace(*communes) != "" {
 			if strings.TrimSpace(*sc.commune) != "" {
 				return usagef("loaxa notice add: --communes là thông báo cấp tỉnh; không dùng cùng --commune")
@@ -123,10 +140,10 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 		if errors.As(n.Validate(time.Now(), s.Location()), &more) {
 			bad = append(bad, more...)
 		}
-		return explain(bad, noticeFlags)
+		return explain(bad, flagsOf(*communes, *origHamlets))
 	}
 	if err := s.CreateNotice(ctx, &n); err != nil {
-		return explain(err, noticeFlags)
+		return explain(err, flagsOf(*communes, *origHamlets))
 	}
 	state := "đang chờ duyệt (" + approveCmd(ctx, s, n.ID) + ")"
 	if n.Status == notices.StatusApproved {

@@ -115,13 +115,38 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if oaID := callbackOAID(strings.TrimSpace(line)); oaID != "" {
+		other, err := s.CommuneTokens(o.c.ID).ZaloOAOwner(ctx, oaID)
+		if err != nil {
+			return err
+		}
+		if other != nil {
+			return fmt.Errorf("chưa kết nối: Official Account số %s đã được kết nối cho %s (%s), không phải OA của %s; "+
+				"không có gì thay đổi. Chạy lại loaxa zalo connect --commune %s và trên trang của Zalo chọn đúng OA của %s",
+				oaID, other.Name, other.Code, o.c.Name, o.c.Code, o.c.Name)
+		}
+	}
 	if err := c.ExchangeCode(ctx, code, verifier); err != nil {
 		return fmt.Errorf("Zalo không đổi code lấy token (%s); code chỉ dùng một lần trong 10 phút — chạy lại loaxa zalo connect", bot.Reason(err))
 	}
 	h := c.Health()
-	fmt.Fprintf(e.stdout, "Đã kết nối OA; access token hết hạn lúc %s. Tiến trình đang chạy sẽ tự dùng cặp token mới.\n",
-		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
-	return nil
+	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s. Tiến trình đang chạy sẽ tự dùng cặp token mới.\n",
+		o.c.Name, h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	return recordOA(ctx, e, o)
+}
+
+// callbackOAID is the oa_id of a pasted callback URL, when it looks like
+// one (digits); "" for a bare code.
+func callbackOAID(in string) string {
+	u, err := url.Parse(in)
+	if err != nil {
+		return ""
+	}
+	v := u.Query().Get("oa_id")
+	if v == "" || len(v) > 32 || strings.Trim(v, "0123456789") != "" {
+		return ""
+	}
+	return v
 }
 
 // readRefreshToken reads the first line of file (- for stdin).
@@ -145,22 +170,54 @@ func readRefreshToken(e *env, file string) (string, error) {
 
 // zaloConnectRefresh stores token as the commune's pair, and spends it
 // once with Zalo, so that a wrong one is reported now and not by the
-// daemon later.
+// daemon later. A token Zalo refuses outright leaves the stored pair as it
+// was (bot.ErrTokenNotTaken).
 func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) error {
 	s, c, commune := o.s, o.oa, o.c
-	if err := s.CommuneTokens(commune.ID).SaveZaloTokens(ctx, "", token, time.Time{}); err != nil {
-		return err
+	tokens := s.CommuneTokens(commune.ID)
+	if other, err := tokens.ZaloRefreshOwner(ctx, token); err != nil || other != nil {
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("chưa kết nối: refresh token này là của OA đang kết nối cho %s (%s), không phải của %s; "+
+			"không có gì thay đổi. Hãy lấy refresh token của OA %s", other.Name, other.Code, commune.Name, commune.Name)
 	}
-	if err := c.Reload(ctx); err != nil {
-		return fmt.Errorf("đã lưu refresh token cho xã %s nhưng chưa dùng được: %s", commune.Code, bot.Reason(err))
-	}
-	if _, err := c.ListGroups(ctx); err != nil {
-		return fmt.Errorf("đã lưu refresh token cho xã %s nhưng Zalo không nhận (%s); hãy lấy refresh token mới, "+
-			"hoặc kết nối bằng --redirect-uri", commune.Code, bot.Reason(err))
+	if err := c.ConnectRefreshToken(ctx, token); err != nil {
+		if errors.Is(err, bot.ErrTokenNotTaken) {
+			return fmt.Errorf("Zalo không nhận refresh token này (%s); không có gì thay đổi: cặp token đang lưu của %s "+
+				"được giữ nguyên. Hãy kiểm tra lại refresh token, hoặc kết nối bằng --redirect-uri", bot.Reason(err), commune.Name)
+		}
+		return fmt.Errorf("đã lưu refresh token cho %s nhưng chưa biết Zalo có nhận không (%s); hãy chạy "+
+			"loaxa zalo status --commune %s, hoặc kết nối bằng --redirect-uri", commune.Name, bot.Reason(err), commune.Code)
 	}
 	h := c.Health()
-	fmt.Fprintf(e.stdout, "Đã kết nối OA của xã %s; access token hết hạn lúc %s.\n", commune.Code,
+	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s.\n", commune.Name,
 		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	return recordOA(ctx, e, o)
+}
+
+// recordOA asks Zalo which OA the commune's new pair is for and records
+// it, so that the OA cannot be connected to another commune later; it
+// warns when the OA is already recorded as another commune's.
+func recordOA(ctx context.Context, e *env, o *opened) error {
+	info, err := o.oa.OAInfo(ctx)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "Chưa biết đây là OA nào (%s); chạy loaxa zalo status --commune %s để xem.\n", bot.Reason(err), o.c.Code)
+		return nil
+	}
+	tokens := o.s.CommuneTokens(o.c.ID)
+	other, err := tokens.ZaloOAOwner(ctx, info.ID)
+	if err != nil {
+		return err
+	}
+	if err := tokens.RecordZaloOA(ctx, info.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", info.Name, info.ID)
+	if other != nil {
+		return fmt.Errorf("cảnh báo: OA số %s cũng đang được ghi là của %s (%s); hai xã không dùng chung một OA được. "+
+			"Hãy kết nối lại xã nào sai bằng refresh token đúng của OA của xã đó", info.ID, other.Name, other.Code)
+	}
 	return nil
 }
 
@@ -215,5 +272,11 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("gọi Zalo không được: %s", bot.Reason(err))
 	}
 	fmt.Fprintf(e.stdout, "Kết nối tốt: OA quản lý %d nhóm.\n", len(groups))
+	if info, err := c.OAInfo(ctx); err == nil {
+		fmt.Fprintf(e.stdout, "%s đang kết nối với OA %s (số %s).\n", o.c.Name, info.Name, info.ID)
+		if err := s.CommuneTokens(o.c.ID).RecordZaloOA(ctx, info.ID); err != nil {
+			return err
+		}
+	}
 	return nil
 }
