@@ -406,6 +406,24 @@ func (s *Store) AnyDue(ctx context.Context, now time.Time, maxRank PriorityRank)
 	return n > 0, nil
 }
 
+// AnyDueOf is AnyDue for the deliveries of communes ids only: in a
+// province, a disconnected commune's deliveries stay due for hours and must
+// not count as work for the others.
+func (s *Store) AnyDueOf(ctx context.Context, now time.Time, maxRank PriorityRank, ids []int64) (bool, error) {
+	if len(ids) == 0 {
+		return false, nil
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
+		WHERE status IN ('queued', 'retry') AND priority <= ? AND next_attempt_at <= ?
+		AND commune_id IN (`+idList(ids)+`) LIMIT 1)`,
+		maxRank, fmtTime(now)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("due deliveries: %w", err)
+	}
+	return n > 0, nil
+}
+
 // idList writes ids for an IN list: they are integers, never text.
 func idList(ids []int64) string {
 	parts := make([]string, len(ids))

@@ -177,9 +177,8 @@ const idleWait = 2 * time.Minute
 func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
 	deadline := time.Now().Add(idleWait)
 	for time.Now().Before(deadline) {
-		now := f.r.now()
-		due, err := f.r.store.AnyDue(ctx, now, f.r.cfg.QuietHours.MaxRank(now))
-		if err == nil && (!due || !f.r.health().Connected) && !f.r.claims.busy() {
+		due, err := f.sendsDue(ctx)
+		if err == nil && !due && !f.r.claims.busy() {
 			return true
 		}
 		select {
@@ -191,6 +190,29 @@ func (f *facts) waitIdle(ctx context.Context, stop <-chan struct{}) bool {
 		}
 	}
 	return ctx.Err() == nil
+}
+
+// sendsDue reports whether a delivery the dispatcher would send now is
+// due: quiet hours hold all but urgent ones, and a commune whose OA is
+// disconnected holds its own (in a province, the others go on and their
+// checks must not wait for it).
+func (f *facts) sendsDue(ctx context.Context) (bool, error) {
+	now := f.r.now()
+	rank := f.r.cfg.QuietHours.MaxRank(now)
+	cs := f.r.senders.Communes()
+	var up []int64
+	for _, c := range cs {
+		if c.Sender.Health().Connected {
+			up = append(up, c.ID)
+		}
+	}
+	switch {
+	case len(up) == 0:
+		return false, nil
+	case len(up) == len(cs):
+		return f.r.store.AnyDue(ctx, now, rank)
+	}
+	return f.r.store.AnyDueOf(ctx, now, rank, up)
 }
 
 // checkStale checks those of ids whose facts were last tried before
@@ -214,13 +236,21 @@ func (f *facts) checkStale(ctx context.Context, stop <-chan struct{}, ids []stri
 // check asks Zalo about one group and records what it said.
 func (f *facts) check(ctx context.Context, groupID string) error {
 	now := f.r.now()
-	s, err := f.r.senderOfGroup(ctx, groupID)
-	if errors.Is(err, notices.ErrNotFound) || (err == nil && s == nil) {
-		return nil // no hamlet has it now, or its commune is inactive: nothing to check
+	h, err := f.r.store.HamletByGroup(ctx, groupID)
+	if errors.Is(err, notices.ErrNotFound) {
+		return nil // no hamlet has it now: nothing to check
 	} else if err != nil {
 		return err
 	}
+	s := f.r.senderFor(h.CommuneID)
+	if s == nil {
+		return nil // its commune is inactive: nothing to check
+	}
 	d, err := s.GroupInfo(ctx, groupID)
+	if err != nil && ctx.Err() == nil {
+		f.r.log.Warn().Err(err).Str("commune", h.Commune).Str("hamlet", h.Code).Str("group_id", groupID).
+			Str("reason", bot.Reason(err)).Msg("group check with Zalo failed")
+	}
 	switch {
 	case err == nil:
 		return f.r.store.UpdateGroupFacts(ctx, groupID, FactsOf(d, now))
@@ -260,8 +290,8 @@ func (f *facts) refresh(ctx context.Context) error {
 			if !f.waitIdle(ctx, nil) {
 				break
 			}
-			if err := f.check(ctx, g); err != nil {
-				return err
+			if err := f.check(ctx, g); err != nil { // one group's failure does not stop the others
+				f.r.log.Warn().Err(err).Str("group_id", g).Msg("record group facts")
 			}
 		}
 	}
