@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -171,6 +173,8 @@ func (h HamletDeliveries) State() DeliveryState {
 
 // NoticeDeliveries sums up notice id's deliveries per hamlet, by hamlet
 // code: every hamlet that has deliveries, and every hamlet the notice targets
+// (as NoticeTargets resolves them, by hamlet id: its own commune's, or, for a
+// province notice, those of the communes and commune/hamlet pairs it names)
 // that has none yet. A withdrawal goes only where its original arrived
 // (ReachedHamlets), so a target hamlet the original never reached is not
 // listed: nothing is owed to it (WithdrawalNotNeeded names those).
@@ -183,6 +187,14 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 	if n.Kind == KindCancel {
 		withdraws = n.RefersTo
 	}
+	targets, err := s.NoticeTargets(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(targets))
+	for i, t := range targets {
+		ids[i] = strconv.FormatInt(t.HamletID, 10)
+	}
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT `+hamletColumnsH+`, d.status, d.sent_at, d.next_attempt_at, d.error, coalesce(d.error_code, 0), d.members,
 			coalesce(d.occurrence_id, 0), coalesce(d.bulletin_id, 0), d.due_at
@@ -191,9 +203,9 @@ func (s *Store) NoticeDeliveries(ctx context.Context, id int64) ([]HamletDeliver
 		     OR d.bulletin_id IN (SELECT i.bulletin_id FROM bulletin_items i JOIN occurrences o ON o.id = i.occurrence_id
 		                          WHERE o.notice_id = ?1 AND i.hamlet_id = h.id))
 		WHERE d.id IS NOT NULL
-		   OR ((?2 = 'all' AND h.active = 1 OR ',' || ?2 || ',' LIKE '%,' || h.code || ',%')
+		   OR (',' || ?2 || ',' LIKE '%,' || h.id || ',%'
 		       AND (:orig = 0 OR h.id IN (`+reachedSQL+`)))
-		ORDER BY h.code, d.updated_at, d.id`, id, joinTargets(n.Targets), sql.Named("orig", withdraws))
+		ORDER BY h.code, h.id, d.updated_at, d.id`, id, strings.Join(ids, ","), sql.Named("orig", withdraws))
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
 	}

@@ -246,6 +246,16 @@ func (r *Runner) plan(ctx context.Context, n *notices.Notice, d due, hamlets *ha
 			return p, err
 		}
 	}
+	if len(p.Targets) == 0 && n.Kind != notices.KindCancel {
+		// Nothing to send to (its commune, or every hamlet it names, was
+		// turned off after it was approved): the run is skipped with the
+		// reason, and a one-off is closed as not sent, never «đã gửi xong».
+		p.Status, p.Reason = notices.OccurrenceSkipped, hamlets.noTargets(n)
+		if n.Recurrence == "" {
+			p.CloseAs, p.CloseReason = notices.StatusCancelled, "không gửi: "+p.Reason
+		}
+		return p, nil
+	}
 	if n.Kind == notices.KindCancel {
 		// A withdrawal goes only where the original arrived; where it had
 		// not, the original's deliveries are simply stopped.

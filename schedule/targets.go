@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/loaxa/loaxa/notices"
@@ -88,6 +89,32 @@ func targets(n *notices.Notice, x *hamletIndex) []notices.Target {
 	}
 	sortTargets(ts)
 	return ts
+}
+
+// noTargets says, for staff, why notice n resolves to no hamlet now.
+func (x *hamletIndex) noTargets(n *notices.Notice) string {
+	const lead = "không có thôn/ấp nào đang hoạt động để gửi"
+	name := func(id int64) string { return strings.TrimPrefix(x.names[id], "UBND ") }
+	if n.Commune != notices.Province {
+		switch {
+		case x.byCommune[n.CommuneID] == nil:
+			return lead + ": " + name(n.CommuneID) + " đang tắt"
+		case len(n.Targets) > 0:
+			return lead + ": thôn/ấp được chọn (" + strings.Join(n.Targets, ", ") + ") đang tắt hoặc đã xóa"
+		}
+		return lead + ": " + name(n.CommuneID) + " chưa có thôn/ấp nào đang hoạt động"
+	}
+	var off []string
+	for _, t := range n.Targets {
+		commune, _, _ := strings.Cut(t, "/")
+		if _, on := x.ids[commune]; !on && !slices.Contains(off, commune) {
+			off = append(off, commune)
+		}
+	}
+	if len(off) > 0 {
+		return lead + ": xã/phường được chọn đang tắt hoặc không còn (" + strings.Join(off, ", ") + ")"
+	}
+	return lead + " trong các xã/phường được chọn"
 }
 
 // footer is the name that signs n's messages: its commune's, or for a

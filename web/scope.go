@@ -172,43 +172,43 @@ func (s *Server) scopeChoose(w http.ResponseWriter, r *http.Request, sess *notic
 }
 
 // noticeDeliveries is n's deliveries by hamlet, of the hamlets in scope:
-// a commune's staff see only their hamlets' part of a province notice,
-// and a commune's notice lists only that commune's hamlets.
+// a commune's staff see only their hamlets' part of a province notice. (The
+// store lists only the hamlets n targets or reached, by hamlet id, so a
+// commune's notice already holds only that commune's hamlets.)
 func (s *Server) noticeDeliveries(r *http.Request, n *notices.Notice) ([]notices.HamletDeliveries, error) {
 	hds, err := s.store.NoticeDeliveries(r.Context(), n.ID)
 	sc := scopeFrom(r)
 	if err != nil || !sc.Multi {
 		return hds, err
 	}
-	commune := sc.id()
-	if commune == 0 {
-		commune = n.CommuneID // 0 for a province notice at toàn tỉnh: every hamlet
-	}
-	if commune == 0 {
-		// Every commune's hamlets, some of the same name: each is followed
-		// by its commune («Ấp 1 (xã Phú Hòa)»).
-		cs, err := s.store.Communes(r.Context())
-		if err != nil {
-			return nil, err
-		}
-		name := map[int64]string{}
-		for _, c := range cs {
-			name[c.ID] = strings.TrimPrefix(c.Name, "UBND ")
-		}
-		for i := range hds {
-			if c := name[hds[i].Hamlet.CommuneID]; c != "" {
-				hds[i].Hamlet.Name += " (" + c + ")"
+	if commune := sc.id(); commune != 0 {
+		out := hds[:0]
+		for _, hd := range hds {
+			if hd.Hamlet.CommuneID == commune {
+				out = append(out, hd)
 			}
 		}
-		return hds, nil
+		return out, nil
 	}
-	out := hds[:0]
-	for _, hd := range hds {
-		if hd.Hamlet.CommuneID == commune {
-			out = append(out, hd)
+	if n.CommuneID != 0 {
+		return hds, nil // one commune's hamlets: no need to say whose
+	}
+	// Every commune's hamlets, some of the same name: each is followed
+	// by its commune («Ấp 1 (xã Phú Hòa)»).
+	cs, err := s.store.Communes(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	name := map[int64]string{}
+	for _, c := range cs {
+		name[c.ID] = strings.TrimPrefix(c.Name, "UBND ")
+	}
+	for i := range hds {
+		if c := name[hds[i].Hamlet.CommuneID]; c != "" {
+			hds[i].Hamlet.Name += " (" + c + ")"
 		}
 	}
-	return out, nil
+	return hds, nil
 }
 
 // scoped narrows f to the notices in scope.
