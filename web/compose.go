@@ -257,7 +257,7 @@ func (s *Server) saveCompose(w http.ResponseWriter, r *http.Request, sess *notic
 	}
 	action := r.PostFormValue("action")
 	if action == "preview" {
-		d.Preview = s.preview(r, f, n)
+		d.Preview = s.preview(r, f, n, editing)
 		s.renderCompose(w, r, sess, http.StatusOK, d)
 		return
 	}
@@ -304,7 +304,7 @@ func (s *Server) composePreview(w http.ResponseWriter, r *http.Request, sess *no
 	f := readComposeForm(r)
 	errs := fieldErrs{}
 	n := f.notice(sess.User.Username, s.now(), s.cfg.Location, errs)
-	p := s.preview(r, f, n)
+	p := s.preview(r, f, n, nil)
 	for _, k := range []string{"repeat", "cron", "repeat_time", "repeat_days", "repeat_day"} {
 		if e := errs[k]; e != "" && p.ScheduleErr == "" {
 			p.ScheduleErr = e
@@ -314,8 +314,8 @@ func (s *Server) composePreview(w http.ResponseWriter, r *http.Request, sess *no
 }
 
 // preview renders n as the daemon will, and its schedule.
-func (s *Server) preview(r *http.Request, f composeForm, n *notices.Notice) *preview {
-	opt := notices.RenderOptions{Commune: s.cfg.Commune, Location: s.cfg.Location}
+func (s *Server) preview(r *http.Request, f composeForm, n, editing *notices.Notice) *preview {
+	opt := notices.RenderOptions{Commune: s.composeFooter(r, n, editing), Location: s.cfg.Location}
 	if n.RefersTo != 0 {
 		opt.RefersTo = s.sentOriginal(r, n.RefersTo)
 	}
