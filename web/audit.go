@@ -139,11 +139,15 @@ func (s *Server) auditNoticeInScope(w http.ResponseWriter, r *http.Request, f no
 		return true
 	}
 	n, err := s.store.Notice(r.Context(), f.NoticeID)
-	if err == nil && !scopeFrom(r).sees(n) {
-		err = notices.ErrNotFound
-	}
+	return s.foundInScope(w, r, err, err == nil && scopeFrom(r).sees(n))
+}
+
+// foundInScope answers for a lookup that gave err and, when it found the
+// row, whether the row is in the scope shown: 404 for none or another
+// commune's, 500 for a failed read. It reports whether to go on.
+func (s *Server) foundInScope(w http.ResponseWriter, r *http.Request, err error, inScope bool) bool {
 	switch {
-	case errors.Is(err, notices.ErrNotFound):
+	case errors.Is(err, notices.ErrNotFound), err == nil && !inScope:
 		s.notFound(w, r)
 		return false
 	case err != nil:

@@ -135,16 +135,5 @@ func (s *Server) userPassword(w http.ResponseWriter, r *http.Request, sess *noti
 // (another commune's), and reports whether it is.
 func (s *Server) userInScope(w http.ResponseWriter, r *http.Request, name string) bool {
 	u, err := s.store.UserByName(r.Context(), name)
-	if err == nil && !scopeFrom(r).seesUser(u) {
-		err = notices.ErrNotFound
-	}
-	switch {
-	case errors.Is(err, notices.ErrNotFound):
-		s.notFound(w, r)
-		return false
-	case err != nil:
-		s.serverError(w, r, err)
-		return false
-	}
-	return true
+	return s.foundInScope(w, r, err, err == nil && scopeFrom(r).seesUser(u))
 }

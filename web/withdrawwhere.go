@@ -29,13 +29,24 @@ func (s *Server) withdrawalWhere(ctx context.Context, n *notices.Notice) (text s
 	if sc, _ := ctx.Value(scopeKey{}).(*scope); sc != nil {
 		in = sc.id()
 	}
-	names := make([]string, 0, len(ids))
+	// One read of the hamlets, not one per hamlet reached (a province
+	// withdrawal may name 1,800).
+	var hs []notices.Hamlet
+	if in == 0 {
+		hs, err = s.store.Hamlets(ctx)
+	} else {
+		hs, err = s.store.HamletsOf(ctx, in)
+	}
+	if err != nil {
+		return "", true, err
+	}
+	reached := make(map[int64]bool, len(ids))
 	for _, id := range ids {
-		h, err := s.store.HamletByID(ctx, id)
-		if err != nil {
-			return "", true, err
-		}
-		if in == 0 || h.CommuneID == in {
+		reached[id] = true
+	}
+	names := make([]string, 0, len(ids))
+	for _, h := range hs {
+		if reached[h.ID] {
 			names = append(names, h.Name)
 		}
 	}
