@@ -17,21 +17,7 @@ func TestKnownMessageIDsSearchesTheGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+knownMessagesSQL, "g1", `["m1","m2"]`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	p := strings.Join(plan, "\n")
+	p := queryPlan(t, s, knownMessagesSQL, "g1", `["m1","m2"]`)
 	if !strings.Contains(p, "SEARCH deliveries USING INDEX deliveries_group (group_id=?)") || strings.Contains(p, "SCAN deliveries") {
 		t.Errorf("plan of the message id lookup:\n%s\nwant a search of deliveries_group", p)
 	}
@@ -51,4 +37,27 @@ func TestKnownMessageIDsSearchesTheGroup(t *testing.T) {
 	if len(idx) != 1 || idx[0] != "deliveries_group" {
 		t.Errorf("indexes = %v; want deliveries_group alone (deliveries_message dropped by 0017)", idx)
 	}
+}
+
+// queryPlan is SQLite's plan for query on s, one step a line.
+func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
 }

@@ -153,64 +153,59 @@ func (s *Store) RecordAndClaim(ctx context.Context, results []Result, c Claim) (
 	return jobs, nil
 }
 
+// readySQL holds for a due row d that may be sent now: the part before it
+// was sent, and its notice is not cancelled, rejected, expired (the
+// parameter: now) or withdrawn.
+const readySQL = `(d.part = 1
+	       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = d.occurrence_id
+	                  AND p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent')
+	       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = d.bulletin_id
+	                  AND p.part = d.part - 1 AND p.status = 'sent'))
+	  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = d.notice_id
+	       AND (n.status IN ('cancelled', 'rejected', 'expired') OR n.expires_at <= ?))
+	  AND NOT ` + withdrawnSQL
+
 // claim claims c; with c.Fair, each turn's communes go by id starting
 // after commune after (the rotation's start).
 func claim(ctx context.Context, tx *txn, c Claim, after int64) ([]Delivery, error) {
 	if c.Communes != nil && len(c.Communes) == 0 {
 		return nil, nil
 	}
+	if c.Fair {
+		return claimFair(ctx, tx, c, after)
+	}
 	ts := fmtTime(c.Now)
 	communes := ""
 	if c.Communes != nil {
 		communes = " AND d.commune_id IN (" + idList(c.Communes) + ")"
 	}
-	// The candidates, in the order they are claimed: by priority, then due
-	// time; with Fair, by each commune's turn within a priority first.
-	pick, order := `SELECT d.id FROM deliveries d`, `ORDER BY d.priority, d.next_attempt_at, d.id`
-	if c.Fair {
-		pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, d.commune_id, ROW_NUMBER() OVER (
-				PARTITION BY d.priority, d.commune_id ORDER BY d.next_attempt_at, d.id) AS turn FROM deliveries d`
-		order = `) ORDER BY priority, turn, commune_id <= ?, commune_id, next_attempt_at, id`
-		if len(c.PerCommune) > 0 {
-			// nth: the row's place among its commune's, urgent first.
-			pick = `SELECT id FROM (SELECT d.id, d.priority, d.next_attempt_at, d.commune_id, ROW_NUMBER() OVER (
-				PARTITION BY d.priority, d.commune_id ORDER BY d.next_attempt_at, d.id) AS turn, ROW_NUMBER() OVER (
-				PARTITION BY d.commune_id ORDER BY d.priority, d.next_attempt_at, d.id) AS nth FROM deliveries d`
-			order = `) WHERE nth <= coalesce((SELECT j.value FROM json_each(?) j WHERE j.key = CAST(commune_id AS TEXT)), nth)
-				ORDER BY priority, turn, commune_id <= ?, commune_id, next_attempt_at, id`
-		}
-	}
-	// The rotation's start and the caps are parameters, not part of the
-	// text: the statement stays one prepared statement (the connection's
-	// cache).
-	args := []any{ts, ts, ts, c.MaxRank, ts}
-	if c.Fair && len(c.PerCommune) > 0 {
-		args = append(args, capsJSON(c.PerCommune))
-	}
-	if c.Fair {
-		args = append(args, after)
-	}
+	// By priority, then due time: for one commune, the order of its part of
+	// deliveries_due, so the search stops after Limit ready rows.
 	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1,
 			claimed_at = ?, updated_at = ?
 		WHERE id IN (
-			`+pick+`
+			SELECT d.id FROM deliveries d
 			WHERE d.status IN ('queued', 'retry') AND d.next_attempt_at <= ? AND d.priority <= ?`+communes+`
-			  AND (d.part = 1
-			       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = d.occurrence_id
-			                  AND p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent')
-			       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = d.bulletin_id
-			                  AND p.part = d.part - 1 AND p.status = 'sent'))
-			  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = d.notice_id
-			       AND (n.status IN ('cancelled', 'rejected', 'expired') OR n.expires_at <= ?))
-			  AND NOT `+withdrawnSQL+`
-			`+order+`
+			  AND `+readySQL+`
+			ORDER BY d.priority, d.next_attempt_at, d.id
 			LIMIT ?)
-		RETURNING `+claimColumns, append(args, c.Limit)...)
+		RETURNING `+claimColumns, ts, ts, ts, c.MaxRank, ts, c.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
+	jobs, err := claimed(ctx, tx, rows, c.Limit)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(jobs, func(a, b int) bool { return byDue(jobs[a], jobs[b]) })
+	return jobs, nil
+}
+
+// claimed reads the rows an UPDATE … RETURNING claimColumns claimed, and
+// gives them their occurrences' texts.
+func claimed(ctx context.Context, tx *txn, rows *sql.Rows, limit int) ([]Delivery, error) {
 	defer rows.Close()
-	jobs := make([]Delivery, 0, c.Limit)
+	jobs := make([]Delivery, 0, limit)
 	for rows.Next() {
 		j, err := scanJob(rows)
 		if err != nil {
@@ -225,51 +220,18 @@ func claim(ctx context.Context, tx *txn, c Claim, after int64) ([]Delivery, erro
 	if err := occurrenceTexts(ctx, tx, jobs); err != nil {
 		return nil, err
 	}
-	sort.Slice(jobs, func(a, b int) bool {
-		x, y := jobs[a], jobs[b]
-		if x.Priority != y.Priority {
-			return x.Priority < y.Priority
-		}
-		if !x.DueAt.Equal(y.DueAt) {
-			return x.DueAt.Before(y.DueAt)
-		}
-		return x.ID < y.ID
-	})
-	if c.Fair {
-		fairOrder(jobs, after)
-	}
 	return jobs, nil
 }
 
-// fairOrder puts jobs, sorted by priority, due time and id, in the order a
-// fair claim took them: by priority, then turn by turn (a commune's first
-// row, then its second, …), and at each turn by commune id starting after
-// commune after.
-func fairOrder(jobs []Delivery, after int64) {
-	type key struct {
-		rank    PriorityRank
-		commune int64
+// byDue orders deliveries by priority, then due time, then id.
+func byDue(x, y Delivery) bool {
+	if x.Priority != y.Priority {
+		return x.Priority < y.Priority
 	}
-	turn := make(map[int64]int, len(jobs)) // by delivery id
-	seen := make(map[key]int)
-	for _, j := range jobs {
-		k := key{j.Priority, j.CommuneID}
-		turn[j.ID] = seen[k]
-		seen[k]++
+	if !x.DueAt.Equal(y.DueAt) {
+		return x.DueAt.Before(y.DueAt)
 	}
-	sort.SliceStable(jobs, func(a, b int) bool {
-		x, y := jobs[a], jobs[b]
-		if x.Priority != y.Priority {
-			return x.Priority < y.Priority
-		}
-		if tx, ty := turn[x.ID], turn[y.ID]; tx != ty {
-			return tx < ty
-		}
-		if wx, wy := x.CommuneID <= after, y.CommuneID <= after; wx != wy {
-			return wy
-		}
-		return x.CommuneID < y.CommuneID
-	})
+	return x.ID < y.ID
 }
 
 // SendingJobs returns the deliveries left in 'sending' whose claim is older
@@ -452,16 +414,4 @@ func (s *Store) QueueDepthByCommune(ctx context.Context) (map[int64]int, error) 
 		m[id] = n
 	}
 	return m, rows.Err()
-}
-
-// capsJSON is the JSON object of the most rows a claim may take of each
-// commune named, by commune id: {"3":2}; a commune it does not name is not
-// capped.
-func capsJSON(caps map[int64]int) string {
-	m := make(map[string]int, len(caps))
-	for id, n := range caps {
-		m[strconv.FormatInt(id, 10)] = max(n, 0)
-	}
-	b, _ := json.Marshal(m) // a map of ints always encodes
-	return string(b)
 }

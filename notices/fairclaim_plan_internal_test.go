@@ -1,0 +1,25 @@
+package notices
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFairRowsSearchEachCommune: a claim in turns reads each commune's
+// first due rows with one search of deliveries_due keyed by commune (0018),
+// not a scan of every due row.
+func TestFairRowsSearchEachCommune(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "loaxa.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := queryPlan(t, s, fairRowsSQL, "[1,2]", RankLow, "2026-12-02 00:00:00", "2026-12-02 00:00:00", 2)
+	if !strings.Contains(p, "SCAN c VIRTUAL TABLE") ||
+		!strings.Contains(p, "SEARCH d USING INDEX deliveries_due (commune_id=? AND priority<?)") ||
+		strings.Contains(p, "SCAN d") || strings.Contains(p, "SCAN o") {
+		t.Errorf("plan of the claim in turns:\n%s\nwant the communes outside and a search of deliveries_due per commune", p)
+	}
+}
