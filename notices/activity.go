@@ -98,7 +98,7 @@ type PublicNotice struct {
 	SentAt    time.Time // when its first part reached a group
 	Hamlets   []string  // names of the hamlets it reached
 	CreatedAt time.Time
-	Commune   string      // its commune's code, or Province (PublicNoticesOf only)
+	Commune   string      // its commune's code, or Province (PublicNoticesOf, PublicNoticeByID)
 	FollowUps []PublicRef // its corrections and withdrawals that went out
 	Original  *PublicRef  // for a follow-up, the notice it is about, if that went out
 }
@@ -173,14 +173,19 @@ func (s *Store) readPublicNotices(ctx context.Context, rows *sql.Rows, sc reachS
 	return out, nil
 }
 
-// PublicNoticeByID returns notice id if it reached a group, else ErrNotFound.
+// PublicNoticeByID returns notice id, with its commune, if it reached a
+// group, else ErrNotFound. With several communes a province notice's
+// hamlets are each followed by their commune (hamlet codes and names are
+// a commune's own).
 func (s *Store) PublicNoticeByID(ctx context.Context, id int64) (*PublicNotice, error) {
 	var p PublicNotice
 	var created sql.NullString
+	var multi bool
 	err := s.db.QueryRowContext(ctx, `SELECT n.id, n.title, n.body, n.category, n.priority, n.kind,
-			coalesce(n.refers_to, 0), n.image_type IS NOT NULL, n.created_at
+			coalesce(n.refers_to, 0), n.image_type IS NOT NULL, n.created_at, coalesce(n.commune, ''),
+			(SELECT count(*) FROM communes) > 1
 		FROM notices n WHERE n.id = ?1 AND `+publicSent, id, 0).Scan(&p.ID, &p.Title, &p.Body, &p.Category,
-		&p.Priority, &p.Kind, &p.RefersTo, &p.HasImage, &created)
+		&p.Priority, &p.Kind, &p.RefersTo, &p.HasImage, &created, &p.Commune, &multi)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -188,7 +193,7 @@ func (s *Store) PublicNoticeByID(ctx context.Context, id int64) (*PublicNotice, 
 		return nil, fmt.Errorf("public notice %d: %w", id, err)
 	}
 	p.CreatedAt, _ = parseTime(created)
-	if err := s.publicReach(ctx, &p, reachAll); err != nil {
+	if err := s.publicReach(ctx, &p, reachScope{tagCommune: multi && p.Commune == Province}); err != nil {
 		return nil, err
 	}
 	if err := s.publicLinks(ctx, &p); err != nil {

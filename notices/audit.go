@@ -18,7 +18,9 @@ type AuditEntry struct {
 	HamletID int64
 	Detail   string
 	// CommuneID, given to AppendAudit, makes the entry that commune's (its
-	// staff see it) when it names no hamlet or notice; 0: as they do.
+	// staff see it) when it names no hamlet or notice; 0: as they do. Read
+	// back by Audit, it is the commune the entry belongs to; 0: the
+	// province's (a province account's or province notice's).
 	CommuneID int64
 }
 
@@ -82,7 +84,7 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) 
 	if !f.Until.IsZero() {
 		add(`at < ?`, fmtTime(f.Until))
 	}
-	q := `SELECT id, at, actor, action, coalesce(notice_id, 0), coalesce(hamlet_id, 0), detail FROM audit_log`
+	q := `SELECT id, at, actor, action, coalesce(notice_id, 0), coalesce(hamlet_id, 0), detail, coalesce(commune_id, 0) FROM audit_log`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -100,7 +102,7 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) 
 	for rows.Next() {
 		var e AuditEntry
 		var at sql.NullString
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.NoticeID, &e.HamletID, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.NoticeID, &e.HamletID, &e.Detail, &e.CommuneID); err != nil {
 			return nil, fmt.Errorf("list audit: %w", err)
 		}
 		if e.At, err = parseTime(at); err != nil {

@@ -19,6 +19,7 @@ type DeliveryRow struct {
 	Title      string
 	BulletinOf []int64 // a bulletin's notices
 	Hamlet     string  // the hamlet's name
+	CommuneID  int64   // the hamlet's commune
 	GroupID    string
 	Part       int
 	Parts      int
@@ -42,7 +43,7 @@ func (s *Store) DeliveriesPageOf(ctx context.Context, communeID int64, since, un
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.due_at, d.sent_at, COALESCE(d.notice_id, 0), COALESCE(n.title, ''),
 		COALESCE((SELECT group_concat(o.notice_id) FROM bulletin_items bi JOIN occurrences o ON o.id = bi.occurrence_id
 			WHERE bi.bulletin_id = d.bulletin_id AND bi.hamlet_id = d.hamlet_id), ''),
-		h.name, d.group_id, d.part, d.parts, d.status, d.attempts, COALESCE(d.error_code, 0), d.error
+		h.name, coalesce(h.commune_id, 0), d.group_id, d.part, d.parts, d.status, d.attempts, COALESCE(d.error_code, 0), d.error
 		FROM deliveries d JOIN hamlets h ON h.id = d.hamlet_id LEFT JOIN notices n ON n.id = d.notice_id
 		WHERE d.due_at >= ? AND d.due_at < ? AND d.id > ? AND (? = 0 OR h.commune_id = ?) ORDER BY d.id LIMIT ?`,
 		fmtTime(since), fmtTime(until), afterID, communeID, communeID, limit)
@@ -55,7 +56,7 @@ func (s *Store) DeliveriesPageOf(ctx context.Context, communeID int64, since, un
 		var r DeliveryRow
 		var due, sent sql.NullString
 		var of string
-		if err := rows.Scan(&r.ID, &due, &sent, &r.NoticeID, &r.Title, &of, &r.Hamlet, &r.GroupID, &r.Part, &r.Parts,
+		if err := rows.Scan(&r.ID, &due, &sent, &r.NoticeID, &r.Title, &of, &r.Hamlet, &r.CommuneID, &r.GroupID, &r.Part, &r.Parts,
 			&r.Status, &r.Attempts, &r.ErrorCode, &r.Error); err != nil {
 			return nil, fmt.Errorf("list deliveries: %w", err)
 		}

@@ -124,10 +124,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *notices
 	// The approval queue, oldest first, read apart from the newest
 	// notices above: however old or many, none is missing from the count.
 	queue := sc.scoped(notices.NoticeFilter{Status: notices.StatusPending, OldestFirst: true, Limit: dashboardQueue})
-	if sc.Multi && !sc.Province {
-		// A commune's approvers approve their commune's notices, not the province's.
-		queue.Reaches, queue.Commune = "", sc.code()
-	}
 	if d.PendingTotal, err = s.store.CountNotices(ctx, queue); err != nil {
 		s.serverError(w, r, err)
 		return

@@ -74,6 +74,36 @@ func (c *csvWriter) send(w http.ResponseWriter, name string) {
 	_, _ = c.buf.WriteTo(w)
 }
 
+// With several communes the deliveries and audit reports end with a
+// «Xã/phường» column: a row's commune, by name (a delivery's is its
+// hamlet's; an audit entry of no commune is the province's, «Cấp tỉnh»).
+// It comes last, so that every other column keeps its place, and with one
+// commune there is none: the columns are exactly as before province mode.
+
+// csvHeader is a report's header: header, then «Xã/phường» with several
+// communes.
+func (sc *scope) csvHeader(header ...string) []string {
+	if sc.Multi {
+		header = append(header, "Xã/phường")
+	}
+	return header
+}
+
+// csvRow is a report's row of commune communeID (0: the province's).
+func (sc *scope) csvRow(communeID int64, cells ...string) []string {
+	if !sc.Multi {
+		return cells
+	}
+	name := "Cấp tỉnh"
+	if communeID != 0 {
+		name = ""
+		if c := sc.communeByID(communeID); c != nil {
+			name = c.Name
+		}
+	}
+	return append(cells, name)
+}
+
 // exportNoticeDeliveries is GET /notices/{id}/deliveries.csv: the notice's
 // per-hamlet delivery report, for reporting up to the province.
 func (s *Server) exportNoticeDeliveries(w http.ResponseWriter, r *http.Request, sess *notices.Session) {
@@ -118,10 +148,11 @@ func (s *Server) exportDeliveries(w http.ResponseWriter, r *http.Request, sess *
 		s.errorPage(w, r, http.StatusUnprocessableEntity, "Không xuất được danh sách tin gửi: "+msg)
 		return
 	}
-	c := newCSV(r, "Đến hạn", "Lúc gửi", "Thông báo số", "Tiêu đề", "Thôn/ấp", "Nhóm Zalo", "Phần", "Kết quả",
-		"Số lần thử", "Mã lỗi Zalo", "Lỗi")
+	sc := scopeFrom(r)
+	c := newCSV(r, sc.csvHeader("Đến hạn", "Lúc gửi", "Thông báo số", "Tiêu đề", "Thôn/ấp", "Nhóm Zalo", "Phần", "Kết quả",
+		"Số lần thử", "Mã lỗi Zalo", "Lỗi")...)
 	for after := int64(0); ; {
-		rows, err := s.store.DeliveriesPageOf(r.Context(), scopeFrom(r).id(), since, until, after, exportPage)
+		rows, err := s.store.DeliveriesPageOf(r.Context(), sc.id(), since, until, after, exportPage)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -141,8 +172,8 @@ func (s *Server) exportDeliveries(w http.ResponseWriter, r *http.Request, sess *
 			if d.ErrorCode != 0 {
 				code = strconv.Itoa(d.ErrorCode)
 			}
-			c.row(whenVN(d.DueAt, s.cfg.Location), whenVN(d.SentAt, s.cfg.Location), id, title, d.Hamlet, d.GroupID,
-				strconv.Itoa(d.Part)+"/"+strconv.Itoa(d.Parts), d.Status.Label(), strconv.Itoa(d.Attempts), code, d.Error)
+			c.row(sc.csvRow(d.CommuneID, whenVN(d.DueAt, s.cfg.Location), whenVN(d.SentAt, s.cfg.Location), id, title, d.Hamlet,
+				d.GroupID, strconv.Itoa(d.Part)+"/"+strconv.Itoa(d.Parts), d.Status.Label(), strconv.Itoa(d.Attempts), code, d.Error)...)
 			after = d.ID
 		}
 		if len(rows) < exportPage {
@@ -173,7 +204,8 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, sess *notic
 		s.serverError(w, r, err)
 		return
 	}
-	c := newCSV(r, "Lúc", "Người làm", "Việc", "Thông báo số", "Chi tiết")
+	sc := scopeFrom(r)
+	c := newCSV(r, sc.csvHeader("Lúc", "Người làm", "Việc", "Thông báo số", "Chi tiết")...)
 	f.Limit = exportPage
 	for f.Offset = 0; ; f.Offset += exportPage {
 		es, err := s.store.Audit(r.Context(), f)
@@ -186,8 +218,8 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, sess *notic
 			if e.NoticeID != 0 {
 				id = "#" + strconv.FormatInt(e.NoticeID, 10)
 			}
-			c.row(whenVN(e.At, s.cfg.Location), actorLabel(e.Actor), actionText(e.Action), id,
-				auditDetail(e, names, s.cfg.Location))
+			c.row(sc.csvRow(e.CommuneID, whenVN(e.At, s.cfg.Location), actorLabel(e.Actor), actionText(e.Action), id,
+				auditDetail(e, names, s.cfg.Location))...)
 		}
 		if len(es) < exportPage {
 			break

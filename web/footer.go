@@ -6,27 +6,41 @@ import (
 	"github.com/loaxa/loaxa/notices"
 )
 
-// footer is the name that signs n's messages, as the daemon signs them:
-// with one commune Config.Commune; with several the province's name for a
-// province notice, else its commune's name.
+// footer is the name that signs n's messages, as the daemon signs them
+// (see signer).
 func (s *Server) footer(r *http.Request, n *notices.Notice) string {
-	sc := scopeFrom(r)
-	if !sc.Multi {
+	return s.signer(scopeFrom(r).Communes, n.Commune, n.CommuneID)
+}
+
+// signer is the name that signs the messages of a notice of commune code
+// (of id; 0 for a notice being written, found by its code) among the
+// communes cs, as the daemon signs them: with one commune Config.Commune;
+// with several, a province notice with the province's name
+// (provinceName), any other with its commune's name. The staff pages (the
+// compose preview, test sends) and the public notice page all ask here.
+func (s *Server) signer(cs []notices.Commune, code string, id int64) string {
+	if len(cs) <= 1 {
 		return s.cfg.Commune
 	}
-	if n.Commune == notices.Province {
-		if s.cfg.Province != "" {
-			return s.cfg.Province
+	if code == notices.Province {
+		return s.cfg.provinceName()
+	}
+	for _, c := range cs {
+		if id != 0 && c.ID == id || id == 0 && c.Code == code {
+			return c.Name
 		}
-		return "UBND tỉnh"
-	}
-	if c := sc.communeByID(n.CommuneID); c != nil {
-		return c.Name
-	}
-	if c := sc.find(n.Commune); n.CommuneID == 0 && c != nil {
-		return c.Name // a notice being written: its commune by code
 	}
 	return s.cfg.Commune
+}
+
+// provinceName signs province notices with several communes and titles
+// the province's public page: LOAXA_PROVINCE, or "UBND tỉnh" when it is
+// not set (the daemon warns at start).
+func (c Config) provinceName() string {
+	if c.Province != "" {
+		return c.Province
+	}
+	return "UBND tỉnh"
 }
 
 // composeFooter is the name that will sign n, a notice being written or

@@ -116,14 +116,31 @@ func (s *Server) publicList(w http.ResponseWriter, r *http.Request) {
 		Commune: d.Name})
 }
 
-// publicNotice is one sent notice, with a stable address (the feed's links).
+// publicNoticePage is one sent notice's page.
+type publicNoticePage struct {
+	publicItem
+	Back string // the list it belongs to: /public, or its commune's /public/c/CODE
+}
+
+// publicNotice is one sent notice, with a stable address (the feed's
+// links). It is headed with the name its messages were signed with (its
+// commune's, or the province's), and leads back to that page and feed.
 func (s *Server) publicNotice(w http.ResponseWriter, r *http.Request) {
 	p := s.loadPublic(w, r)
 	if p == nil {
 		return
 	}
-	s.render(w, r, http.StatusOK, "public_notice", view{Title: p.Title, Public: true, Feed: "/public/feed.atom",
-		Data: publicItem{PublicNotice: *p, Header: publicHeader(*p)}})
+	ps, ok := s.publicScopeOf(w, r)
+	if !ok {
+		return
+	}
+	back := "/public"
+	if c := ps.find(p.Commune); ps.multi && c != nil && c.Active {
+		back = "/public/c/" + c.Code
+	}
+	s.render(w, r, http.StatusOK, "public_notice", view{Title: p.Title, Public: true, Feed: back + "/feed.atom",
+		Commune: s.signer(ps.communes, p.Commune, 0),
+		Data:    publicNoticePage{publicItem: publicItem{PublicNotice: *p, Header: publicHeader(*p)}, Back: back}})
 }
 
 // publicImage serves the image of a sent notice.

@@ -82,10 +82,18 @@ func (ps *publicScope) name(cfg Config) string {
 		return ps.commune.Name
 	case !ps.multi:
 		return cfg.Commune
-	case cfg.Province != "":
-		return cfg.Province
 	}
-	return "UBND tỉnh"
+	return cfg.provinceName()
+}
+
+// find is the commune of code, or nil.
+func (ps *publicScope) find(code string) *notices.Commune {
+	for i := range ps.communes {
+		if ps.communes[i].Code == code {
+			return &ps.communes[i]
+		}
+	}
+	return nil
 }
 
 // active lists the communes that have a page.
@@ -108,10 +116,8 @@ func (ps *publicScope) communeName(code string) string {
 	if code == notices.Province {
 		return "Cả tỉnh"
 	}
-	for _, c := range ps.communes {
-		if c.Code == code {
-			return c.Name
-		}
+	if c := ps.find(code); c != nil {
+		return c.Name
 	}
 	return code
 }

@@ -211,9 +211,16 @@ func (s *Server) noticeDeliveries(r *http.Request, n *notices.Notice) ([]notices
 	return hds, nil
 }
 
-// scoped narrows f to the notices in scope.
+// scoped narrows f to the notices in scope. The approval queue (status
+// pending: the dashboard's «Chờ duyệt» and /notices?status=pending, one
+// rule for both) holds what the person may act on: a commune's staff
+// approve their commune's notices, never the province's, which they see
+// read-only in their other lists.
 func (sc *scope) scoped(f notices.NoticeFilter) notices.NoticeFilter {
 	f.Reaches = sc.code()
+	if f.Status == notices.StatusPending && sc.Multi && !sc.Province {
+		f.Reaches, f.Commune = "", sc.code()
+	}
 	return f
 }
 
