@@ -1,19 +1,29 @@
 package notices
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"time"
 )
 
 // A claim in turns (Claim.Fair) takes, at each priority, the first due row
-// of every commune before the second of any. It reads only each commune's
-// first few ready rows, one search of deliveries_due each (keyed by
-// commune first, 0018), picks the batch from those in Go, and claims the
-// picked rows by id, all in the claim's transaction. Numbering every due
-// row of every commune in SQL cost 5 ms a batch with an alert due to
-// 1,800 groups (docs/PERFORMANCE.md).
+// of every commune before the second of any. It goes priority by priority,
+// most urgent first. At each, it reads the first ready row of each
+// commune, in the rotation's order, until the batch is full: one search of
+// deliveries_due each (keyed by commune first, 0018); with an alert to
+// more communes than a batch holds, that is the batch. When fewer
+// communes have rows at that priority than the batch has room for, it
+// reads those communes' first few rows each and picks from them in Go,
+// reading deeper only when the pick could change. The picked rows are
+// claimed by id, all in the claim's transaction. Numbering every due row
+// of every commune in SQL cost 5 ms a batch with an alert due to 1,800
+// groups (docs/PERFORMANCE.md).
 
 // fairRow is a ready due row a claim in turns may take.
 type fairRow struct {
@@ -31,24 +41,59 @@ func claimFair(ctx context.Context, tx *txn, c Claim, after int64) ([]Delivery, 
 			return nil, err
 		}
 	}
-	if len(communes) == 0 {
-		return nil, nil
-	}
-	// Each commune's first k rows: if every commune has that many, a batch
-	// of Limit ends within turn k. Fewer rows in some communes give their
-	// turns to the others; when a commune that may have more rows gave
-	// every row read and its next could have been picked, read deeper and
-	// pick again.
+	// The rotation: the communes after commune after, then the others.
+	rotation := slices.Clone(communes)
+	slices.SortFunc(rotation, func(x, y int64) int {
+		if (x <= after) != (y <= after) {
+			if x <= after {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(x, y)
+	})
+	left := maps.Clone(c.PerCommune) // what each capped commune may still give
 	var picked []int64
-	for k := (c.Limit + len(communes) - 1) / len(communes); ; k *= 2 {
-		rows, err := fairRows(ctx, tx, c, communes, k)
+	for rank := RankUrgent; rank <= c.MaxRank && len(picked) < c.Limit; rank++ {
+		room := c.Limit - len(picked)
+		open := slices.DeleteFunc(slices.Clone(rotation), func(id int64) bool { n, capped := left[id]; return capped && n <= 0 })
+		if len(open) == 0 {
+			break
+		}
+		first, err := fairFirst(ctx, tx, c.Now, rank, open, room)
 		if err != nil {
 			return nil, err
 		}
-		var more bool
-		picked, more = pickFair(rows, c, after, k)
-		if !more || k > c.Limit {
-			break
+		got := first // every commune's first row at this rank: the batch when it fills it
+		if len(first) > 0 && len(first) < room {
+			// Fewer communes than the room have rows at this rank: their
+			// later turns come into the batch too. Each one's first k rows:
+			// if each has that many, the room ends within turn k; fewer rows
+			// in some give their turns to the others, and when a commune
+			// that may have more gave every row read and its next could
+			// have been picked, read deeper and pick again.
+			busy := make([]int64, len(first))
+			for i, r := range first {
+				busy[i] = r.commune
+			}
+			sub := Claim{Now: c.Now, Limit: room, PerCommune: left}
+			for k := (room + len(busy) - 1) / len(busy); ; k *= 2 {
+				rows, err := fairRows(ctx, tx, c.Now, rank, busy, k)
+				if err != nil {
+					return nil, err
+				}
+				var more bool
+				got, more = pickFair(rows, sub, after, k)
+				if !more || k > room {
+					break
+				}
+			}
+		}
+		for _, r := range got {
+			picked = append(picked, r.id)
+			if _, capped := left[r.commune]; capped {
+				left[r.commune]--
+			}
 		}
 	}
 	if len(picked) == 0 {
@@ -77,26 +122,53 @@ func claimFair(ctx context.Context, tx *txn, c Claim, after int64) ([]Delivery, 
 	return jobs, nil
 }
 
-// fairRowsSQL reads the first ?5 ready due rows of each commune of the
-// JSON list ?1, of priority rank ?2 or more urgent, due at ?3 (and ?4, for
-// readySQL). CROSS JOIN keeps the communes outside: one search of
-// deliveries_due per commune, each stopping after ?5 ready rows.
+// fairFirstSQL reads the first ready due row of priority rank ?2 of each
+// commune of the JSON list ?1, in the list's order, due at ?3 (and ?4, for
+// readySQL), until it has ?5. CROSS JOIN keeps the communes outside, read
+// in order (json_each walks an array in order): one search of
+// deliveries_due per commune, until the batch is full.
+const fairFirstSQL = `SELECT o.id, o.commune_id, o.priority
+	FROM json_each(?) c CROSS JOIN deliveries o
+	WHERE o.id = (SELECT d.id FROM deliveries d
+		WHERE d.commune_id = c.value AND d.priority = ? AND d.status IN ('queued', 'retry')
+		  AND d.next_attempt_at <= ?
+		  AND ` + readySQL + `
+		ORDER BY d.next_attempt_at, d.id
+		LIMIT 1)
+	LIMIT ?`
+
+// fairFirst reads each commune's first ready due row of rank, communes in
+// the order given, until it has room of them.
+func fairFirst(ctx context.Context, tx *txn, now time.Time, rank PriorityRank, communes []int64, room int) ([]fairRow, error) {
+	list, _ := json.Marshal(communes)
+	ts := fmtTime(now)
+	return readFairRows(tx.QueryContext(ctx, fairFirstSQL, string(list), rank, ts, ts, room))
+}
+
+// fairRowsSQL reads the first ?5 ready due rows of priority rank ?2 of each
+// commune of the JSON list ?1, due at ?3 (and ?4, for readySQL), all in
+// order of due time and id. CROSS JOIN keeps the communes outside: one
+// search of deliveries_due per commune, each stopping after ?5 ready rows.
 const fairRowsSQL = `SELECT o.id, o.commune_id, o.priority
 	FROM json_each(?) c CROSS JOIN deliveries o
 	WHERE o.id IN (SELECT d.id FROM deliveries d
-		WHERE d.commune_id = c.value AND d.status IN ('queued', 'retry')
-		  AND d.priority <= ? AND d.next_attempt_at <= ?
+		WHERE d.commune_id = c.value AND d.priority = ? AND d.status IN ('queued', 'retry')
+		  AND d.next_attempt_at <= ?
 		  AND ` + readySQL + `
-		ORDER BY d.priority, d.next_attempt_at, d.id
+		ORDER BY d.next_attempt_at, d.id
 		LIMIT ?)
-	ORDER BY o.priority, o.next_attempt_at, o.id`
+	ORDER BY o.next_attempt_at, o.id`
 
-// fairRows reads the first k ready due rows of each commune, by priority,
-// due time and id, all of them in that order.
-func fairRows(ctx context.Context, tx *txn, c Claim, communes []int64, k int) ([]fairRow, error) {
+// fairRows reads the first k ready due rows of rank of each commune, all
+// of them in order of due time and id.
+func fairRows(ctx context.Context, tx *txn, now time.Time, rank PriorityRank, communes []int64, k int) ([]fairRow, error) {
 	list, _ := json.Marshal(communes)
-	ts := fmtTime(c.Now)
-	rows, err := tx.QueryContext(ctx, fairRowsSQL, string(list), c.MaxRank, ts, ts, k)
+	ts := fmtTime(now)
+	return readFairRows(tx.QueryContext(ctx, fairRowsSQL, string(list), rank, ts, ts, k))
+}
+
+// readFairRows reads the rows of fairFirstSQL or fairRowsSQL.
+func readFairRows(rows *sql.Rows, err error) ([]fairRow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the communes' due deliveries: %w", err)
 	}
@@ -120,7 +192,7 @@ func fairRows(ctx context.Context, tx *txn, c Claim, communes []int64, k int) ([
 // have more rows than were read gave all it was read for, and its next
 // row could have been picked (the batch is not full, or that row would
 // sort before the batch's last).
-func pickFair(rows []fairRow, c Claim, after int64, k int) (picked []int64, more bool) {
+func pickFair(rows []fairRow, c Claim, after int64, k int) (picked []fairRow, more bool) {
 	type key struct {
 		rank    PriorityRank
 		commune int64
@@ -148,9 +220,9 @@ func pickFair(rows []fairRow, c Claim, after int64, k int) (picked []int64, more
 		ps = ps[:c.Limit]
 	}
 	taken := map[int64]int{}
-	picked = make([]int64, len(ps))
+	picked = make([]fairRow, len(ps))
 	for i, p := range ps {
-		picked[i] = p.id
+		picked[i] = p.fairRow
 		taken[p.commune]++
 	}
 	for commune, n := range read {

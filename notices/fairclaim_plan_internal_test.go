@@ -16,10 +16,12 @@ func TestFairRowsSearchEachCommune(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	p := queryPlan(t, s, fairRowsSQL, "[1,2]", RankLow, "2026-12-02 00:00:00", "2026-12-02 00:00:00", 2)
-	if !strings.Contains(p, "SCAN c VIRTUAL TABLE") ||
-		!strings.Contains(p, "SEARCH d USING INDEX deliveries_due (commune_id=? AND priority<?)") ||
-		strings.Contains(p, "SCAN d") || strings.Contains(p, "SCAN o") {
-		t.Errorf("plan of the claim in turns:\n%s\nwant the communes outside and a search of deliveries_due per commune", p)
+	for name, q := range map[string]string{"first rows": fairFirstSQL, "first k rows": fairRowsSQL} {
+		p := queryPlan(t, s, q, "[1,2]", RankNormal, "2026-12-02 00:00:00", "2026-12-02 00:00:00", 2)
+		if !strings.Contains(p, "SCAN c VIRTUAL TABLE") ||
+			!strings.Contains(p, "SEARCH d USING INDEX deliveries_due (commune_id=? AND priority=? AND next_attempt_at<?)") ||
+			strings.Contains(p, "SCAN d") || strings.Contains(p, "SCAN o") {
+			t.Errorf("plan of the claim in turns' %s:\n%s\nwant the communes outside and a search of deliveries_due per commune", name, p)
+		}
 	}
 }
