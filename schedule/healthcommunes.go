@@ -42,7 +42,8 @@ func (r *Runner) communesHealth(ctx context.Context, h *Health, worse func(statu
 	unrouted := r.communes.unrouted
 	r.communes.mu.Unlock()
 	h.Communes = []CommuneHealth{}
-	var paused, off, waiting []string
+	var off, waiting []string
+	var paused []CommuneSender
 	sending := 0
 	for _, c := range cs {
 		ch := CommuneHealth{Code: c.Code, Active: c.Active, QueueDepth: depth[c.ID]}
@@ -60,7 +61,7 @@ func (r *Runner) communesHealth(ctx context.Context, h *Health, worse func(statu
 			if t.Connected {
 				sending++
 			} else {
-				paused = append(paused, c.Code)
+				paused = append(paused, CommuneSender{ID: c.ID, Code: c.Code, Sender: s})
 			}
 		default:
 			// Active, with no Sender: added while a single commune's
@@ -74,9 +75,12 @@ func (r *Runner) communesHealth(ctx context.Context, h *Health, worse func(statu
 		h.Communes = append(h.Communes, ch)
 	}
 	if len(paused) > 0 && sending > 0 {
-		worse(HealthDegraded, "Zalo OA disconnected for commune "+strings.Join(paused, ", ")+
-			": its sending is paused and its queue kept, the other communes go on; reconnect with "+
-			"`loaxa zalo connect --commune CODE` or the admin site")
+		codes := make([]string, len(paused))
+		for i, c := range paused {
+			codes[i] = c.Code
+		}
+		worse(HealthDegraded, "Zalo OA disconnected for commune "+strings.Join(codes, ", ")+
+			": its sending is paused and its queue kept, the other communes go on; "+reconnectAdvice(paused))
 	}
 	if len(off) > 0 {
 		worse(HealthDegraded, "commune disabled with deliveries queued (count): "+strings.Join(off, ", ")+
