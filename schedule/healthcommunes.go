@@ -21,6 +21,11 @@ type CommuneHealth struct {
 	LastRefresh     time.Time `json:"last_refresh,omitzero"`
 	LastError       string    `json:"last_error,omitempty"`
 	QueueDepth      int       `json:"queue_depth"` // its queued, retry and sending deliveries
+	// Held: a disabled commune's deliveries still to send (its QueueDepth),
+	// held on purpose until it is enabled again; loaxa_commune_queue_depth
+	// with disabled="1". They do not count toward the instance's oldest
+	// due delivery. 0 for an active commune.
+	Held int `json:"held"`
 }
 
 // communesHealth fills h.Communes when the database has several communes,
@@ -50,7 +55,7 @@ func (r *Runner) communesHealth(ctx context.Context, h *Health, worse func(statu
 		s, ok := r.senders.For(c.ID)
 		switch {
 		case !c.Active:
-			ch.Paused = ch.QueueDepth > 0
+			ch.Paused, ch.Held = ch.QueueDepth > 0, ch.QueueDepth
 			if ch.Paused {
 				off = append(off, fmt.Sprintf("%s (%d)", c.Code, ch.QueueDepth))
 			}
@@ -83,8 +88,8 @@ func (r *Runner) communesHealth(ctx context.Context, h *Health, worse func(statu
 			": its sending is paused and its queue kept, the other communes go on; "+reconnectAdvice(paused))
 	}
 	if len(off) > 0 {
-		worse(HealthDegraded, "commune disabled with deliveries queued (count): "+strings.Join(off, ", ")+
-			": they are not sent; enable it again to send them (`loaxa commune enable CODE`)")
+		worse(HealthDegraded, "commune disabled with deliveries held (count): "+strings.Join(off, ", ")+
+			": they are not sent, and not counted as late; enable it again to send them (`loaxa commune enable CODE`)")
 	}
 	for _, w := range waiting {
 		worse(HealthDegraded, "commune "+w+"; its deliveries wait in the queue")
