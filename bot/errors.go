@@ -20,8 +20,10 @@ var (
 	// ErrReconnect means the refresh token cannot be used: Zalo refused it,
 	// or a refresh that may have spent it never stored its answer. Every call
 	// fails fast with it until new tokens are stored (ExchangeCode, or a
-	// Reload that finds a different pair in the store).
-	ErrReconnect = errors.New("the Zalo refresh token cannot be used (Zalo refused it, or it may have been spent); reconnect the OA with `loaxa zalo connect` or the admin site (Kết nối Zalo OA)")
+	// Reload that finds a different pair in the store). A client returns it
+	// inside a *DisconnectedError, which names the command that reconnects
+	// that client's OA.
+	ErrReconnect = errors.New("the Zalo refresh token cannot be used (Zalo refused it, or it may have been spent)")
 
 	// ErrTokensUnsaved means the token store did not take a write: a
 	// rotated pair waits in memory to be stored, or a refresh was not
@@ -39,8 +41,9 @@ var (
 	// is kept and the refresh tried again.
 	ErrNotZaloAnswer = errors.New("zalo: the token endpoint's answer is not Zalo's")
 
-	// ErrNotConnected means no tokens are stored at all.
-	ErrNotConnected = errors.New("no Zalo tokens stored; connect the OA with `loaxa zalo connect` or the admin site")
+	// ErrNotConnected means no tokens are stored at all. A client returns it
+	// inside a *DisconnectedError, as ErrReconnect.
+	ErrNotConnected = errors.New("no Zalo tokens stored")
 
 	// ErrMalformedAnswer marks an answer whose body is not the JSON envelope
 	// the API documents.
@@ -331,9 +334,10 @@ func Reason(err error) string {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrReconnect):
-		return "Mã làm mới (refresh token) của Zalo không dùng được nữa (Zalo từ chối, hoặc có thể đã bị dùng); quản trị cần kết nối lại OA (loaxa zalo connect hoặc trang quản trị)"
+		return "Mã làm mới (refresh token) của Zalo không dùng được nữa (Zalo từ chối, hoặc có thể đã bị dùng); quản trị cần kết nối lại OA (" +
+			ConnectCommand(oaOf(err)) + " hoặc trang quản trị)"
 	case errors.Is(err, ErrNotConnected):
-		return "Chưa kết nối Zalo OA; quản trị cần kết nối OA (loaxa zalo connect hoặc trang quản trị)"
+		return "Chưa kết nối Zalo OA; quản trị cần kết nối OA (" + ConnectCommand(oaOf(err)) + " hoặc trang quản trị)"
 	case errors.Is(err, ErrTokensUnsaved):
 		return "Không ghi được mã Zalo vào cơ sở dữ liệu; tin chờ gửi đến khi cơ sở dữ liệu ghi được"
 	case errors.Is(err, ErrRefreshBusy):

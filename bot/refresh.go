@@ -117,9 +117,9 @@ func (c *Client) refreshFrom(ctx context.Context, seen string, forced bool) erro
 			c.tok.lastErr = err.Error()
 			c.tok.refreshFailing = false
 			code := apiCode(err)
-			err = fmt.Errorf("%w (%s)", ErrReconnect, c.tok.lastErr)
+			err = c.disconnected(ErrReconnect, c.tok.lastErr)
 			c.log.Error().Err(err).Int("zalo_code", code).
-				Msg("zalo refused the refresh token; sending stops until the OA is reconnected: run " + c.connectCommand() + " or use Kết nối Zalo OA in the admin site")
+				Msg("zalo refused the refresh token; sending stops until the OA is reconnected: run `" + ConnectCommand(c.oa) + "` or use Kết nối Zalo OA in the admin site")
 		} else {
 			c.tok.proactiveAfter = c.now().Add(refreshCooldown)
 			c.tok.lastErr = err.Error()
@@ -193,10 +193,10 @@ func (c *Client) strandedLocked(rt string, earlier time.Time) error {
 		"or the answer was lost, after the request left), so Zalo may have spent the stored refresh token; "+
 		"it is not sent again, because a spent refresh token presented twice can make Zalo revoke the connection",
 		earlier.Local().Format(time.DateTime))
-	err := fmt.Errorf("%w (%s)", ErrReconnect, c.tok.lastErr)
+	err := c.disconnected(ErrReconnect, c.tok.lastErr)
 	c.tok.lastRefreshErr = err
 	c.log.Error().Err(err).Time("refresh_started_at", earlier).
-		Msg("the zalo refresh token may be spent; sending stops until the OA is reconnected: run " + c.connectCommand() + " or use Kết nối Zalo OA in the admin site")
+		Msg("the zalo refresh token may be spent; sending stops until the OA is reconnected: run `" + ConnectCommand(c.oa) + "` or use Kết nối Zalo OA in the admin site")
 	return err
 }
 
@@ -277,14 +277,4 @@ func apiCode(err error) int {
 		return ae.Code
 	}
 	return 0
-}
-
-// connectCommand is the command that reconnects this client's OA: with
-// several OAs (an App's client, keyed by the commune's code) it names the
-// commune, as `loaxa zalo connect` without --commune is a usage error then.
-func (c *Client) connectCommand() string {
-	if c.oa != "" {
-		return "`loaxa zalo connect --commune " + c.oa + "`"
-	}
-	return "`loaxa zalo connect`"
 }

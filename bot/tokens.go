@@ -146,12 +146,9 @@ func (c *Client) readStored(ctx context.Context) (tokenPair, error) {
 func (c *Client) stateErrLocked() error {
 	switch c.tok.state {
 	case stateNoTokens:
-		return ErrNotConnected
+		return c.disconnected(ErrNotConnected, "")
 	case stateDisconnected:
-		if c.tok.lastErr != "" {
-			return fmt.Errorf("%w (%s)", ErrReconnect, c.tok.lastErr)
-		}
-		return ErrReconnect
+		return c.disconnected(ErrReconnect, c.tok.lastErr)
 	}
 	return nil
 }

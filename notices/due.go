@@ -12,14 +12,17 @@ import (
 // rate limit, or of unknown outcome; due at or before now) among those of
 // priority rank at least minRank and at most maxRank (PriorityRank), or the
 // zero time when none waits. Monitoring reads it: a delivery that stays due
-// for long means sending is stuck.
+// for long means sending is stuck. The deliveries of a disabled commune
+// are left out: they are held on purpose, not stuck (QueueDepthByCommune
+// counts them, as that commune's own).
 func (s *Store) OldestDue(ctx context.Context, now time.Time, minRank, maxRank PriorityRank) (time.Time, error) {
 	var ts sql.NullString
 	// A delivery of a notice whose withdrawal is approved waits for the
 	// withdrawal, not for the dispatcher (followups.go): not stuck.
 	err := s.db.QueryRowContext(ctx, `SELECT min(d.next_attempt_at) FROM deliveries d
 		WHERE d.status IN ('queued', 'retry', 'sending') AND d.next_attempt_at <= ? AND d.priority BETWEEN ? AND ?
-		  AND NOT (d.status IN ('queued', 'retry') AND `+withdrawnSQL+`)`,
+		  AND NOT (d.status IN ('queued', 'retry') AND `+withdrawnSQL+`)
+		  AND NOT EXISTS (SELECT 1 FROM communes c WHERE c.id = d.commune_id AND c.active = 0)`,
 		fmtTime(now), minRank, maxRank).Scan(&ts)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("oldest due delivery: %w", err)

@@ -76,12 +76,13 @@ func (r *Runner) upkeep(ctx context.Context) error {
 		h := c.Sender.Health()
 		switch {
 		case h.Connected:
-		case len(cs) == 1:
+		case c.Sender.State().OA == "": // the one commune of a single-commune daemon
 			r.log.Error().Str("commune", c.Code).Str("reason", h.LastError).
-				Msg("Zalo OA is disconnected: sending is paused and the queue kept; reconnect with `loaxa zalo connect` or the admin site")
+				Msg("Zalo OA is disconnected: sending is paused and the queue kept; " + reconnectAdvice([]CommuneSender{c}))
 		default:
 			r.log.Error().Str("commune", c.Code).Str("reason", h.LastError).
-				Msg("Zalo OA of this commune is disconnected: its sending is paused and its queue kept, the other communes go on; reconnect with `loaxa zalo connect --commune " + c.Code + "` or the admin site")
+				Msg("Zalo OA of this commune is disconnected: its sending is paused and its queue kept, the other communes go on; " +
+					reconnectAdvice([]CommuneSender{c}))
 		}
 	}
 	return errors.Join(errs...)

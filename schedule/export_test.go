@@ -50,3 +50,6 @@ func (r *Runner) TargetsOf(ctx context.Context, n *notices.Notice) ([]notices.Ta
 	}
 	return targets(n, x), nil
 }
+
+// Upkeep runs the calendar's token upkeep now.
+func (r *Runner) Upkeep(ctx context.Context) error { return r.upkeep(ctx) }

@@ -118,10 +118,13 @@ type facts struct {
 
 	warnMu   sync.Mutex
 	warnedOn string // the commune-zone date of the last warn line
+
+	offMu sync.Mutex
+	off   map[string]bool // communes whose group checks fail because their OA cannot call Zalo (offline)
 }
 
 func newFacts(r *Runner) *facts {
-	return &facts{r: r, kick: make(chan struct{}, 1), wanted: map[string]bool{}}
+	return &facts{r: r, kick: make(chan struct{}, 1), wanted: map[string]bool{}, off: map[string]bool{}}
 }
 
 // sentTo asks for a check of the groups a new occurrence goes to.
@@ -247,9 +250,13 @@ func (f *facts) check(ctx context.Context, groupID string) error {
 		return nil // its commune is inactive: nothing to check
 	}
 	d, err := s.GroupInfo(ctx, groupID)
-	if err != nil && ctx.Err() == nil {
-		f.r.log.Warn().Err(err).Str("commune", h.Commune).Str("hamlet", h.Code).Str("group_id", groupID).
-			Str("reason", bot.Reason(err)).Msg("group check with Zalo failed")
+	if ctx.Err() == nil {
+		offline := bot.ErrorClass(err) == bot.ClassDisconnected
+		f.offline(h, groupID, offline, err)
+		if err != nil && !offline {
+			f.r.log.Warn().Err(err).Str("commune", h.Commune).Str("hamlet", h.Code).Str("group_id", groupID).
+				Str("reason", bot.Reason(err)).Msg("group check with Zalo failed")
+		}
 	}
 	switch {
 	case err == nil:
@@ -265,6 +272,33 @@ func (f *facts) check(ctx context.Context, groupID string) error {
 		return nil
 	default:
 		return f.r.store.UpdateGroupFacts(ctx, groupID, notices.GroupFacts{TriedAt: now, CheckError: bot.Reason(err)})
+	}
+}
+
+// offline logs, once when it starts and once when it ends, that the group
+// checks of h's commune fail because its OA cannot call Zalo (disconnected,
+// or its tokens cannot be stored): each group's check fails for that one
+// reason every factsRetry for as long as it lasts, which the disconnection's
+// own alarm (/healthz, loaxa_commune_connected, the dashboard) already
+// says. Each group's facts keep the true reason all along.
+func (f *facts) offline(h *notices.Hamlet, groupID string, offline bool, err error) {
+	f.offMu.Lock()
+	was := f.off[h.Commune]
+	if offline {
+		f.off[h.Commune] = true
+	} else {
+		delete(f.off, h.Commune)
+	}
+	f.offMu.Unlock()
+	switch {
+	case offline && !was:
+		f.r.log.Warn().Err(err).Str("commune", h.Commune).Str("hamlet", h.Code).Str("group_id", groupID).
+			Str("reason", bot.Reason(err)).
+			Msg("group checks with Zalo fail: the commune's OA cannot call Zalo; each group's check is tried again every 30 minutes, " +
+				"and this is logged again only when they work")
+	case !offline && was:
+		f.r.log.Info().Str("commune", h.Commune).Str("group_id", groupID).
+			Msg("group checks with Zalo work again: the commune's OA calls Zalo")
 	}
 }
 

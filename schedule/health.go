@@ -96,8 +96,7 @@ func (r *Runner) Health(ctx context.Context) Health {
 		worse(HealthFailing, "no commune is sent for: each is disabled or waits for a restart (see communes); "+
 			"the queue is kept: enable a commune (`loaxa commune enable CODE`) or restart loaxa")
 	case !tok.Connected:
-		p := "Zalo OA disconnected: sending is paused, the queue is kept; reconnect with `loaxa zalo connect` " +
-			"or the admin site (Kết nối Zalo OA)"
+		p := "Zalo OA disconnected: sending is paused, the queue is kept; " + reconnectAdvice(down(r.senders.Communes()))
 		if tok.LastError != "" {
 			p += ": " + tok.LastError
 		}

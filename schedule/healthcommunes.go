@@ -21,6 +21,11 @@ type CommuneHealth struct {
 	LastRefresh     time.Time `json:"last_refresh,omitzero"`
 	LastError       string    `json:"last_error,omitempty"`
 	QueueDepth      int       `json:"queue_depth"` // its queued, retry and sending deliveries
+	// Held: a disabled commune's deliveries still to send (its QueueDepth),
+	// held on purpose until it is enabled again; loaxa_commune_queue_depth
+	// with disabled="1". They do not count toward the instance's oldest
+	// due delivery. 0 for an active commune.
+	Held int `json:"held"`
 }
 
 // communesHealth fills h.Communes when the database has several communes,
@@ -42,14 +47,15 @@ func (r *Runner) communesHealth(ctx context.Context, h *Health, worse func(statu
 	unrouted := r.communes.unrouted
 	r.communes.mu.Unlock()
 	h.Communes = []CommuneHealth{}
-	var paused, off, waiting []string
+	var off, waiting []string
+	var paused []CommuneSender
 	sending := 0
 	for _, c := range cs {
 		ch := CommuneHealth{Code: c.Code, Active: c.Active, QueueDepth: depth[c.ID]}
 		s, ok := r.senders.For(c.ID)
 		switch {
 		case !c.Active:
-			ch.Paused = ch.QueueDepth > 0
+			ch.Paused, ch.Held = ch.QueueDepth > 0, ch.QueueDepth
 			if ch.Paused {
 				off = append(off, fmt.Sprintf("%s (%d)", c.Code, ch.QueueDepth))
 			}
@@ -60,7 +66,7 @@ func (r *Runner) communesHealth(ctx context.Context, h *Health, worse func(statu
 			if t.Connected {
 				sending++
 			} else {
-				paused = append(paused, c.Code)
+				paused = append(paused, CommuneSender{ID: c.ID, Code: c.Code, Sender: s})
 			}
 		default:
 			// Active, with no Sender: added while a single commune's
@@ -74,13 +80,16 @@ func (r *Runner) communesHealth(ctx context.Context, h *Health, worse func(statu
 		h.Communes = append(h.Communes, ch)
 	}
 	if len(paused) > 0 && sending > 0 {
-		worse(HealthDegraded, "Zalo OA disconnected for commune "+strings.Join(paused, ", ")+
-			": its sending is paused and its queue kept, the other communes go on; reconnect with "+
-			"`loaxa zalo connect --commune CODE` or the admin site")
+		codes := make([]string, len(paused))
+		for i, c := range paused {
+			codes[i] = c.Code
+		}
+		worse(HealthDegraded, "Zalo OA disconnected for commune "+strings.Join(codes, ", ")+
+			": its sending is paused and its queue kept, the other communes go on; "+reconnectAdvice(paused))
 	}
 	if len(off) > 0 {
-		worse(HealthDegraded, "commune disabled with deliveries queued (count): "+strings.Join(off, ", ")+
-			": they are not sent; enable it again to send them (`loaxa commune enable CODE`)")
+		worse(HealthDegraded, "commune disabled with deliveries held (count): "+strings.Join(off, ", ")+
+			": they are not sent, and not counted as late; enable it again to send them (`loaxa commune enable CODE`)")
 	}
 	for _, w := range waiting {
 		worse(HealthDegraded, "commune "+w+"; its deliveries wait in the queue")

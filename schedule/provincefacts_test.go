@@ -2,6 +2,8 @@ package schedule_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -46,9 +48,9 @@ func TestProvinceUncheckedGroupCheckedThroughItsOA(t *testing.T) {
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("the run took %v: the disconnected commune's due deliveries held the checks", d)
 	}
-	// xa-c's groups cannot be checked: each failed try (one per run here,
-	// two runs) is logged once, with the commune and the group, and
-	// recorded with a true reason.
+	// xa-c's groups cannot be checked: recorded with a true reason; that
+	// the commune's OA cannot call Zalo is logged once, with the commune,
+	// not once per group and try (TestGroupChecksOfADisconnectedCommune).
 	gc := zalosim.GeneratedGroupID(3, 1)
 	fc, _, _ := p.store.GroupFactsOf(p.ctx, gc)
 	if !strings.Contains(fc.CheckError, "kết nối") || strings.Contains(fc.CheckError, "máy chủ Zalo") {
@@ -56,11 +58,72 @@ func TestProvinceUncheckedGroupCheckedThroughItsOA(t *testing.T) {
 	}
 	var lines []string
 	for _, l := range strings.Split(p.logs.String(), "\n") {
-		if strings.Contains(l, gc) && strings.Contains(l, "check") {
+		if strings.Contains(l, "group check") {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) != 2 || !strings.Contains(lines[0], `"commune":"xa-c"`) || !strings.Contains(lines[1], `"commune":"xa-c"`) {
-		t.Errorf("log lines of the failed checks of %s: %q; want two (one a try), naming commune xa-c", gc, lines)
+	if len(lines) != 1 || !strings.Contains(lines[0], `"commune":"xa-c"`) {
+		t.Errorf("log lines of the failed checks: %q; want one, naming commune xa-c", lines)
+	}
+}
+
+// TestGroupChecksOfADisconnectedCommune: while xa-c's OA is disconnected,
+// its groups' checks fail every 30 minutes; the log says so once when it
+// starts and once when it ends, not per group and try, while each group's
+// facts and the commune's gauge say it all along.
+func TestGroupChecksOfADisconnectedCommune(t *testing.T) {
+	p := newProvinceRig(t, "xa-c")
+	ctx, cancel := context.WithTimeout(p.ctx, 60*time.Second)
+	defer cancel()
+	groups := []string{zalosim.GeneratedGroupID(3, 1), zalosim.GeneratedGroupID(3, 2)}
+	count := func(s string) int { return strings.Count(p.logs.String(), s) }
+	for run := range 4 {
+		if err := p.runner.RefreshGroups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range groups {
+			f, _, _ := p.store.GroupFactsOf(p.ctx, g)
+			if f.Checked() || !strings.Contains(f.CheckError, "loaxa zalo connect --commune xa-c") || !f.TriedAt.Equal(p.clock.Now().Truncate(time.Second)) {
+				t.Errorf("run %d: xa-c's group %s: %+v; want tried now, unchecked, the lost connection as reason", run, g, f)
+			}
+		}
+		rec := httptest.NewRecorder()
+		p.runner.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if !strings.Contains(rec.Body.String(), `loaxa_commune_connected{commune="xa-c"} 0`) {
+			t.Errorf("run %d: /metrics does not say xa-c is disconnected", run)
+		}
+		p.clock.Add(31 * time.Minute)
+	}
+	if k := count("group check with Zalo failed"); k != 0 {
+		t.Errorf("%d per-group warnings of the checks of a disconnected commune; want none", k)
+	}
+	if k := count("group checks with Zalo fail"); k != 1 || !strings.Contains(p.logs.String(), `"commune":"xa-c","hamlet"`) {
+		t.Errorf("the log said %d times that xa-c's group checks fail; want once, naming xa-c", k)
+	}
+	// Reconnected, its groups are checked and the log says so once.
+	cl, ok := p.app.Lookup("xa-c")
+	if !ok {
+		t.Fatal("no client for xa-c")
+	}
+	if err := p.store.CommuneTokens(p.commune["xa-c"]).SaveZaloTokens(p.ctx, p.sim.OAs[2].AccessToken, p.sim.OAs[2].RefreshToken,
+		time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Reload(p.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := p.runner.RefreshGroups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p.clock.Add(31 * time.Minute)
+	}
+	for _, g := range groups {
+		if f, _, _ := p.store.GroupFactsOf(p.ctx, g); !f.Checked() || f.CheckError != "" {
+			t.Errorf("xa-c's group %s after the reconnection: %+v; want checked", g, f)
+		}
+	}
+	if k := count("group checks with Zalo work again"); k != 1 {
+		t.Errorf("the log said %d times that xa-c's group checks work again; want once", k)
 	}
 }

@@ -171,3 +171,29 @@ func (r *Runner) senderOfGroup(ctx context.Context, groupID string) (Sender, err
 	}
 	return r.senderFor(h.CommuneID), nil
 }
+
+// reconnectAdvice tells how to reconnect the OAs of cs (communes whose OA
+// cannot send), each with the command that works for it
+// (bot.ConnectCommand of its client's key: --commune in province mode).
+func reconnectAdvice(cs []CommuneSender) string {
+	cmds := make([]string, 0, len(cs))
+	for _, c := range cs {
+		cmds = append(cmds, "`"+bot.ConnectCommand(c.Sender.State().OA)+"`")
+	}
+	each := ""
+	if len(cmds) > 1 {
+		each = " each"
+	}
+	return "reconnect" + each + " with " + strings.Join(cmds, ", ") + " or the admin site (Kết nối Zalo OA)"
+}
+
+// down lists the communes of cs whose OA cannot send.
+func down(cs []CommuneSender) []CommuneSender {
+	var out []CommuneSender
+	for _, c := range cs {
+		if !c.Sender.Health().Connected {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -16,14 +16,18 @@ import (
 // as Zalo's code itself lives.
 const oauthMaxAge = 10 * time.Minute
 
-// noBaseURL explains why the Zalo connection cannot start from here.
-const noBaseURL = "Chưa đặt địa chỉ công khai của trang (LOAXA_BASE_URL, ví dụ https://loa.xaanphu.gov.vn) nên chưa " +
-	"kết nối Zalo được từ xa: Zalo cần một địa chỉ quay về đáng tin. Quản trị viên hãy đặt LOAXA_BASE_URL rồi khởi động " +
-	"lại loaxa, hoặc mở trang này ngay trên máy chủ (http://127.0.0.1:…), hoặc chạy «loaxa zalo connect»."
+// noBaseURL explains why the Zalo connection cannot start from here; oa
+// is the commune whose OA is connected ("" with one commune).
+func noBaseURL(oa string) string {
+	return "Chưa đặt địa chỉ công khai của trang (LOAXA_BASE_URL, ví dụ https://loa.xaanphu.gov.vn) nên chưa " +
+		"kết nối Zalo được từ xa: Zalo cần một địa chỉ quay về đáng tin. Quản trị viên hãy đặt LOAXA_BASE_URL rồi khởi động " +
+		"lại loaxa, hoặc mở trang này ngay trên máy chủ (http://127.0.0.1:…), hoặc chạy «" + bot.ConnectCommand(oa) + "»."
+}
 
 // reconnectStep is the exact thing to do when the connection is lost.
-const reconnectStep = "Để kết nối lại: quản trị viên mở trang «Kết nối Zalo» (/zalo), bấm nút «Kết nối Zalo OA» " +
-	"và đồng ý trên trang của Zalo bằng tài khoản quản trị Official Account; hoặc chạy lệnh «loaxa zalo connect» trên máy chủ."
+var reconnectStep = "Để kết nối lại: quản trị viên mở trang «Kết nối Zalo» (/zalo), bấm nút «Kết nối Zalo OA» " +
+	"và đồng ý trên trang của Zalo bằng tài khoản quản trị Official Account; hoặc chạy lệnh «" + bot.ConnectCommand("") +
+	"» trên máy chủ."
 
 // banner is the alarm shown atop every staff page.
 type banner struct {
@@ -94,7 +98,7 @@ func (s *Server) zaloPage(w http.ResponseWriter, r *http.Request, sess *notices.
 	}
 	d := zaloData{Configured: s.zalo != nil, RedirectURL: s.redirectURL(r)}
 	if d.RedirectURL == "" {
-		d.Error = noBaseURL
+		d.Error = noBaseURL("")
 	}
 	if s.zalo != nil {
 		d.Health = s.zalo.Health()
@@ -117,7 +121,11 @@ func (s *Server) zaloConnect(w http.ResponseWriter, r *http.Request, sess *notic
 	}
 	redirect := s.redirectURL(r)
 	if redirect == "" {
-		s.redirect(w, r, back, noBaseURL)
+		oa := ""
+		if c != nil {
+			oa = c.Code
+		}
+		s.redirect(w, r, back, noBaseURL(oa))
 		return
 	}
 	var commune int64

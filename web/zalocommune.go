@@ -73,7 +73,7 @@ func noClientMessage(c *notices.Commune) string {
 func reconnectStepOf(c *notices.Commune) string {
 	return "Để kết nối lại: quản trị viên mở trang «Kết nối Zalo» (/zalo) của " + c.Name + ", bấm nút «Kết nối Zalo OA» " +
 		"và đồng ý trên trang của Zalo bằng tài khoản quản trị Official Account của xã; hoặc chạy lệnh " +
-		"«loaxa zalo connect --commune " + c.Code + "» trên máy chủ."
+		"«" + bot.ConnectCommand(c.Code) + "» trên máy chủ."
 }
 
 // zaloTarget is the commune a Zalo page or action is for, with several
@@ -147,7 +147,7 @@ func (s *Server) zaloLine(c notices.Commune) zaloCommune {
 	l.Todo = "Không cần làm gì: mã truy cập tự gia hạn trước khi hết."
 	if !l.OK {
 		l.Todo = "Bấm «Kết nối Zalo OA» của xã này và đồng ý trên trang của Zalo bằng tài khoản quản trị OA của xã " +
-			"(hoặc chạy «loaxa zalo connect --commune " + c.Code + "» trên máy chủ)."
+			"(hoặc chạy «" + bot.ConnectCommand(c.Code) + "» trên máy chủ)."
 	}
 	return l
 }
@@ -162,7 +162,11 @@ func (s *Server) zaloCommunesPage(w http.ResponseWriter, r *http.Request, sess *
 	sc := scopeFrom(r)
 	d := zaloData{Multi: true, Configured: true, RedirectURL: s.redirectURL(r)}
 	if d.RedirectURL == "" {
-		d.Error = noBaseURL
+		oa := "MÃ_XÃ"
+		if c != nil {
+			oa = c.Code
+		}
+		d.Error = noBaseURL(oa)
 	}
 	title := "Kết nối Zalo"
 	if c != nil {
@@ -206,7 +210,7 @@ func (s *Server) communeBanner(sc *scope) *banner {
 		Message: "Zalo OA của " + strconv.Itoa(len(bad)) + " xã chưa gửi được: " + strings.Join(bad, ", ") +
 			". Tin của các xã này chờ trong hàng đợi; các xã khác vẫn gửi bình thường.",
 		Step: "Quản trị viên mở trang «Kết nối Zalo» (/zalo) để xem và kết nối lại từng xã, hoặc chạy " +
-			"«loaxa zalo connect --commune MÃ_XÃ» trên máy chủ.",
+			"«" + bot.ConnectCommand("MÃ_XÃ") + "» trên máy chủ.",
 	}
 }
 

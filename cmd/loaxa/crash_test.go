@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
@@ -156,70 +155,18 @@ func TestKilledDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
 
 	// A last run settles what the kills left and finishes the broadcast.
 	p := startServe(t, bin, c, logPath)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var pending int
-		err := db.QueryRowContext(context.Background(),
-			`SELECT count(*) FROM deliveries WHERE status IN ('queued', 'retry', 'sending')`).Scan(&pending)
-		var total int
-		db.QueryRow(`SELECT count(*) FROM deliveries`).Scan(&total)
-		if err == nil && pending == 0 && total > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			p.kill(t)
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("%d deliveries still pending after 60s; log tail:\n%s", pending, tail(string(log), 30))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitSettled(t, db, p, logPath, 60*time.Second)
 	p.term(t)
 
 	// Every delivery row was sent, and each group holds exactly the parts
 	// its rows say, each once.
-	want := map[string]map[string]int{}
-	rows, err := db.Query(`SELECT d.group_id, b.body, d.status FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id`)
-	if err != nil {
-		t.Fatal(err)
+	ids := make([]string, len(groups))
+	for i, g := range groups {
+		ids[i] = g.ID
 	}
-	var deliveries int
-	for rows.Next() {
-		var g, body, status string
-		if err := rows.Scan(&g, &body, &status); err != nil {
-			t.Fatal(err)
-		}
-		if status != "sent" {
-			t.Errorf("a delivery to %s ended %s; want sent", g, status)
-		}
-		if want[g] == nil {
-			want[g] = map[string]int{}
-		}
-		want[g][body]++
-		deliveries++
-	}
-	rows.Close()
+	deliveries, dup, lost := exactlyOnce(t, db, sim, ids, nil)
 	if deliveries != 60*5 {
 		t.Errorf("%d delivery rows; want 60 groups × 5 parts = 300", deliveries)
-	}
-	var dup, lost int
-	for _, g := range groups {
-		got := map[string]int{}
-		for _, m := range sim.Messages(g.ID) {
-			got[m.Text]++
-		}
-		for body, n := range want[g.ID] {
-			switch {
-			case got[body] > n:
-				dup += got[body] - n
-			case got[body] < n:
-				lost += n - got[body]
-			}
-		}
-		for body := range got {
-			if want[g.ID][body] == 0 {
-				t.Errorf("group %s holds a message no delivery row accounts for: %.40q", g.ID, body)
-			}
-		}
 	}
 	t.Logf("%d kills; %d messages delivered before the last run, %d in all; %d lost answers injected",
 		kills, mid, len(sim.AllMessages()), sim.Stats().Faults)

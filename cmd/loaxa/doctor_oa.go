@@ -67,10 +67,10 @@ func (o *oaCheck) count(status string) int {
 // connectFix is how to connect this OA again.
 func (o *oaCheck) connectFix() string {
 	if o.province {
-		return "chạy loaxa zalo connect --commune " + o.c.Code +
+		return "chạy " + bot.ConnectCommand(o.c.Code) +
 			" (--redirect-uri https://tên-miền/zalo/callback, hoặc --refresh-token-file TỆP); docs/GOING-LIVE.md, bước 6"
 	}
-	return "kết nối lại OA: loaxa zalo connect hoặc trang quản trị → Kết nối Zalo OA (docs/GOING-LIVE.md, bước 6)"
+	return "kết nối lại OA: " + bot.ConnectCommand("") + " hoặc trang quản trị → Kết nối Zalo OA (docs/GOING-LIVE.md, bước 6)"
 }
 
 // checkZalo runs the Zalo checks: of the only commune's OA, or of every

@@ -32,7 +32,7 @@ func liveFix(err error, base string) string {
 		return "ứng dụng hoặc OA chưa đủ điều kiện: xác thực OA, kích hoạt ứng dụng, đăng ký Official Account API, " +
 			"cho OA cấp quyền (docs/GOING-LIVE.md, bước 1–3)"
 	case errors.Is(err, bot.ErrReconnect), errors.Is(err, bot.ErrNotConnected):
-		return "kết nối lại OA: loaxa zalo connect (docs/GOING-LIVE.md, bước 6)"
+		return "kết nối lại OA: " + bot.ConnectCommand("") + " (docs/GOING-LIVE.md, bước 6)"
 	}
 	return "xem thông báo lỗi của Zalo; chạy lại sau ít phút nếu đó là lỗi tạm thời"
 }

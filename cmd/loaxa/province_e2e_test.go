@@ -301,71 +301,18 @@ func TestKilledProvinceDaemonNeverLosesOrRepeatsAMessage(t *testing.T) {
 	sim.ClearFaults()
 	mid := len(sim.AllMessages())
 	p := startServe(t, bin, c, logPath)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		var pending, total int
-		err := db.QueryRow(`SELECT count(*) FROM deliveries WHERE status IN ('queued', 'retry', 'sending')`).Scan(&pending)
-		db.QueryRow(`SELECT count(*) FROM deliveries`).Scan(&total)
-		if err == nil && pending == 0 && total > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			p.kill(t)
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("%d deliveries still pending after 90s; log tail:\n%s", pending, tail(string(log), 30))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitSettled(t, db, p, logPath, 90*time.Second)
 	p.term(t)
 
-	want := map[string]map[string]int{}
-	rows, err := db.Query(`SELECT d.group_id, b.body, d.status FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id`)
-	if err != nil {
-		t.Fatal(err)
+	groups := make([]string, 0, len(owner))
+	for g := range owner {
+		groups = append(groups, g)
 	}
-	var deliveries int
-	for rows.Next() {
-		var g, body, status string
-		if err := rows.Scan(&g, &body, &status); err != nil {
-			t.Fatal(err)
-		}
-		if status != "sent" {
-			t.Errorf("a delivery to %s ended %s; want sent", g, status)
-		}
-		if want[g] == nil {
-			want[g] = map[string]int{}
-		}
-		want[g][body]++
-		deliveries++
-	}
-	rows.Close()
+	deliveries, dup, lost := exactlyOnce(t, db, sim, groups, owner)
 	// 60 groups × (1 + 3 parts) of the province notices, and each
 	// commune's own notice to its 20 groups.
 	if deliveries != 60*4+60 {
 		t.Errorf("%d delivery rows; want 60 groups × 4 province parts + 60 commune ones = 300", deliveries)
-	}
-	var dup, lost int
-	for g := range owner {
-		got := map[string]int{}
-		for _, m := range sim.Messages(g) {
-			got[m.Text]++
-			if m.OAID != owner[g] {
-				t.Errorf("a message to group %s went out from OA %s, not its own", g, m.OAID)
-			}
-		}
-		for body, n := range want[g] {
-			switch {
-			case got[body] > n:
-				dup += got[body] - n
-			case got[body] < n:
-				lost += n - got[body]
-			}
-		}
-		for body := range got {
-			if want[g][body] == 0 {
-				t.Errorf("group %s holds a message no delivery row accounts for: %.40q", g, body)
-			}
-		}
 	}
 	t.Logf("%d kills; %d messages delivered before the last run, %d in all; %d lost answers injected",
 		kills, mid, len(sim.AllMessages()), sim.Stats().Faults)
