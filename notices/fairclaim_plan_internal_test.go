@@ -25,3 +25,20 @@ func TestFairRowsSearchEachCommune(t *testing.T) {
 		}
 	}
 }
+
+// TestOldestDueReadsTheLiveRows: the oldest due delivery, which every
+// /metrics scrape and health check asks for, is read through the indexes of
+// the rows still to send and of those claimed, not by a scan of every
+// delivery ever made.
+func TestOldestDueReadsTheLiveRows(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "loaxa.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := queryPlan(t, s, oldestDueSQL, "2026-12-02 00:00:00", RankUrgent, RankLow)
+	if !strings.Contains(p, "USING INDEX deliveries_due") || !strings.Contains(p, "USING INDEX deliveries_sending") ||
+		strings.Contains(p, "SCAN d\n") || strings.HasSuffix(p, "SCAN d") {
+		t.Errorf("plan of the oldest due delivery:\n%s\nwant deliveries_due and deliveries_sending, no scan of deliveries", p)
+	}
+}
