@@ -55,7 +55,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	field("Ưu tiên", n.Priority.Label())
 	field("Chuyên mục", notices.CategoryName(n.Category))
 	if cs, err := s.Communes(ctx); err == nil && (len(cs) > 1 || n.Commune == notices.Province) {
-		field("Thuộc", scopeLabel(n.Commune))
+		field("Thuộc", scopeLabel(ctx, s, n.Commune))
 	}
 	where, err := whereCLI(ctx, s, n)
 	if err != nil {
