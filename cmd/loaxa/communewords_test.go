@@ -44,3 +44,47 @@ func TestCommuneNamedOneWay(t *testing.T) {
 		t.Errorf("notice cancel 2 --province = %d %q; want %q", code, errOut, want)
 	}
 }
+
+// TestNoticeWorkflowScope: with several communes, notice edit, submit,
+// pause and resume take --commune/--province like the other commands on
+// one notice: without them it is a usage error naming --commune, and a
+// notice outside the scope given is refused, unchanged.
+func TestNoticeWorkflowScope(t *testing.T) {
+	c := newCLI(t)
+	c.env["LOAXA_COMMUNE"] = "UBND xã An Phú"
+	c.setup()
+	c.ok("commune", "add", "--code", "xa-phu-hoa", "--name", "UBND xã Phú Hòa")
+	c.ok("hamlet", "add", "--commune", "xa-phu-hoa", "--name", "Ấp 1", "--group-id", "g-ph-1")
+	c.ok("notice", "add", "--commune", "xa-phu-hoa", "--title", "Họp", "--body", "b") // 1, pending
+	c.ok("notice", "add", "--commune", "xa-phu-hoa", "--title", "Tập thể dục", "--body", "b",
+		"--cron", "0 6 * * *", "--approve", "--as", "lan") // 2, recurring
+	for _, st := range []struct{ args []string }{
+		{[]string{"notice", "edit", "1", "--title", "Họp thôn", "--draft"}},
+		{[]string{"notice", "submit", "1"}},
+		{[]string{"notice", "pause", "2"}},
+		{[]string{"notice", "resume", "2"}},
+	} {
+		name := "loaxa " + strings.Join(st.args, " ")
+		before := c.counts()
+		if _, errOut, code := c.run("", st.args...); code != 2 || !strings.Contains(errOut, "--commune") {
+			t.Errorf("%s with two communes and no --commune = %d %q; want 2 naming --commune", name, code, errOut)
+		}
+		for _, wrong := range [][]string{{"--commune", "xa-an-phu"}, {"--province"}} {
+			_, errOut, code := c.run("", append(st.args, wrong...)...)
+			if code != 1 || !strings.Contains(errOut, "thuộc UBND xã Phú Hòa (xa-phu-hoa), không thuộc") {
+				t.Errorf("%s %s = %d %q; want refused: the notice is xa-phu-hoa's", name, strings.Join(wrong, " "), code, errOut)
+			}
+		}
+		if after := c.counts(); after["audit_log"] != before["audit_log"] {
+			t.Errorf("%s: refused runs wrote %d audit entries", name, after["audit_log"]-before["audit_log"])
+		}
+		out := c.ok(append(st.args, "--commune", "xa-phu-hoa")...)
+		if strings.Contains(out, "loaxa notice") && !strings.Contains(out, "--commune xa-phu-hoa") {
+			t.Errorf("%s --commune xa-phu-hoa = %q; the command it suggests lacks --commune xa-phu-hoa", name, out)
+		}
+	}
+	show := c.ok("notice", "show", "1", "--commune", "xa-phu-hoa")
+	if !strings.Contains(show, "Họp thôn") {
+		t.Errorf("notice 1 after edit in scope:\n%s", show)
+	}
+}
