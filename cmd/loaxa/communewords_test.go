@@ -88,3 +88,34 @@ func TestNoticeWorkflowScope(t *testing.T) {
 		t.Errorf("notice 1 after edit in scope:\n%s", show)
 	}
 }
+
+// TestProvinceNoticeReachesNoOne: notice add --communes refuses a province
+// notice that reaches no active hamlet (its communes disabled, or without
+// hamlets), exit 1 with the reason on --communes, nothing written.
+func TestProvinceNoticeReachesNoOne(t *testing.T) {
+	c := newCLI(t)
+	c.env["LOAXA_COMMUNE"] = "UBND xã An Phú"
+	c.setup()
+	c.ok("commune", "add", "--code", "xa-phu-hoa", "--name", "UBND xã Phú Hòa")
+	c.ok("hamlet", "add", "--commune", "xa-phu-hoa", "--name", "Ấp 1", "--group-id", "g-ph-1")
+	c.ok("commune", "add", "--code", "xa-rong", "--name", "UBND xã Rỗng")
+	c.ok("commune", "disable", "xa-phu-hoa")
+	before := c.counts()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--communes", "xa-phu-hoa"}, `--communes: Thông báo cấp tỉnh này không tới được thôn/ấp nào đang hoạt động (xã đang tắt: "xa-phu-hoa")`},
+		{[]string{"--communes", "xa-phu-hoa,xa-rong"}, `không có thôn/ấp nào đang hoạt động: "xa-rong"`},
+		{[]string{"--province", "--hamlets", "xa-phu-hoa/ap-1"}, `xã đang tắt: "xa-phu-hoa/ap-1"`},
+	} {
+		args := append([]string{"notice", "add", "--title", "Lũ", "--body", "Nước lên", "--approve"}, tc.args...)
+		if _, errOut, code := c.run("", args...); code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("loaxa %s = %d %q; want 1 saying %q", strings.Join(args, " "), code, errOut, tc.want)
+		}
+	}
+	if after := c.counts(); after["notices"] != before["notices"] || after["audit_log"] != before["audit_log"] {
+		t.Errorf("refused province notices wrote rows: %v → %v", before, after)
+	}
+	c.ok("notice", "add", "--title", "Lũ", "--body", "Nước lên", "--communes", "xa-phu-hoa,xa-an-phu")
+}
