@@ -182,7 +182,7 @@ func TestZaloConnectRefreshTokenFile(t *testing.T) {
 	delete(c.env, "ZALO_REFRESH_TOKEN")
 	c.ok("commune", "add", "--code", "xa-b", "--name", "UBND xã B")
 	out, errOut, code := c.run(sim.RefreshToken+"\n", "zalo", "connect", "--commune", "xa-b", "--refresh-token-file", "-")
-	if code != 0 || !strings.Contains(out, "Đã kết nối OA của UBND xã B") {
+	if code != 0 || !strings.Contains(out, "Đã kết nối OA của UBND xã B (xa-b)") {
 		t.Fatalf("zalo connect --refresh-token-file - = %d %q %q", code, out, errOut)
 	}
 	db, err := sql.Open("sqlite3", c.db)

@@ -123,9 +123,9 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if other != nil {
-			return fmt.Errorf("chưa kết nối: Official Account số %s đã được kết nối cho %s (%s), không phải OA của %s; "+
+			return fmt.Errorf("chưa kết nối: Official Account số %s đã được kết nối cho %s, không phải OA của %s; "+
 				"không có gì thay đổi. Chạy lại loaxa zalo connect --commune %s và trên trang của Zalo chọn đúng OA của %s",
-				oaID, other.Name, other.Code, o.c.Name, o.c.Code, o.c.Name)
+				oaID, communeLabel(other), communeLabel(o.c), o.c.Code, o.c.Name)
 		}
 	}
 	if err := c.ExchangeCode(ctx, code, verifier); err != nil {
@@ -133,7 +133,7 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 	}
 	h := c.Health()
 	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s. Tiến trình đang chạy sẽ tự dùng cặp token mới.\n",
-		o.c.Name, h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+		communeLabel(o.c), h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
 	return recordOA(ctx, e, o)
 }
 
@@ -227,7 +227,7 @@ func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) er
 		fmt.Fprintf(e.stdout, "Đã hoàn tất lần kết nối trước bị ngắt giữa chừng (cặp token Zalo đã cấp khi đó); "+
 			"refresh token vừa cho không được dùng.\n")
 	}
-	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s.\n", commune.Name, when(c.Health().AccessExpiresAt))
+	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s.\n", communeLabel(commune), when(c.Health().AccessExpiresAt))
 	if done.OAErr != nil {
 		fmt.Fprintf(e.stdout, "Chưa biết đây là OA nào (%s); chạy loaxa zalo status --commune %s để xem.\n", bot.Reason(done.OAErr), commune.Code)
 		return nil
@@ -255,8 +255,8 @@ func recordOA(ctx context.Context, e *env, o *opened) error {
 	}
 	fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", info.Name, info.ID)
 	if other != nil {
-		return fmt.Errorf("cảnh báo: OA số %s cũng đang được ghi là của %s (%s); hai xã không dùng chung một OA được. "+
-			"Hãy kết nối lại xã nào sai bằng refresh token đúng của OA của xã đó", info.ID, other.Name, other.Code)
+		return fmt.Errorf("cảnh báo: OA số %s cũng đang được ghi là của %s; hai xã không dùng chung một OA được. "+
+			"Hãy kết nối lại xã nào sai bằng refresh token đúng của OA của xã đó", info.ID, communeLabel(other))
 	}
 	return nil
 }
@@ -313,7 +313,7 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Kết nối tốt: OA quản lý %d nhóm.\n", len(groups))
 	if info, err := c.OAInfo(ctx); err == nil {
-		fmt.Fprintf(e.stdout, "%s đang kết nối với OA %s (số %s).\n", o.c.Name, info.Name, info.ID)
+		fmt.Fprintf(e.stdout, "%s đang kết nối với OA %s (số %s).\n", communeLabel(o.c), info.Name, info.ID)
 		if err := s.CommuneTokens(o.c.ID).RecordZaloOA(ctx, info.ID); err != nil {
 			return err
 		}
