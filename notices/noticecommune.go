@@ -78,17 +78,28 @@ func checkTargets(ctx context.Context, tx *txn, n *Notice) (FieldErrors, error) 
 	case len(unknown) > 0:
 		es.add("targets", "Không có thôn/ấp nào mang mã %s; hãy chọn mã trong danh sách thôn/ấp.", quoteList(unknown))
 	}
-	if len(n.Targets) == 0 {
+	switch {
+	case len(unknown) > 0:
+	case len(n.Targets) == 0 && n.Commune != Province:
 		var active int
-		q, args := `SELECT count(*) FROM hamlets WHERE active = 1 AND commune_id = ?`, []any{n.CommuneID}
-		if n.Commune == Province {
-			q, args = `SELECT count(*) FROM hamlets h JOIN communes c ON c.id = h.commune_id WHERE h.active = 1 AND c.active = 1`, nil
-		}
-		if err := tx.QueryRowContext(ctx, q, args...).Scan(&active); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM hamlets WHERE active = 1 AND commune_id = ?`,
+			n.CommuneID).Scan(&active); err != nil {
 			return nil, fmt.Errorf("count hamlets: %w", err)
 		}
 		if active == 0 {
 			es.add("targets", "Chưa có thôn/ấp nào đang hoạt động để gửi tới; hãy thêm thôn/ấp trước.")
+		}
+	default:
+		ts, err := noticeTargets(ctx, tx, n)
+		if err != nil {
+			return nil, err
+		}
+		if len(ts) == 0 {
+			msg, err := noReach(ctx, tx, n)
+			if err != nil {
+				return nil, err
+			}
+			es.add("targets", "%s", msg)
 		}
 	}
 	return es, nil
@@ -99,13 +110,19 @@ func checkTargets(ctx context.Context, tx *txn, n *Notice) (FieldErrors, error) 
 // of the active communes (all; the communes named; the hamlets named as
 // commune/hamlet). A hamlet named twice is one target. Ordered by hamlet.
 func (s *Store) NoticeTargets(ctx context.Context, n *Notice) ([]Target, error) {
+	return noticeTargets(ctx, s.db, n)
+}
+
+// noticeTargets is NoticeTargets read through q: the store, or the
+// transaction that checks a notice before it is written (checkTargets).
+func noticeTargets(ctx context.Context, q querier, n *Notice) ([]Target, error) {
 	const cols = `SELECT h.id, h.group_id, h.commune_id, h.code, c.code FROM hamlets h JOIN communes c ON c.id = h.commune_id
 		WHERE h.active = 1 AND c.active = 1`
-	q, args := cols+` AND h.commune_id = ?`, []any{n.CommuneID}
+	query, args := cols+` AND h.commune_id = ?`, []any{n.CommuneID}
 	if n.Commune == Province {
-		q, args = cols, nil
+		query, args = cols, nil
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY h.id`, args...)
+	rows, err := q.QueryContext(ctx, query+` ORDER BY h.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("resolve targets of notice %d: %w", n.ID, err)
 	}
@@ -131,4 +148,47 @@ func (s *Store) NoticeTargets(ctx context.Context, n *Notice) ([]Target, error) 
 		ts = append(ts, t)
 	}
 	return ts, rows.Err()
+}
+
+// noReach says why notice n, whose targets all exist, reaches no active
+// hamlet, and what to do: the communes named are disabled, or have no
+// active hamlet; the hamlets named are disabled.
+func noReach(ctx context.Context, q querier, n *Notice) (string, error) {
+	if n.Commune != Province {
+		var active bool
+		if err := q.QueryRowContext(ctx, `SELECT active FROM communes WHERE id = ?`, n.CommuneID).Scan(&active); err != nil {
+			return "", fmt.Errorf("get commune %s: %w", n.Commune, err)
+		}
+		if !active {
+			return fmt.Sprintf("Xã %s đang tắt nên thông báo không tới được thôn/ấp nào; hãy bật lại xã trước (loaxa commune enable %s).",
+				n.Commune, n.Commune), nil
+		}
+		return fmt.Sprintf("Các thôn/ấp đã chọn (%s) đều đang tắt nên thông báo không tới được ai; hãy chọn thôn/ấp đang hoạt động.",
+			quoteList(n.Targets)), nil
+	}
+	if len(n.Targets) == 0 {
+		return "Chưa có thôn/ấp nào đang hoạt động trong các xã đang bật để gửi tới; hãy thêm thôn/ấp hoặc bật lại xã trước.", nil
+	}
+	var off, empty []string
+	for _, t := range n.Targets {
+		commune, _, _ := strings.Cut(t, "/")
+		var active bool
+		if err := q.QueryRowContext(ctx, `SELECT active FROM communes WHERE code = ?`, commune).Scan(&active); err != nil {
+			return "", fmt.Errorf("get commune %s: %w", commune, err)
+		}
+		if active {
+			empty = append(empty, t)
+		} else {
+			off = append(off, t)
+		}
+	}
+	var why []string
+	if len(off) > 0 {
+		why = append(why, "xã đang tắt: "+quoteList(off))
+	}
+	if len(empty) > 0 {
+		why = append(why, "không có thôn/ấp nào đang hoạt động: "+quoteList(empty))
+	}
+	return fmt.Sprintf("Thông báo cấp tỉnh này không tới được thôn/ấp nào đang hoạt động (%s); hãy chọn xã hoặc thôn/ấp khác, "+
+		"bật lại xã (loaxa commune enable MÃ) hoặc thêm thôn/ấp cho xã trước.", strings.Join(why, "; ")), nil
 }

@@ -150,7 +150,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, sess *notices.
 		}
 		targets := "tất cả thôn/ấp"
 		if len(n.Targets) > 0 {
-			targets = strings.Join(hamletNames(hs, n.Targets), ", ")
+			targets = strings.Join(notices.HamletNames(hs, n.Targets), ", ")
 		}
 		if scopeFrom(r).Multi {
 			if targets, err = s.whereText(ctx, n, "tất cả thôn/ấp"); err != nil {

@@ -22,7 +22,7 @@ func (s *Server) plainFuncs() template.FuncMap {
 			if err != nil {
 				return strings.Join(codes, ", ")
 			}
-			return strings.Join(hamletNames(hs, codes), ", ")
+			return strings.Join(notices.HamletNames(hs, codes), ", ")
 		},
 	}
 }
@@ -59,22 +59,4 @@ func sizeVN(n int64) string {
 // decimalVN writes f with prec decimals and a decimal comma: 1,4.
 func decimalVN(f float64, prec int) string {
 	return strings.Replace(strconv.FormatFloat(f, 'f', prec, 64), ".", ",", 1)
-}
-
-// hamletNames maps hamlet codes to names, for pages that show a notice's
-// targets: people read "Khóm 1", not "khom-1".
-func hamletNames(hs []notices.Hamlet, codes []string) []string {
-	byCode := make(map[string]string, len(hs))
-	for _, h := range hs {
-		byCode[h.Code] = h.Name
-	}
-	out := make([]string, 0, len(codes))
-	for _, c := range codes {
-		if n, ok := byCode[c]; ok {
-			out = append(out, n)
-		} else {
-			out = append(out, c) // a hamlet since deleted: its code is all there is
-		}
-	}
-	return out
 }

@@ -71,12 +71,37 @@ func scopeCode(c *notices.Commune) string {
 	return c.Code
 }
 
-// scopeLabel names the scope for staff.
-func scopeLabel(code string) string {
-	if code == notices.Province {
+// communeLabel names commune c for staff, the one way every command
+// does: its name with its code, «UBND xã An Phú (xa-an-phu)»; nil is the
+// province.
+func communeLabel(c *notices.Commune) string {
+	if c == nil {
 		return "cấp tỉnh"
 	}
-	return "xã " + code
+	return c.Name + " (" + c.Code + ")"
+}
+
+// scopeLabel is communeLabel of the commune with code (notices.Province:
+// the province), read from s; a code s does not know is said as it is.
+func scopeLabel(ctx context.Context, s *notices.Store, code string) string {
+	if code == notices.Province {
+		return communeLabel(nil)
+	}
+	c, err := s.CommuneByCode(ctx, code)
+	if err != nil {
+		return "xã " + code
+	}
+	return communeLabel(c)
+}
+
+// scopeOf is scopeLabel when s serves several communes, for a message
+// that says whose a thing is; "" with one commune, whose messages stay as
+// they were.
+func scopeOf(ctx context.Context, s *notices.Store, code string) string {
+	if cs, err := s.Communes(ctx); err != nil || len(cs) <= 1 {
+		return ""
+	}
+	return scopeLabel(ctx, s, code)
 }
 
 func communeAdd(ctx context.Context, e *env, args []string) error {
@@ -109,16 +134,16 @@ func communeAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Đã thêm xã %s (%s).\n", c.Code, c.Name)
+	fmt.Fprintf(e.stdout, "Đã thêm %s.\n", communeLabel(&c))
 	if len(cs) == 2 {
 		fmt.Fprintf(e.stdout, "Cơ sở dữ liệu giờ phục vụ 2 xã: các lệnh hamlet, notice, user và zalo cần --commune MÃ.\n")
 		// With one commune the footer was LOAXA_COMMUNE; from now on each
 		// commune signs with its stored name: say so when they differ.
 		for _, first := range cs {
 			if first.ID != c.ID && o.cfg.Commune != "" && first.Name != o.cfg.Commune {
-				fmt.Fprintf(e.stdout, "Lưu ý: tin của xã %s trước nay được ký theo LOAXA_COMMUNE (%q); từ giờ được ký theo tên "+
+				fmt.Fprintf(e.stdout, "Lưu ý: tin của %s trước nay được ký theo LOAXA_COMMUNE (%q); từ giờ được ký theo tên "+
 					"đã lưu của xã, %q. Nếu tên đúng là LOAXA_COMMUNE, hãy chạy: loaxa commune edit %s --name %q\n",
-					first.Code, o.cfg.Commune, first.Name, first.Code, o.cfg.Commune)
+					communeLabel(&first), o.cfg.Commune, first.Name, first.Code, o.cfg.Commune)
 			}
 		}
 	}
@@ -222,7 +247,7 @@ func communeEdit(ctx context.Context, e *env, args []string) error {
 			return explain(err, communeFlagsOf)
 		}
 	}
-	fmt.Fprintf(e.stdout, "Đã sửa xã %s (%s).\n", c.Code, c.Name)
+	fmt.Fprintf(e.stdout, "Đã sửa %s.\n", communeLabel(c))
 	return nil
 }
 
@@ -249,10 +274,11 @@ func communeSetActive(ctx context.Context, e *env, args []string, active bool) e
 	if err := o.s.SetCommuneActive(ctx, "cli", pos[0], active); err != nil {
 		return communeNotFound(err, pos[0])
 	}
+	label := scopeLabel(ctx, o.s, pos[0])
 	if active {
-		fmt.Fprintf(e.stdout, "Đã bật xã %s.\n", pos[0])
+		fmt.Fprintf(e.stdout, "Đã bật %s.\n", label)
 	} else {
-		fmt.Fprintf(e.stdout, "Đã tắt xã %s: các thôn/ấp của xã không nhận tin nữa.\n", pos[0])
+		fmt.Fprintf(e.stdout, "Đã tắt %s: các thôn/ấp của xã không nhận tin nữa.\n", label)
 	}
 	return nil
 }

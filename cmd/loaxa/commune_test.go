@@ -33,7 +33,7 @@ func TestCommuneSingle(t *testing.T) {
 	}
 	// Flags naming the only commune are accepted, and checked.
 	c.ok("notice", "show", "1", "--commune", "xa-an-phu")
-	if _, errOut, code := c.run("", "notice", "show", "1", "--province"); code != 1 || !strings.Contains(errOut, "thuộc xã xa-an-phu") {
+	if _, errOut, code := c.run("", "notice", "show", "1", "--province"); code != 1 || !strings.Contains(errOut, "thuộc UBND xã An Phú (xa-an-phu)") {
 		t.Errorf("notice show 1 --province = %d %q; want it refused: the notice is the commune's", code, errOut)
 	}
 	// Renaming LOAXA_COMMUNE later: commune list says the footer follows it.
@@ -121,7 +121,7 @@ func TestCommuneProvince(t *testing.T) {
 	if out := c.ok("notice", "show", "2", "--province"); !strings.Contains(out, "cấp tỉnh") {
 		t.Errorf("notice show 2 --province =\n%s", out)
 	}
-	if _, errOut, code := c.run("", "notice", "cancel", "1", "--commune", "xa-an-phu"); code != 1 || !strings.Contains(errOut, "thuộc xã xa-phu-hoa") {
+	if _, errOut, code := c.run("", "notice", "cancel", "1", "--commune", "xa-an-phu"); code != 1 || !strings.Contains(errOut, "thuộc UBND xã Phú Hòa (xa-phu-hoa)") {
 		t.Errorf("cancel of xa-phu-hoa's notice as xa-an-phu = %d %q; want refused", code, errOut)
 	}
 	// Accounts.
@@ -182,7 +182,7 @@ func TestZaloConnectRefreshTokenFile(t *testing.T) {
 	delete(c.env, "ZALO_REFRESH_TOKEN")
 	c.ok("commune", "add", "--code", "xa-b", "--name", "UBND xã B")
 	out, errOut, code := c.run(sim.RefreshToken+"\n", "zalo", "connect", "--commune", "xa-b", "--refresh-token-file", "-")
-	if code != 0 || !strings.Contains(out, "Đã kết nối OA của UBND xã B") {
+	if code != 0 || !strings.Contains(out, "Đã kết nối OA của UBND xã B (xa-b)") {
 		t.Fatalf("zalo connect --refresh-token-file - = %d %q %q", code, out, errOut)
 	}
 	db, err := sql.Open("sqlite3", c.db)
@@ -202,7 +202,7 @@ func TestZaloConnectRefreshTokenFile(t *testing.T) {
 	if out := c.ok("commune", "list"); !strings.Contains(out, "đã có token") || !strings.Contains(out, "chưa kết nối") {
 		t.Errorf("commune list does not tell xa-b's OA (connected) from the first commune's (not):\n%s", out)
 	}
-	if out, _, code := c.run("", "doctor"); code != 1 || !strings.Contains(out, "xã xa-b: đã lưu token OA") ||
+	if out, _, code := c.run("", "doctor"); code != 1 || !strings.Contains(out, "UBND xã B (xa-b): đã lưu token OA") ||
 		!strings.Contains(out, "OA chưa kết nối; tin của xã này chờ") {
 		t.Errorf("doctor with two communes = exit %d:\n%s\nwant each commune's OA: xa-b's stored, the first's not connected", code, out)
 	}

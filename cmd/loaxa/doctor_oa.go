@@ -45,7 +45,7 @@ func (o *oaCheck) add(name, status, msg, fix string) {
 	ch := check{Area: "zalo", Name: name, Status: status, Message: msg, Fix: fix}
 	if o.province {
 		ch.Commune = o.c.Code
-		ch.Message = "xã " + o.c.Code + ": " + msg
+		ch.Message = communeLabel(&o.c) + ": " + msg
 	}
 	o.checks = append(o.checks, ch)
 }
@@ -124,16 +124,18 @@ func (d *doctor) checkZalo(ctx context.Context) {
 func (d *doctor) checkProvince(ctx context.Context, cs []notices.Commune) {
 	var oas []*oaCheck
 	var disabled []string
-	owner := map[string]string{} // group id → the code of the commune whose OA lists it
+	var off []notices.Commune              // the disabled ones
+	owner := map[string]*notices.Commune{} // group id → the commune whose OA lists it
 	for _, c := range cs {
 		if !c.Active {
 			disabled = append(disabled, c.Code)
+			off = append(off, c)
 			continue
 		}
 		o := &oaCheck{d: d, c: c, province: true}
 		o.checkTokens(ctx)
 		for _, g := range o.groups {
-			owner[g.GroupID] = c.Code
+			owner[g.GroupID] = &o.c
 		}
 		oas = append(oas, o)
 	}
@@ -161,9 +163,9 @@ func (d *doctor) checkProvince(ctx context.Context, cs []notices.Commune) {
 		}
 		d.checks = append(d.checks, o.checks...)
 	}
-	for _, code := range disabled {
+	for _, c := range off {
 		d.add("zalo", "zalo.commune_disabled", checkSkip,
-			fmt.Sprintf("xã %s đã tắt: không kiểm, không gửi tin nào của xã này", code), "bật lại nếu cần: loaxa commune enable "+code)
+			fmt.Sprintf("%s đã tắt: không kiểm, không gửi tin nào của xã này", communeLabel(&c)), "bật lại nếu cần: loaxa commune enable "+c.Code)
 	}
 	msg := fmt.Sprintf("%d xã đang bật được kiểm: %d tốt", len(oas), len(good))
 	if len(bad) > 0 {
@@ -252,7 +254,7 @@ func (o *oaCheck) checkTokens(ctx context.Context) {
 
 // checkRest checks the rate limit and the groups of the OA that answered;
 // owner (province only) names the commune whose OA lists each group.
-func (o *oaCheck) checkRest(ctx context.Context, owner map[string]string) {
+func (o *oaCheck) checkRest(ctx context.Context, owner map[string]*notices.Commune) {
 	ctx, done := o.bounded(ctx)
 	defer done()
 	o.checkRate()
@@ -294,7 +296,7 @@ func (o *oaCheck) checkRate() {
 // checkGroups asks the OA about each of its commune's active hamlets'
 // groups: reachable by this OA, enabled, and its GMF package not about to
 // expire.
-func (o *oaCheck) checkGroups(ctx context.Context, owner map[string]string) {
+func (o *oaCheck) checkGroups(ctx context.Context, owner map[string]*notices.Commune) {
 	d := o.d
 	hs, err := d.store.HamletsOf(ctx, o.c.ID)
 	if err != nil {
@@ -309,7 +311,7 @@ func (o *oaCheck) checkGroups(ctx context.Context, owner map[string]string) {
 	hamletsPage := "trang quản trị → Thôn/ấp"
 	if o.province {
 		syncFix = "loaxa zalo status --commune " + o.c.Code + " và loaxa hamlet sync --commune " + o.c.Code + " để xem các nhóm của OA xã này"
-		hamletsPage = "trang quản trị → Thôn/ấp (chọn xã " + o.c.Code + ")"
+		hamletsPage = "trang quản trị → Thôn/ấp (chọn " + communeLabel(&o.c) + ")"
 	}
 	good, bad, expiring, left := 0, 0, 0, 0
 	for _, h := range hs {
@@ -326,11 +328,11 @@ func (o *oaCheck) checkGroups(ctx context.Context, owner map[string]string) {
 		switch {
 		case errors.As(err, &ae) && ae.Code == -403:
 			bad++
-			if other := owner[h.GroupID]; other != "" && other != o.c.Code {
+			if other := owner[h.GroupID]; other != nil && other.ID != o.c.ID {
 				o.add("zalo.group", checkFail,
-					fmt.Sprintf("%s: nhóm này thuộc OA của xã %s, không phải OA của xã %s (Zalo trả -403): tin của thôn/ấp này không gửi được",
-						name, other, o.c.Code),
-					"sửa group_id của thôn/ấp cho đúng nhóm của xã "+o.c.Code+" ở "+hamletsPage+"; "+syncFix)
+					fmt.Sprintf("%s: nhóm này thuộc OA của %s, không phải OA của %s (Zalo trả -403): tin của thôn/ấp này không gửi được",
+						name, communeLabel(other), communeLabel(&o.c)),
+					"sửa group_id của thôn/ấp cho đúng nhóm của "+communeLabel(&o.c)+" ở "+hamletsPage+"; "+syncFix)
 				continue
 			}
 			o.add("zalo.group", checkFail, name+": OA không ở trong nhóm này (Zalo trả -403)",

@@ -67,18 +67,18 @@ func TestDoctorProvinceChecksEachOA(t *testing.T) {
 	if got := rep.failures(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("failed checks = %q; want exactly %q:\n%s", got, want, rep.dump())
 	}
-	rep.want(t, "zalo.token", checkFail, "xã xa-c: OA chưa kết nối")
+	rep.want(t, "zalo.token", checkFail, "UBND xã C (xa-c): OA chưa kết nối")
 	rep.want(t, "zalo.token", checkFail, "loaxa zalo connect --commune xa-c")
-	rep.want(t, "zalo.group", checkFail, "xã xa-b: Ấp Lạc (ap-lac, nhóm g-cua-xa-a): nhóm này thuộc OA của xã xa-a, không phải OA của xã xa-b")
-	rep.want(t, "zalo.groups", checkFail, "xã xa-b: 1 thôn/ấp có nhóm không gửi được, 3 thôn/ấp tốt")
-	rep.want(t, "zalo.live", checkOK, "xã xa-a: gọi Zalo được: OA quản lý 4 nhóm")
-	rep.want(t, "zalo.live", checkOK, "xã xa-b: gọi Zalo được: OA quản lý 3 nhóm")
-	rep.want(t, "zalo.groups", checkOK, "xã xa-a: nhóm của cả 3 thôn/ấp")
-	rep.want(t, "zalo.commune", checkOK, "xã xa-a: OA kết nối tốt")
-	rep.want(t, "zalo.commune_disabled", checkSkip, "xã xa-d đã tắt")
+	rep.want(t, "zalo.group", checkFail, "UBND xã B (xa-b): Ấp Lạc (ap-lac, nhóm g-cua-xa-a): nhóm này thuộc OA của UBND xã A (xa-a), không phải OA của UBND xã B (xa-b)")
+	rep.want(t, "zalo.groups", checkFail, "UBND xã B (xa-b): 1 thôn/ấp có nhóm không gửi được, 3 thôn/ấp tốt")
+	rep.want(t, "zalo.live", checkOK, "UBND xã A (xa-a): gọi Zalo được: OA quản lý 4 nhóm")
+	rep.want(t, "zalo.live", checkOK, "UBND xã B (xa-b): gọi Zalo được: OA quản lý 3 nhóm")
+	rep.want(t, "zalo.groups", checkOK, "UBND xã A (xa-a): nhóm của cả 3 thôn/ấp")
+	rep.want(t, "zalo.commune", checkOK, "UBND xã A (xa-a): OA kết nối tốt")
+	rep.want(t, "zalo.commune_disabled", checkSkip, "UBND xã D (xa-d) đã tắt")
 	rep.want(t, "zalo.communes", checkFail, "3 xã đang bật được kiểm: 1 tốt, 2 có lỗi (xa-b, xa-c); 1 xã đã tắt (xa-d)")
 	for _, ch := range rep.Checks {
-		if ch.Commune == "xa-d" || strings.Contains(ch.Message, "xã xa-d:") {
+		if ch.Commune == "xa-d" || strings.Contains(ch.Message, "(xa-d):") {
 			t.Errorf("the disabled commune was checked: %s %s", ch.Name, ch.Message)
 		}
 	}
@@ -86,10 +86,10 @@ func TestDoctorProvinceChecksEachOA(t *testing.T) {
 	// The text form says it per commune, with each fix.
 	out, _, code := c.run("", "doctor")
 	for _, s := range []string{
-		"[ LỖI ]  xã xa-c: OA chưa kết nối",
+		"[ LỖI ]  UBND xã C (xa-c): OA chưa kết nối",
 		"→ chạy loaxa zalo connect --commune xa-c",
-		"[ OK ]   xã xa-a: OA kết nối tốt",
-		"[BỎ QUA] xã xa-d đã tắt",
+		"[ OK ]   UBND xã A (xa-a): OA kết nối tốt",
+		"[BỎ QUA] UBND xã D (xa-d) đã tắt",
 	} {
 		if !strings.Contains(out, s) {
 			t.Errorf("doctor's text (exit %d) lacks %q:\n%s", code, s, out)
@@ -125,9 +125,9 @@ func TestDoctorProvinceChecksEachOA(t *testing.T) {
 	}
 	rep, _ = c.doctor()
 	rep.want(t, "zalo.live", checkFail, "loaxa zalo connect --commune xa-a")
-	rep.want(t, "zalo.live", checkOK, "xã xa-b: gọi Zalo được")
-	rep.want(t, "zalo.group", checkFail, "xã xa-b: Ấp Lạc")
-	rep.want(t, "zalo.token", checkFail, "xã xa-c: OA chưa kết nối")
+	rep.want(t, "zalo.live", checkOK, "UBND xã B (xa-b): gọi Zalo được")
+	rep.want(t, "zalo.group", checkFail, "UBND xã B (xa-b): Ấp Lạc")
+	rep.want(t, "zalo.token", checkFail, "UBND xã C (xa-c): OA chưa kết nối")
 }
 
 // TestDoctorProvinceSpendsNoRefreshToken: beside a daemon, doctor must not
@@ -153,7 +153,7 @@ func TestDoctorProvinceSpendsNoRefreshToken(t *testing.T) {
 		t.Fatalf("doctor exit %d on a healthy province:\n%s", code, rep.dump())
 	}
 	for _, code := range []string{"xa-a", "xa-b", "xa-c"} {
-		rep.want(t, "zalo.live", checkOK, "xã "+code+": gọi Zalo được")
+		rep.want(t, "zalo.live", checkOK, "("+code+"): gọi Zalo được")
 	}
 	if got := sim.Stats().Refreshes; got != before {
 		t.Errorf("doctor refreshed %d pair(s) whose access tokens were still valid", got-before)
@@ -192,8 +192,8 @@ func TestDoctorProvinceTimeoutIsPerCommune(t *testing.T) {
 		t.Errorf("doctor exit %d with a slow Zalo; want 0 (unchecked is not failed):\n%s", code, rep.dump())
 	}
 	for _, code := range []string{"xa-a", "xa-b", "xa-c"} {
-		rep.want(t, "zalo.live", checkOK, "xã "+code+": gọi Zalo được")
-		rep.want(t, "zalo.groups_unchecked", checkSkip, "xã "+code+": hết thời gian (--timeout 1s)")
-		rep.want(t, "zalo.commune", checkWarn, "xã "+code+": không có lỗi trong những gì đã kiểm, nhưng chưa kiểm hết")
+		rep.want(t, "zalo.live", checkOK, "("+code+"): gọi Zalo được")
+		rep.want(t, "zalo.groups_unchecked", checkSkip, "("+code+"): hết thời gian (--timeout 1s)")
+		rep.want(t, "zalo.commune", checkWarn, "("+code+"): không có lỗi trong những gì đã kiểm, nhưng chưa kiểm hết")
 	}
 }

@@ -43,7 +43,11 @@ func hamletAdd(ctx context.Context, e *env, args []string) error {
 	if err := s.CreateHamlet(ctx, "cli", &h); err != nil {
 		return explain(err, hamletFlags)
 	}
-	fmt.Fprintf(e.stdout, "Đã thêm %s (mã %s, nhóm %s).\n", h.Name, h.Code, h.GroupID)
+	into := ""
+	if l := scopeOf(ctx, s, c.Code); l != "" {
+		into = " vào " + l
+	}
+	fmt.Fprintf(e.stdout, "Đã thêm %s (mã %s, nhóm %s)%s.\n", h.Name, h.Code, h.GroupID, into)
 	if check.Unchecked() {
 		fmt.Fprintf(e.stdout, "Lưu ý: %s.\n", uncheckedNote(check.Facts))
 	} else {

@@ -152,7 +152,7 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	if n.Status == notices.StatusApproved {
 		e.sayRules()
 	}
-	fmt.Fprintf(e.stdout, "Đã tạo thông báo số %d: %s.\n", n.ID, state)
+	fmt.Fprintf(e.stdout, "Đã tạo thông báo số %d%s: %s.\n", n.ID, noticeOf(ctx, s, &n), state)
 	return nil
 }
 
@@ -336,7 +336,7 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	e.sayRules()
-	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d; sẽ gửi %s.\n", id, whenText(*n, cfg.rules()))
+	fmt.Fprintf(e.stdout, "Đã duyệt thông báo số %d%s; sẽ gửi %s.\n", id, noticeOf(ctx, s, n), whenText(*n, cfg.rules()))
 	return nil
 }
 
@@ -396,6 +396,19 @@ func occurrenceLabel(status string) string {
 	return status
 }
 
+// noticeOf says whose notice n is, after its number, when s serves several
+// communes: « của UBND xã An Phú (xa-an-phu)», « cấp tỉnh».
+func noticeOf(ctx context.Context, s *notices.Store, n *notices.Notice) string {
+	switch l := scopeOf(ctx, s, n.Commune); {
+	case l == "":
+		return ""
+	case n.Commune == notices.Province:
+		return " " + l
+	default:
+		return " của " + l
+	}
+}
+
 // noticeInScope checks that notice id belongs to the commune c (nil: the
 // province) that --commune/--province chose. Without the flags every
 // notice is in scope, as before communes.
@@ -406,7 +419,7 @@ func noticeInScope(ctx context.Context, s *notices.Store, c *notices.Commune, id
 	}
 	if want := scopeCode(c); n.Commune != want {
 		return fmt.Errorf("thông báo số %d thuộc %s, không thuộc %s; hãy kiểm tra lại số thông báo và --commune/--province",
-			id, scopeLabel(n.Commune), scopeLabel(want))
+			id, scopeLabel(ctx, s, n.Commune), communeLabel(c))
 	}
 	return nil
 }

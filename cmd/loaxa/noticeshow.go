@@ -55,9 +55,9 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	field("Ưu tiên", n.Priority.Label())
 	field("Chuyên mục", notices.CategoryName(n.Category))
 	if cs, err := s.Communes(ctx); err == nil && (len(cs) > 1 || n.Commune == notices.Province) {
-		field("Thuộc", scopeLabel(n.Commune))
+		field("Thuộc", scopeLabel(ctx, s, n.Commune))
 	}
-	where, err := whereCLI(ctx, s, n)
+	where, err := s.WhereText(ctx, n, "tất cả thôn/ấp đang hoạt động")
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		return explain(err, userFlags)
 	}
 	if sc.given() {
-		fmt.Fprintf(e.stdout, "Đã thêm tài khoản %s (%s, %s).\n", u.Username, u.Role, scopeLabel(u.Commune))
+		fmt.Fprintf(e.stdout, "Đã thêm tài khoản %s (%s, %s).\n", u.Username, u.Role, communeLabel(o.c))
 	} else {
 		fmt.Fprintf(e.stdout, "Đã thêm tài khoản %s (%s).\n", u.Username, u.Role)
 	}

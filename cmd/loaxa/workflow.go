@@ -26,6 +26,7 @@ func noticePause(ctx context.Context, e *env, args []string) error {
 		"Tạm dừng một thông báo lặp lại đã duyệt: các lượt đến hạn trong lúc tạm dừng bị bỏ qua,\n"+
 			"không gửi bù khi cho tiếp tục (loaxa notice resume SỐ).")
 	as := f.String("as", "cli", "tên người thực hiện")
+	communeScope(f, true)
 	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
@@ -36,7 +37,7 @@ func noticePause(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return notFound(err, id)
 	}
-	fmt.Fprintf(e.stdout, "Đã tạm dừng thông báo số %d; bỏ %d tin đang chờ gửi. Cho tiếp tục: loaxa notice resume %d.\n", id, k, id)
+	fmt.Fprintf(e.stdout, "Đã tạm dừng thông báo số %d; bỏ %d tin đang chờ gửi. Cho tiếp tục: %s.\n", id, k, noticeCmd(ctx, s, "resume", id))
 	return nil
 }
 
@@ -44,6 +45,7 @@ func noticeResume(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice resume", "SỐ",
 		"Cho một thông báo đang tạm dừng gửi tiếp từ lượt kế tiếp; các lượt đã bỏ qua không gửi bù.", "LOAXA_TZ")
 	as := f.String("as", "cli", "tên người thực hiện")
+	communeScope(f, true)
 	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
@@ -65,6 +67,7 @@ func noticeResume(ctx context.Context, e *env, args []string) error {
 func noticeSubmit(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice submit", "SỐ", "Gửi một bản nháp (hoặc thông báo bị từ chối, giữ nguyên nội dung) đi chờ duyệt.")
 	as := f.String("as", "cli", "tên người thực hiện")
+	communeScope(f, true)
 	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
@@ -112,6 +115,7 @@ func noticeEdit(ctx context.Context, e *env, args []string) error {
 	hamlets := f.String("hamlets", "", "all hoặc các mã cách nhau bởi dấu phẩy")
 	draft := f.Bool("draft", false, "giữ làm bản nháp thay vì gửi đi chờ duyệt")
 	as := f.String("as", "cli", "tên người sửa")
+	communeScope(f, true)
 	o, id, err := f.noticePrelude(ctx, args)
 	if err != nil {
 		return err
@@ -147,7 +151,7 @@ func noticeEdit(ctx context.Context, e *env, args []string) error {
 		return notFound(err, id)
 	}
 	if *draft {
-		fmt.Fprintf(e.stdout, "Đã lưu thông báo số %d làm bản nháp (gửi duyệt: loaxa notice submit %d).\n", id, id)
+		fmt.Fprintf(e.stdout, "Đã lưu thông báo số %d làm bản nháp (gửi duyệt: %s).\n", id, noticeCmd(ctx, s, "submit", id))
 	} else {
 		fmt.Fprintf(e.stdout, "Đã sửa thông báo số %d và gửi đi chờ duyệt (%s).\n", id, approveCmd(ctx, s, id))
 	}
@@ -193,11 +197,16 @@ func statusCLI(n *notices.Notice, t notices.Tally, retryAt time.Time, loc *time.
 	return notices.RetryWaitText(retryAt, loc)
 }
 
-// approveCmd is the command that approves notice id, as the CLI will take
-// it: with several communes it names the notice's scope (--province or
-// --commune), which the command then needs.
+// approveCmd is the command that approves notice id (noticeCmd).
 func approveCmd(ctx context.Context, s *notices.Store, id int64) string {
-	cmd := "loaxa notice approve " + strconv.FormatInt(id, 10)
+	return noticeCmd(ctx, s, "approve", id)
+}
+
+// noticeCmd is the command `loaxa notice VERB id` as the CLI will take it:
+// with several communes it names the notice's scope (--province or
+// --commune), which the command then needs.
+func noticeCmd(ctx context.Context, s *notices.Store, verb string, id int64) string {
+	cmd := "loaxa notice " + verb + " " + strconv.FormatInt(id, 10)
 	cs, err := s.Communes(ctx)
 	if err != nil || len(cs) <= 1 {
 		return cmd

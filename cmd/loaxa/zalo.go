@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/bot"
+	"github.com/loaxa/loaxa/notices"
 	"github.com/loaxa/loaxa/zalosim"
 )
 
@@ -75,8 +76,9 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 		"Kết nối OA với loaxa (OAuth v4 có PKCE): in ra đường dẫn để quản trị viên OA mở và bấm \"Cho phép\";\n"+
 			"Zalo chuyển về địa chỉ callback kèm code. Dán code (hoặc cả địa chỉ callback) vào đây;\n"+
 			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.\n"+
-			"Cho kịch bản: --refresh-token-file TỆP (- là đầu vào chuẩn) lưu refresh token có sẵn của OA thay cho\n"+
-			"cặp đang giữ, rồi dùng nó ngay một lần với Zalo để biết nó còn tốt.",
+			"Cho kịch bản: --refresh-token-file TỆP (- là đầu vào chuẩn) dùng refresh token có sẵn của OA một lần\n"+
+			"với Zalo và lưu cặp token Zalo cấp thay cho cặp đang giữ; cặp đang giữ vẫn được dùng cho tới lúc đó,\n"+
+			"và cặp của một OA đã kết nối cho xã khác không được lưu.",
 		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OAUTH_BASE")
 	redirect := f.String("redirect-uri", "", "Official Account Callback URL đã khai báo trong trang Zalo for Developers")
 	rtFile := f.String("refresh-token-file", "", "tệp chứa refresh token của OA (- là đầu vào chuẩn), thay cho OAuth")
@@ -121,9 +123,9 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if other != nil {
-			return fmt.Errorf("chưa kết nối: Official Account số %s đã được kết nối cho %s (%s), không phải OA của %s; "+
+			return fmt.Errorf("chưa kết nối: Official Account số %s đã được kết nối cho %s, không phải OA của %s; "+
 				"không có gì thay đổi. Chạy lại loaxa zalo connect --commune %s và trên trang của Zalo chọn đúng OA của %s",
-				oaID, other.Name, other.Code, o.c.Name, o.c.Code, o.c.Name)
+				oaID, communeLabel(other), communeLabel(o.c), o.c.Code, o.c.Name)
 		}
 	}
 	if err := c.ExchangeCode(ctx, code, verifier); err != nil {
@@ -131,7 +133,7 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 	}
 	h := c.Health()
 	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s. Tiến trình đang chạy sẽ tự dùng cặp token mới.\n",
-		o.c.Name, h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+		communeLabel(o.c), h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
 	return recordOA(ctx, e, o)
 }
 
@@ -168,10 +170,13 @@ func readRefreshToken(e *env, file string) (string, error) {
 	return token, nil
 }
 
-// zaloConnectRefresh stores token as the commune's pair, and spends it
-// once with Zalo, so that a wrong one is reported now and not by the
-// daemon later. A token Zalo refuses outright leaves the stored pair as it
-// was (bot.ErrTokenNotTaken).
+// zaloConnectRefresh spends token, a refresh token given by hand, with
+// Zalo, and stores the pair it gives as the commune's, so that a wrong one
+// is reported now and not by the daemon later. The commune's stored pair
+// stays in use until the new one is known to be of an OA no other commune
+// has (bot.ConnectRefreshToken): a token of another commune's OA is
+// spent, as Zalo gives no way to know whose it is before, but its pair is
+// not stored, and the stored pairs are as they were.
 func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) error {
 	s, c, commune := o.s, o.oa, o.c
 	tokens := s.CommuneTokens(commune.ID)
@@ -179,21 +184,56 @@ func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) er
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("chưa kết nối: refresh token này là của OA đang kết nối cho %s (%s), không phải của %s; "+
-			"không có gì thay đổi. Hãy lấy refresh token của OA %s", other.Name, other.Code, commune.Name, commune.Name)
+		return fmt.Errorf("chưa kết nối: refresh token này là của OA đang kết nối cho %s, không phải của %s; "+
+			"không có gì thay đổi. Hãy lấy refresh token của OA %s", communeLabel(other), communeLabel(commune), commune.Name)
 	}
-	if err := c.ConnectRefreshToken(ctx, token); err != nil {
-		if errors.Is(err, bot.ErrTokenNotTaken) {
-			return fmt.Errorf("Zalo không nhận refresh token này (%s); không có gì thay đổi: cặp token đang lưu của %s "+
-				"được giữ nguyên. Hãy kiểm tra lại refresh token, hoặc kết nối bằng --redirect-uri", bot.Reason(err), commune.Name)
+	var owner *notices.Commune
+	done, err := c.ConnectRefreshToken(ctx, token, func(ctx context.Context, oa bot.OAInfo) error {
+		other, err := tokens.ZaloOAOwner(ctx, oa.ID)
+		if err == nil && other != nil {
+			owner = other
+			return fmt.Errorf("oa %s is commune %d's", oa.ID, other.ID)
 		}
-		return fmt.Errorf("đã lưu refresh token cho %s nhưng chưa biết Zalo có nhận không (%s); hãy chạy "+
-			"loaxa zalo status --commune %s, hoặc kết nối bằng --redirect-uri", commune.Name, bot.Reason(err), commune.Code)
+		return err
+	})
+	when := func(t time.Time) string { return t.In(s.Location()).Format("15:04 02/01/2006") }
+	switch {
+	case errors.Is(err, bot.ErrTokenNotTaken):
+		return fmt.Errorf("Zalo không nhận refresh token này (%s); không có gì thay đổi: cặp token đang lưu của %s "+
+			"được giữ nguyên. Hãy kiểm tra lại refresh token, hoặc kết nối bằng --redirect-uri", bot.Reason(err), communeLabel(commune))
+	case errors.Is(err, notices.ErrHandTokenSent):
+		return fmt.Errorf("chưa kết nối: refresh token này đã được gửi cho Zalo trước đây mà loaxa không nhận được trả lời, nên "+
+			"Zalo có thể đã dùng nó; gửi lại một refresh token đã dùng có thể khiến Zalo thu hồi kết nối. Cặp token đang lưu của %s "+
+			"được giữ nguyên. Hãy lấy refresh token mới của OA của %s (hoặc kết nối bằng --redirect-uri)",
+			communeLabel(commune), commune.Name)
+	case errors.Is(err, bot.ErrPairRefused) && owner != nil:
+		return fmt.Errorf("chưa kết nối: refresh token này là của OA số %s (%s), OA đang kết nối cho %s, không phải OA của %s. "+
+			"Zalo chỉ cho biết OA của một refresh token sau khi đổi nó lấy cặp mới, nên refresh token trong tệp đã dùng rồi, "+
+			"đừng dùng lại. Cặp token mới không được lưu cho %s; các cặp token đang lưu được giữ nguyên. Hãy lấy refresh token "+
+			"của đúng OA của %s rồi chạy lại lệnh này; nếu chính %s cần kết nối lại, chạy loaxa zalo connect --commune %s",
+			done.OA.ID, done.OA.Name, communeLabel(owner), communeLabel(commune), communeLabel(commune), commune.Name,
+			communeLabel(owner), owner.Code)
+	case errors.Is(err, bot.ErrPairHeld):
+		return fmt.Errorf("Zalo đã đổi refresh token này lấy cặp token mới, và cặp mới đã được ghi lại, nhưng chưa hỏi được Zalo đó là OA "+
+			"nào (%s), nên chưa dùng cho %s; cặp token đang lưu được giữ nguyên. Refresh token trong tệp đã dùng rồi: hãy chạy lại "+
+			"loaxa zalo connect --commune %s --refresh-token-file với tệp đó để hoàn tất (nó không được gửi lại)",
+			bot.Reason(err), communeLabel(commune), commune.Code)
+	case err != nil:
+		return fmt.Errorf("chưa biết Zalo có nhận refresh token này không (%s); cặp token đang lưu của %s được giữ nguyên, và "+
+			"refresh token này sẽ không được gửi lại vì Zalo có thể đã dùng nó. Hãy chạy loaxa zalo status --commune %s; "+
+			"nếu cần, lấy refresh token mới hoặc kết nối bằng --redirect-uri", bot.Reason(err), communeLabel(commune), commune.Code)
 	}
-	h := c.Health()
-	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s.\n", commune.Name,
-		h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
-	return recordOA(ctx, e, o)
+	if done.Resumed {
+		fmt.Fprintf(e.stdout, "Đã hoàn tất lần kết nối trước bị ngắt giữa chừng (cặp token Zalo đã cấp khi đó); "+
+			"refresh token vừa cho không được dùng.\n")
+	}
+	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s.\n", communeLabel(commune), when(c.Health().AccessExpiresAt))
+	if done.OAErr != nil {
+		fmt.Fprintf(e.stdout, "Chưa biết đây là OA nào (%s); chạy loaxa zalo status --commune %s để xem.\n", bot.Reason(done.OAErr), commune.Code)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", done.OA.Name, done.OA.ID)
+	return nil
 }
 
 // recordOA asks Zalo which OA the commune's new pair is for and records
@@ -215,8 +255,8 @@ func recordOA(ctx context.Context, e *env, o *opened) error {
 	}
 	fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", info.Name, info.ID)
 	if other != nil {
-		return fmt.Errorf("cảnh báo: OA số %s cũng đang được ghi là của %s (%s); hai xã không dùng chung một OA được. "+
-			"Hãy kết nối lại xã nào sai bằng refresh token đúng của OA của xã đó", info.ID, other.Name, other.Code)
+		return fmt.Errorf("cảnh báo: OA số %s cũng đang được ghi là của %s; hai xã không dùng chung một OA được. "+
+			"Hãy kết nối lại xã nào sai bằng refresh token đúng của OA của xã đó", info.ID, communeLabel(other))
 	}
 	return nil
 }
@@ -273,7 +313,7 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Kết nối tốt: OA quản lý %d nhóm.\n", len(groups))
 	if info, err := c.OAInfo(ctx); err == nil {
-		fmt.Fprintf(e.stdout, "%s đang kết nối với OA %s (số %s).\n", o.c.Name, info.Name, info.ID)
+		fmt.Fprintf(e.stdout, "%s đang kết nối với OA %s (số %s).\n", communeLabel(o.c), info.Name, info.ID)
 		if err := s.CommuneTokens(o.c.ID).RecordZaloOA(ctx, info.ID); err != nil {
 			return err
 		}
