@@ -33,11 +33,13 @@ import (
 //	       poll_ratio = province / single (target <= 2).
 //	claim  one claim batch of 64, as the dispatcher claims it, with 1,800
 //	       deliveries due: the single commune's backlog of 100 notices to
-//	       its 18 groups (Claim.Only), against a province alert to the
-//	       1,800 groups (Claim.Communes, Fair); the batch is given back
+//	       its 18 groups (Claim.Communes of one, by due time), against a
+//	       province alert to the 1,800 groups (Claim.Communes, Fair); the
+//	       batch is given back
 //	       (untimed) after each claim. claim_ratio = province / single
 //	       (target <= 2). For where the cost goes: bydue_us/claim is the
-//	       province's claim by due time alone (not in turns), and
+//	       province's claim by due time alone (not in turns: no daemon
+//	       claims so, and since 0018 it sorts every due row), and
 //	       single_fair_us/claim the single commune's claim in turns, and
 //	       single_history_us/claim the single commune's claim on a copy
 //	       that also holds 1,000,008 deliveries of its own history.
