@@ -117,32 +117,12 @@ func (x *hamletIndex) noTargets(n *notices.Notice) string {
 	return lead + " trong các xã/phường được chọn"
 }
 
-// footer is the name that signs n's messages: its commune's, or for a
-// province-wide notice the province's (LOAXA_PROVINCE).
+// footer is the name that signs n's messages (notices.Signer).
 func (x *hamletIndex) footer(n *notices.Notice, cfg Config) string {
-	if n.Commune == notices.Province && x.communes > 1 {
-		return provinceName(cfg)
-	}
-	return x.communeFooter(n.CommuneID, cfg)
+	return notices.Signer(x.communes, n.Commune == notices.Province, x.names[n.CommuneID], cfg.Commune, cfg.Province)
 }
 
-// communeFooter is the name that signs commune id's messages. With one
-// commune it is LOAXA_COMMUNE, as before province mode.
+// communeFooter is the name that signs commune id's messages (a bulletin's).
 func (x *hamletIndex) communeFooter(id int64, cfg Config) string {
-	if x.communes <= 1 {
-		return cfg.Commune
-	}
-	if name := x.names[id]; name != "" {
-		return name
-	}
-	return cfg.Commune
-}
-
-// provinceName signs province-wide notices; "UBND tỉnh" when
-// LOAXA_PROVINCE is not set (the daemon warns at start).
-func provinceName(cfg Config) string {
-	if cfg.Province != "" {
-		return cfg.Province
-	}
-	return "UBND tỉnh"
+	return notices.Signer(x.communes, false, x.names[id], cfg.Commune, cfg.Province)
 }

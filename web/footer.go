@@ -16,32 +16,20 @@ func (s *Server) footer(r *http.Request, n *notices.Notice) string {
 // (of id; 0 for a notice being written, found by its code) among the
 // communes cs, as the daemon signs them: with one commune Config.Commune;
 // with several, a province notice with the province's name
-// (provinceName), any other with its commune's name. The staff pages (the
+// (provinceName), any other with its commune's name (notices.Signer). The staff pages (the
 // compose preview, test sends) and the public notice page all ask here.
 func (s *Server) signer(cs []notices.Commune, code string, id int64) string {
-	if len(cs) <= 1 {
-		return s.cfg.Commune
-	}
-	if code == notices.Province {
-		return s.cfg.provinceName()
-	}
+	var name string
 	for _, c := range cs {
 		if id != 0 && c.ID == id || id == 0 && c.Code == code {
-			return c.Name
+			name = c.Name
 		}
 	}
-	return s.cfg.Commune
+	return notices.Signer(len(cs), code == notices.Province, name, s.cfg.Commune, s.cfg.Province)
 }
 
-// provinceName signs province notices with several communes and titles
-// the province's public page: LOAXA_PROVINCE, or "UBND tỉnh" when it is
-// not set (the daemon warns at start).
-func (c Config) provinceName() string {
-	if c.Province != "" {
-		return c.Province
-	}
-	return "UBND tỉnh"
-}
+// provinceName titles the province's public page (notices.ProvinceName).
+func (c Config) provinceName() string { return notices.ProvinceName(c.Province) }
 
 // composeFooter is the name that will sign n, a notice being written or
 // edited (editing: the stored one, or nil): a follow-up's is its
