@@ -86,7 +86,7 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg.DB = e.db
-	if e.getenv("LOAXA_DB") == "" && !f.given("db") {
+	if e.getenv("LOAXA_DB") == "" && !e.dbFlag && !f.given("db") {
 		cfg.DB = demoDB
 	}
 	// Before anything, and before the demo database is made afresh: a

@@ -72,6 +72,7 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	db     string // --db, or LOAXA_DB, or loaxa.db
+	dbFlag bool   // --db was given before the command
 	// rulesNote says that the daemon's recorded rules differ from this
 	// environment's (daemonrules.go); sayRules prints it once.
 	rulesNote string
@@ -160,9 +161,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 				if len(args) < 2 {
 					return usagef("%s: --db cần một đường dẫn", strings.Join(path, " "))
 				}
-				e.db, args = args[1], args[2:]
+				e.db, e.dbFlag, args = args[1], true, args[2:]
 			case strings.HasPrefix(a, "--db=") || strings.HasPrefix(a, "-db="):
-				e.db, args = a[strings.Index(a, "=")+1:], args[1:]
+				e.db, e.dbFlag, args = a[strings.Index(a, "=")+1:], true, args[1:]
 			case strings.HasPrefix(a, "-"):
 				return usagef("%s: không có tùy chọn %s; xem %s --help", strings.Join(path, " "), a, strings.Join(path, " "))
 			default:
