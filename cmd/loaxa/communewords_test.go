@@ -26,6 +26,8 @@ func TestCommuneNamedOneWay(t *testing.T) {
 		{[]string{"hamlet", "add", "--commune", "xa-phu-hoa", "--name", "Ấp 1", "--group-id", "g-ph-1"}, "(mã ap-1, nhóm g-ph-1) vào " + label + "."},
 		{[]string{"user", "add", "--commune", "xa-phu-hoa", "--name", "hoa", "--role", "editor", "--password-file", pw},
 			"Đã thêm tài khoản hoa (editor, " + label + ")."},
+		{[]string{"user", "add", "--commune", "xa-phu-hoa", "--name", "lan", "--role", "approver", "--password-file", pw},
+			"Đã thêm tài khoản lan (approver, " + label + ")."},
 		{[]string{"notice", "add", "--commune", "xa-phu-hoa", "--title", "Họp", "--body", "b"}, "Đã tạo thông báo số 2 của " + label + ":"},
 		{[]string{"notice", "approve", "2", "--commune", "xa-phu-hoa", "--as", "lan"}, "Đã duyệt thông báo số 2 của " + label + ";"},
 		{[]string{"notice", "show", "2", "--commune", "xa-phu-hoa"}, label},

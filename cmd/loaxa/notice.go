@@ -324,9 +324,12 @@ func noticeApprove(ctx context.Context, e *env, args []string) error {
 	}
 	defer o.Close()
 	s, cfg := o.s, o.cfg
+	if err := checkApproverName(ctx, f, s, *as); err != nil {
+		return err
+	}
 	if err := s.ApproveNotice(ctx, id, *as, cfg.SelfApprove); err != nil {
 		var fes notices.FieldErrors
-		if errors.As(err, &fes) && fes.Has("approver") && !cfg.SelfApprove {
+		if errors.As(err, &fes) && fes.Has("approver") && !cfg.SelfApprove && selfApproval(ctx, s, id, *as) {
 			return fmt.Errorf("%v Hoặc dùng --as TÊN_NGƯỜI_DUYỆT, hoặc đặt LOAXA_SELF_APPROVE=1", explain(err, map[string]string{"approver": ""}))
 		}
 		return notFound(err, id)
