@@ -137,6 +137,10 @@ func communeAdd(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Đã thêm %s.\n", communeLabel(&c))
 	if len(cs) == 2 {
 		fmt.Fprintf(e.stdout, "Cơ sở dữ liệu giờ phục vụ 2 xã: các lệnh hamlet, notice, user và zalo cần --commune MÃ.\n")
+		// A daemon started on one commune sends through that commune's OA
+		// only (README, "One commune → several needs a restart").
+		fmt.Fprintf(e.stdout, "Hãy khởi động lại loaxa serve (ví dụ systemctl restart loaxa) sau khi thêm xã này: "+
+			"tiến trình đang chạy chỉ gửi qua OA của xã đầu tiên; tin của %s chờ tới khi khởi động lại.\n", communeLabel(&c))
 		// With one commune the footer was LOAXA_COMMUNE; from now on each
 		// commune signs with its stored name: say so when they differ.
 		for _, first := range cs {
