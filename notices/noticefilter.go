@@ -16,6 +16,11 @@ type NoticeFilter struct {
 	// ones aimed at it (see Reaches).
 	Reaches  string
 	Hamlet   string // hamlet code: notices for all hamlets or naming it
+	// HamletCommune is the code of Hamlet's commune, with several
+	// communes: the commune's own notices for all its hamlets or naming
+	// it, and the province-wide ones aimed at all communes, at the commune
+	// or at commune/hamlet.
+	HamletCommune string
 	Kind     Kind   // one kind
 	Category string // one category, in any of its forms (CategoryCode)
 	Author   string // one author's user name
@@ -48,9 +53,14 @@ func (f NoticeFilter) where() (string, []any) {
 		code := strings.ToLower(strings.TrimSpace(f.Reaches))
 		add(reachSQL("?"), code, code, code)
 	}
-	if f.Hamlet != "" {
-		add(`(targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%')`,
-			strings.ToLower(strings.TrimSpace(f.Hamlet)))
+	if h := strings.ToLower(strings.TrimSpace(f.Hamlet)); h != "" && f.HamletCommune != "" {
+		c := strings.ToLower(strings.TrimSpace(f.HamletCommune))
+		add(`((commune = ? AND (targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%'))
+			OR (commune = '*' AND (targets = 'all'
+				OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%'
+				OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || '/' || ? || ',%')))`, c, h, c, c, h)
+	} else if h != "" {
+		add(`(targets = 'all' OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ? || ',%')`, h)
 	}
 	if f.Kind != "" {
 		add(`kind = ?`, f.Kind)

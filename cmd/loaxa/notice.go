@@ -203,7 +203,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "loaxa notice list", "[--status TRẠNG_THÁI] [--hamlet MÃ] [--text CHỮ] [--limit N]",
 		"Liệt kê thông báo, mới nhất trước. Trạng thái: draft, pending, approved, done, rejected, cancelled, expired.", "LOAXA_TZ")
 	status := f.String("status", "", "chỉ thông báo ở trạng thái này")
-	hamlet := f.String("hamlet", "", "chỉ thông báo gửi tới thôn/ấp mã này")
+	hamlet := f.String("hamlet", "", "chỉ thông báo gửi tới thôn/ấp mã này (nhiều xã: xã/thôn, ví dụ xa-an-phu/ap-1)")
 	text := f.String("text", "", "chỉ thông báo có chữ này trong tiêu đề hoặc nội dung")
 	limit := f.Int("limit", 50, "số thông báo tối đa")
 	sc := communeScope(f, true)
@@ -229,7 +229,7 @@ func noticeList(ctx context.Context, e *env, args []string) error {
 		filter.Commune = scopeCode(c) // with one commune and no flag: every notice, as before
 	}
 	if *hamlet != "" {
-		if err := knownHamlet(ctx, s, *hamlet); err != nil {
+		if filter.HamletCommune, filter.Hamlet, err = hamletFilter(ctx, s, *hamlet, c); err != nil {
 			return err
 		}
 	}

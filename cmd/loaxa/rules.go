@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
@@ -16,19 +14,4 @@ func (c Config) rules() notices.Rules {
 		maxLate = time.Hour
 	}
 	return notices.Rules{Location: c.Location, Quiet: c.Quiet, Bulletin: c.Slots, MaxLateness: maxLate}
-}
-
-// knownHamlet refuses a filter naming no hamlet, rather than listing
-// nothing as if that hamlet had no notices.
-func knownHamlet(ctx context.Context, s *notices.Store, code string) error {
-	hs, err := s.Hamlets(ctx)
-	if err != nil {
-		return err
-	}
-	for _, h := range hs {
-		if h.Code == code {
-			return nil
-		}
-	}
-	return fmt.Errorf("không có thôn/ấp nào mang mã %q; xem các mã bằng loaxa hamlet list", code)
 }
