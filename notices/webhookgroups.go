@@ -149,3 +149,19 @@ func (s *Store) WebhookGroupByID(ctx context.Context, groupID string) (*WebhookG
 	g.LastEventAt, _ = parseTime(last)
 	return &g, nil
 }
+
+// GroupOwner names the commune whose hamlet has Zalo group groupID, by
+// code, and the OA recorded for that commune's token pair (the OAuth
+// callback's or getoa's oa_id); each empty when not known.
+func (s *Store) GroupOwner(ctx context.Context, groupID string) (commune, oaID string, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT c.code, coalesce(t.oa_id, '') FROM hamlets h
+		JOIN communes c ON c.id = h.commune_id LEFT JOIN zalo_tokens t ON t.commune_id = h.commune_id
+		WHERE h.group_id = ? LIMIT 1`, groupID).Scan(&commune, &oaID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("commune of group %s: %w", groupID, err)
+	}
+	return commune, oaID, nil
+}

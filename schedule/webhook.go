@@ -181,6 +181,20 @@ func (w *Webhooks) process(ctx context.Context, ev notices.WebhookEvent) error {
 		log.Warn().Msg("group event without a group id (recipient.id, recipient.group_id, message.conversation_id): ignored")
 		return w.r.store.FinishWebhookEvent(ctx, ev.ID, "no group id: ignored")
 	}
+	commune, oaID, err := w.r.store.GroupOwner(ctx, ev.GroupID)
+	if err != nil {
+		return err
+	}
+	if commune != "" {
+		log = log.With().Str("commune", commune).Logger()
+	}
+	if ev.OAID != "" && oaID != "" && ev.OAID != oaID {
+		// Each group belongs to one OA: an event about it from another OA
+		// is not that group's news (a misdirected or forged event).
+		log.Warn().Str("event_oa_id", ev.OAID).Str("group_oa_id", oaID).
+			Msg("group event from an OA that is not the group's commune's: ignored")
+		return w.r.store.FinishWebhookEvent(ctx, ev.ID, "another OA than the group's: ignored")
+	}
 	hamlet, err := w.r.store.ApplyGroupEvent(ctx, ev, kind)
 	if err != nil {
 		return err

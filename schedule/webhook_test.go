@@ -425,3 +425,53 @@ func TestWebhookUnknownEventStoredAndIgnored(t *testing.T) {
 		t.Errorf("ignored events recorded something for the group (%v)", err)
 	}
 }
+
+// TestWebhookGroupEventOfAnotherOAIgnored: each group belongs to one OA, so
+// a group event from another OA than the one connected for the group's
+// commune is not that group's news: it is kept, marked ignored, and changes
+// nothing; the group's own OA's event is recorded (probe6 F22).
+func TestWebhookGroupEventOfAnotherOAIgnored(t *testing.T) {
+	sim := zalosimtest.New(t, zalosim.WithOAs(zalosim.GenerateOAs(2, 2, 0)...))
+	r := startHookRig(t, sim, filepath.Join(t.TempDir(), "loaxa.db"), true)
+	r.hamlets(sim)
+	owner, other := sim.Credentials().OAID, ""
+	for _, oa := range sim.OAs {
+		if oa.OAID != owner {
+			other = oa.OAID
+		}
+	}
+	g := sim.GroupsOf(owner)[0].ID
+	db := openSecond(t, r.path)
+	if _, err := db.Exec(`UPDATE zalo_tokens SET oa_id = ?`, owner); err != nil {
+		t.Fatal(err)
+	}
+	outcome := func(id int64) string {
+		t.Helper()
+		var ev *notices.WebhookEvent
+		if !waitFor(2*time.Second, func() bool {
+			ev, _ = r.store.WebhookEventByID(r.ctx, id)
+			return ev != nil && !ev.ProcessedAt.IsZero()
+		}) {
+			t.Fatalf("event %d not processed: %+v", id, ev)
+		}
+		return ev.Outcome
+	}
+	if d, err := sim.TriggerWebhook(zalosim.TriggerRequest{Event: "user_join_group", GroupID: g, OAID: other}); err != nil || d.Status != http.StatusOK {
+		t.Fatalf("the event answered %d (%v)", d.Status, err)
+	}
+	if got := outcome(1); got != "another OA than the group's: ignored" {
+		t.Errorf("another OA's join event: outcome %q; want it ignored", got)
+	}
+	if _, err := r.store.WebhookGroupByID(r.ctx, g); err != notices.ErrNotFound {
+		t.Errorf("another OA's event recorded something for the group (%v)", err)
+	}
+	if d, err := sim.TriggerWebhook(zalosim.TriggerRequest{Event: "user_join_group", GroupID: g, OAID: owner}); err != nil || d.Status != http.StatusOK {
+		t.Fatalf("the event answered %d (%v)", d.Status, err)
+	}
+	if got := outcome(2); got == "another OA than the group's: ignored" {
+		t.Errorf("the group's own OA's event was ignored")
+	}
+	if wg, err := r.store.WebhookGroupByID(r.ctx, g); err != nil || wg.Joins != 1 {
+		t.Errorf("the group's own OA's join: %+v, %v; want 1 join recorded", wg, err)
+	}
+}
