@@ -14,16 +14,16 @@ type NoticeFilter struct {
 	Commune string // a commune's code: its own notices; Province: the province-wide ones
 	// Reaches is a commune's code: its own notices and the province-wide
 	// ones aimed at it (see Reaches).
-	Reaches  string
-	Hamlet   string // hamlet code: notices for all hamlets or naming it
+	Reaches string
+	Hamlet  string // hamlet code: notices for all hamlets or naming it
 	// HamletCommune is the code of Hamlet's commune, with several
 	// communes: the commune's own notices for all its hamlets or naming
 	// it, and the province-wide ones aimed at all communes, at the commune
 	// or at commune/hamlet.
 	HamletCommune string
-	Kind     Kind   // one kind
-	Category string // one category, in any of its forms (CategoryCode)
-	Author   string // one author's user name
+	Kind          Kind   // one kind
+	Category      string // one category, in any of its forms (CategoryCode)
+	Author        string // one author's user name
 	// Text is looked for in the title or body, ignoring case and
 	// diacritics (Fold): "bao" and "BÃO" find "bão", "cat dien" finds
 	// "cắt điện". The folding is done in SQL, so that Limit and Offset
