@@ -154,9 +154,17 @@ func (s *Store) RecordAndClaim(ctx context.Context, results []Result, c Claim) (
 }
 
 // readySQL holds for a due row d that may be sent now: the part before it
-// was sent, and its notice is not cancelled, rejected, expired (the
+// was sent, or, a message's first part, no other message is under way in
+// its group (a later part of it still to go, the part before that sent:
+// 0020); and its notice is not cancelled, rejected, expired (the
 // parameter: now) or withdrawn.
-const readySQL = `(d.part = 1
+const readySQL = `((d.part = 1 AND NOT EXISTS (SELECT 1 FROM deliveries x
+	                  WHERE x.group_id = d.group_id AND x.part > 1 AND x.status IN ('queued', 'retry', 'sending')
+	                    AND (x.status = 'sending'
+	                         OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = x.occurrence_id
+	                                    AND p.hamlet_id = x.hamlet_id AND p.part = x.part - 1 AND p.status = 'sent')
+	                         OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = x.bulletin_id
+	                                    AND p.part = x.part - 1 AND p.status = 'sent'))))
 	       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = d.occurrence_id
 	                  AND p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent')
 	       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = d.bulletin_id
