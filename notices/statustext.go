@@ -19,7 +19,10 @@ type Tally struct {
 
 // StatusText is a notice's status as staff read it, never hiding a
 // failure, and never "đang gửi" over a notice with nothing left to send:
-//   - nothing failed: the status ("đã gửi xong", "đã duyệt" …);
+//   - nothing failed: the status ("đã gửi xong", "đã duyệt" …), except
+//     that an approved notice with something still to go (a delivery
+//     queued, retrying or being sent, e.g. waiting for a commune that is
+//     not connected, or held for a bulletin) is "đang gửi";
 //   - something still to go: "đang gửi, 1 ấp lỗi";
 //   - nothing left, none arrived: "chưa gửi được, 2 ấp lỗi";
 //   - nothing left, some arrived: "đã gửi, 1 ấp lỗi".
@@ -29,6 +32,9 @@ type Tally struct {
 // the CLI (notice list, notice show) all read it from here.
 func StatusText(st Status, t Tally) string {
 	if t.Failed <= 0 {
+		if st == StatusApproved && t.Left > 0 {
+			return "đang gửi"
+		}
 		return st.Label()
 	}
 	n := strconv.Itoa(t.Failed) + " ấp lỗi"

@@ -13,6 +13,11 @@ func TestStatusText(t *testing.T) {
 		want string
 	}{
 		{notices.StatusDone, notices.Tally{Reached: 3}, "đã gửi xong"},
+		{notices.StatusApproved, notices.Tally{}, "đã duyệt"},
+		{notices.StatusApproved, notices.Tally{Left: 1}, "đang gửi"},
+		{notices.StatusApproved, notices.Tally{Reached: 6, Left: 1}, "đang gửi"},
+		{notices.StatusApproved, notices.Tally{Reached: 2}, "đã duyệt"}, // a recurring notice between runs
+		{notices.StatusCancelled, notices.Tally{Left: 1}, "đã hủy"},
 		{notices.StatusApproved, notices.Tally{Failed: 1, Reached: 1, Left: 1}, "đang gửi, 1 ấp lỗi"},
 		{notices.StatusApproved, notices.Tally{Failed: 1, Reached: 2}, "đã gửi, 1 ấp lỗi"},
 		{notices.StatusApproved, notices.Tally{Failed: 2}, "chưa gửi được, 2 ấp lỗi"},

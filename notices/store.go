@@ -205,11 +205,16 @@ type txn struct {
 
 // audit appends an audit entry in the transaction. It belongs to the
 // commune of the hamlet, else of the notice; to none (the province's) when
-// neither names one.
+// neither names one. Only a commune that exists is taken: a notice whose
+// commune_id another program changed to the id of no commune goes by the
+// commune its code names, else none, so that its entry (setting it aside,
+// closing it) is never refused by the foreign key.
 func (tx *txn) audit(ctx context.Context, actor, action string, noticeID, hamletID int64, detail string) error {
 	_, err := tx.ExecContext(ctx,
 		`INSERT INTO audit_log (at, actor, action, notice_id, hamlet_id, detail, commune_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-			coalesce((SELECT commune_id FROM hamlets WHERE id = ?5), (SELECT commune_id FROM notices WHERE id = ?4)))`,
+			coalesce((SELECT c.id FROM hamlets h JOIN communes c ON c.id = h.commune_id WHERE h.id = ?5),
+				(SELECT c.id FROM notices n JOIN communes c ON c.id = n.commune_id WHERE n.id = ?4),
+				(SELECT c.id FROM notices n JOIN communes c ON c.code = n.commune WHERE n.id = ?4)))`,
 		fmtTime(tx.Now), actor, action, nullID(noticeID), nullID(hamletID), detail)
 	if err != nil {
 		return fmt.Errorf("append audit %s: %w", action, err)

@@ -181,6 +181,9 @@ func (r *Runner) materialise(ctx context.Context, now time.Time) (time.Time, err
 // returned, so that the others go on; an error is returned only when the
 // database could not do the work now, to be tried again next cycle.
 func (r *Runner) materialiseOne(ctx context.Context, n *notices.Notice, d due, hamlets *hamletIndex, now time.Time) (aside bool, err error) {
+	if why := hamlets.unknownCommune(n); why != "" {
+		return true, r.setAside(ctx, n.ID, why, nil)
+	}
 	plan, err := r.plan(ctx, n, d, hamlets, now)
 	if err != nil {
 		if notices.IsTransient(err) {

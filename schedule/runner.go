@@ -174,13 +174,23 @@ func New(cfg Config, store *notices.Store, senders Senders, log zerolog.Logger) 
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC() }
 
 // recorded is told by the dispatcher of outcomes after their transaction:
-// they are counted and logged, and a group Zalo refused is marked.
+// they are counted and logged, and a group Zalo refused is marked. A
+// delivery that ended (sent or failed) may have been its notice's last:
+// the poll loop runs its next cycle, which closes a finished notice
+// (CloseFinished), at its next tick. Without it nothing woke the loop (the
+// dispatcher's writes change no data_version and signal no Changed) and
+// the notice read «đã duyệt» until the full cycle, up to a minute later.
 func (r *Runner) recorded(ctx context.Context, rs []result, committed bool) {
+	ended := false
 	for _, res := range rs {
 		r.observe(res)
 		if committed {
 			r.noteGroupRefused(ctx, res)
+			ended = ended || res.Status == notices.DeliverySent || res.Status == notices.DeliveryFailed
 		}
+	}
+	if ended {
+		r.planCycle(r.now())
 	}
 }
 

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -89,6 +90,22 @@ func targets(n *notices.Notice, x *hamletIndex) []notices.Target {
 	}
 	sortTargets(ts)
 	return ts
+}
+
+// unknownCommune says, for staff, why notice n belongs to no commune the
+// database has (its commune_id changed by another program around the
+// schema's rules, or before 0019 refused it), or "" when it does. Such a
+// notice is set aside: whose OA would send it is not known, and the
+// database refuses its occurrence.
+func (x *hamletIndex) unknownCommune(n *notices.Notice) string {
+	if _, ok := x.names[n.CommuneID]; ok || n.CommuneID == 0 && n.Commune == notices.Province {
+		return ""
+	}
+	if n.CommuneID == 0 {
+		return fmt.Sprintf("cột commune_id để trống, nên thông báo không thuộc xã nào (cột commune ghi %q)", n.Commune)
+	}
+	return fmt.Sprintf("cột commune_id có giá trị %d, không phải số của xã nào (cột commune ghi %q), nên không biết gửi qua OA của xã nào",
+		n.CommuneID, n.Commune)
 }
 
 // noTargets says, for staff, why notice n resolves to no hamlet now.

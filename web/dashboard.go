@@ -279,8 +279,9 @@ func progressOf(n *notices.Notice, hds []notices.HamletDeliveries) progressNotic
 		if st == notices.DeliveryFailed {
 			failed++
 		}
-		if st == notices.DeliveryQueued || st == notices.DeliveryRetry || st == notices.DeliverySending || st == "" && !final {
-			left++ // still to go (st "": not made yet, e.g. held for a bulletin)
+		if st == notices.DeliveryQueued || st == notices.DeliveryRetry || st == notices.DeliverySending ||
+			st == "" && !final && !n.LastDueAt.IsZero() && n.Recurrence == "" {
+			left++ // still to go (st "": its occurrence made but not its delivery, e.g. held for a bulletin)
 		}
 		switch st {
 		case notices.DeliverySent:
