@@ -268,6 +268,17 @@ func (t *CommuneTokens) RecordZaloOA(ctx context.Context, oaID string) error {
 	return nil
 }
 
+// ZaloOA is the OA the commune's stored pair was recorded as issued for;
+// "" when none is recorded (or there is no pair).
+func (t *CommuneTokens) ZaloOA(ctx context.Context) (string, error) {
+	var oa sql.NullString
+	err := t.s.db.QueryRowContext(ctx, `SELECT oa_id FROM zalo_tokens WHERE commune_id = ?`, t.id).Scan(&oa)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read the commune's zalo oa: %w", err)
+	}
+	return oa.String, nil
+}
+
 // ZaloOAOwner is the commune, other than this one, whose stored pair was
 // recorded as the OA oaID's; nil when none.
 func (t *CommuneTokens) ZaloOAOwner(ctx context.Context, oaID string) (*Commune, error) {

@@ -235,8 +235,7 @@ func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) er
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("chưa kết nối: refresh token này là của OA đang kết nối cho %s, không phải của %s; "+
-			"không có gì thay đổi. Hãy lấy refresh token của OA %s", communeLabel(other), communeLabel(commune), commune.Name)
+		return refreshTokenOfAnother(ctx, s, commune, other)
 	}
 	var owner *notices.Commune
 	done, err := c.ConnectRefreshToken(ctx, token, func(ctx context.Context, oa bot.OAInfo) error {
@@ -285,6 +284,29 @@ func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) er
 	}
 	fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", done.OA.Name, done.OA.ID)
 	return nil
+}
+
+// refreshTokenOfAnother is why a refresh token stored as commune other's
+// is not taken for commune: it says where the token is stored, and no more
+// (the OA recorded for it may be wrong: an older loaxa stored a code
+// exchanged for one commune's OA as another's, F14).
+func refreshTokenOfAnother(ctx context.Context, s *notices.Store, commune, other *notices.Commune) error {
+	msg := fmt.Sprintf("chưa kết nối: refresh token này đang được lưu làm token của %s, nên không được dùng cho %s; nó "+
+		"chưa được gửi cho Zalo và không có gì thay đổi", communeLabel(other), communeLabel(commune))
+	oa, err := s.CommuneTokens(other.ID).ZaloOA(ctx)
+	if err != nil {
+		return err
+	}
+	mine, err := s.CommuneTokens(commune.ID).ZaloOA(ctx)
+	if err != nil {
+		return err
+	}
+	if oa != "" && oa == mine {
+		return fmt.Errorf("%s. Cặp token đó được ghi là của OA số %s, cũng là OA đang ghi cho %s: một OA không dùng chung "+
+			"cho hai xã được. Hãy kết nối lại %s bằng đúng OA của %s trước (%s), rồi chạy lại lệnh này",
+			msg, oa, communeLabel(commune), other.Name, other.Name, bot.ConnectCommand(other.Code))
+	}
+	return fmt.Errorf("%s. Hãy lấy refresh token của OA của %s", msg, commune.Name)
 }
 
 // callbackCode takes a bare code or the callback URL Zalo redirected to,

@@ -119,3 +119,54 @@ func auditDetails(t *testing.T, c *cli, commune string) string {
 	}
 	return b.String()
 }
+
+// F14: in the state an older loaxa left (commune A's OA's new pair stored
+// as B's), giving that token to A is refused without saying it is not A's
+// OA: it says where it is stored and how to get out.
+func TestZaloConnectRefusalOfAStoredTokenSaysOnlyWhatIsTrue(t *testing.T) {
+	c, _, oas := provinceCLI(t, 1)
+	db, err := sql.Open("sqlite3", c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`UPDATE zalo_tokens SET refresh_token = 'rt-of-oa-a-under-b', oa_id = ?
+		WHERE commune_id = (SELECT id FROM communes WHERE code = 'xa-b')`, oas[0].ID)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, rc := c.run("rt-of-oa-a-under-b\n", "zalo", "connect", "--commune", "xa-a", "--refresh-token-file", "-")
+	for _, want := range []string{"đang được lưu làm token của UBND xã B (xa-b)", "chưa được gửi cho Zalo",
+		"OA số " + oas[0].ID + ", cũng là OA đang ghi cho UBND xã A (xa-a)", "loaxa zalo connect --commune xa-b"} {
+		if rc != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("zalo connect xa-a with the token stored as B's = %d %q; want 1 saying %q", rc, errOut, want)
+		}
+	}
+	if strings.Contains(errOut, "không phải của UBND xã A") {
+		t.Errorf("the refusal says the token is not A's OA's, which is false: %q", errOut)
+	}
+}
+
+// F3: with several communes a missing --commune is the usage error (exit
+// 2) even when the token file or the password is bad too: nothing is
+// read before the command line is known good.
+func TestMissingCommuneComesBeforeTheFileOrPassword(t *testing.T) {
+	c, _, _ := provinceCLI(t, 1)
+	_, errOut, rc := c.run("", "zalo", "connect", "--refresh-token-file", "/dev/null")
+	if rc != 2 || !strings.Contains(errOut, "--commune") || strings.Contains(errOut, "trống") {
+		t.Errorf("zalo connect --refresh-token-file /dev/null without --commune = %d %q; want 2, the --commune usage error", rc, errOut)
+	}
+	_, errOut, rc = c.run("x\n", "user", "add", "--name", "lost", "--role", "editor")
+	if rc != 2 || !strings.Contains(errOut, "--commune") || strings.Contains(errOut, "Mật khẩu") {
+		t.Errorf("user add with a short password and no --commune = %d %q; want 2, the --commune usage error", rc, errOut)
+	}
+	// The checks themselves still run once the commune is named.
+	_, errOut, rc = c.run("x\n", "user", "add", "--name", "lost", "--role", "editor", "--commune", "xa-a")
+	if rc != 1 || !strings.Contains(errOut, "Mật khẩu quá ngắn") {
+		t.Errorf("user add --commune xa-a with a short password = %d %q; want 1, the password refused", rc, errOut)
+	}
+	_, errOut, rc = c.run("", "zalo", "connect", "--commune", "xa-a", "--refresh-token-file", "/dev/null")
+	if rc != 1 || !strings.Contains(errOut, "trống") {
+		t.Errorf("zalo connect --commune xa-a --refresh-token-file /dev/null = %d %q; want 1, the empty file", rc, errOut)
+	}
+}
