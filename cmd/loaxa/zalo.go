@@ -348,9 +348,17 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 	}
 	groups, err := c.ListGroups(ctx)
 	h := c.Health()
-	if !h.AccessExpiresAt.IsZero() {
-		fmt.Fprintf(e.stdout, "Access token hết hạn lúc %s (tự làm mới trước khi hết hạn).\n",
-			h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	switch at := h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"); {
+	case h.AccessExpiresAt.IsZero():
+	case h.Refused:
+		state := "ghi hạn tới " + at + ", nhưng"
+		if !h.AccessExpiresAt.After(s.Now()) {
+			state = "đã hết hạn lúc " + at + " và"
+		}
+		fmt.Fprintf(e.stdout, "Access token %s không làm mới được nữa: Zalo không nhận mã làm mới (refresh token) "+
+			"đang lưu; cần kết nối lại OA.\n", state)
+	default:
+		fmt.Fprintf(e.stdout, "Access token hết hạn lúc %s (tự làm mới trước khi hết hạn).\n", at)
 	}
 	if h.RefreshFailing {
 		fmt.Fprintf(e.stdout, "Cảnh báo: lần làm mới token gần nhất không được (%s); cặp token được giữ nguyên và sẽ thử lại.\n",
