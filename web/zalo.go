@@ -57,10 +57,13 @@ func (s *Server) banner(r *http.Request) *banner {
 func (s *Server) zaloAlarm(h bot.TokenHealth, oa, step string) *banner {
 	now := s.now()
 	switch left := h.AccessExpiresAt.Sub(now); {
+	case !h.Connected && !h.Refused && !h.Unsaved:
+		return &banner{Message: "Chưa kết nối " + oa + ": tin chưa gửi được sẽ chờ trong hàng đợi cho tới khi kết nối.",
+			Step: step}
 	case !h.Connected:
 		msg := "Mất kết nối " + oa + ": tin chưa gửi được sẽ chờ trong hàng đợi cho tới khi kết nối lại."
-		if h.LastError != "" {
-			msg += " Lỗi gần nhất: " + h.LastError
+		if r := staffReason(h); r != "" {
+			msg += " Lý do: " + r + "."
 		}
 		return &banner{Message: msg, Step: step}
 	case !h.AccessExpiresAt.IsZero() && left <= 0:
@@ -69,12 +72,25 @@ func (s *Server) zaloAlarm(h bot.TokenHealth, oa, step string) *banner {
 	case !h.AccessExpiresAt.IsZero() && (left < time.Hour || h.LastError != "" && left < 24*time.Hour):
 		msg := "Mã truy cập " + oa + " sắp hết hạn (lúc " + notices.FormatLocal(h.AccessExpiresAt, s.cfg.Location) +
 			") mà chưa gia hạn được."
-		if h.LastError != "" {
-			msg += " Lỗi gần nhất: " + h.LastError
+		if r := staffReason(h); r != "" {
+			msg += " Lỗi gần nhất: " + r + "."
 		}
 		return &banner{Message: msg, Step: step}
 	}
 	return nil
+}
+
+// staffReason is what went wrong with the connection, in Vietnamese
+// (bot's Reason); Zalo's raw error stays in the log and the page's
+// technical detail. "" when nothing did.
+func staffReason(h bot.TokenHealth) string {
+	switch {
+	case h.Reason != "":
+		return h.Reason
+	case h.LastError != "":
+		return "lần gia hạn mã truy cập gần nhất không được (chi tiết kỹ thuật trong nhật ký của loaxa)"
+	}
+	return ""
 }
 
 // zaloData is the Zalo connection page.

@@ -134,6 +134,8 @@ func (s *Server) zaloLine(c notices.Commune) zaloCommune {
 	l.Alarm = s.zaloAlarm(l.Health, "Zalo OA của "+c.Name, reconnectStepOf(&c))
 	now := s.now()
 	switch exp := l.Health.AccessExpiresAt; {
+	case !l.Health.Connected && (l.Health.Refused || l.Health.Unsaved):
+		l.State = "mất kết nối"
 	case !l.Health.Connected:
 		l.State = "chưa kết nối"
 	case !exp.IsZero() && !exp.After(now):
@@ -198,19 +200,24 @@ func (s *Server) communeBanner(sc *scope) *banner {
 		return nil
 	}
 	var bad []string
+	code := "MÃ_XÃ"
 	for _, c := range sc.Communes {
 		if l := s.zaloLine(c); !l.OK {
 			bad = append(bad, c.Name+" ("+l.State+")")
+			code = c.Code
 		}
 	}
 	if len(bad) == 0 {
 		return nil
 	}
+	if len(bad) > 1 {
+		code = "MÃ_XÃ"
+	}
 	return &banner{
 		Message: "Zalo OA của " + strconv.Itoa(len(bad)) + " xã chưa gửi được: " + strings.Join(bad, ", ") +
 			". Tin của các xã này chờ trong hàng đợi; các xã khác vẫn gửi bình thường.",
 		Step: "Quản trị viên mở trang «Kết nối Zalo» (/zalo) để xem và kết nối lại từng xã, hoặc chạy " +
-			"«" + bot.ConnectCommand("MÃ_XÃ") + "» trên máy chủ.",
+			"«" + bot.ConnectCommand(code) + "» trên máy chủ.",
 	}
 }
 
