@@ -242,7 +242,8 @@ func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) er
 		other, err := tokens.ZaloOAOwner(ctx, oa.ID)
 		if err == nil && other != nil {
 			owner = other
-			return fmt.Errorf("oa %s is commune %d's", oa.ID, other.ID)
+			// The text goes to the audit log, which staff read.
+			return fmt.Errorf("OA số %s đang được ghi là của %s", oa.ID, communeLabel(other))
 		}
 		return err
 	})

@@ -170,3 +170,25 @@ func TestMissingCommuneComesBeforeTheFileOrPassword(t *testing.T) {
 		t.Errorf("zalo connect --commune xa-a --refresh-token-file /dev/null = %d %q; want 1, the empty file", rc, errOut)
 	}
 }
+
+// F5: the audit entries of a refresh token given by hand, which staff
+// read on Nhật ký, are Vietnamese, the refused one's reason too.
+func TestHandRefreshAuditReadsInVietnamese(t *testing.T) {
+	c, _, _ := provinceCLI(t, 1)
+	_, bRT, _ := strings.Cut(tokenRow(t, c, "xa-b"), "|")
+	bRT, _, _ = strings.Cut(bRT, "|")
+	_, fresh := rotateOutside(t, c, bRT)
+	if _, _, rc := c.run(fresh+"\n", "zalo", "connect", "--commune", "xa-a", "--refresh-token-file", "-"); rc != 1 {
+		t.Fatalf("zalo connect xa-a with OA B's token = %d; want 1", rc)
+	}
+	got := auditDetails(t, c, "xa-a")
+	for _, want := range []string{"nhập tay bằng lệnh loaxa zalo connect: đã gửi cho Zalo",
+		"đã lưu cặp mã truy cập mới Zalo cấp cho nó", "đang được ghi là của UBND xã B (xa-b)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("xa-a's audit details lack %q:\n%s", want, got)
+		}
+	}
+	if m := regexp.MustCompile(`(?i)\b(given|sent|stored|pair|refused|kept|commune)\b`).FindString(got); m != "" {
+		t.Errorf("xa-a's audit details have the English word %q:\n%s", m, got)
+	}
+}
