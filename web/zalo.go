@@ -223,7 +223,12 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	}
 	xctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
-	if err := z.ExchangeCode(xctx, code, verifier); err != nil {
+	done, other, err := s.exchangeCode(xctx, z, c, sess.User.Username, code, verifier)
+	if other != nil && err == nil {
+		s.connectedOther(w, r, sess, c, other, done.OA.ID, back)
+		return
+	}
+	if err != nil {
 		log.Error().Err(err).Msg("exchange zalo authorisation code")
 		msg := "Zalo không chấp nhận mã cấp quyền"
 		var apiErr *bot.APIError
@@ -244,6 +249,9 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	}
 	if err := s.store.AppendAudit(ctx, e); err != nil {
 		log.Error().Err(err).Msg("audit zalo connect")
+	}
+	if done.OA.ID != "" {
+		oaID = done.OA.ID // Zalo's own word, not the URL's
 	}
 	if c != nil && oaID != "" {
 		if err := s.store.CommuneTokens(c.ID).RecordZaloOA(context.WithoutCancel(ctx), oaID); err != nil {

@@ -67,3 +67,47 @@ func TestZaloDeadTokenReadsInVietnamese(t *testing.T) {
 		t.Errorf("the province banner = %q; want A lost, with A's command", banner)
 	}
 }
+
+// F14 on the site: a callback without its oa_id gets past the check made
+// before the exchange; a code for commune A's OA started for B then
+// stores the new pair as A's (the exchange superseded A's old pair), not
+// B's, A's client takes it, and the admin is told B is still not
+// connected.
+func TestZaloCallbackCodeOfAnotherCommunesOAReconnectsThatCommune(t *testing.T) {
+	sp := newSimProvince(t)
+	ctx := context.Background()
+	admin := sp.signedIn("tinh-quantri")
+	_, aBefore, _, _ := sp.store.CommuneTokens(sp.a.ID).LoadZaloTokens(ctx)
+	if err := sp.store.CommuneTokens(sp.a.ID).RecordZaloOA(ctx, sp.oaA.ID); err != nil {
+		t.Fatal(err)
+	}
+	back, err := url.Parse(sp.authorise(admin, "xa-b", sp.oaA.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := back.Query()
+	q.Del("oa_id")
+	back.RawQuery = q.Encode()
+	admin.get(back.String())
+	_, page := admin.get("/zalo?xa=xa-b")
+	if msg := html.UnescapeString(flashOf(page)); !strings.Contains(msg, "Chưa kết nối "+sp.b.Name) ||
+		!strings.Contains(msg, "là OA của "+sp.a.Name) || !strings.Contains(msg, "vẫn chưa kết nối") {
+		t.Errorf("B's page after a code of A's OA says %q", msg)
+	}
+	if _, r, _, _ := sp.store.CommuneTokens(sp.b.ID).LoadZaloTokens(ctx); r != "" {
+		t.Errorf("B's stored refresh token = %q; want none: OA A is not B's", r)
+	}
+	cur, _ := sp.sim.OACredentials(sp.oaA.ID)
+	if _, r, _, _ := sp.store.CommuneTokens(sp.a.ID).LoadZaloTokens(ctx); r == aBefore || r != cur.RefreshToken {
+		t.Errorf("A's stored refresh token = %q (before %q); want OA A's newest, %q", r, aBefore, cur.RefreshToken)
+	}
+	if err := sp.sim.ExpireAccessTokensOf(sp.oaA.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.clients[sp.a.ID].ListGroups(ctx); err != nil {
+		t.Errorf("A's client after: %v; want it to refresh with the new pair and call Zalo", err)
+	}
+	if sp.clients[sp.b.ID].Health().Connected {
+		t.Error("B's client is connected to OA A")
+	}
+}
