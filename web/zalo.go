@@ -21,7 +21,9 @@ const oauthMaxAge = 10 * time.Minute
 func noBaseURL(oa string) string {
 	return "Chưa đặt địa chỉ công khai của trang (LOAXA_BASE_URL, ví dụ https://loa.xaanphu.gov.vn) nên chưa " +
 		"kết nối Zalo được từ xa: Zalo cần một địa chỉ quay về đáng tin. Quản trị viên hãy đặt LOAXA_BASE_URL rồi khởi động " +
-		"lại loaxa, hoặc mở trang này ngay trên máy chủ (http://127.0.0.1:…), hoặc chạy «" + bot.ConnectCommand(oa) + "»."
+		"lại loaxa, hoặc mở trang này ngay trên máy chủ (http://127.0.0.1:…), hoặc chạy «" + bot.ConnectCommand(oa) +
+		" --redirect-uri URL» trên máy chủ, với URL là đúng Callback URL đã khai báo cho OA (không có LOAXA_BASE_URL thì " +
+		"lệnh cần --redirect-uri)."
 }
 
 // reconnectStep is the exact thing to do when the connection is lost.
