@@ -45,6 +45,11 @@ type Config struct {
 	// if that is shorter (a token that lives less than the margin would
 	// otherwise be refreshed, and its refresh token rotated, on every call).
 	RefreshAhead time.Duration
+	// OA names a NewClient's OA in the reconnect command its errors give
+	// (ConnectCommand) and in its log: the commune's code when the
+	// database has several communes, "" for the only one. App.Client
+	// names its clients itself.
+	OA string
 }
 
 // Client talks to the Zalo OA API. It is safe for concurrent use; all its
@@ -81,7 +86,11 @@ type Client struct {
 func NewClient(cfg Config, store TokenStore, log zerolog.Logger) *Client {
 	cfg, autoAhead := normalizeConfig(cfg)
 	log = log.With().Str("component", "zalo").Logger()
+	if cfg.OA != "" {
+		log = log.With().Str("commune", cfg.OA).Logger()
+	}
 	return &Client{
+		oa:        cfg.OA,
 		cfg:       cfg,
 		http:      newHTTP(cfg, log),
 		store:     store,

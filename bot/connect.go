@@ -29,7 +29,7 @@ type HandTokenStore interface {
 	// OA oaID ("" when unknown), in one transaction.
 	CommitHandPair(ctx context.Context, oaID string) error
 	// DropHandRefresh forgets the token and any pair held; the stored
-	// pair stays.
+	// pair stays. why, in Vietnamese, goes to the audit log.
 	DropHandRefresh(ctx context.Context, why string) error
 }
 
@@ -72,7 +72,8 @@ type Connected struct {
 //     else that can fail;
 //  4. Zalo is asked whose OA the new pair is for (getoa with the new access
 //     token), and accept (may be nil) judges it: an error from accept drops
-//     the new pair (ErrPairRefused); no answer keeps it written down, for
+//     the new pair (ErrPairRefused; its text, Vietnamese, goes to the
+//     audit log); no answer keeps it written down, for
 //     the next run to finish (ErrPairHeld);
 //  5. the new pair becomes the stored pair, in one transaction.
 //
@@ -110,7 +111,7 @@ func (c *Client) ConnectRefreshToken(ctx context.Context, rt string, accept func
 				// not sent again; the stored pair is untouched.
 				return done, fmt.Errorf("connect zalo: %w", err)
 			}
-			if derr := hs.DropHandRefresh(context.WithoutCancel(ctx), "refused by zalo"); derr != nil {
+			if derr := hs.DropHandRefresh(context.WithoutCancel(ctx), "Zalo không nhận nó"); derr != nil {
 				c.log.Warn().Err(derr).Msg("forget the refresh token given by hand")
 			}
 			c.log.Warn().Err(err).Int("zalo_code", apiCode(err)).
@@ -131,7 +132,7 @@ func (c *Client) ConnectRefreshToken(ctx context.Context, rt string, accept func
 	}
 	if accept != nil && done.OAErr == nil {
 		if err := accept(ctx, done.OA); err != nil {
-			if derr := hs.DropHandRefresh(context.WithoutCancel(ctx), "new pair refused: "+err.Error()); derr != nil {
+			if derr := hs.DropHandRefresh(context.WithoutCancel(ctx), "Zalo đã đổi nó lấy cặp mới, nhưng cặp mới không được lưu ("+err.Error()+")"); derr != nil {
 				return done, fmt.Errorf("connect zalo: %w: %w (and forgetting it: %v)", ErrPairRefused, err, derr)
 			}
 			return done, fmt.Errorf("%w: %w", ErrPairRefused, err)

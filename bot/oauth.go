@@ -75,6 +75,74 @@ func (c *Client) ExchangeCode(ctx context.Context, code, verifier string) error 
 	return c.savePendingLocked(ctx)
 }
 
+// Pair is a token pair Zalo issued, handed to ExchangeCodeFor's elsewhere
+// to store.
+type Pair struct {
+	Access, Refresh string
+	AccessExpiresAt time.Time
+}
+
+// Exchanged says how ExchangeCodeFor went.
+type Exchanged struct {
+	OA    OAInfo // the OA of the new pair; ID "" when Zalo did not say
+	OAErr error  // why the OA is not known
+	// Elsewhere is true when elsewhere stored the pair (the OA is another
+	// commune's): the client's stored pair was not touched.
+	Elsewhere bool
+}
+
+// ExchangeCodeFor trades code as ExchangeCode does, but asks Zalo whose OA
+// the new pair is for (getoa with the new access token) before storing it,
+// and hands the OA and the pair to elsewhere first. A code exchange
+// supersedes the OA's earlier refresh token, so when the OA is another
+// commune's the pair belongs to that commune's chain: elsewhere stores it
+// there (in one transaction) and returns true, and this client's stored
+// pair is not touched. When elsewhere returns false, or Zalo does not say
+// which OA it is (Exchanged.OAErr), the pair is stored as this client's,
+// as ExchangeCode does. An error from elsewhere is returned, the pair
+// stored nowhere.
+func (c *Client) ExchangeCodeFor(ctx context.Context, code, verifier string,
+	elsewhere func(ctx context.Context, oa OAInfo, p Pair) (bool, error)) (Exchanged, error) {
+	var done Exchanged
+	c.refreshMu.Lock()
+	defer c.refreshMu.Unlock()
+	unlock, err := c.lockRefresh(ctx)
+	if err != nil {
+		return done, err
+	}
+	defer unlock()
+	pair, err := c.requestToken(ctx, "exchange zalo authorization code", map[string]string{
+		"code":          code,
+		"app_id":        c.cfg.AppID,
+		"grant_type":    "authorization_code",
+		"code_verifier": verifier,
+	})
+	if err != nil {
+		return done, err
+	}
+	done.OA, done.OAErr = c.oaInfoWith(ctx, pair.access)
+	if done.OAErr == nil && elsewhere != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+		stored, err := elsewhere(sctx, done.OA, Pair{Access: pair.access, Refresh: pair.refresh, AccessExpiresAt: pair.expiresAt})
+		cancel()
+		if err != nil {
+			return done, fmt.Errorf("store the zalo tokens of oa %s: %w: %v", done.OA.ID, ErrTokensUnsaved, err)
+		}
+		if stored {
+			done.Elsewhere = true
+			c.log.Warn().Str("oa_id", done.OA.ID).
+				Msg("the authorization code was for an OA recorded as another commune's; its new pair was stored as that commune's")
+			return done, nil
+		}
+	}
+	c.mu.Lock()
+	c.tok.gen++
+	c.tok.lastRefreshErr = nil
+	c.tok.pending = &pair
+	c.mu.Unlock()
+	return done, c.savePendingLocked(ctx)
+}
+
 // tokenAnswer is the token endpoint's answer: the pair on success, an error
 // code and some of error_name/error_reason/error_description otherwise.
 type tokenAnswer struct {

@@ -51,6 +51,7 @@ type tokenPair struct {
 	expiresAt       time.Time
 	lifetime        time.Duration
 	asked           time.Time // when the request that returned it was sent
+	saved           time.Time // when the store took it (readStored), if known
 }
 
 // aheadLocked is how long before expiry the access token is refreshed:
@@ -70,14 +71,24 @@ func (c *Client) aheadLocked() time.Duration {
 func (c *Client) Health() TokenHealth {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return TokenHealth{
+	h := TokenHealth{
 		Connected:       c.tok.state == stateConnected && c.tok.pending == nil,
 		AccessExpiresAt: c.tok.expiresAt,
 		LastRefresh:     c.tok.lastRefresh,
 		LastError:       c.tok.lastErr,
 		Unsaved:         c.tok.pending != nil,
 		RefreshFailing:  c.tok.refreshFailing && c.tok.state == stateConnected,
+		Refused:         c.tok.state == stateDisconnected,
 	}
+	switch {
+	case c.tok.state == stateNoTokens || c.tok.state == stateDisconnected:
+		h.Reason = Reason(c.stateErrLocked())
+	case h.Unsaved:
+		h.Reason = Reason(ErrTokensUnsaved)
+	case h.RefreshFailing && c.tok.lastRefreshErr != nil:
+		h.Reason = Reason(c.tok.lastRefreshErr)
+	}
+	return h
 }
 
 // Reload reads the pair from the store and uses it. A disconnected client
@@ -96,7 +107,7 @@ func (c *Client) loadLocked(ctx context.Context) error {
 		return err
 	}
 	sp, err := c.readStored(ctx)
-	access, refresh, exp, lifetime := sp.access, sp.refresh, sp.expiresAt, sp.lifetime
+	access, refresh, exp, lifetime, saved := sp.access, sp.refresh, sp.expiresAt, sp.lifetime, sp.saved
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.tok.lastStoreCheck = c.now()
@@ -118,6 +129,11 @@ func (c *Client) loadLocked(ctx context.Context) error {
 		c.tok.state = stateConnected
 		if access != c.tok.access || refresh != c.tok.refresh {
 			c.tok.lifetime = lifetime
+			if saved.After(c.tok.lastRefresh) {
+				// A pair stored by another process (a refresh, `loaxa
+				// zalo connect`): it was issued then.
+				c.tok.lastRefresh = saved
+			}
 		}
 		c.tok.access, c.tok.refresh, c.tok.expiresAt = access, refresh, exp
 		c.tok.refused = ""
@@ -134,8 +150,12 @@ func (c *Client) readStored(ctx context.Context) (tokenPair, error) {
 		return tokenPair{}, fmt.Errorf("load zalo tokens: %w", err)
 	}
 	p := tokenPair{access: access, refresh: refresh, expiresAt: exp}
-	if !exp.IsZero() {
-		if saved, aerr := c.store.ZaloTokensSavedAt(ctx); aerr == nil && !saved.IsZero() && exp.After(saved) {
+	if access == "" && refresh == "" {
+		return p, nil
+	}
+	if saved, aerr := c.store.ZaloTokensSavedAt(ctx); aerr == nil && !saved.IsZero() {
+		p.saved = saved
+		if !exp.IsZero() && exp.After(saved) {
 			p.lifetime = exp.Sub(saved)
 		}
 	}

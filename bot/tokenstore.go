@@ -62,4 +62,14 @@ type TokenHealth struct {
 	// not Zalo's from a proxy or firewall). The pair is kept and the refresh
 	// is tried again; LastError says why. Cleared by the next good refresh.
 	RefreshFailing bool
+	// Refused: not Connected because Zalo refused the stored refresh token,
+	// or it may be spent (an interrupted refresh): the OA was connected and
+	// must be connected again, and the access token cannot be renewed.
+	// False for an OA never connected (no pair stored).
+	Refused bool
+	// Reason says what is wrong in Vietnamese, for staff (Reason of the
+	// error calls get now, or of the failing refresh), with the command
+	// that reconnects; "" when nothing is. LastError is the raw text, for
+	// logs and technical detail.
+	Reason string
 }

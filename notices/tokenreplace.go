@@ -27,6 +27,9 @@ type handRefresh struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
+// handAudit begins the audit details of a refresh token given by hand.
+const handAudit = "mã làm mới (refresh token) nhập tay bằng lệnh loaxa zalo connect: "
+
 func (t *CommuneTokens) handKey() string { return "zalo_hand_refresh:" + strconv.FormatInt(t.id, 10) }
 
 // ErrHandTokenSent means a refresh token given by hand already went to
@@ -67,7 +70,7 @@ func (t *CommuneTokens) BeginHandRefresh(ctx context.Context, refresh string) (h
 		if err != nil {
 			return err
 		}
-		return tx.auditIn(ctx, t.id, "cli", "zalo.tokens", 0, 0, "refresh token given by hand sent to zalo")
+		return tx.auditIn(ctx, t.id, "cli", "zalo.tokens", 0, 0, handAudit+"đã gửi cho Zalo")
 	})
 	if err != nil && !errors.Is(err, ErrHandTokenSent) {
 		err = fmt.Errorf("record the refresh token given: %w", err)
@@ -126,7 +129,7 @@ func (t *CommuneTokens) CommitHandPair(ctx context.Context, oaID string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM daemon_state WHERE key IN (?, ?)`, t.handKey(), t.refreshKey()); err != nil {
 			return err
 		}
-		return tx.auditIn(ctx, t.id, "cli", "zalo.tokens", 0, 0, "refresh token given by hand: new pair stored")
+		return tx.auditIn(ctx, t.id, "cli", "zalo.tokens", 0, 0, handAudit+"đã lưu cặp mã truy cập mới Zalo cấp cho nó")
 	})
 	if err != nil {
 		return fmt.Errorf("store the zalo tokens of the refresh token given: %w", err)
@@ -137,13 +140,13 @@ func (t *CommuneTokens) CommitHandPair(ctx context.Context, oaID string) error {
 
 // DropHandRefresh forgets the refresh token given by hand, and any pair
 // held for it, in one transaction; the stored pair stays as it is. why
-// goes to the audit log.
+// (Vietnamese: staff read it) goes to the audit log.
 func (t *CommuneTokens) DropHandRefresh(ctx context.Context, why string) error {
 	err := t.tokenCommit(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM daemon_state WHERE key = ?`, t.handKey()); err != nil {
 			return err
 		}
-		return tx.auditIn(ctx, t.id, "cli", "zalo.tokens", 0, 0, "refresh token given by hand: "+why+"; stored pair kept")
+		return tx.auditIn(ctx, t.id, "cli", "zalo.tokens", 0, 0, handAudit+why+"; cặp mã truy cập đang lưu được giữ nguyên")
 	})
 	if err != nil {
 		return fmt.Errorf("forget the refresh token given: %w", err)

@@ -139,6 +139,23 @@ func (t *CommuneTokens) refreshKey() string {
 // cut and not only a crash. It clears the mark left by BeginZaloRefresh.
 // The tokens themselves never reach the audit log.
 func (t *CommuneTokens) SaveZaloTokens(ctx context.Context, access, refresh string, accessExpiresAt time.Time) error {
+	return t.saveTokens(ctx, "daemon", access, refresh, accessExpiresAt, nil, "expires "+accessExpiresAt.UTC().Format(sqlTime))
+}
+
+// SaveZaloTokensOfOA stores, as SaveZaloTokens does and in the same one
+// transaction, a pair Zalo issued for the OA oaID, and records that OA as
+// the commune's (RecordZaloOA). actor and detail (Vietnamese, staff read
+// it) go to the audit log. It is how a pair a code exchange started for
+// another commune gave for this commune's OA is kept: the exchange
+// superseded this commune's refresh token, so the pair is its chain now.
+func (t *CommuneTokens) SaveZaloTokensOfOA(ctx context.Context, actor, access, refresh string, accessExpiresAt time.Time, oaID, detail string) error {
+	if oaID == "" {
+		return errors.New("save zalo tokens: no oa")
+	}
+	return t.saveTokens(ctx, actor, access, refresh, accessExpiresAt, &oaID, detail)
+}
+
+func (t *CommuneTokens) saveTokens(ctx context.Context, actor, access, refresh string, accessExpiresAt time.Time, oaID *string, detail string) error {
 	if access == "" && refresh == "" {
 		return errors.New("save zalo tokens: both tokens are empty")
 	}
@@ -153,11 +170,14 @@ func (t *CommuneTokens) SaveZaloTokens(ctx context.Context, access, refresh stri
 		ON CONFLICT (commune_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
 			access_expires_at = excluded.access_expires_at, updated_at = excluded.updated_at`,
 		t.id, access, refresh, fmtTime(accessExpiresAt), fmtTime(tx.Now))
+	if err == nil && oaID != nil {
+		_, err = tx.ExecContext(ctx, `UPDATE zalo_tokens SET oa_id = ? WHERE commune_id = ?`, *oaID, t.id)
+	}
 	if err == nil {
 		_, err = tx.ExecContext(ctx, `DELETE FROM daemon_state WHERE key = ?`, t.refreshKey())
 	}
 	if err == nil {
-		err = tx.auditIn(ctx, t.id, "daemon", "zalo.tokens", 0, 0, "expires "+accessExpiresAt.UTC().Format(sqlTime))
+		err = tx.auditIn(ctx, t.id, actor, "zalo.tokens", 0, 0, detail)
 	}
 	if err != nil {
 		_ = sqlTx.Rollback()
@@ -246,6 +266,17 @@ func (t *CommuneTokens) RecordZaloOA(ctx context.Context, oaID string) error {
 		return fmt.Errorf("record zalo oa: %w", err)
 	}
 	return nil
+}
+
+// ZaloOA is the OA the commune's stored pair was recorded as issued for;
+// "" when none is recorded (or there is no pair).
+func (t *CommuneTokens) ZaloOA(ctx context.Context) (string, error) {
+	var oa sql.NullString
+	err := t.s.db.QueryRowContext(ctx, `SELECT oa_id FROM zalo_tokens WHERE commune_id = ?`, t.id).Scan(&oa)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read the commune's zalo oa: %w", err)
+	}
+	return oa.String, nil
 }
 
 // ZaloOAOwner is the commune, other than this one, whose stored pair was

@@ -75,6 +75,10 @@ func TestBanner(t *testing.T) {
 	s.zalo.health = s.zalo.Health()
 	s.zalo.health.LastError = ""
 	s.zalo.health.Connected = false
+	if _, body := b.get("/compose"); !strings.Contains(body, "Chưa kết nối Zalo OA") || !strings.Contains(body, "loaxa zalo connect") {
+		t.Errorf("no banner with the step to connect when never connected")
+	}
+	s.zalo.health.Refused = true
 	if _, body := b.get("/compose"); !strings.Contains(body, "Mất kết nối Zalo OA") || !strings.Contains(body, "loaxa zalo connect") {
 		t.Errorf("no banner with the step to reconnect when disconnected")
 	}

@@ -99,6 +99,18 @@ func TestAuditLogReadsInVietnamese(t *testing.T) {
 
 	// Tokens Zalo gave no expiry for (after the test sends, which need the real ones).
 	must(s.store.SaveZaloTokens(ctx, "a2", "r2", time.Time{}))
+	// A refresh token given by hand (F5): sent, its pair stored; another
+	// sent and refused.
+	cs, err := s.store.Communes(ctx)
+	must(err)
+	hand := s.store.CommuneTokens(cs[0].ID)
+	_, _, _, _, err = hand.BeginHandRefresh(ctx, "rt-tay")
+	must(err)
+	must(hand.HoldHandPair(ctx, "a3", "r3", time.Now().Add(time.Hour)))
+	must(hand.CommitHandPair(ctx, "12345"))
+	_, _, _, _, err = hand.BeginHandRefresh(ctx, "rt-tay-2")
+	must(err)
+	must(hand.DropHandRefresh(ctx, "Zalo không nhận nó"))
 	// Communes last: a second one makes the database the province's.
 	c := notices.Commune{Code: "xa-an-phu", Name: "UBND xã An Phú"}
 	must(s.store.CreateCommune(ctx, "quantri", &c))
@@ -183,7 +195,8 @@ func TestAuditLogReadsInVietnamese(t *testing.T) {
 		text += r[2] + " | " + r[4] + "\n"
 	}
 	for _, want := range []string{"trạng thái: chờ duyệt", "bỏ 0 lượt đang chờ gửi", groups[2].Name + ": là nhóm gửi thử",
-		"tới " + groups[2].Name, "mã tin Zalo", "UBND xã An Phú"} {
+		"tới " + groups[2].Name, "mã tin Zalo", "UBND xã An Phú", "nhập tay bằng lệnh loaxa zalo connect: đã gửi cho Zalo",
+		"đã lưu cặp mã truy cập mới Zalo cấp cho nó", "Zalo không nhận nó; cặp mã truy cập đang lưu được giữ nguyên"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the log lacks %q:\n%s", want, text)
 		}

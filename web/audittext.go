@@ -173,6 +173,17 @@ func auditDetail(e notices.AuditEntry, names auditNames, loc *time.Location) str
 			d = strconv.Itoa(n) + " tin được gửi lại"
 		}
 	case "zalo.tokens":
+		// What loaxa wrote, in English, before these details were
+		// Vietnamese (a refresh token given by hand).
+		const hand = "mã làm mới (refresh token) nhập tay bằng lệnh loaxa zalo connect: "
+		switch {
+		case d == "refresh token given by hand sent to zalo":
+			d = hand + "đã gửi cho Zalo"
+		case d == "refresh token given by hand: new pair stored":
+			d = hand + "đã lưu cặp mã truy cập mới Zalo cấp cho nó"
+		case strings.HasPrefix(d, "refresh token given by hand: "):
+			d = hand + "không dùng được; cặp mã truy cập đang lưu được giữ nguyên"
+		}
 		if v, ok := strings.CutPrefix(d, "expires "); ok {
 			t, err := time.ParseInLocation("2006-01-02 15:04:05", v, time.UTC)
 			switch {

@@ -46,6 +46,13 @@ func TestPlainLanguage(t *testing.T) {
 		{notices.AuditEntry{Action: "notice.retry", Detail: "3"}, "3 tin được gửi lại"},
 		{notices.AuditEntry{Action: "zalo.tokens", Detail: "expires 2026-11-27 01:00:00"}, "mã truy cập mới, hết hạn 27/11/2026 08:00"},
 		{notices.AuditEntry{Action: "zalo.tokens", Detail: "expires 0001-01-01 00:00:00"}, "mã truy cập mới, Zalo không cho biết hạn"},
+		// F5: the English an older loaxa wrote for a refresh token given by hand.
+		{notices.AuditEntry{Action: "zalo.tokens", Detail: "refresh token given by hand sent to zalo"},
+			"mã làm mới (refresh token) nhập tay bằng lệnh loaxa zalo connect: đã gửi cho Zalo"},
+		{notices.AuditEntry{Action: "zalo.tokens", Detail: "refresh token given by hand: new pair stored"},
+			"mã làm mới (refresh token) nhập tay bằng lệnh loaxa zalo connect: đã lưu cặp mã truy cập mới Zalo cấp cho nó"},
+		{notices.AuditEntry{Action: "zalo.tokens", Detail: "refresh token given by hand: refused by zalo; stored pair kept"},
+			"mã làm mới (refresh token) nhập tay bằng lệnh loaxa zalo connect: không dùng được; cặp mã truy cập đang lưu được giữ nguyên"},
 		{notices.AuditEntry{Action: "hamlet.add", HamletID: 3, Detail: "khom-1 g1"}, "Khóm 1, nhóm Zalo g1"},
 		{notices.AuditEntry{Action: "hamlet.disable", HamletID: 3, Detail: "khom-1"}, "Khóm 1"},
 		{notices.AuditEntry{Action: "user.add", Detail: "lan approver"}, "lan, vai trò duyệt"},

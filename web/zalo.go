@@ -21,7 +21,9 @@ const oauthMaxAge = 10 * time.Minute
 func noBaseURL(oa string) string {
 	return "Chưa đặt địa chỉ công khai của trang (LOAXA_BASE_URL, ví dụ https://loa.xaanphu.gov.vn) nên chưa " +
 		"kết nối Zalo được từ xa: Zalo cần một địa chỉ quay về đáng tin. Quản trị viên hãy đặt LOAXA_BASE_URL rồi khởi động " +
-		"lại loaxa, hoặc mở trang này ngay trên máy chủ (http://127.0.0.1:…), hoặc chạy «" + bot.ConnectCommand(oa) + "»."
+		"lại loaxa, hoặc mở trang này ngay trên máy chủ (http://127.0.0.1:…), hoặc chạy «" + bot.ConnectCommand(oa) +
+		" --redirect-uri URL» trên máy chủ, với URL là đúng Callback URL đã khai báo cho OA (không có LOAXA_BASE_URL thì " +
+		"lệnh cần --redirect-uri)."
 }
 
 // reconnectStep is the exact thing to do when the connection is lost.
@@ -57,10 +59,13 @@ func (s *Server) banner(r *http.Request) *banner {
 func (s *Server) zaloAlarm(h bot.TokenHealth, oa, step string) *banner {
 	now := s.now()
 	switch left := h.AccessExpiresAt.Sub(now); {
+	case !h.Connected && !h.Refused && !h.Unsaved:
+		return &banner{Message: "Chưa kết nối " + oa + ": tin chưa gửi được sẽ chờ trong hàng đợi cho tới khi kết nối.",
+			Step: step}
 	case !h.Connected:
 		msg := "Mất kết nối " + oa + ": tin chưa gửi được sẽ chờ trong hàng đợi cho tới khi kết nối lại."
-		if h.LastError != "" {
-			msg += " Lỗi gần nhất: " + h.LastError
+		if r := staffReason(h); r != "" {
+			msg += " Lý do: " + r + "."
 		}
 		return &banner{Message: msg, Step: step}
 	case !h.AccessExpiresAt.IsZero() && left <= 0:
@@ -69,12 +74,25 @@ func (s *Server) zaloAlarm(h bot.TokenHealth, oa, step string) *banner {
 	case !h.AccessExpiresAt.IsZero() && (left < time.Hour || h.LastError != "" && left < 24*time.Hour):
 		msg := "Mã truy cập " + oa + " sắp hết hạn (lúc " + notices.FormatLocal(h.AccessExpiresAt, s.cfg.Location) +
 			") mà chưa gia hạn được."
-		if h.LastError != "" {
-			msg += " Lỗi gần nhất: " + h.LastError
+		if r := staffReason(h); r != "" {
+			msg += " Lỗi gần nhất: " + r + "."
 		}
 		return &banner{Message: msg, Step: step}
 	}
 	return nil
+}
+
+// staffReason is what went wrong with the connection, in Vietnamese
+// (bot's Reason); Zalo's raw error stays in the log and the page's
+// technical detail. "" when nothing did.
+func staffReason(h bot.TokenHealth) string {
+	switch {
+	case h.Reason != "":
+		return h.Reason
+	case h.LastError != "":
+		return "lần gia hạn mã truy cập gần nhất không được (chi tiết kỹ thuật trong nhật ký của loaxa)"
+	}
+	return ""
 }
 
 // zaloData is the Zalo connection page.
@@ -207,7 +225,12 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	}
 	xctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
-	if err := z.ExchangeCode(xctx, code, verifier); err != nil {
+	done, other, err := s.exchangeCode(xctx, z, c, sess.User.Username, code, verifier)
+	if other != nil && err == nil {
+		s.connectedOther(w, r, sess, c, other, done.OA.ID, back)
+		return
+	}
+	if err != nil {
 		log.Error().Err(err).Msg("exchange zalo authorisation code")
 		msg := "Zalo không chấp nhận mã cấp quyền"
 		var apiErr *bot.APIError
@@ -228,6 +251,9 @@ func (s *Server) zaloCallback(w http.ResponseWriter, r *http.Request, sess *noti
 	}
 	if err := s.store.AppendAudit(ctx, e); err != nil {
 		log.Error().Err(err).Msg("audit zalo connect")
+	}
+	if done.OA.ID != "" {
+		oaID = done.OA.ID // Zalo's own word, not the URL's
 	}
 	if c != nil && oaID != "" {
 		if err := s.store.CommuneTokens(c.ID).RecordZaloOA(context.WithoutCancel(ctx), oaID); err != nil {

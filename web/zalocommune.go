@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -134,6 +135,8 @@ func (s *Server) zaloLine(c notices.Commune) zaloCommune {
 	l.Alarm = s.zaloAlarm(l.Health, "Zalo OA của "+c.Name, reconnectStepOf(&c))
 	now := s.now()
 	switch exp := l.Health.AccessExpiresAt; {
+	case !l.Health.Connected && (l.Health.Refused || l.Health.Unsaved):
+		l.State = "mất kết nối"
 	case !l.Health.Connected:
 		l.State = "chưa kết nối"
 	case !exp.IsZero() && !exp.After(now):
@@ -198,19 +201,24 @@ func (s *Server) communeBanner(sc *scope) *banner {
 		return nil
 	}
 	var bad []string
+	code := "MÃ_XÃ"
 	for _, c := range sc.Communes {
 		if l := s.zaloLine(c); !l.OK {
 			bad = append(bad, c.Name+" ("+l.State+")")
+			code = c.Code
 		}
 	}
 	if len(bad) == 0 {
 		return nil
 	}
+	if len(bad) > 1 {
+		code = "MÃ_XÃ"
+	}
 	return &banner{
 		Message: "Zalo OA của " + strconv.Itoa(len(bad)) + " xã chưa gửi được: " + strings.Join(bad, ", ") +
 			". Tin của các xã này chờ trong hàng đợi; các xã khác vẫn gửi bình thường.",
 		Step: "Quản trị viên mở trang «Kết nối Zalo» (/zalo) để xem và kết nối lại từng xã, hoặc chạy " +
-			"«" + bot.ConnectCommand("MÃ_XÃ") + "» trên máy chủ.",
+			"«" + bot.ConnectCommand(code) + "» trên máy chủ.",
 	}
 }
 
@@ -238,4 +246,63 @@ func (s *Server) oaTaken(r *http.Request, c *notices.Commune, oaID string) (stri
 	return "Chưa kết nối: Official Account số " + oaID + " đã được kết nối cho " + name + ", không phải OA của " + c.Name +
 		" (nếu dùng nó, Zalo sẽ từ chối mọi tin tới nhóm của " + c.Name + "). Hãy bấm «Kết nối Zalo OA» lại và trên " +
 		"trang của Zalo chọn đúng Official Account của " + c.Name + ".", nil
+}
+
+// codeRouter is a Zalo client that asks whose OA a code's new pair is for
+// before storing it (*bot.Client).
+type codeRouter interface {
+	ExchangeCodeFor(ctx context.Context, code, verifier string,
+		elsewhere func(context.Context, bot.OAInfo, bot.Pair) (bool, error)) (bot.Exchanged, error)
+}
+
+// exchangeCode trades the callback's code through z, the client of
+// commune c (nil with one commune). A code exchange supersedes the OA's
+// earlier refresh token, so when Zalo says the OA is recorded as another
+// commune's (a callback without its oa_id gets past oaTaken), the new pair
+// is stored as that commune's, its chain now, and not as c's: other is
+// that commune.
+func (s *Server) exchangeCode(ctx context.Context, z Zalo, c *notices.Commune, actor, code, verifier string) (
+	done bot.Exchanged, other *notices.Commune, err error) {
+	cr, ok := z.(codeRouter)
+	if c == nil || !ok {
+		return done, nil, z.ExchangeCode(ctx, code, verifier)
+	}
+	done, err = cr.ExchangeCodeFor(ctx, code, verifier, func(ctx context.Context, oa bot.OAInfo, p bot.Pair) (bool, error) {
+		o, err := s.store.CommuneTokens(c.ID).ZaloOAOwner(ctx, oa.ID)
+		if err != nil || o == nil {
+			return false, err
+		}
+		other = o
+		return true, s.store.CommuneTokens(o.ID).SaveZaloTokensOfOA(ctx, actor, p.Access, p.Refresh, p.AccessExpiresAt, oa.ID,
+			"cặp mã truy cập mới của OA số "+oa.ID+", do Zalo cấp khi "+c.Name+" được kết nối nhầm bằng OA này trên trang "+
+				"quản trị; cặp cũ của xã đã hết dùng được")
+	})
+	return done, other, err
+}
+
+// connectedOther answers a callback whose code was for the OA of commune
+// other, not c's: the new pair was stored as other's (exchangeCode); its
+// client takes it now, and the admin is told that c is still not
+// connected.
+func (s *Server) connectedOther(w http.ResponseWriter, r *http.Request, sess *notices.Session, c, other *notices.Commune, oaID, back string) {
+	ctx := context.WithoutCancel(r.Context())
+	if z := s.zaloOf(other); z != nil {
+		if err := z.Reload(ctx); err != nil {
+			s.log.Error().Err(err).Str("commune", other.Code).Msg("reload zalo tokens")
+		}
+	}
+	s.log.Warn().Str("commune", c.Code).Str("oa_id", oaID).Str("oa_commune", other.Code).
+		Msg("zalo authorisation for an OA recorded as another commune's: its new pair was stored as that commune's")
+	if err := s.store.AppendAudit(ctx, notices.AuditEntry{Actor: sess.User.Username, Action: "zalo.connect", CommuneID: c.ID,
+		Detail: "OA số " + oaID + " là OA của " + other.Name + ", không phải của " + c.Name + ": " + c.Name + " chưa kết nối"}); err != nil {
+		s.log.Error().Err(err).Msg("audit zalo connect")
+	}
+	name := "một xã khác"
+	if scopeFrom(r).Province {
+		name = other.Name
+	}
+	s.redirect(w, r, back, "Chưa kết nối "+c.Name+": trên trang của Zalo đã chọn Official Account số "+oaID+", là OA của "+name+
+		". Zalo đã cấp cho OA đó mã truy cập mới, làm mã cũ của xã đó hết dùng được, nên loaxa đã lưu mã mới cho "+name+
+		": xã đó vẫn gửi bình thường. "+c.Name+" vẫn chưa kết nối, không có gì của xã này thay đổi. Hãy bấm «Kết nối Zalo OA» "+
+		"lại và trên trang của Zalo chọn đúng Official Account của "+c.Name+".")
 }

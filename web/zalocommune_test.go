@@ -124,12 +124,14 @@ func TestZaloConnectCommuneB(t *testing.T) {
 			t.Errorf("the province's /zalo lacks %q", want)
 		}
 	}
-	if banner := bannerOf(page); !strings.Contains(banner, "UBND xã Bình Hòa (chưa kết nối)") || strings.Contains(banner, "UBND xã Thử") {
-		t.Errorf("the province banner = %q; want commune B named, alone", banner)
+	if banner := bannerOf(page); !strings.Contains(banner, "UBND xã Bình Hòa (chưa kết nối)") || strings.Contains(banner, "UBND xã Thử") ||
+		!strings.Contains(banner, "loaxa zalo connect --commune xa-b") || strings.Contains(banner, "MÃ_XÃ") {
+		t.Errorf("the province banner = %q; want commune B named, alone, with its command", banner)
 	}
-	if _, page := sp.signedIn("b-bien").get("/dashboard"); !strings.Contains(bannerOf(page), "Mất kết nối Zalo OA của UBND xã Bình Hòa") ||
+	// B was never connected (F18): not "lost".
+	if _, page := sp.signedIn("b-bien").get("/dashboard"); !strings.Contains(bannerOf(page), "Chưa kết nối Zalo OA của UBND xã Bình Hòa") ||
 		!strings.Contains(bannerOf(page), "--commune xa-b") {
-		t.Errorf("B's editor sees the banner %q; want B's connection lost, with B's command", bannerOf(page))
+		t.Errorf("B's editor sees the banner %q; want B not connected yet, with B's command", bannerOf(page))
 	}
 	if _, page := sp.signedIn("bien").get("/dashboard"); bannerOf(page) != "" {
 		t.Errorf("A's editor sees the banner %q; A is connected", bannerOf(page))

@@ -84,7 +84,7 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 	// The one client of a single commune; with several, the site's: it
 	// reads the only commune's tokens, so it refuses ("choose a commune")
 	// rather than act for one commune with another's OA.
-	d.client = newClient(cfg, store, log)
+	d.client = newClient(cfg, store, "", log)
 	if senders == nil {
 		// A commune added while it runs waits for the restart that starts
 		// province mode (README: Cả tỉnh).
@@ -110,13 +110,14 @@ func openDaemon(ctx context.Context, cfg Config, log zerolog.Logger) (*daemon, e
 	return d, nil
 }
 
-func newClient(cfg Config, store bot.TokenStore, log zerolog.Logger) *bot.Client {
+func newClient(cfg Config, store bot.TokenStore, oa string, log zerolog.Logger) *bot.Client {
 	return bot.NewClient(bot.Config{
 		APIBase:    cfg.ZaloAPIBase,
 		OAuthBase:  cfg.ZaloOAuthBase,
 		AppID:      cfg.ZaloAppID,
 		AppSecret:  cfg.ZaloAppSecret,
 		RatePerMin: cfg.ZaloRatePerMin,
+		OA:         oa,
 	}, store, log.With().Str("component", "zalo").Logger())
 }
 

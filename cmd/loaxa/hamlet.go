@@ -35,7 +35,7 @@ func hamletAdd(ctx context.Context, e *env, args []string) error {
 	if err := h.Validate(); err != nil {
 		return explain(err, hamletFlags)
 	}
-	check := checkGroup(ctx, groupChecker(cfg, s.CommuneTokens(c.ID)), s, h.GroupID)
+	check := checkGroup(ctx, groupChecker(cfg, s.CommuneTokens(c.ID), o.oaKey), s, h.GroupID)
 	if check.Refused != "" {
 		return fmt.Errorf("không thêm %s: %s", h.Name, check.Refused)
 	}
@@ -123,7 +123,7 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%s dòng %d: %v Không dòng nào được nhập.", file, lines[i], explain(err, map[string]string{}))
 		}
 	}
-	checker := groupChecker(cfg, s.CommuneTokens(c.ID))
+	checker := groupChecker(cfg, s.CommuneTokens(c.ID), o.oaKey)
 	var refused []string
 	unchecked := 0
 	var offline *notices.GroupFacts // once Zalo could not be asked, the rest are not asked either

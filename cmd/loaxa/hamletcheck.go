@@ -17,12 +17,13 @@ import (
 const checkTimeout = 30 * time.Second
 
 // groupChecker is the Zalo client that checks groups, or nil when Zalo is
-// not configured (the check is then "chưa kiểm tra").
-func groupChecker(cfg Config, s bot.TokenStore) schedule.GroupChecker {
+// not configured (the check is then "chưa kiểm tra"); oa names the OA in
+// the reconnect command its errors give (opened.oaKey).
+func groupChecker(cfg Config, s bot.TokenStore, oa string) schedule.GroupChecker {
 	if cfg.ZaloAppID == "" {
 		return nil
 	}
-	return newClient(cfg, s, zerolog.Nop())
+	return newClient(cfg, s, oa, zerolog.Nop())
 }
 
 // checkGroup checks groupID with Zalo before a hamlet uses it.

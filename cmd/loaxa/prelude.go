@@ -23,6 +23,10 @@ type opened struct {
 	pos []string         // the positional arguments
 	c   *notices.Commune // the commune chosen; nil for --province, or when the command has no --commune
 	oa  *bot.Client      // the client of c's OA, for a command made by zaloFlags
+	// oaKey names c's OA in the reconnect command a client's errors give:
+	// c's code when --commune was given (a database of several communes
+	// needs it), else "".
+	oaKey string
 }
 
 func (o *opened) Close() error { return o.s.Close() }
@@ -52,13 +56,16 @@ func (f *flags) prelude(ctx context.Context, args []string, want int, check func
 			s.Close()
 			return nil, err
 		}
+		if o.c != nil && f.scope.given() {
+			o.oaKey = o.c.Code
+		}
 	}
 	if f.oa {
 		if cfg.ZaloAppID == "" {
 			s.Close()
 			return nil, errors.New("ZALO_APP_ID và ZALO_APP_SECRET chưa đặt; hãy đặt chúng theo ứng dụng của OA trên developers.zalo.me")
 		}
-		o.oa = newClient(cfg, s.CommuneTokens(o.c.ID), zerolog.Nop())
+		o.oa = newClient(cfg, s.CommuneTokens(o.c.ID), o.oaKey, zerolog.Nop())
 	}
 	return o, nil
 }

@@ -40,7 +40,7 @@ func TestUsageErrorsOpenNothing(t *testing.T) {
 		{[]string{"commune", "edit", "xa-a"}, "loaxa commune edit: không có gì để đổi"},
 		{[]string{"commune", "disable"}, "loaxa commune disable: thiếu tham số"},
 		{[]string{"commune", "enable", "a", "b"}, `loaxa commune enable: thừa tham số "b"`},
-		{[]string{"zalo", "connect"}, "loaxa zalo connect: thiếu --redirect-uri"},
+		{[]string{"zalo", "connect"}, "loaxa zalo connect: chưa biết địa chỉ callback vì LOAXA_BASE_URL chưa đặt"},
 		{[]string{"zalo", "connect", "--redirect-uri", "https://x/cb", "--refresh-token-file", "-"}, "loaxa zalo connect: chọn --redirect-uri"},
 		{[]string{"zalo", "status", "x"}, `loaxa zalo status: thừa tham số "x"`},
 		{[]string{"doctor", "--timeout", "0"}, "loaxa doctor: --timeout 0s không hợp lệ"},

@@ -37,19 +37,20 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		if err := u.Validate(); err != nil {
 			return explain(err, userFlags)
 		}
-		var err error
-		if pw, err = readPassword(e, *pwFile); err != nil {
-			return err
-		}
-		if err := notices.ValidatePassword(u.Username, pw); err != nil {
-			return explain(err, userFlags)
-		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	defer o.Close()
+	// The password is read once the command line is known good, --commune
+	// included (the prelude resolved it): a usage error comes first.
+	if pw, err = readPassword(e, *pwFile); err != nil {
+		return err
+	}
+	if err := notices.ValidatePassword(u.Username, pw); err != nil {
+		return explain(err, userFlags)
+	}
 	u.Commune = scopeCode(o.c)
 	if err := o.s.CreateUser(ctx, "cli", &u, pw); err != nil {
 		return explain(err, userFlags)

@@ -72,28 +72,28 @@ func zalosimCmd(ctx context.Context, e *env, args []string) error {
 
 // zaloConnect is `loaxa zalo connect`: the OAuth v4 PKCE flow by hand.
 func zaloConnect(ctx context.Context, e *env, args []string) error {
-	f := zaloFlags(e, "loaxa zalo connect", "--redirect-uri URL | --refresh-token-file TỆP [--commune MÃ]",
+	f := zaloFlags(e, "loaxa zalo connect", "[--redirect-uri URL | --refresh-token-file TỆP] [--commune MÃ]",
 		"Kết nối OA với loaxa (OAuth v4 có PKCE): in ra đường dẫn để quản trị viên OA mở và bấm \"Cho phép\";\n"+
 			"Zalo chuyển về địa chỉ callback kèm code. Dán code (hoặc cả địa chỉ callback) vào đây;\n"+
 			"loaxa đổi code lấy cặp token và lưu vào cơ sở dữ liệu. Code chỉ dùng được một lần, trong 10 phút.\n"+
+			"Địa chỉ callback mặc định là LOAXA_BASE_URL/zalo/callback, như trang quản trị dùng.\n"+
 			"Cho kịch bản: --refresh-token-file TỆP (- là đầu vào chuẩn) dùng refresh token có sẵn của OA một lần\n"+
 			"với Zalo và lưu cặp token Zalo cấp thay cho cặp đang giữ; cặp đang giữ vẫn được dùng cho tới lúc đó,\n"+
 			"và cặp của một OA đã kết nối cho xã khác không được lưu.",
-		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OAUTH_BASE")
-	redirect := f.String("redirect-uri", "", "Official Account Callback URL đã khai báo trong trang Zalo for Developers")
+		"ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OAUTH_BASE", "LOAXA_BASE_URL")
+	redirect := f.String("redirect-uri", "", "Official Account Callback URL đã khai báo trong trang Zalo for Developers "+
+		"(mặc định LOAXA_BASE_URL/zalo/callback)")
 	rtFile := f.String("refresh-token-file", "", "tệp chứa refresh token của OA (- là đầu vào chuẩn), thay cho OAuth")
-	var token string
+	// Only the flags are checked before the prelude resolves --commune, so
+	// that a usage error comes before anything is read from a file or stdin.
 	o, err := f.prelude(ctx, args, 0, func([]string) error {
-		if *rtFile != "" {
-			if *redirect != "" {
-				return usagef("loaxa zalo connect: chọn --redirect-uri (OAuth) hoặc --refresh-token-file, không cả hai")
-			}
-			var err error
-			token, err = readRefreshToken(e, *rtFile)
-			return err
+		if *rtFile != "" && *redirect != "" {
+			return usagef("loaxa zalo connect: chọn --redirect-uri (OAuth) hoặc --refresh-token-file, không cả hai")
 		}
-		if *redirect == "" {
-			return usagef("loaxa zalo connect: thiếu --redirect-uri; dùng đúng Callback URL đã khai báo cho OA")
+		if *rtFile == "" && *redirect == "" && e.getenv("LOAXA_BASE_URL") == "" {
+			return usagef("loaxa zalo connect: chưa biết địa chỉ callback vì LOAXA_BASE_URL chưa đặt; hãy đặt LOAXA_BASE_URL " +
+				"(loaxa dùng LOAXA_BASE_URL/zalo/callback, như trang quản trị), hoặc thêm --redirect-uri URL (đúng Callback URL " +
+				"đã khai báo cho OA), hoặc kết nối bằng --refresh-token-file TỆP")
 		}
 		return nil
 	})
@@ -101,40 +101,91 @@ func zaloConnect(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer o.Close()
-	s, c := o.s, o.oa
-	if token != "" {
+	if *rtFile != "" {
+		token, err := readRefreshToken(e, *rtFile)
+		if err != nil {
+			return err
+		}
 		return zaloConnectRefresh(ctx, e, o, token)
 	}
+	if *redirect == "" {
+		*redirect = o.cfg.BaseURL + "/zalo/callback" // the site's callback, which the OA declares
+	}
+	return zaloConnectOAuth(ctx, e, o, *redirect)
+}
+
+// zaloConnectOAuth is the OAuth flow of `zalo connect` to redirect. A
+// code exchange supersedes the OA's earlier refresh token, so a code for
+// the OA of another commune A, pasted bare (a callback URL names its OA
+// and is refused before the exchange), leaves A's stored pair dead: the
+// new pair is stored as A's, its chain now, and not as this commune's.
+func zaloConnectOAuth(ctx context.Context, e *env, o *opened, redirect string) error {
+	s, c := o.s, o.oa
+	again := bot.ConnectCommand(o.c.Code) + " --redirect-uri " + redirect
 	verifier, challenge := bot.NewPKCE()
 	state := rand.Text()
-	fmt.Fprintf(e.stdout, "1. Mở đường dẫn sau bằng tài khoản quản trị OA và bấm \"Cho phép\":\n\n   %s\n\n", c.AuthURL(*redirect, challenge, state))
+	fmt.Fprintf(e.stdout, "1. Mở đường dẫn sau bằng tài khoản quản trị OA và bấm \"Cho phép\":\n\n   %s\n\n", c.AuthURL(redirect, challenge, state))
 	fmt.Fprintf(e.stdout, "2. Dán vào đây code, hoặc cả địa chỉ Zalo chuyển về, rồi Enter:\n> ")
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')
 	if err != nil && strings.TrimSpace(line) == "" {
-		return errors.New("không nhận được code; chạy lại loaxa zalo connect")
+		return fmt.Errorf("không nhận được code; chạy lại %s", again)
 	}
 	code, err := callbackCode(strings.TrimSpace(line), state)
 	if err != nil {
-		return err
+		return fmt.Errorf("%v; chạy lại %s", err, again)
 	}
+	tokens := s.CommuneTokens(o.c.ID)
 	if oaID := callbackOAID(strings.TrimSpace(line)); oaID != "" {
-		other, err := s.CommuneTokens(o.c.ID).ZaloOAOwner(ctx, oaID)
+		other, err := tokens.ZaloOAOwner(ctx, oaID)
 		if err != nil {
 			return err
 		}
 		if other != nil {
 			return fmt.Errorf("chưa kết nối: Official Account số %s đã được kết nối cho %s, không phải OA của %s; "+
-				"không có gì thay đổi. Chạy lại loaxa zalo connect --commune %s và trên trang của Zalo chọn đúng OA của %s",
-				oaID, communeLabel(other), communeLabel(o.c), o.c.Code, o.c.Name)
+				"không có gì thay đổi. Chạy lại %s và trên trang của Zalo chọn đúng OA của %s",
+				oaID, communeLabel(other), communeLabel(o.c), again, o.c.Name)
 		}
 	}
-	if err := c.ExchangeCode(ctx, code, verifier); err != nil {
-		return fmt.Errorf("Zalo không đổi code lấy token (%s); code chỉ dùng một lần trong 10 phút — chạy lại loaxa zalo connect", bot.Reason(err))
+	var owner *notices.Commune
+	var ownerExpires time.Time
+	done, err := c.ExchangeCodeFor(ctx, code, verifier, func(ctx context.Context, oa bot.OAInfo, p bot.Pair) (bool, error) {
+		other, err := tokens.ZaloOAOwner(ctx, oa.ID)
+		if err != nil || other == nil {
+			return false, err
+		}
+		owner, ownerExpires = other, p.AccessExpiresAt
+		return true, s.CommuneTokens(other.ID).SaveZaloTokensOfOA(ctx, "cli", p.Access, p.Refresh, p.AccessExpiresAt, oa.ID,
+			"cặp mã truy cập mới của OA số "+oa.ID+", do Zalo cấp khi lệnh loaxa zalo connect cho "+communeLabel(o.c)+
+				" được cấp quyền bằng OA này; cặp cũ của xã đã hết dùng được")
+	})
+	when := func(t time.Time) string { return t.In(s.Location()).Format("15:04 02/01/2006") }
+	switch {
+	case err != nil && owner != nil:
+		return fmt.Errorf("Zalo đã cấp cặp token mới cho OA số %s, là OA của %s, nhưng không lưu được (%v); cặp token cũ "+
+			"của %s không còn dùng được nữa. Hãy kết nối lại %s: %s --redirect-uri %s",
+			done.OA.ID, communeLabel(owner), err, owner.Name, owner.Name, bot.ConnectCommand(owner.Code), redirect)
+	case err != nil:
+		return fmt.Errorf("Zalo không đổi code lấy token (%s); code chỉ dùng một lần trong 10 phút — chạy lại %s", bot.Reason(err), again)
+	case done.Elsewhere:
+		fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", done.OA.Name, done.OA.ID)
+		return fmt.Errorf("chưa kết nối %s: trên trang của Zalo đã chọn OA số %s (%s), là OA của %s. Zalo đã cấp cho OA đó "+
+			"cặp token mới, làm cặp cũ của %s hết dùng được, nên loaxa đã lưu cặp mới cho %s: %s vẫn kết nối bình thường, "+
+			"access token mới hết hạn lúc %s. %s vẫn chưa kết nối, không có gì của xã này thay đổi. Hãy chạy lại %s và trên "+
+			"trang của Zalo chọn đúng OA của %s (đăng nhập Zalo bằng tài khoản quản trị OA của xã đó)",
+			communeLabel(o.c), done.OA.ID, done.OA.Name, communeLabel(owner), owner.Name, owner.Name, owner.Name,
+			when(ownerExpires), o.c.Name, again, o.c.Name)
 	}
-	h := c.Health()
 	fmt.Fprintf(e.stdout, "Đã kết nối OA của %s; access token hết hạn lúc %s. Tiến trình đang chạy sẽ tự dùng cặp token mới.\n",
-		communeLabel(o.c), h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
-	return recordOA(ctx, e, o)
+		communeLabel(o.c), when(c.Health().AccessExpiresAt))
+	if done.OAErr != nil {
+		fmt.Fprintf(e.stdout, "Chưa biết đây là OA nào (%s); chạy loaxa zalo status --commune %s để xem.\n", bot.Reason(done.OAErr), o.c.Code)
+		return nil
+	}
+	if err := tokens.RecordZaloOA(ctx, done.OA.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", done.OA.Name, done.OA.ID)
+	return nil
 }
 
 // callbackOAID is the oa_id of a pasted callback URL, when it looks like
@@ -184,15 +235,15 @@ func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) er
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("chưa kết nối: refresh token này là của OA đang kết nối cho %s, không phải của %s; "+
-			"không có gì thay đổi. Hãy lấy refresh token của OA %s", communeLabel(other), communeLabel(commune), commune.Name)
+		return refreshTokenOfAnother(ctx, s, commune, other)
 	}
 	var owner *notices.Commune
 	done, err := c.ConnectRefreshToken(ctx, token, func(ctx context.Context, oa bot.OAInfo) error {
 		other, err := tokens.ZaloOAOwner(ctx, oa.ID)
 		if err == nil && other != nil {
 			owner = other
-			return fmt.Errorf("oa %s is commune %d's", oa.ID, other.ID)
+			// The text goes to the audit log, which staff read.
+			return fmt.Errorf("OA số %s đang được ghi là của %s", oa.ID, communeLabel(other))
 		}
 		return err
 	})
@@ -236,29 +287,27 @@ func zaloConnectRefresh(ctx context.Context, e *env, o *opened, token string) er
 	return nil
 }
 
-// recordOA asks Zalo which OA the commune's new pair is for and records
-// it, so that the OA cannot be connected to another commune later; it
-// warns when the OA is already recorded as another commune's.
-func recordOA(ctx context.Context, e *env, o *opened) error {
-	info, err := o.oa.OAInfo(ctx)
-	if err != nil {
-		fmt.Fprintf(e.stdout, "Chưa biết đây là OA nào (%s); chạy loaxa zalo status --commune %s để xem.\n", bot.Reason(err), o.c.Code)
-		return nil
-	}
-	tokens := o.s.CommuneTokens(o.c.ID)
-	other, err := tokens.ZaloOAOwner(ctx, info.ID)
+// refreshTokenOfAnother is why a refresh token stored as commune other's
+// is not taken for commune: it says where the token is stored, and no more
+// (the OA recorded for it may be wrong: an older loaxa stored a code
+// exchanged for one commune's OA as another's, F14).
+func refreshTokenOfAnother(ctx context.Context, s *notices.Store, commune, other *notices.Commune) error {
+	msg := fmt.Sprintf("chưa kết nối: refresh token này đang được lưu làm token của %s, nên không được dùng cho %s; nó "+
+		"chưa được gửi cho Zalo và không có gì thay đổi", communeLabel(other), communeLabel(commune))
+	oa, err := s.CommuneTokens(other.ID).ZaloOA(ctx)
 	if err != nil {
 		return err
 	}
-	if err := tokens.RecordZaloOA(ctx, info.ID); err != nil {
+	mine, err := s.CommuneTokens(commune.ID).ZaloOA(ctx)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", info.Name, info.ID)
-	if other != nil {
-		return fmt.Errorf("cảnh báo: OA số %s cũng đang được ghi là của %s; hai xã không dùng chung một OA được. "+
-			"Hãy kết nối lại xã nào sai bằng refresh token đúng của OA của xã đó", info.ID, communeLabel(other))
+	if oa != "" && oa == mine {
+		return fmt.Errorf("%s. Cặp token đó được ghi là của OA số %s, cũng là OA đang ghi cho %s: một OA không dùng chung "+
+			"cho hai xã được. Hãy kết nối lại %s bằng đúng OA của %s trước (%s), rồi chạy lại lệnh này",
+			msg, oa, communeLabel(commune), other.Name, other.Name, bot.ConnectCommand(other.Code))
 	}
-	return nil
+	return fmt.Errorf("%s. Hãy lấy refresh token của OA của %s", msg, commune.Name)
 }
 
 // callbackCode takes a bare code or the callback URL Zalo redirected to,
@@ -276,7 +325,7 @@ func callbackCode(in, state string) (string, error) {
 	}
 	q := u.Query()
 	if st := q.Get("state"); st != "" && st != state {
-		return "", errors.New("state trong địa chỉ callback không khớp lần kết nối này; chạy lại loaxa zalo connect")
+		return "", errors.New("state trong địa chỉ callback không khớp lần kết nối này")
 	}
 	if q.Get("code") == "" {
 		return "", errors.New("địa chỉ callback không có code")
@@ -300,9 +349,17 @@ func zaloStatus(ctx context.Context, e *env, args []string) error {
 	}
 	groups, err := c.ListGroups(ctx)
 	h := c.Health()
-	if !h.AccessExpiresAt.IsZero() {
-		fmt.Fprintf(e.stdout, "Access token hết hạn lúc %s (tự làm mới trước khi hết hạn).\n",
-			h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"))
+	switch at := h.AccessExpiresAt.In(s.Location()).Format("15:04 02/01/2006"); {
+	case h.AccessExpiresAt.IsZero():
+	case h.Refused:
+		state := "ghi hạn tới " + at + ", nhưng"
+		if !h.AccessExpiresAt.After(s.Now()) {
+			state = "đã hết hạn lúc " + at + " và"
+		}
+		fmt.Fprintf(e.stdout, "Access token %s không làm mới được nữa: Zalo không nhận mã làm mới (refresh token) "+
+			"đang lưu; cần kết nối lại OA.\n", state)
+	default:
+		fmt.Fprintf(e.stdout, "Access token hết hạn lúc %s (tự làm mới trước khi hết hạn).\n", at)
 	}
 	if h.RefreshFailing {
 		fmt.Fprintf(e.stdout, "Cảnh báo: lần làm mới token gần nhất không được (%s); cặp token được giữ nguyên và sẽ thử lại.\n",
