@@ -180,6 +180,9 @@ func (r *Runner) recorded(ctx context.Context, rs []result, committed bool) {
 		r.observe(res)
 		if committed {
 			r.noteGroupRefused(ctx, res)
+			if res.Status == notices.DeliverySent {
+				r.facts.sentOK(res.job.GroupID)
+			}
 		}
 	}
 }
