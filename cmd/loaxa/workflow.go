@@ -99,7 +99,7 @@ func templateList(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SỐ\tTÊN\tCHUYÊN MỤC\tƯU TIÊN\tTIÊU ĐỀ")
 	for _, t := range ts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Category, t.Priority, strings.ReplaceAll(t.Title, "\t", " "))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, notices.CategoryName(t.Category), priorityShort(t.Priority), strings.ReplaceAll(t.Title, "\t", " "))
 	}
 	return tw.Flush()
 }
