@@ -115,3 +115,14 @@ func TestNoticeShowNamesHamletsWithTheirCommune(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeAddCustomCronWords: a cron line with no words is «theo lịch
+// riêng», the word «lịch» once.
+func TestNoticeAddCustomCronWords(t *testing.T) {
+	c := newCLI(t)
+	c.setup()
+	out := c.ok("notice", "add", "--title", "Thử", "--body", "Mỗi phút.", "--cron", "* * * * *", "--approve")
+	if !strings.Contains(out, `theo lịch riêng, cron "* * * * *"`) || strings.Contains(out, "lịch lịch") {
+		t.Errorf("notice add --cron '* * * * *' says:\n%s", out)
+	}
+}

@@ -18,7 +18,7 @@ func recurrenceCLI(spec string) string {
 	if d := notices.DescribeRecurrence(spec); d != "" {
 		return "«" + d + "» (" + spec + ")"
 	}
-	return fmt.Sprintf("lịch riêng, cron %q", spec)
+	return fmt.Sprintf("riêng, cron %q", spec) // after "theo lịch": «theo lịch riêng, cron …»
 }
 
 func noticePause(ctx context.Context, e *env, args []string) error {
