@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -262,8 +263,11 @@ func (s *Store) UpdateCommune(ctx context.Context, actor string, c *Commune) err
 // RenameCommune changes the code of commune code to newCode, and the code
 // its notices record (notices.commune), in one transaction: for a code
 // the upgrade made from the wrong LOAXA_COMMUNE. It is refused while a
-// province-wide notice names the commune in its targets. Programs that
-// insert notices with the old code must change too.
+// live province notice (a draft, pending or approved one) names the
+// commune in its targets, naming those notices; a finished one's targets
+// are changed to the new code with it, so that it still reads, and takes
+// a correction, as before. Programs that insert notices with the old code
+// must change too.
 func (s *Store) RenameCommune(ctx context.Context, actor, code, newCode string) error {
 	c := Commune{Code: newCode, Name: "x"}
 	if err := c.Validate(); err != nil {
@@ -282,14 +286,20 @@ func (s *Store) RenameCommune(ctx context.Context, actor, code, newCode string) 
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notices WHERE commune = '*' AND targets <> 'all'
-			AND (',' || replace(targets, ' ', '') || ',' LIKE '%,' || ?1 || ',%'
-			  OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ?1 || '/%')`, old.Code).Scan(&n); err != nil {
-			return fmt.Errorf("check province notices of commune %s: %w", old.Code, err)
+		named, err := provinceNoticesNaming(ctx, tx, old.Code)
+		if err != nil {
+			return err
 		}
-		if n > 0 {
-			return fieldErr("code", "Có %d thông báo cấp tỉnh nhắm tới xã %s theo mã, nên không đổi mã được; hãy giữ mã cũ.", n, old.Code)
+		var live []string
+		for _, n := range named {
+			if n.live {
+				live = append(live, "số "+strconv.FormatInt(n.id, 10))
+			}
+		}
+		if len(live) > 0 {
+			return fieldErr("code", "Thông báo cấp tỉnh %s chưa gửi xong và nhắm tới %s theo mã %s, nên chưa đổi mã được. "+
+				"Hãy đổi mã sau khi chúng gửi xong (hoặc bị từ chối, hết hạn), hoặc dừng chúng (loaxa notice cancel SỐ --province) rồi đổi mã.",
+				strings.Join(live, ", "), old.Name, old.Code)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE communes SET code = ?, updated_at = ? WHERE id = ?`,
 			c.Code, fmtTime(tx.Now), old.ID); err != nil {
@@ -298,8 +308,64 @@ func (s *Store) RenameCommune(ctx context.Context, actor, code, newCode string) 
 		if _, err := tx.ExecContext(ctx, `UPDATE notices SET commune = ? WHERE commune_id = ?`, c.Code, old.ID); err != nil {
 			return fmt.Errorf("rename the commune of notices: %w", err)
 		}
+		// The finished province notices naming it: by its new code.
+		for _, n := range named {
+			if _, err := tx.ExecContext(ctx, `UPDATE notices SET targets = ? WHERE id = ?`,
+				strings.Join(renameTargets(n.targets, old.Code, c.Code), ","), n.id); err != nil {
+				return fmt.Errorf("rename the commune in notice %d's targets: %w", n.id, err)
+			}
+		}
 		return tx.auditIn(ctx, old.ID, actor, "commune.rename", 0, 0, old.Code+" → "+c.Code)
 	})
+}
+
+// namingNotice is a province notice whose targets name a commune.
+type namingNotice struct {
+	id      int64
+	targets []string
+	live    bool // draft, pending or approved: still to be sent
+}
+
+// provinceNoticesNaming returns the province notices whose targets name
+// commune code, or a hamlet of it ("code/hamlet").
+func provinceNoticesNaming(ctx context.Context, tx *txn, code string) ([]namingNotice, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, targets, status IN ('draft', 'pending', 'approved') FROM notices
+		WHERE commune = '*' AND targets <> 'all'
+		AND (',' || replace(targets, ' ', '') || ',' LIKE '%,' || ?1 || ',%'
+		  OR ',' || replace(targets, ' ', '') || ',' LIKE '%,' || ?1 || '/%') ORDER BY id`, code)
+	if err != nil {
+		return nil, fmt.Errorf("check province notices of commune %s: %w", code, err)
+	}
+	defer rows.Close()
+	var out []namingNotice
+	for rows.Next() {
+		var n namingNotice
+		var targets string
+		if err := rows.Scan(&n.id, &targets, &n.live); err != nil {
+			return nil, fmt.Errorf("check province notices of commune %s: %w", code, err)
+		}
+		n.targets = splitTargets(targets)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// renameTargets is targets with commune old, and its "old/hamlet" pairs,
+// named by code new.
+func renameTargets(targets []string, old, new string) []string {
+	out := make([]string, len(targets))
+	for i, t := range targets {
+		c, h, pair := strings.Cut(t, "/")
+		switch {
+		case c != old:
+			out[i] = t
+		case pair:
+			out[i] = new + "/" + h
+		default:
+			out[i] = new
+		}
+	}
+	return out
 }
 
 // SetCommuneActive includes or excludes the commune code: an inactive

@@ -3,6 +3,7 @@ package notices
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -27,12 +28,16 @@ const renewStep = "Cách xử lý: quản trị viên OA vào trang quản lý O
 // GroupAlarm is something about an active hamlet's group that needs a
 // person: its package, its state, or its room.
 type GroupAlarm struct {
-	Kind       string    `json:"kind"`
-	HamletCode string    `json:"hamlet"`
-	HamletName string    `json:"hamlet_name"`
-	GroupID    string    `json:"group_id"`
-	LastDay    time.Time `json:"package_last_day,omitzero"` // the package's last valid day, in the commune zone
-	Message    string    `json:"message"`                   // what is wrong and what to do, in Vietnamese
+	Kind       string `json:"kind"`
+	HamletCode string `json:"hamlet"`
+	HamletName string `json:"hamlet_name"`
+	GroupID    string `json:"group_id"`
+	// Commune and CommuneName are the hamlet's commune's code and name:
+	// hamlet codes and names repeat across communes.
+	Commune     string    `json:"commune,omitempty"`
+	CommuneName string    `json:"commune_name,omitempty"`
+	LastDay     time.Time `json:"package_last_day,omitzero"` // the package's last valid day, in the commune zone
+	Message     string    `json:"message"`                   // what is wrong and what to do, in Vietnamese
 }
 
 // Urgent reports whether the alarm stops or will soon stop deliveries (a
@@ -41,12 +46,24 @@ func (a GroupAlarm) Urgent() bool { return a.Kind != AlarmFull }
 
 // AlarmsOf returns f's alarms for hamlet h at now, dates in loc.
 func AlarmsOf(h Hamlet, f GroupFacts, now time.Time, loc *time.Location) []GroupAlarm {
+	return alarmsOf(h, "", f, now, loc)
+}
+
+// alarmsOf is AlarmsOf; with several communes, communeName is h's
+// commune's name, which the alarm's message says (as does the sync
+// command it gives, with --commune).
+func alarmsOf(h Hamlet, communeName string, f GroupFacts, now time.Time, loc *time.Location) []GroupAlarm {
 	var out []GroupAlarm
 	add := func(kind, msg string) {
 		out = append(out, GroupAlarm{Kind: kind, HamletCode: h.Code, HamletName: h.Name, GroupID: h.GroupID,
-			LastDay: f.LastDay(loc), Message: msg})
+			Commune: h.Commune, CommuneName: communeName, LastDay: f.LastDay(loc), Message: msg})
 	}
 	who := fmt.Sprintf("%s (nhóm Zalo %s)", h.Name, h.GroupID)
+	renewStep := renewStep
+	if communeName != "" {
+		who += fmt.Sprintf(" của %s (%s)", communeName, h.Commune)
+		renewStep = strings.Replace(renewStep, "«loaxa hamlet sync»", "«loaxa hamlet sync --commune "+h.Commune+"»", 1)
+	}
 	if !f.GoneAt.IsZero() {
 		add(AlarmGone, fmt.Sprintf("OA không còn gửi được vào nhóm của %s từ %s: %s. Hãy thêm OA vào lại nhóm, "+
 			"hoặc sửa mã nhóm của thôn/ấp cho đúng (trang Thôn/ấp); trong lúc đó mọi tin tới thôn/ấp này đều lỗi.",
@@ -92,13 +109,23 @@ func (s *Store) GroupAlarms(ctx context.Context, now time.Time) ([]GroupAlarm, e
 	if err != nil {
 		return nil, err
 	}
+	cs, err := s.Communes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	if len(cs) > 1 {
+		for _, c := range cs {
+			names[c.ID] = c.Name
+		}
+	}
 	var out []GroupAlarm
 	for _, h := range hs {
 		if !h.Active {
 			continue
 		}
 		if f, ok := facts[h.GroupID]; ok {
-			out = append(out, AlarmsOf(h, f, now, s.loc)...)
+			out = append(out, alarmsOf(h, names[h.CommuneID], f, now, s.loc)...)
 		}
 	}
 	return out, nil

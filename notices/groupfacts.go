@@ -3,6 +3,7 @@ package notices
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -237,4 +238,55 @@ func (s *Store) GroupsToCheck(ctx context.Context, daily, retry time.Time, limit
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// GroupsReached records that Zalo just took a message for each group of
+// ids: the OA is in those groups, so a "gone" mark among them is cleared
+// (its alarm was about sends that now work). It returns those of ids whose
+// facts are not known good — gone until now, never checked, or whose last
+// check got no answer (made, say, before the commune was connected) — for
+// the caller to check with Zalo now rather than in half an hour. Nothing
+// is written when no group of ids was gone.
+func (s *Store) GroupsReached(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT j.value, f.gone_at IS NOT NULL FROM json_each(?) j
+		LEFT JOIN group_facts f ON f.group_id = j.value
+		WHERE f.group_id IS NULL OR f.gone_at IS NOT NULL OR f.checked_at IS NULL OR f.check_error <> ''`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("groups reached: %w", err)
+	}
+	defer rows.Close()
+	var out, gone []string
+	for rows.Next() {
+		var g string
+		var wasGone bool
+		if err := rows.Scan(&g, &wasGone); err != nil {
+			return nil, fmt.Errorf("groups reached: %w", err)
+		}
+		out = append(out, g)
+		if wasGone {
+			gone = append(gone, g)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("groups reached: %w", err)
+	}
+	rows.Close()
+	if len(gone) == 0 {
+		return out, nil
+	}
+	list, _ = json.Marshal(gone)
+	return out, s.commit(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE group_facts SET gone_at = NULL, gone_reason = '', updated_at = ?
+			WHERE group_id IN (SELECT value FROM json_each(?)) AND gone_at IS NOT NULL`, fmtTime(tx.Now), string(list)); err != nil {
+			return fmt.Errorf("clear gone groups: %w", err)
+		}
+		return nil
+	})
 }

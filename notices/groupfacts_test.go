@@ -183,3 +183,33 @@ func TestAnyDue(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupAlarmsNameTheCommune: with several communes, whose hamlet codes
+// and names repeat, a group's alarm names its commune (fields and
+// message), and a send Zalo took for the group ends its "gone" alarm.
+func TestGroupAlarmsNameTheCommune(t *testing.T) {
+	s, _ := openProvince(t) // xa-an-phu: ap-1 (g-ap-1), ap-2; xa-phu-hoa: ap-1 (g-ph-ap-1)
+	ctx := context.Background()
+	if err := s.MarkGroupGone(ctx, "g-ph-ap-1", "Zalo từ chối gửi tin: OA không ở trong nhóm (lỗi -403)"); err != nil {
+		t.Fatal(err)
+	}
+	as, err := s.GroupAlarms(ctx, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 1 || as[0].Kind != notices.AlarmGone || as[0].Commune != "xa-phu-hoa" || as[0].CommuneName != "UBND xã Phú Hòa" ||
+		!strings.Contains(as[0].Message, "Ấp 1 (nhóm Zalo g-ph-ap-1) của UBND xã Phú Hòa (xa-phu-hoa)") {
+		t.Fatalf("alarms = %+v; want Phú Hòa's Ấp 1 gone, naming its commune", as)
+	}
+	todo, err := s.GroupsReached(ctx, []string{"g-ph-ap-1", "g-ap-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as, _ := s.GroupAlarms(ctx, fixedNow); len(as) != 0 {
+		t.Errorf("alarms after a send reached the group = %+v; want none", as)
+	}
+	// Both want a check: one was gone, the other was never checked.
+	if strings.Join(todo, ",") != "g-ph-ap-1,g-ap-1" && strings.Join(todo, ",") != "g-ap-1,g-ph-ap-1" {
+		t.Errorf("GroupsReached = %v; want both groups to check", todo)
+	}
+}

@@ -54,12 +54,12 @@ func uniqueHamlet(ctx context.Context, tx *txn, h *Hamlet, id int64) (FieldError
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("check hamlet code %s: %w", h.Code, err)
 	}
-	err = tx.QueryRowContext(ctx, `SELECT name || CASE WHEN (SELECT count(*) FROM communes) > 1
-		THEN ' (xã ' || (SELECT code FROM communes c WHERE c.id = hamlets.commune_id) || ')' ELSE '' END
+	err = tx.QueryRowContext(ctx, `SELECT name || ' (' || code || ')' || CASE WHEN (SELECT count(*) FROM communes) > 1
+		THEN ' của ' || (SELECT c.name || ' (' || c.code || ')' FROM communes c WHERE c.id = hamlets.commune_id) ELSE '' END
 		FROM hamlets WHERE group_id = ? AND id <> ?`, h.GroupID, id).Scan(&other)
 	switch {
 	case err == nil:
-		es.add("group_id", "Nhóm Zalo %q đã gắn với %q; mỗi thôn/ấp cần một nhóm riêng, hãy kiểm tra lại mã nhóm.", h.GroupID, other)
+		es.add("group_id", "Nhóm Zalo %q đã gắn với %s; mỗi thôn/ấp cần một nhóm riêng, hãy kiểm tra lại mã nhóm.", h.GroupID, other)
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("check hamlet group %s: %w", h.GroupID, err)
 	}
@@ -112,6 +112,31 @@ func (s *Store) CreateHamlet(ctx context.Context, actor string, h *Hamlet) error
 		}
 		return insertHamlet(ctx, tx, actor, h)
 	})
+}
+
+// HamletTaken checks, before a hamlet is added (and its group asked of
+// Zalo), that h's code is free in its commune (h.Commune; empty: the only
+// one) and its group id everywhere: the same FieldErrors CreateHamlet
+// gives, naming the hamlet — and its commune — that has them.
+func (s *Store) HamletTaken(ctx context.Context, h *Hamlet) error {
+	sqlTx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	tx := &txn{Tx: sqlTx, Now: s.Now()}
+	c := *h
+	if err := hamletCommune(ctx, tx, &c); err != nil {
+		return err
+	}
+	es, err := uniqueHamlet(ctx, tx, &c, 0)
+	if err != nil {
+		return err
+	}
+	if len(es) > 0 {
+		return es
+	}
+	return nil
 }
 
 // ImportHamlets adds every hamlet in hs, each to its Commune (empty: the

@@ -18,7 +18,7 @@ func TestHamletRefusals(t *testing.T) {
 		want notices.FieldErrors
 	}{
 		{notices.Hamlet{Name: "Khóm 2", GroupID: "grp-a"}, notices.FieldErrors{{Field: "group_id",
-			Msg: `Nhóm Zalo "grp-a" đã gắn với "Khóm 1"; mỗi thôn/ấp cần một nhóm riêng, hãy kiểm tra lại mã nhóm.`}}},
+			Msg: `Nhóm Zalo "grp-a" đã gắn với Khóm 1 (khom-1); mỗi thôn/ấp cần một nhóm riêng, hãy kiểm tra lại mã nhóm.`}}},
 		{notices.Hamlet{Name: "Khóm một", Code: "khom-1", GroupID: "grp-b"}, notices.FieldErrors{{Field: "code",
 			Msg: `Mã "khom-1" đã dùng cho "Khóm 1"; hãy đặt mã khác.`}}},
 		{notices.Hamlet{Name: "", GroupID: "grp-b"}, notices.FieldErrors{{Field: "name",

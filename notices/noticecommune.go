@@ -169,26 +169,45 @@ func noReach(ctx context.Context, q querier, n *Notice) (string, error) {
 	if len(n.Targets) == 0 {
 		return "Chưa có thôn/ấp nào đang hoạt động trong các xã đang bật để gửi tới; hãy thêm thôn/ấp hoặc bật lại xã trước.", nil
 	}
-	var off, empty []string
+	// A disabled commune is named by its name and code, with the hamlets
+	// of it the notice names ("commune/hamlet"), which are hamlets, not communes.
+	var empty, offCodes []string
+	offName := map[string]string{}
+	offHamlets := map[string][]string{}
 	for _, t := range n.Targets {
-		commune, _, _ := strings.Cut(t, "/")
+		commune, _, hamlet := strings.Cut(t, "/")
 		var active bool
-		if err := q.QueryRowContext(ctx, `SELECT active FROM communes WHERE code = ?`, commune).Scan(&active); err != nil {
+		var name string
+		if err := q.QueryRowContext(ctx, `SELECT active, name FROM communes WHERE code = ?`, commune).Scan(&active, &name); err != nil {
 			return "", fmt.Errorf("get commune %s: %w", commune, err)
 		}
-		if active {
+		switch {
+		case active:
 			empty = append(empty, t)
-		} else {
-			off = append(off, t)
+			continue
+		case offName[commune] == "":
+			offName[commune] = name
+			offCodes = append(offCodes, commune)
+		}
+		if hamlet {
+			offHamlets[commune] = append(offHamlets[commune], t)
 		}
 	}
 	var why []string
-	if len(off) > 0 {
-		why = append(why, "xã đang tắt: "+quoteList(off))
+	for _, c := range offCodes {
+		w := fmt.Sprintf("%s (%s) đang tắt", offName[c], c)
+		if hs := offHamlets[c]; len(hs) > 0 {
+			w += " (thôn/ấp đã chọn của nó: " + quoteList(hs) + ")"
+		}
+		why = append(why, w)
 	}
 	if len(empty) > 0 {
 		why = append(why, "không có thôn/ấp nào đang hoạt động: "+quoteList(empty))
 	}
+	enable := "MÃ"
+	if len(offCodes) > 0 {
+		enable = strings.Join(offCodes, ", loaxa commune enable ")
+	}
 	return fmt.Sprintf("Thông báo cấp tỉnh này không tới được thôn/ấp nào đang hoạt động (%s); hãy chọn xã hoặc thôn/ấp khác, "+
-		"bật lại xã (loaxa commune enable MÃ) hoặc thêm thôn/ấp cho xã trước.", strings.Join(why, "; ")), nil
+		"bật lại xã (loaxa commune enable %s) hoặc thêm thôn/ấp cho xã trước.", strings.Join(why, "; "), enable), nil
 }

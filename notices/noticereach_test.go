@@ -38,10 +38,10 @@ func TestNoticeThatReachesNoOne(t *testing.T) {
 			t.Errorf("%s: refused, yet %d notices written", name, after-before)
 		}
 	}
-	refuse("a disabled commune", p("xa-phu-hoa"), `xã đang tắt: "xa-phu-hoa"`)
-	refuse("a hamlet of a disabled commune", p("xa-phu-hoa/ap-1"), `xã đang tắt: "xa-phu-hoa/ap-1"`)
+	refuse("a disabled commune", p("xa-phu-hoa"), `UBND xã Phú Hòa (xa-phu-hoa) đang tắt); hãy chọn xã hoặc thôn/ấp khác, bật lại xã (loaxa commune enable xa-phu-hoa)`)
+	refuse("a hamlet of a disabled commune", p("xa-phu-hoa/ap-1"), `UBND xã Phú Hòa (xa-phu-hoa) đang tắt (thôn/ấp đã chọn của nó: "xa-phu-hoa/ap-1")`)
 	refuse("a commune with no hamlet", p("xa-rong"), `không có thôn/ấp nào đang hoạt động: "xa-rong"`)
-	refuse("both", p("xa-phu-hoa", "xa-rong"), `xã đang tắt: "xa-phu-hoa"; không có thôn/ấp nào đang hoạt động: "xa-rong"`)
+	refuse("both", p("xa-phu-hoa", "xa-rong"), `UBND xã Phú Hòa (xa-phu-hoa) đang tắt; không có thôn/ấp nào đang hoạt động: "xa-rong"`)
 
 	ap2, err := s.HamletsOf(ctx, 1)
 	if err != nil {

@@ -71,7 +71,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 			fmtTime(sess.ExpiresAt)); err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}
-		return tx.audit(ctx, u.Username, "user.login", 0, 0, address)
+		return tx.auditIn(ctx, u.CommuneID, u.Username, "user.login", 0, 0, address)
 	})
 	if err != nil {
 		return "", nil, err
@@ -152,7 +152,7 @@ func (s *Store) EndSession(ctx context.Context, token, actor string) error {
 		if n, _ := res.RowsAffected(); n == 0 || actor == "" {
 			return nil
 		}
-		return tx.audit(ctx, actor, "user.logout", 0, 0, "")
+		return tx.auditAccount(ctx, actor, actor, "user.logout", "")
 	})
 }
 

@@ -233,6 +233,21 @@ func (tx *txn) auditIn(ctx context.Context, communeID int64, actor, action strin
 	return nil
 }
 
+// auditAccount appends an audit entry about the account named username (a
+// sign-in, a failed one, a sign-out): it is that account's commune's, so
+// that the commune's admin sees it in its log; a province account's, or
+// a name no account has, is the province's.
+func (tx *txn) auditAccount(ctx context.Context, username, actor, action, detail string) error {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO audit_log (at, actor, action, detail, commune_id)
+		VALUES (?1, ?2, ?3, ?4, (SELECT commune_id FROM users WHERE username = ?5))`,
+		fmtTime(tx.Now), actor, action, detail, strings.TrimSpace(username))
+	if err != nil {
+		return fmt.Errorf("append audit %s: %w", action, err)
+	}
+	return nil
+}
+
 // update runs fn in one write transaction and commits it, then signals
 // Changed. Validate before calling it; fn writes, and appends its audit
 // entry with tx.audit so the record and the action commit together.

@@ -83,7 +83,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, actor, detail string, li
 		if err != nil {
 			return err
 		}
-		return tx.audit(ctx, auditActor(actor), "user.login_failed", 0, 0, detail)
+		return tx.auditAccount(ctx, actor, auditActor(actor), "user.login_failed", detail)
 	})
 	return until, counts, err
 }
@@ -156,7 +156,7 @@ func (s *Store) BeginLogin(ctx context.Context, limits ...LoginLimit) (*LoginAtt
 // the user name typed, detail the address); its failure stays counted.
 func (s *Store) LoginFailed(ctx context.Context, actor, detail string) error {
 	return s.commit(ctx, func(tx *txn) error {
-		return tx.audit(ctx, auditActor(actor), "user.login_failed", 0, 0, detail)
+		return tx.auditAccount(ctx, actor, auditActor(actor), "user.login_failed", detail)
 	})
 }
 

@@ -300,7 +300,7 @@ func (s *Store) SetPassword(ctx context.Context, actor, username, password strin
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return fmt.Errorf("end sessions of %s: %w", u.Username, err)
 		}
-		return tx.audit(ctx, actor, "user.password", 0, 0, u.Username)
+		return tx.auditIn(ctx, u.CommuneID, actor, "user.password", 0, 0, u.Username)
 	})
 }
 
@@ -322,6 +322,6 @@ func (s *Store) SetUserActive(ctx context.Context, actor, username string, activ
 				return fmt.Errorf("end sessions of %s: %w", u.Username, err)
 			}
 		}
-		return tx.audit(ctx, actor, action, 0, 0, u.Username)
+		return tx.auditIn(ctx, u.CommuneID, actor, action, 0, 0, u.Username)
 	})
 }

@@ -90,3 +90,23 @@ func HamletNames(hs []Hamlet, codes []string) []string {
 	}
 	return out
 }
+
+// WithCommunes follows each hamlet of hds by its commune, for a list that
+// holds several communes' hamlets (a province notice's): its name
+// becomes «Ấp 1 (xã Phú Hòa)» and its Commune is set to the commune's
+// code, so that a hamlet code repeated across communes is told apart
+// («xa-phu-hoa/ap-1»). cs are the communes, as Communes reads them.
+func WithCommunes(hds []HamletDeliveries, cs []Commune) {
+	byID := make(map[int64]Commune, len(cs))
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	for i := range hds {
+		c, ok := byID[hds[i].Hamlet.CommuneID]
+		if !ok {
+			continue
+		}
+		hds[i].Hamlet.Commune = c.Code
+		hds[i].Hamlet.Name += " (" + strings.TrimPrefix(c.Name, "UBND ") + ")"
+	}
+}

@@ -113,8 +113,9 @@ type facts struct {
 	r    *Runner
 	kick chan struct{}
 
-	mu     sync.Mutex
-	wanted map[string]bool // groups sent to since the last run
+	mu      sync.Mutex
+	wanted  map[string]bool // groups sent to since the last run
+	reached map[string]bool // groups Zalo took a message for since the last run
 
 	warnMu   sync.Mutex
 	warnedOn string // the commune-zone date of the last warn line
@@ -124,7 +125,41 @@ type facts struct {
 }
 
 func newFacts(r *Runner) *facts {
-	return &facts{r: r, kick: make(chan struct{}, 1), wanted: map[string]bool{}, off: map[string]bool{}}
+	return &facts{r: r, kick: make(chan struct{}, 1), wanted: map[string]bool{}, reached: map[string]bool{},
+		off: map[string]bool{}}
+}
+
+// sentOK is told of a message Zalo took for groupID: the OA is in the
+// group, so a "gone" alarm on it is over, and a check that got no answer
+// (Zalo unreachable, the commune not yet connected) can be made again now.
+func (f *facts) sentOK(groupID string) {
+	f.mu.Lock()
+	if len(f.reached) < 100_000 {
+		f.reached[groupID] = true
+	}
+	f.mu.Unlock()
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// checkReached clears the "gone" marks of the groups of ids, which Zalo
+// just took messages for, and checks those whose facts are not known good.
+func (f *facts) checkReached(ctx context.Context, stop <-chan struct{}, ids []string) {
+	todo, err := f.r.store.GroupsReached(ctx, ids)
+	if err != nil {
+		f.r.log.Warn().Err(err).Int("groups", len(ids)).Msg("record the groups sent to")
+		return
+	}
+	for _, g := range todo {
+		if !f.waitIdle(ctx, stop) {
+			return
+		}
+		if err := f.check(ctx, g); err != nil {
+			f.r.log.Warn().Err(err).Str("group_id", g).Msg("record group facts")
+		}
+	}
 }
 
 // sentTo asks for a check of the groups a new occurrence goes to.
@@ -159,9 +194,15 @@ func (f *facts) loop(work context.Context, stop <-chan struct{}) {
 			ids = append(ids, g)
 		}
 		clear(f.wanted)
+		reached := make([]string, 0, len(f.reached))
+		for g := range f.reached {
+			reached = append(reached, g)
+		}
+		clear(f.reached)
 		f.mu.Unlock()
 		ctx, cancel := context.WithTimeout(work, 10*time.Minute)
 		f.checkStale(ctx, stop, ids, f.r.now().Add(-factsAtSend))
+		f.checkReached(ctx, stop, reached)
 		cancel()
 	}
 }

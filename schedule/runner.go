@@ -187,6 +187,9 @@ func (r *Runner) recorded(ctx context.Context, rs []result, committed bool) {
 		if committed {
 			r.noteGroupRefused(ctx, res)
 			ended = ended || res.Status == notices.DeliverySent || res.Status == notices.DeliveryFailed
+			if res.Status == notices.DeliverySent {
+				r.facts.sentOK(res.job.GroupID)
+			}
 		}
 	}
 	if ended {

@@ -97,8 +97,13 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		if n := att.Counts[2]; n == attackAlarm || n > attackAlarm && n%(10*attackAlarm) == 0 {
 			s.log.Warn().Str("user", byUser.User).Int("failures", n).Str("last_address", addr).
 				Msg("many failed sign-ins for one user name: someone may be guessing its password")
+			// The account's commune's entry, so that its admin sees it.
+			commune := int64(0)
+			if acct, err := s.store.UserByName(ctx, byUser.User); err == nil {
+				commune = acct.CommuneID
+			}
 			if err := s.store.AppendAudit(ctx, notices.AuditEntry{Actor: byUser.User, Action: "user.login_attack",
-				Detail: strconv.Itoa(n) + " lần đăng nhập sai; lần gần nhất từ " + addr}); err != nil {
+				Detail: strconv.Itoa(n) + " lần đăng nhập sai; lần gần nhất từ " + addr, CommuneID: commune}); err != nil {
 				s.log.Error().Err(err).Msg("audit sign-in attack")
 			}
 		}

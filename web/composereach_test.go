@@ -27,7 +27,7 @@ func TestComposeProvinceReachesNoOne(t *testing.T) {
 	pr := p.signedIn("tinh-bien")
 	resp, body := pr.post("/compose", url.Values{"title": {"Cảnh báo lũ"}, "body": {"Nước lên nhanh."}, "category": {"thiên tai"},
 		"priority": {"urgent"}, "when": {"now"}, "kind": {"notice"}, "target_mode": {"communes"}, "communes": {"xa-b"}})
-	if want := `xã đang tắt: "xa-b"`; resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), want) {
+	if want := `UBND xã Bình Hòa (xa-b) đang tắt`; resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), want) {
 		t.Errorf("province notice to a disabled commune = %d; want 422 saying %q:\n%s", resp.StatusCode, want, body)
 	}
 	if after, _ := p.store.CountNotices(ctx, notices.NoticeFilter{}); after != before {

@@ -199,15 +199,7 @@ func (s *Server) noticeDeliveries(r *http.Request, n *notices.Notice) ([]notices
 	if err != nil {
 		return nil, err
 	}
-	name := map[int64]string{}
-	for _, c := range cs {
-		name[c.ID] = strings.TrimPrefix(c.Name, "UBND ")
-	}
-	for i := range hds {
-		if c := name[hds[i].Hamlet.CommuneID]; c != "" {
-			hds[i].Hamlet.Name += " (" + c + ")"
-		}
-	}
+	notices.WithCommunes(hds, cs)
 	return hds, nil
 }
 

@@ -244,7 +244,8 @@ func TestNoticeAddCommunes(t *testing.T) {
 }
 
 // TestCommuneRename: a code the upgrade made from the wrong LOAXA_COMMUNE
-// can be changed, with its notices; a province notice naming it stops it.
+// can be changed, with its notices; a live province notice naming it
+// stops it, named in the refusal; a finished one is renamed with it.
 func TestCommuneRename(t *testing.T) {
 	c := newCLI(t) // LOAXA_COMMUNE unset: the commune is "UBND xã", code xa
 	c.setup()
@@ -266,11 +267,21 @@ func TestCommuneRename(t *testing.T) {
 	if _, err := db.Exec(`INSERT INTO notices (title, body, commune) VALUES ('a', 'b', 'xa-an-phu')`); err != nil {
 		t.Errorf("insert with the new code: %v", err)
 	}
-	c.ok("notice", "add", "--communes", "xa-an-phu", "--title", "Lũ", "--body", "b")
-	if _, errOut, code := c.run("", "commune", "edit", "xa-an-phu", "--code", "xa-ap"); code != 1 || !strings.Contains(errOut, "cấp tỉnh") {
-		t.Errorf("rename while a province notice names the commune = %d %q; want refused", code, errOut)
+	c.ok("notice", "add", "--communes", "xa-an-phu", "--hamlets", "xa-an-phu/khom-1", "--title", "Lũ", "--body", "b") // number 3
+	if _, errOut, code := c.run("", "commune", "edit", "xa-an-phu", "--code", "xa-ap"); code != 1 ||
+		!strings.Contains(errOut, "Thông báo cấp tỉnh số 3 chưa gửi xong") || !strings.Contains(errOut, "loaxa notice cancel") {
+		t.Errorf("rename while a live province notice names the commune = %d %q; want refused, naming notice 3", code, errOut)
 	}
-	if _, errOut, code := c.run("", "commune", "edit", "xa-an-phu", "--code", "Sai Mã"); code != 1 || !strings.Contains(errOut, "--code") {
+	// Once it is finished, the rename goes through, and the notice names the new code.
+	c.ok("notice", "cancel", "3", "--province")
+	c.ok("commune", "edit", "xa-an-phu", "--code", "xa-ap")
+	var targets string
+	db.QueryRow(`SELECT targets FROM notices WHERE id = 3`).Scan(&targets)
+	if targets != "xa-ap,xa-ap/khom-1" {
+		t.Errorf("the finished province notice's targets after the rename = %q; want the new code", targets)
+	}
+
+	if _, errOut, code := c.run("", "commune", "edit", "xa-ap", "--code", "Sai Mã"); code != 1 || !strings.Contains(errOut, "--code") {
 		t.Errorf("rename to a bad code = %d %q; want refused", code, errOut)
 	}
 }

@@ -107,9 +107,9 @@ func TestProvinceNoticeReachesNoOne(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--communes", "xa-phu-hoa"}, `--communes: Thông báo cấp tỉnh này không tới được thôn/ấp nào đang hoạt động (xã đang tắt: "xa-phu-hoa")`},
+		{[]string{"--communes", "xa-phu-hoa"}, `--communes: Thông báo cấp tỉnh này không tới được thôn/ấp nào đang hoạt động (UBND xã Phú Hòa (xa-phu-hoa) đang tắt)`},
 		{[]string{"--communes", "xa-phu-hoa,xa-rong"}, `không có thôn/ấp nào đang hoạt động: "xa-rong"`},
-		{[]string{"--province", "--hamlets", "xa-phu-hoa/ap-1"}, `xã đang tắt: "xa-phu-hoa/ap-1"`},
+		{[]string{"--province", "--hamlets", "xa-phu-hoa/ap-1"}, `UBND xã Phú Hòa (xa-phu-hoa) đang tắt (thôn/ấp đã chọn của nó: "xa-phu-hoa/ap-1")`},
 	} {
 		args := append([]string{"notice", "add", "--title", "Lũ", "--body", "Nước lên", "--approve"}, tc.args...)
 		if _, errOut, code := c.run("", args...); code != 1 || !strings.Contains(errOut, tc.want) {
@@ -120,4 +120,35 @@ func TestProvinceNoticeReachesNoOne(t *testing.T) {
 		t.Errorf("refused province notices wrote rows: %v → %v", before, after)
 	}
 	c.ok("notice", "add", "--title", "Lũ", "--body", "Nước lên", "--communes", "xa-phu-hoa,xa-an-phu")
+}
+
+// TestNoticeEditCommunes: notice edit takes --communes as notice add does
+// (all, or commune codes, with --hamlets adding commune/hamlet pairs), and
+// its refusal names a disabled commune by name, its hamlets as hamlets.
+func TestNoticeEditCommunes(t *testing.T) {
+	c := newCLI(t)
+	c.env["LOAXA_COMMUNE"] = "UBND xã An Phú"
+	c.setup()
+	c.ok("commune", "add", "--code", "xa-phu-hoa", "--name", "UBND xã Phú Hòa")
+	c.ok("hamlet", "add", "--commune", "xa-phu-hoa", "--name", "Ấp 1", "--group-id", "g-ph-1")
+	c.ok("commune", "add", "--code", "phuong-moi", "--name", "UBND phường Mới")
+	c.ok("hamlet", "add", "--commune", "phuong-moi", "--name", "Khóm 1", "--group-id", "g-pm-1")
+	c.ok("notice", "add", "--title", "Lũ", "--body", "Nước lên", "--communes", "xa-an-phu")
+	c.ok("notice", "edit", "1", "--province", "--communes", "xa-phu-hoa", "--hamlets", "phuong-moi/khom-1")
+	if out := c.ok("notice", "show", "1", "--province"); !strings.Contains(out, "Gửi tới:         UBND xã Phú Hòa (mọi thôn/ấp), Khóm 1 (UBND phường Mới)\n") {
+		t.Errorf("notice show after edit --communes:\n%s", out)
+	}
+	c.ok("notice", "edit", "1", "--communes", "all")
+	if out := c.ok("notice", "show", "1", "--province"); !strings.Contains(out, "Gửi tới:         tất cả các xã, phường trong tỉnh") {
+		t.Errorf("notice show after edit --communes all:\n%s", out)
+	}
+	c.ok("commune", "disable", "phuong-moi")
+	_, errOut, code := c.run("", "notice", "edit", "1", "--province", "--hamlets", "phuong-moi/khom-1")
+	if want := `UBND phường Mới (phuong-moi) đang tắt (thôn/ấp đã chọn của nó: "phuong-moi/khom-1")`; code != 1 || !strings.Contains(errOut, want) ||
+		!strings.Contains(errOut, "loaxa commune enable phuong-moi") {
+		t.Errorf("notice edit to a disabled commune's hamlet = %d %q; want 1 saying %q and the enable command", code, errOut, want)
+	}
+	if _, errOut, code := c.run("", "notice", "edit", "1", "--commune", "xa-an-phu", "--communes", "xa-phu-hoa"); code != 2 {
+		t.Errorf("notice edit --commune with --communes = %d %q; want a usage error", code, errOut)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,11 +69,12 @@ func demoGetenv(get func(string) string) func(string) string {
 // demoCmd is `loaxa demo`: the whole system on this machine against the
 // built-in simulator of the Zalo API, with no configuration.
 func demoCmd(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa demo", "[--addr HOST:PORT] [--sim-addr HOST:PORT]",
+	f := newFlags(e, "loaxa demo", "[--province] [--addr HOST:PORT] [--sim-addr HOST:PORT] [--db TỆP]",
 		"Chạy thử toàn bộ hệ thống trên máy này, không cần tài khoản Zalo: tạo mới cơ sở dữ liệu\n"+
-			demoDB+" với 6 thôn/ấp và tài khoản cán bộ, chạy trình giả lập Zalo OA, tiến trình gửi tin\n"+
+			demoDB+" (hoặc tệp --db) với "+strconv.Itoa(len(demoHamlets))+" thôn/ấp và tài khoản cán bộ, chạy trình giả lập Zalo OA, tiến trình gửi tin\n"+
 			"và trang quản trị; gửi ngay một thông báo chào mừng, hẹn một thông báo vài phút sau và\n"+
-			"một thông báo lặp lại. Ctrl-C để dừng.",
+			"một thông báo lặp lại. Với --province: "+demoProvinceSize()+", mỗi xã một OA giả lập riêng,\n"+
+			"một cảnh báo cấp tỉnh và một thông báo của mỗi xã. Ctrl-C để dừng.",
 		"LOAXA_HTTP_ADDR", "LOAXA_TZ", "LOAXA_COMMUNE", "LOAXA_PROVINCE", "LOAXA_QUIET_HOURS", "LOAXA_BULLETIN")
 	addr := f.String("addr", "", "địa chỉ trang quản trị (mặc định LOAXA_HTTP_ADDR, hoặc một cổng trống nếu đang bận)")
 	simAddr := f.String("sim-addr", "127.0.0.1:0", "địa chỉ trình giả lập Zalo")
@@ -180,7 +182,11 @@ func demoCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	sim.SetWebhook(d.url()+"/zalo/webhook", cfg.ZaloOASecret)
-	printDemoBanner(e.stdout, simURL, d.url(), cfg.DB, password)
+	list := "notice list"
+	if *province {
+		list = "notice list --province" // with several communes, plain `notice list` is a usage error
+	}
+	printDemoBanner(e.stdout, simURL, d.url(), cfg.DB, password, list)
 	if *province {
 		fmt.Fprintf(e.stdout, "\n  Cả tỉnh: 3 xã (xa-an-phu, xa-phu-hoa, phuong-my-binh), mỗi xã gửi qua OA giả lập riêng;\n"+
 			"  đã gửi ngay một cảnh báo cấp tỉnh tới mọi thôn/ấp và một thông báo của mỗi xã tới các thôn/ấp của xã đó.\n"+
@@ -252,7 +258,9 @@ func seedDemo(ctx context.Context, s *notices.Store, loc *time.Location) (string
 	return password, nil
 }
 
-func printDemoBanner(w io.Writer, simURL, siteURL, db, password string) {
+// printDemoBanner says where the demo runs; list is the notice list
+// command to try on its database.
+func printDemoBanner(w io.Writer, simURL, siteURL, db, password, list string) {
 	fmt.Fprintf(w, "\n  loaxa đang chạy thử với trình giả lập Zalo OA (không gửi gì ra ngoài).\n\n")
 	fmt.Fprintf(w, "  Nhóm Zalo như bà con thấy:  %s/\n", simURL)
 	fmt.Fprintf(w, "  Trang quản trị:             %s/\n", siteURL)
@@ -260,7 +268,7 @@ func printDemoBanner(w io.Writer, simURL, siteURL, db, password string) {
 	fmt.Fprintf(w, "  Tình trạng (healthz):       %s/healthz\n", siteURL)
 	fmt.Fprintf(w, "  Số liệu (metrics):          %s/metrics\n", siteURL)
 	fmt.Fprintf(w, "\n  Đăng nhập: canbo (quản trị), bientap (biên tập), lanhdao (duyệt) — mật khẩu: %s\n", password)
-	fmt.Fprintf(w, "  Cơ sở dữ liệu: %s — thử: go run ./cmd/loaxa --db %s notice list\n", db, db)
+	fmt.Fprintf(w, "  Cơ sở dữ liệu: %s — thử: go run ./cmd/loaxa --db %s %s\n", db, db, list)
 }
 
 // printDemoNotices tells what the (single-commune) demo has sent.

@@ -23,6 +23,15 @@ var demoProvince = []struct {
 		{"khom-1", "Khóm 1", "c3000000000000000001"}, {"khom-2", "Khóm 2", "c3000000000000000002"}, {"khom-3", "Khóm 3", "c3000000000000000003"}}},
 }
 
+// demoProvinceSize says the province demo's size, "3 xã, 8 thôn/ấp".
+func demoProvinceSize() string {
+	n := 0
+	for _, c := range demoProvince {
+		n += len(c.hamlets)
+	}
+	return fmt.Sprintf("%d xã, %d thôn/ấp", len(demoProvince), n)
+}
+
 // demoProvinceOAs are the simulator's OAs of demoProvince.
 func demoProvinceOAs() []zalosim.OA {
 	var oas []zalosim.OA
@@ -84,7 +93,7 @@ func seedProvince(ctx context.Context, cfg Config, sim *zalosim.Server) error {
 func seedProvinceNotices(ctx context.Context, s *notices.Store) error {
 	ns := []notices.Notice{{Title: "Cảnh báo triều cường và sạt lở bờ sông", Commune: notices.Province, Priority: notices.Urgent,
 		Body: "Chiều nay triều cường đạt đỉnh lúc 17 giờ. Bà con ven sông không neo đậu ghe xuồng gần bờ, " +
-			"theo dõi thông báo của chính quyền địa phương.", Category: "thien-tai"}}
+			"theo dõi thông báo của chính quyền địa phương.", Category: "Thời tiết, thiên tai"}}
 	for _, c := range demoProvince {
 		ns = append(ns, notices.Notice{Title: "Lịch họp dân cuối tháng", Commune: c.code, Category: "chung",
 			Body: "Mời bà con dự họp lúc 19 giờ tối thứ Sáu tại nhà văn hóa, bàn việc " + c.name[5:] + "."})

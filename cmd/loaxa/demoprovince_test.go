@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +41,30 @@ func TestDemoProvince(t *testing.T) {
 	sdb.QueryRow(`SELECT group_concat(substr(body, instr(body, '— ')), '|') FROM (SELECT body FROM occurrence_texts ORDER BY occurrence_id)`).Scan(&footers)
 	if footers != "— UBND tỉnh An Giang (chạy thử)|— UBND xã An Phú|— UBND xã Phú Hòa|— UBND phường Mỹ Bình" {
 		t.Errorf("the demo's footers = %q; want the province's, then each commune's", footers)
+	}
+	// The command the banner suggests works on a province's database, and
+	// the warning's category reads with its diacritics on /public.
+	m := regexp.MustCompile(`thử: go run \./cmd/loaxa (.+)\n`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("the banner suggests no command:\n%s", out.String())
+	}
+	var list, listErr bytes.Buffer
+	if err := run(context.Background(), strings.Fields(m[1]), func(string) string { return "" }, strings.NewReader(""), &list, &listErr); err != nil ||
+		!strings.Contains(list.String(), "Cảnh báo triều cường") {
+		t.Errorf("the banner's %q: %v %s%s", m[1], err, list.String(), listErr.String())
+	}
+	pub := regexp.MustCompile(`Thông báo công khai: +(\S+)\n`).FindStringSubmatch(out.String())
+	if pub == nil {
+		t.Fatalf("the banner gives no /public:\n%s", out.String())
+	}
+	resp, err := http.Get(pub[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "Thời tiết, thiên tai") || strings.Contains(string(page), "Thien-tai") {
+		t.Errorf("/public does not name the warning's category «Thời tiết, thiên tai»:\n%.2000s", page)
 	}
 	cancel()
 	select {

@@ -66,6 +66,7 @@ type healthGroups struct {
 	Groups   []struct {
 		Kind    string    `json:"kind"`
 		Hamlet  string    `json:"hamlet"`
+		Commune string    `json:"commune"`
 		LastDay time.Time `json:"package_last_day"`
 		Message string    `json:"message"`
 	} `json:"groups"`
@@ -224,7 +225,7 @@ func TestHamletAddWhenZaloIsUnreachable(t *testing.T) {
 		t.Errorf("hamlet import with Zalo down = %q; want the unchecked note", out)
 	}
 	list := c.ok("hamlet", "list")
-	if n := strings.Count(list, "chưa kiểm tra: "); n != 3 {
+	if n := strings.Count(list, "chưa kiểm tra được (lần thử lúc "); n != 3 {
 		t.Errorf("hamlet list shows %d unchecked groups with a reason; want 3:\n%s", n, list)
 	}
 }

@@ -35,9 +35,14 @@ func hamletAdd(ctx context.Context, e *env, args []string) error {
 	if err := h.Validate(); err != nil {
 		return explain(err, hamletFlags)
 	}
+	// A group another hamlet has (another commune's, in a province) is
+	// said as such, not as Zalo's -403 to this commune's OA.
+	if err := s.HamletTaken(ctx, &h); err != nil {
+		return explain(err, hamletFlags)
+	}
 	check := checkGroup(ctx, groupChecker(cfg, s.CommuneTokens(c.ID), o.oaKey), s, h.GroupID)
 	if check.Refused != "" {
-		return fmt.Errorf("không thêm %s: %s", h.Name, check.Refused)
+		return fmt.Errorf("không thêm %s: %s", h.Name, syncInCommune(ctx, s, c.Code, check.Refused))
 	}
 	h.Facts = &check.Facts
 	if err := s.CreateHamlet(ctx, "cli", &h); err != nil {
@@ -127,8 +132,14 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 	var refused []string
 	unchecked := 0
 	var offline *notices.GroupFacts // once Zalo could not be asked, the rest are not asked either
+	commune := c.Code
 	for i := range hs {
 		var c schedule.GroupCheck
+		if err := s.HamletTaken(ctx, &hs[i]); err != nil {
+			// A group another hamlet has, said as such (as ImportHamlets
+			// would) rather than as Zalo's -403 to this commune's OA.
+			return fmt.Errorf("%s dòng %d: %v Không dòng nào được nhập.", file, lines[i], explain(err, map[string]string{}))
+		}
 		if offline != nil {
 			c.Facts = *offline
 			c.Facts.GroupID = hs[i].GroupID
@@ -137,7 +148,7 @@ func hamletImport(ctx context.Context, e *env, args []string) error {
 		}
 		switch {
 		case c.Refused != "":
-			refused = append(refused, fmt.Sprintf("dòng %d (%s): %s", lines[i], hs[i].Name, c.Refused))
+			refused = append(refused, fmt.Sprintf("dòng %d (%s): %s", lines[i], hs[i].Name, syncInCommune(ctx, s, commune, c.Refused)))
 		case c.Unchecked():
 			unchecked++
 		}

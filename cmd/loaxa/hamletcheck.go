@@ -74,7 +74,13 @@ func alarmsCell(h notices.Hamlet, f notices.GroupFacts, ok bool, now time.Time, 
 	}
 	var out []string
 	if !f.Checked() && f.CheckError != "" {
-		out = append(out, "chưa kiểm tra: "+f.CheckError)
+		// When it was tried: the reason is that try's, not necessarily now's
+		// (loaxa serve tries again, and at once after a message reaches the group).
+		when := ""
+		if !f.TriedAt.IsZero() {
+			when = " (lần thử lúc " + f.TriedAt.In(loc).Format("15:04 02/01/2006") + ")"
+		}
+		out = append(out, "chưa kiểm tra được"+when+": "+f.CheckError)
 	}
 	for _, a := range notices.AlarmsOf(h, f, now, loc) {
 		switch a.Kind {
@@ -92,4 +98,14 @@ func alarmsCell(h notices.Hamlet, f notices.GroupFacts, ok bool, now time.Time, 
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// syncInCommune gives, with several communes, the «loaxa hamlet sync» a
+// group check's refusal suggests its --commune (without it the command is
+// a usage error).
+func syncInCommune(ctx context.Context, s *notices.Store, commune, refused string) string {
+	if cs, err := s.Communes(ctx); err != nil || len(cs) < 2 {
+		return refused
+	}
+	return strings.ReplaceAll(refused, "«loaxa hamlet sync»", "«loaxa hamlet sync --commune "+commune+"»")
 }

@@ -36,6 +36,35 @@ func flagsOf(communes, hamlets string) map[string]string {
 	return m
 }
 
+// communesHelp is --communes's help, for notice add and notice edit.
+const communesHelp = "thông báo cấp tỉnh: all (mọi xã đang hoạt động) hoặc các mã xã cách nhau bởi dấu phẩy; " +
+	"thêm từng thôn/ấp bằng --hamlets xã/thôn"
+
+// joinCommunes folds --communes into --hamlets, as notice add and notice
+// edit take them: it makes the command's scope the province, and the
+// targets the communes given followed by the "commune/hamlet" pairs of
+// --hamlets; --communes all leaves hamlets empty (every hamlet).
+func joinCommunes(name, communes string, hamlets *string, sc *scope) error {
+	if strings.TrimSpace(communes) == "" {
+		return nil
+	}
+	if strings.TrimSpace(*sc.commune) != "" {
+		return usagef("%s: --communes là thông báo cấp tỉnh; không dùng cùng --commune", name)
+	}
+	*sc.province = true
+	switch {
+	case strings.TrimSpace(communes) == notices.AllHamlets:
+		if strings.TrimSpace(*hamlets) != "" {
+			return usagef("%s: --communes all đã gồm mọi thôn/ấp; bỏ --hamlets, hoặc liệt kê các xã", name)
+		}
+	case strings.TrimSpace(*hamlets) != "":
+		*hamlets = communes + "," + *hamlets
+	default:
+		*hamlets = communes
+	}
+	return nil
+}
+
 func noticeAdd(ctx context.Context, e *env, args []string) error {
 	origHamlets := new(string)
 	f := newFlags(e, "loaxa notice add", "--title TIÊU_ĐỀ --body NỘI_DUNG [tùy chọn]",
@@ -56,8 +85,7 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 	kind := f.String("kind", "notice", "notice, update (đính chính) hoặc cancel (hủy)")
 	refersTo := f.Int64("refers-to", 0, "số thông báo gốc, cho update và cancel")
 	as := f.String("as", "cli", "tên người viết")
-	communes := f.String("communes", "", "thông báo cấp tỉnh: all (mọi xã đang hoạt động) hoặc các mã xã cách nhau bởi dấu phẩy; "+
-		"thêm từng thôn/ấp bằng --hamlets xã/thôn")
+	communes := f.String("communes", "", communesHelp)
 	sc := communeScope(f, true)
 	o, err := f.prelude(ctx, args, 0, func([]string) error {
 		if err := checkPriority(f.name, *priority); err != nil {
@@ -67,20 +95,8 @@ func noticeAdd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		*origHamlets = *hamlets
-		if strings.TrimSpace(*communes) != "" {
-			if strings.TrimSpace(*sc.commune) != "" {
-				return usagef("loaxa notice add: --communes là thông báo cấp tỉnh; không dùng cùng --commune")
-			}
-			*sc.province = true
-			if strings.TrimSpace(*communes) == notices.AllHamlets {
-				if strings.TrimSpace(*hamlets) != "" {
-					return usagef("loaxa notice add: --communes all đã gồm mọi thôn/ấp; bỏ --hamlets, hoặc liệt kê các xã")
-				}
-			} else if strings.TrimSpace(*hamlets) != "" {
-				*hamlets = *communes + "," + *hamlets
-			} else {
-				*hamlets = *communes
-			}
+		if err := joinCommunes(f.name, *communes, hamlets, sc); err != nil {
+			return err
 		}
 		// An update or cancel without --commune/--province belongs to the
 		// commune of the notice it refers to: no scope to resolve.

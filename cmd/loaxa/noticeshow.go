@@ -119,7 +119,29 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 	if len(ds) == 0 {
 		fmt.Fprintln(w, "  (không có thôn/ấp nào)")
 	}
+	// A province notice reaches several communes' hamlets, whose codes
+	// repeat (every commune has an ap-1): each is named with its commune,
+	// as --hamlets names it, commune/hamlet.
+	label := func(h notices.Hamlet) string { return h.Code }
+	if n.CommuneID == 0 {
+		if cs, err := s.Communes(ctx); err != nil {
+			return err
+		} else if len(cs) > 1 {
+			notices.WithCommunes(ds, cs)
+			label = func(h notices.Hamlet) string {
+				if h.Commune == "" {
+					return h.Code
+				}
+				return h.Commune + "/" + h.Code
+			}
+		}
+	}
 	widths := []int{20, 14, 8}
+	for _, d := range ds {
+		if l := len([]rune(label(d.Hamlet))) + 3; l > widths[0] {
+			widths[0] = l
+		}
+	}
 	for _, d := range ds {
 		detail := ""
 		switch st := d.State(); {
@@ -142,7 +164,7 @@ func noticeShow(ctx context.Context, e *env, args []string) error {
 			}
 		}
 		parts := d.PartsText("tin") // per occurrence for a recurring notice
-		row(w, widths, "  "+d.Hamlet.Code, d.State().Label(), parts, detail)
+		row(w, widths, "  "+label(d.Hamlet), d.State().Label(), parts, detail)
 	}
 	if r := notices.ReachOf(ds); r.Groups > 0 {
 		fmt.Fprintf(w, "\n%s", r.Text())

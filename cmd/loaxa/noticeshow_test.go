@@ -94,3 +94,35 @@ func TestNoticeListColumnsLineUp(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeShowNamesHamletsWithTheirCommune: a province notice reaches
+// every commune's ap-1; `notice show` names each with its commune
+// (commune/hamlet), as --hamlets names it.
+func TestNoticeShowNamesHamletsWithTheirCommune(t *testing.T) {
+	c := newCLI(t)
+	c.env["LOAXA_COMMUNE"] = "UBND xã A"
+	c.ok("commune", "add", "--code", "xa-b", "--name", "UBND xã B")
+	c.ok("hamlet", "add", "--commune", "xa-a", "--name", "Ấp 1", "--group-id", "g-a1")
+	c.ok("hamlet", "add", "--commune", "xa-b", "--name", "Ấp 1", "--group-id", "g-b1")
+	c.ok("notice", "add", "--communes", "all", "--title", "Lũ", "--body", "Nước lên.", "--approve")
+	for _, scope := range []string{"--province"} {
+		out := c.ok("notice", "show", scope, "1")
+		_, status, _ := strings.Cut(out, "Tình trạng gửi:\n")
+		for _, want := range []string{"\n  xa-a/ap-1 ", "\n  xa-b/ap-1 "} {
+			if !strings.Contains("\n"+status, want) {
+				t.Errorf("notice show %s 1 lacks a line for %q:\n%s", scope, strings.TrimSpace(want), out)
+			}
+		}
+	}
+}
+
+// TestNoticeAddCustomCronWords: a cron line with no words is «theo lịch
+// riêng», the word «lịch» once.
+func TestNoticeAddCustomCronWords(t *testing.T) {
+	c := newCLI(t)
+	c.setup()
+	out := c.ok("notice", "add", "--title", "Thử", "--body", "Mỗi phút.", "--cron", "* * * * *", "--approve")
+	if !strings.Contains(out, `theo lịch riêng, cron "* * * * *"`) || strings.Contains(out, "lịch lịch") {
+		t.Errorf("notice add --cron '* * * * *' says:\n%s", out)
+	}
+}

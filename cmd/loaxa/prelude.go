@@ -82,12 +82,19 @@ func zaloFlags(e *env, name, usage, about string, vars ...string) *flags {
 // noticePrelude is the prelude of a command on one notice, SỐ: the number
 // is checked before anything is opened, and with --commune/--province the
 // notice must belong to the scope chosen.
-func (f *flags) noticePrelude(ctx context.Context, args []string) (*opened, int64, error) {
+func (f *flags) noticePrelude(ctx context.Context, args []string, checks ...func() error) (*opened, int64, error) {
 	var id int64
 	o, err := f.prelude(ctx, args, 1, func(pos []string) error {
 		var err error
-		id, err = parseNoticeID(f, pos[0])
-		return err
+		if id, err = parseNoticeID(f, pos[0]); err != nil {
+			return err
+		}
+		for _, check := range checks {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, 0, err

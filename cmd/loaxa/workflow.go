@@ -18,7 +18,7 @@ func recurrenceCLI(spec string) string {
 	if d := notices.DescribeRecurrence(spec); d != "" {
 		return "«" + d + "» (" + spec + ")"
 	}
-	return fmt.Sprintf("riêng, cron %q", spec)
+	return fmt.Sprintf("riêng, cron %q", spec) // after "theo lịch": «theo lịch riêng, cron …»
 }
 
 func noticePause(ctx context.Context, e *env, args []string) error {
@@ -99,24 +99,25 @@ func templateList(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SỐ\tTÊN\tCHUYÊN MỤC\tƯU TIÊN\tTIÊU ĐỀ")
 	for _, t := range ts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Category, t.Priority, strings.ReplaceAll(t.Title, "\t", " "))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, notices.CategoryName(t.Category), priorityShort(t.Priority), strings.ReplaceAll(t.Title, "\t", " "))
 	}
 	return tw.Flush()
 }
 
 func noticeEdit(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "loaxa notice edit", "SỐ [--title …] [--body …] [--category …] [--priority …] [--hamlets …] [--draft]",
+	f := newFlags(e, "loaxa notice edit", "SỐ [--title …] [--body …] [--category …] [--priority …] [--communes …] [--hamlets …] [--draft]",
 		"Sửa bản nháp, thông báo chờ duyệt hoặc bị từ chối, rồi gửi đi chờ duyệt (hoặc giữ làm nháp với --draft).\n"+
 			"Chỉ các tùy chọn được ghi mới đổi. Thông báo đã duyệt không sửa được: hãy gửi đính chính.")
 	title := f.String("title", "", "tiêu đề mới")
 	body := f.String("body", "", "nội dung mới")
 	category := f.String("category", "", "chuyên mục mới")
 	priority := f.String("priority", "", "urgent, normal hoặc low")
-	hamlets := f.String("hamlets", "", "all hoặc các mã cách nhau bởi dấu phẩy")
+	hamlets := f.String("hamlets", "", "all hoặc các mã cách nhau bởi dấu phẩy (thông báo cấp tỉnh: xã/thôn)")
+	communes := f.String("communes", "", communesHelp)
 	draft := f.Bool("draft", false, "giữ làm bản nháp thay vì gửi đi chờ duyệt")
 	as := f.String("as", "cli", "tên người sửa")
-	communeScope(f, true)
-	o, id, err := f.noticePrelude(ctx, args)
+	sc := communeScope(f, true)
+	o, id, err := f.noticePrelude(ctx, args, func() error { return joinCommunes(f.name, *communes, hamlets, sc) })
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,10 @@ func noticeEdit(ctx context.Context, e *env, args []string) error {
 	if set["priority"] {
 		n.Priority = notices.Priority(*priority)
 	}
-	if set["hamlets"] {
+	switch {
+	case set["communes"] && strings.TrimSpace(*communes) == notices.AllHamlets:
+		n.Targets = []string{notices.AllHamlets}
+	case set["hamlets"] || set["communes"]:
 		n.Targets = strings.Split(*hamlets, ",")
 	}
 	n.Status = notices.StatusPending

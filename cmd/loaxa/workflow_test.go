@@ -93,4 +93,13 @@ func TestNoticePauseResumeSubmitAndTemplates(t *testing.T) {
 			t.Errorf("template list lacks %q:\n%s", name, out)
 		}
 	}
+	// Priorities and categories in the words notice list uses, never the stored codes.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "Thu gom rác") && (!strings.Contains(line, "  thấp  ") || !strings.Contains(line, "Môi trường")) {
+			t.Errorf("template list's Thu gom rác line %q; want «Môi trường» and «thấp»", line)
+		}
+	}
+	if strings.Contains(out, "normal") || strings.Contains(out, "low") || strings.Contains(out, "dien-nuoc") {
+		t.Errorf("template list shows stored codes:\n%s", out)
+	}
 }
