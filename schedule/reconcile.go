@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -77,6 +78,11 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		}
 		byGroup[j.GroupID] = append(byGroup[j.GroupID], j)
 	}
+	// The most urgent first: a group's reads wait their turn in the rate
+	// limits (the app's, and a commune's own low one), and a group whose
+	// rows are only ordinary notices' must not spend that budget before a
+	// flood warning is settled and can be sent again.
+	sortUrgentFirst(groups, byGroup)
 	// Groups are read a few at a time: at Zalo's real round trips (a
 	// quarter of a second, 10 history items a request) one group after
 	// another made a broadcast's restart wait most of a minute for its
@@ -129,6 +135,34 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		settled += len(sg.res)
 	}
 	return settled, next, firstErr
+}
+
+// sortUrgentFirst orders groups by their most urgent row (priority, then
+// due time, then id, the claim's order) to be settled first.
+func sortUrgentFirst(groups []string, byGroup map[string][]notices.Delivery) {
+	first := make(map[string]notices.Delivery, len(groups))
+	for _, g := range groups {
+		var f notices.Delivery
+		for i, j := range byGroup[g] {
+			if i == 0 || claimsBefore(j, f) {
+				f = j
+			}
+		}
+		first[g] = f
+	}
+	sort.SliceStable(groups, func(a, b int) bool { return claimsBefore(first[groups[a]], first[groups[b]]) })
+}
+
+// claimsBefore reports whether a is claimed before b: more urgent, then
+// due sooner, then made earlier.
+func claimsBefore(a, b notices.Delivery) bool {
+	if a.Priority != b.Priority {
+		return a.Priority < b.Priority
+	}
+	if !a.DueAt.Equal(b.DueAt) {
+		return a.DueAt.Before(b.DueAt)
+	}
+	return a.ID < b.ID
 }
 
 // reconcileParallel is how many groups' histories are read at once.
