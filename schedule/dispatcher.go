@@ -54,6 +54,9 @@ type dispatcher struct {
 	// each commune's claimed rows whose outcome is not committed yet.
 	batch  int
 	heldBy map[int64]int
+	// urgentWait holds the communes claimed urgent only while urgent rows
+	// of theirs wait to be reconciled (urgenthold.go).
+	urgentWait map[int64]bool
 }
 
 type attached struct {
@@ -205,7 +208,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 		}
 		wait, c := d.nextClaim(work, now, free)
 		if len(batch) > 0 || c.Limit > 0 {
-			jobs, _ := d.write(work, batch, c)
+			jobs, _ := d.writeClaim(work, batch, c)
 			held += len(jobs) - len(batch)
 			batch = batch[:0]
 			for _, j := range jobs {

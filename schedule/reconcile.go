@@ -26,18 +26,32 @@ import (
 func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 	now := r.now()
 	before := now.Add(-r.cfg.ReconcileAfter)
-	if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
-		// Claims from before this start are the previous run's: their
-		// requests may still be landing at Zalo (see Start). Claims made
-		// since are younger than ReconcileAfter anyway.
-		return 0, settle, nil
-	}
 	// Every row in 'sending' (few: those in flight and those of unknown
 	// outcome), so that the next look is planned for when the youngest can
 	// be settled, rather than left to the next full poll cycle.
 	jobs, err := r.store.SendingJobs(ctx, now.Add(time.Hour))
 	if err != nil {
 		return 0, time.Time{}, err
+	}
+	// Communes with urgent rows waiting for their settle time, and with
+	// urgent rows read now: claimed urgent only meanwhile (urgenthold.go).
+	waiting, reading := map[int64]bool{}, map[int64]bool{}
+	urgentWaits := func(j notices.Delivery, into map[int64]bool) {
+		if j.Priority == notices.RankUrgent && j.CommuneID != 0 {
+			into[j.CommuneID] = true
+		}
+	}
+	if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
+		// Claims from before this start are the previous run's: their
+		// requests may still be landing at Zalo (see Start). Claims made
+		// since are younger than ReconcileAfter anyway.
+		for _, j := range jobs {
+			if !r.claims.isInFlight(j.ID) && r.senderFor(j.CommuneID) != nil {
+				urgentWaits(j, waiting)
+			}
+		}
+		r.disp.holdOrdinary(waiting)
+		return 0, settle, nil
 	}
 	var next time.Time
 	soonest := func(t time.Time) {
@@ -56,10 +70,12 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 			// call ended, not from the claim.
 			if now.Before(at) {
 				soonest(at)
+				urgentWaits(j, waiting)
 				continue
 			}
 		} else if !j.ClaimedAt.IsZero() && j.ClaimedAt.After(before) {
 			soonest(j.ClaimedAt.Add(r.cfg.ReconcileAfter + time.Second))
+			urgentWaits(j, waiting)
 			continue
 		}
 		if t := r.unprovenUntil(j.ID, now); !t.IsZero() {
@@ -77,7 +93,13 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 			groups = append(groups, j.GroupID)
 		}
 		byGroup[j.GroupID] = append(byGroup[j.GroupID], j)
+		urgentWaits(j, reading)
 	}
+	for id := range waiting {
+		reading[id] = true
+	}
+	r.disp.holdOrdinary(reading)
+	defer r.disp.holdOrdinary(waiting)
 	// The most urgent first: a group's reads wait their turn in the rate
 	// limits (the app's, and a commune's own low one), and a group whose
 	// rows are only ordinary notices' must not spend that budget before a

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loaxa/loaxa/notices"
+	"github.com/loaxa/loaxa/schedule"
 	"github.com/loaxa/loaxa/zalosim"
 )
 
@@ -86,4 +87,35 @@ func TestReconcileSettlesUrgentFirst(t *testing.T) {
 			t.Errorf("group %s received %d ordinary and %d urgent; want %d and %d", g.ID, ordinary[g.ID], urgent[g.ID], wantOrd, wantUrg)
 		}
 	}
+}
+
+// An urgent delivery whose answer was lost waits AnswerSettle before its
+// group's history is read; meanwhile its commune is claimed urgent only:
+// an ordinary notice that fell due then waits until the urgent one is
+// settled, and then goes out. The urgent one is never sent twice.
+func TestUrgentAwaitingReconcileHoldsOrdinaryClaims(t *testing.T) {
+	r := newRig(t, "2026-11-27 09:00", withConfig(func(c *schedule.Config) { c.AnswerSettle = 10 * time.Second }))
+	r.sim.FailNext(1, zalosim.FaultLostAnswer.On(zalosim.PathGroupMessage))
+	urg := r.notice(notices.Notice{Title: "Cảnh báo lũ", Priority: notices.Urgent, Targets: []string{"khom-1"}})
+	r.step() // sent, answer lost: settled 10 s after the call
+	ord := r.notice(notices.Notice{Title: "Họp tổ dân phố"})
+	r.step()
+	if got := r.received("Họp tổ dân phố"); len(got) != 0 {
+		t.Errorf("the ordinary notice went to %d groups while the urgent one waited to be reconciled; want none yet", len(got))
+	}
+	r.clock.Add(10 * time.Second)
+	for range 3 {
+		r.step()
+	}
+	for _, n := range []*notices.Notice{urg, ord} {
+		for code, h := range r.deliveries(n.ID) {
+			if h.State() != notices.DeliverySent {
+				t.Errorf("notice %d, hamlet %s: %s; want sent", n.ID, code, h.State())
+			}
+		}
+	}
+	if got := r.received("Cảnh báo lũ")[r.groups[0].ID]; got != 1 {
+		t.Errorf("the urgent notice arrived %d times; want once", got)
+	}
+	r.exactlyOnce(ord, "Họp tổ dân phố")
 }
