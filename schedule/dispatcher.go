@@ -57,6 +57,7 @@ type dispatcher struct {
 	// urgentWait holds the communes claimed urgent only while urgent rows
 	// of theirs wait to be reconciled (urgenthold.go).
 	urgentWait map[int64]bool
+	turns      *groupTurns // one group's sends one at a time, in claim order
 }
 
 type attached struct {
@@ -90,6 +91,7 @@ func newDispatcher(cfg dispatchConfig, deps dispatchDeps) (*dispatcher, error) {
 		oaPause:      map[int64]time.Time{},
 		batch:        batchFor(deps.Senders.RatePerMin()),
 		heldBy:       map[int64]int{},
+		turns:        newGroupTurns(),
 	}, nil
 }
 
@@ -164,8 +166,13 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 				if !ok {
 					return
 				}
-				// Never blocks: results holds room for every claimed row.
-				d.results <- d.sendInTurn(work, stop, j)
+				// One group's deliveries one at a time, in claim order
+				// (groupturns.go): this worker sends j and then whatever
+				// of its group was parked behind it.
+				for ok = d.turns.arrive(j); ok; j, ok = d.turns.done(j) {
+					// Never blocks: results holds room for every claimed row.
+					d.results <- d.sendInTurn(work, stop, j)
+				}
 			}
 		}()
 	}
@@ -211,6 +218,7 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 			jobs, _ := d.writeClaim(work, batch, c)
 			held += len(jobs) - len(batch)
 			batch = batch[:0]
+			d.turns.enqueue(jobs)
 			for _, j := range jobs {
 				queue <- j // never blocks: each queued row holds room
 			}
