@@ -291,7 +291,7 @@ func (l *limiter) pruneRecentLocked(now time.Time) {
 		i++
 	}
 	if i > 0 {
-		l.recent = append(l.recent[:0], l.recent[i:]...)
+		l.recent = l.recent[i:] // not copied: append reallocates in time
 	}
 }
 
