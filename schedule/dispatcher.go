@@ -169,9 +169,16 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 				// One group's deliveries one at a time, in claim order
 				// (groupturns.go): this worker sends j and then whatever
 				// of its group was parked behind it.
-				for ok = d.turns.arrive(j); ok; j, ok = d.turns.done(j) {
+				// Its turn ends before its outcome is handed over, so that
+				// the row is out of its group's line before it can be
+				// recorded and claimed again.
+				for ok = d.turns.arrive(j); ok; {
+					res := d.sendInTurn(work, stop, j)
+					var next notices.Delivery
+					next, ok = d.turns.done(j)
 					// Never blocks: results holds room for every claimed row.
-					d.results <- d.sendInTurn(work, stop, j)
+					d.results <- res
+					j = next
 				}
 			}
 		}()

@@ -57,8 +57,15 @@ func (t *groupTurns) done(j notices.Delivery) (notices.Delivery, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	line := t.line[j.GroupID]
-	if len(line) > 0 && line[0] == j.ID {
-		line = line[1:]
+	for i, id := range line {
+		if id == j.ID {
+			if i == 0 {
+				line = line[1:] // the usual case: the head of the line
+			} else {
+				line = append(line[:i:i], line[i+1:]...)
+			}
+			break
+		}
 	}
 	if len(line) == 0 {
 		delete(t.line, j.GroupID)
