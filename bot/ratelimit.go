@@ -25,9 +25,11 @@ import (
 // a sliding-window log of the actual send times backs it up: never more than
 // N - max(1, N/100) sends in any window, whatever the scheduling.
 //
-// When Zalo answers -32 anyway (another process shares the app, or the OA's
-// package allows less), every call pauses for a moment that doubles on each
-// consecutive -32 (1 s up to 60 s), and the pace is halved for one window.
+// When Zalo answers -32 anyway for the app's limit (another process shares
+// the app), every call pauses for a moment that doubles on each consecutive
+// -32 (1 s up to 60 s), and the pace is halved for one window. A -32 of an
+// OA's own limit is met differently: its window is taken as full, and the
+// OA waits for room in it (windowFull, ratelimit_app.go).
 
 const (
 	minPause = time.Second
@@ -47,7 +49,8 @@ type limiter struct {
 	pausedUntil time.Time
 	slowUntil   time.Time
 	strikes     int
-	learned     int // an OA's package limit learnt from a -32 (learnRate); 0: none
+	learned     int         // an OA's package limit learnt from a -32 (learnRate); 0: none
+	recent      []time.Time // an OA's sends in the latest window, oldest first (windowFull)
 }
 
 // newLimiter allows about perWindow calls per window; perWindow < 0 means no

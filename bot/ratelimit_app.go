@@ -49,7 +49,8 @@ func (c *Client) appLimiter() *limiter {
 // X-RateLimit-Limit header (§7) can: it names a limit, and the simulator
 // sends that of the limit that refused (docs/zalosim.md). The reading:
 //   - the header equals this OA's own configured limit, and that differs
-//     from the app's: the OA's limit refused; this OA pauses and slows;
+//     from the app's: the OA's limit refused; this OA waits until its
+//     window has room (windowFull);
 //   - the header names a limit below the app's that is not the OA's
 //     configured one (none configured, or a package changed): only an OA's
 //     package limit is that small (100 a minute for Growth against the
@@ -70,19 +71,19 @@ func (c *Client) rateLimited(op string, ae *APIError, h http.Header) {
 	}
 	limit, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Limit")))
 	if err == nil && c.oaRate > 0 && limit == c.oaRate && limit != c.app.cfg.RatePerMin {
-		pause := c.limiter.backOff()
+		pause := c.limiter.windowFull(limit)
 		c.log.Warn().Str("op", op).Int("zalo_code", ae.Code).Int("rate_limit", limit).Dur("pause", pause).
 			Msg("zalo rate limit of this OA hit; slowing this OA down")
 		return
 	}
 	if err == nil && limit > 0 && limit < c.app.cfg.RatePerMin && limit != c.oaRate {
 		learned := c.limiter.learnRate(limit)
-		pause := c.limiter.backOff()
+		pause := c.limiter.windowFull(limit)
 		ev := c.log.Warn().Str("op", op).Int("zalo_code", ae.Code).Int("rate_limit", limit).Dur("pause", pause)
 		if learned {
 			ev.Msgf("zalo rate limit of this OA hit: X-RateLimit-Limit %d is below the app's limit (%d), so it is this OA's "+
 				"package limit; pausing this OA alone and holding it to %d calls a minute from now on. Configure it so "+
-				"that the limit holds from the start: loaxa commune edit --code %s --rate-per-min %d",
+				"that the limit holds from the start: loaxa commune edit %s --rate-per-min %d",
 				limit, c.app.cfg.RatePerMin, limit, c.oa, limit)
 		} else {
 			ev.Msg("zalo rate limit of this OA hit; slowing this OA down")
@@ -169,6 +170,7 @@ func admitBoth(ctx context.Context, oa, app *limiter) (repace bool, err error) {
 			oa.recordLocked(now)
 			app.recordLocked(now)
 			oa.last = now
+			oa.noteRecentLocked(now)
 		}
 		app.mu.Unlock()
 		oa.mu.Unlock()
@@ -264,4 +266,71 @@ func (l *limiter) learnedRate() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.learned
+}
+
+// maxRecent bounds an OA's log of recent sends (noteRecentLocked); an OA's
+// package limit is far below it (100 a minute for Growth, §7).
+const maxRecent = 4096
+
+// noteRecentLocked logs an OA's send at now in recent, whatever its limit:
+// when a -32 teaches a limit, the sends already in Zalo's window are known
+// (windowFull). l.mu is held.
+func (l *limiter) noteRecentLocked(now time.Time) {
+	l.pruneRecentLocked(now)
+	if len(l.recent) >= maxRecent {
+		l.recent = l.recent[1:]
+	}
+	l.recent = append(l.recent, now)
+}
+
+// pruneRecentLocked forgets the sends that left the window at now. l.mu is
+// held.
+func (l *limiter) pruneRecentLocked(now time.Time) {
+	i := 0
+	for i < len(l.recent) && now.Sub(l.recent[i]) >= l.window {
+		i++
+	}
+	if i > 0 {
+		l.recent = l.recent[i:] // not copied: append reallocates in time
+	}
+}
+
+// windowFull reacts to a -32 of this OA's own limit of perMin calls a
+// window (configured, or just learnt by learnRate), and returns how long
+// the OA now waits.
+//
+// Zalo counts in a sliding window (§7), so the -32 says that window holds
+// perMin calls now. A pause that starts the OA's pace afresh ignores them:
+// each call after it meets the same full window and is refused again. So
+// the OA's log of send times is rebuilt from what the window holds: the
+// OA's own sends in the latest window (recent), and, when they are fewer
+// than perMin, calls loaxa did not make (another process of the app, the
+// run before a restart) taken as made just now, the safe reading. The OA
+// then sends as each of those leaves the window, at its pace: no probing
+// call that is sure to be refused, no doubling pause, no halved pace.
+// A -32 answering a call sent before this one finds the log already full
+// and changes nothing. l.mu is not held.
+func (l *limiter) windowFull(perMin int) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.pruneRecentLocked(now)
+	for len(l.recent) < perMin && len(l.recent) < maxRecent {
+		l.recent = append(l.recent, now)
+	}
+	if l.sent == nil { // no limit of its own: nothing to hold it to
+		return 0
+	}
+	n := len(l.sent)
+	clear(l.sent)
+	copy(l.sent, l.recent[max(0, len(l.recent)-n):]) // oldest first, from index 0
+	l.next = 0
+	if len(l.recent) < n {
+		l.next = len(l.recent)
+	}
+	wait := l.roomLocked(now)
+	if until := now.Add(wait); until.After(l.pausedUntil) {
+		l.pausedUntil = until
+	}
+	return wait
 }

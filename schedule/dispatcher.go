@@ -54,6 +54,10 @@ type dispatcher struct {
 	// each commune's claimed rows whose outcome is not committed yet.
 	batch  int
 	heldBy map[int64]int
+	// urgentWait holds the communes claimed urgent only while urgent rows
+	// of theirs wait to be reconciled (urgenthold.go).
+	urgentWait map[int64]bool
+	turns      *groupTurns // one group's sends one at a time, in claim order
 }
 
 type attached struct {
@@ -87,6 +91,7 @@ func newDispatcher(cfg dispatchConfig, deps dispatchDeps) (*dispatcher, error) {
 		oaPause:      map[int64]time.Time{},
 		batch:        batchFor(deps.Senders.RatePerMin()),
 		heldBy:       map[int64]int{},
+		turns:        newGroupTurns(),
 	}, nil
 }
 
@@ -161,8 +166,20 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 				if !ok {
 					return
 				}
-				// Never blocks: results holds room for every claimed row.
-				d.results <- d.sendInTurn(work, stop, j)
+				// One group's deliveries one at a time, in claim order
+				// (groupturns.go): this worker sends j and then whatever
+				// of its group was parked behind it.
+				// Its turn ends before its outcome is handed over, so that
+				// the row is out of its group's line before it can be
+				// recorded and claimed again.
+				for ok = d.turns.arrive(j); ok; {
+					res := d.sendInTurn(work, stop, j)
+					var next notices.Delivery
+					next, ok = d.turns.done(j)
+					// Never blocks: results holds room for every claimed row.
+					d.results <- res
+					j = next
+				}
 			}
 		}()
 	}
@@ -205,9 +222,10 @@ func (d *dispatcher) run(work context.Context, stop <-chan struct{}) {
 		}
 		wait, c := d.nextClaim(work, now, free)
 		if len(batch) > 0 || c.Limit > 0 {
-			jobs, _ := d.write(work, batch, c)
+			jobs, _ := d.writeClaim(work, batch, c)
 			held += len(jobs) - len(batch)
 			batch = batch[:0]
+			d.turns.enqueue(jobs)
 			for _, j := range jobs {
 				queue <- j // never blocks: each queued row holds room
 			}

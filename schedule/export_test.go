@@ -20,7 +20,7 @@ func (r *Runner) Drain(ctx context.Context) (int, error) {
 	for {
 		target, _ := d.Flight.current()
 		_, c := d.nextClaim(ctx, d.Now(), target)
-		jobs, err := d.write(ctx, done, c)
+		jobs, err := d.writeClaim(ctx, done, c)
 		if err != nil || len(jobs) == 0 {
 			return total, err
 		}

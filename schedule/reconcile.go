@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -25,18 +26,32 @@ import (
 func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 	now := r.now()
 	before := now.Add(-r.cfg.ReconcileAfter)
-	if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
-		// Claims from before this start are the previous run's: their
-		// requests may still be landing at Zalo (see Start). Claims made
-		// since are younger than ReconcileAfter anyway.
-		return 0, settle, nil
-	}
 	// Every row in 'sending' (few: those in flight and those of unknown
 	// outcome), so that the next look is planned for when the youngest can
 	// be settled, rather than left to the next full poll cycle.
 	jobs, err := r.store.SendingJobs(ctx, now.Add(time.Hour))
 	if err != nil {
 		return 0, time.Time{}, err
+	}
+	// Communes with urgent rows waiting for their settle time, and with
+	// urgent rows read now: claimed urgent only meanwhile (urgenthold.go).
+	waiting, reading := map[int64]bool{}, map[int64]bool{}
+	urgentWaits := func(j notices.Delivery, into map[int64]bool) {
+		if j.Priority == notices.RankUrgent && j.CommuneID != 0 {
+			into[j.CommuneID] = true
+		}
+	}
+	if settle := r.started.Add(r.cfg.ReconcileAfter); now.Before(settle) {
+		// Claims from before this start are the previous run's: their
+		// requests may still be landing at Zalo (see Start). Claims made
+		// since are younger than ReconcileAfter anyway.
+		for _, j := range jobs {
+			if !r.claims.isInFlight(j.ID) && r.senderFor(j.CommuneID) != nil {
+				urgentWaits(j, waiting)
+			}
+		}
+		r.disp.holdOrdinary(waiting)
+		return 0, settle, nil
 	}
 	var next time.Time
 	soonest := func(t time.Time) {
@@ -55,10 +70,12 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 			// call ended, not from the claim.
 			if now.Before(at) {
 				soonest(at)
+				urgentWaits(j, waiting)
 				continue
 			}
 		} else if !j.ClaimedAt.IsZero() && j.ClaimedAt.After(before) {
 			soonest(j.ClaimedAt.Add(r.cfg.ReconcileAfter + time.Second))
+			urgentWaits(j, waiting)
 			continue
 		}
 		if t := r.unprovenUntil(j.ID, now); !t.IsZero() {
@@ -76,7 +93,18 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 			groups = append(groups, j.GroupID)
 		}
 		byGroup[j.GroupID] = append(byGroup[j.GroupID], j)
+		urgentWaits(j, reading)
 	}
+	for id := range waiting {
+		reading[id] = true
+	}
+	r.disp.holdOrdinary(reading)
+	defer r.disp.holdOrdinary(waiting)
+	// The most urgent first: a group's reads wait their turn in the rate
+	// limits (the app's, and a commune's own low one), and a group whose
+	// rows are only ordinary notices' must not spend that budget before a
+	// flood warning is settled and can be sent again.
+	sortUrgentFirst(groups, byGroup)
 	// Groups are read a few at a time: at Zalo's real round trips (a
 	// quarter of a second, 10 history items a request) one group after
 	// another made a broadcast's restart wait most of a minute for its
@@ -129,6 +157,34 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		settled += len(sg.res)
 	}
 	return settled, next, firstErr
+}
+
+// sortUrgentFirst orders groups by their most urgent row (priority, then
+// due time, then id, the claim's order) to be settled first.
+func sortUrgentFirst(groups []string, byGroup map[string][]notices.Delivery) {
+	first := make(map[string]notices.Delivery, len(groups))
+	for _, g := range groups {
+		var f notices.Delivery
+		for i, j := range byGroup[g] {
+			if i == 0 || claimsBefore(j, f) {
+				f = j
+			}
+		}
+		first[g] = f
+	}
+	sort.SliceStable(groups, func(a, b int) bool { return claimsBefore(first[groups[a]], first[groups[b]]) })
+}
+
+// claimsBefore reports whether a is claimed before b: more urgent, then
+// due sooner, then made earlier.
+func claimsBefore(a, b notices.Delivery) bool {
+	if a.Priority != b.Priority {
+		return a.Priority < b.Priority
+	}
+	if !a.DueAt.Equal(b.DueAt) {
+		return a.DueAt.Before(b.DueAt)
+	}
+	return a.ID < b.ID
 }
 
 // reconcileParallel is how many groups' histories are read at once.

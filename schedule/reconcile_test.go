@@ -212,12 +212,14 @@ func TestNextAttemptIsNotHiddenByAWaitingPart(t *testing.T) {
 	r := newRig(t, "2026-11-27 09:00", withConfig(func(c *schedule.Config) {
 		c.ReconcileAfter, c.AnswerSettle = 20*time.Second, 20*time.Second
 	}))
+	// The short one first: while the long one's first part waits to be
+	// reconciled, its commune is claimed urgent only (urgenthold.go).
+	r.sim.FailNext(1, zalosim.Fault5xx)
+	r.notice(notices.Notice{Title: "Ngắn", Targets: []string{"khom-2"}}) // retried in about 15 s
+	r.step()
 	r.sim.FailNext(1, zalosim.FaultLostAnswer)
 	r.notice(notices.Notice{Title: "Dài", Priority: notices.Urgent, Targets: []string{"khom-1"},
 		Body: strings.Repeat("Một câu thông báo khá dài để tách thành nhiều phần. ", 80)})
-	r.step()
-	r.sim.FailNext(1, zalosim.Fault5xx)
-	r.notice(notices.Notice{Title: "Ngắn", Targets: []string{"khom-2"}}) // retried in about 15 s
 	r.step()
 	now := r.clock.Now()
 	next, err := r.store.NextAttempt(r.ctx, now)
