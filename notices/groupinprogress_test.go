@@ -100,3 +100,65 @@ func TestClaimFinishesAMessageBeforeStartingAnother(t *testing.T) {
 		})
 	}
 }
+
+// TestWithdrawnMessageHoldsNoGroup: a long message whose notice was
+// withdrawn after its first part went out sends no more parts, and so must
+// not hold its groups: the next message starts there.
+func TestWithdrawnMessageHoldsNoGroup(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openProvince(t)
+	n := notices.Notice{Title: "Lũ", Body: "b", Commune: "xa-an-phu", Status: notices.StatusApproved, Source: notices.SourceCLI, Author: "test"}
+	if err := s.CreateNotice(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.NoticeTargets(ctx, &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: n.ID, DueAt: fixedNow.Add(-time.Hour), Status: notices.OccurrenceQueued,
+		Priority: notices.RankNormal, Parts: []string{"Lũ 1", "Lũ 2"}, Targets: ts}); err != nil {
+		t.Fatal(err)
+	}
+	claim := func() []notices.Delivery {
+		t.Helper()
+		jobs, err := s.RecordAndClaim(ctx, nil, notices.Claim{Now: fixedNow, Limit: 64, MaxRank: notices.RankLow, Communes: []int64{1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jobs
+	}
+	first := claim()
+	rs := make([]notices.Result, len(first))
+	for i, j := range first {
+		rs[i] = notices.Result{ID: j.ID, Status: notices.DeliverySent, At: fixedNow, MessageID: fmt.Sprintf("m-%d", j.ID)}
+	}
+	if err := s.Record(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	w := notices.Notice{Title: "Thu hồi", Body: "Bỏ tin Lũ", Commune: "xa-an-phu", Kind: notices.KindCancel, RefersTo: n.ID,
+		Status: notices.StatusApproved, Source: notices.SourceCLI, Author: "test"}
+	if err := s.CreateNotice(ctx, &w); err != nil {
+		t.Fatal(err)
+	}
+	other := notices.Notice{Title: "Họp", Body: "b", Commune: "xa-an-phu", Status: notices.StatusApproved, Source: notices.SourceCLI, Author: "test"}
+	if err := s.CreateNotice(ctx, &other); err != nil {
+		t.Fatal(err)
+	}
+	ots, err := s.NoticeTargets(ctx, &other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Materialise(ctx, notices.OccurrencePlan{NoticeID: other.ID, DueAt: fixedNow.Add(-time.Minute), Status: notices.OccurrenceQueued,
+		Priority: notices.RankNormal, Parts: []string{"Họp"}, Targets: ots}); err != nil {
+		t.Fatal(err)
+	}
+	jobs := claim()
+	if len(jobs) != 2 {
+		t.Fatalf("after the withdrawal: %d rows %+v; want the next notice to both groups", len(jobs), jobs)
+	}
+	for _, j := range jobs {
+		if j.NoticeID != other.ID {
+			t.Errorf("claimed %+v; want only the next notice's rows (the withdrawn one sends no more)", j)
+		}
+	}
+}

@@ -155,11 +155,15 @@ func (s *Store) RecordAndClaim(ctx context.Context, results []Result, c Claim) (
 
 // readySQL holds for a due row d that may be sent now: the part before it
 // was sent, or, a message's first part, no other message is under way in
-// its group (a later part of it still to go, the part before that sent:
-// 0020); and its notice is not cancelled, rejected, expired (the
-// parameter: now) or withdrawn.
+// its group (a later part of it still to go, the part before that sent,
+// its notice not stopped or withdrawn: 0020); and its notice is not
+// cancelled, rejected, expired (the parameter: now) or withdrawn.
 const readySQL = `((d.part = 1 AND NOT EXISTS (SELECT 1 FROM deliveries x
 	                  WHERE x.group_id = d.group_id AND x.part > 1 AND x.status IN ('queued', 'retry', 'sending')
+	                    AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = x.notice_id
+	                                    AND n.status IN ('cancelled', 'rejected', 'expired'))
+	                    AND NOT EXISTS (SELECT 1 FROM notices f WHERE f.refers_to = x.notice_id AND f.kind = 'cancel'
+	                                    AND f.status IN ('approved', 'done'))
 	                    AND (x.status = 'sending'
 	                         OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = x.occurrence_id
 	                                    AND p.hamlet_id = x.hamlet_id AND p.part = x.part - 1 AND p.status = 'sent')
