@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/loaxa/loaxa/notices"
 )
@@ -53,3 +54,11 @@ func (r *Runner) TargetsOf(ctx context.Context, n *notices.Notice) ([]notices.Ta
 
 // Upkeep runs the calendar's token upkeep now.
 func (r *Runner) Upkeep(ctx context.Context) error { return r.upkeep(ctx) }
+
+// SetReconcileBudget sets how long a poll cycle waits for its
+// reconciliation, until the test ends.
+func SetReconcileBudget(t interface{ Cleanup(func()) }, d time.Duration) {
+	old := reconcileBudget
+	reconcileBudget = d
+	t.Cleanup(func() { reconcileBudget = old })
+}

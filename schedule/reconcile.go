@@ -98,8 +98,16 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 	for id := range waiting {
 		reading[id] = true
 	}
+	if len(groups) > 0 && !r.reconciling.CompareAndSwap(false, true) {
+		// The last cycle's reads go on (a commune's low limit): one
+		// reconciliation at a time, and it plans the next cycle when done.
+		return 0, next, nil
+	}
 	r.disp.holdOrdinary(reading)
-	defer r.disp.holdOrdinary(waiting)
+	if len(groups) == 0 {
+		r.disp.holdOrdinary(waiting)
+		return 0, next, nil
+	}
 	// The most urgent first: a group's reads wait their turn in the rate
 	// limits (the app's, and a commune's own low one), and a group whose
 	// rows are only ordinary notices' must not spend that budget before a
@@ -132,7 +140,7 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 	}()
 	var settled int
 	var firstErr error
-	for sg := range out {
+	handle := func(sg settledGroup, soonest func(time.Time)) {
 		if sg.err != nil {
 			if firstErr == nil {
 				firstErr = sg.err
@@ -140,14 +148,14 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 			soonest(now.Add(unreadableRetry))
 			r.log.Warn().Err(sg.err).Str("group_id", sg.group).Int("count", len(byGroup[sg.group])).
 				Msg("conversation unreadable; deliveries stay held until it can be checked")
-			continue
+			return
 		}
 		if err := r.store.Record(ctx, sg.res); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			soonest(now.Add(unreadableRetry))
-			continue // the rows stay 'sending': settled again at the next look
+			return // the rows stay 'sending': settled again at the next look
 		}
 		for _, x := range sg.res {
 			if x.Status != notices.DeliverySending {
@@ -156,7 +164,38 @@ func (r *Runner) reconcile(ctx context.Context) (int, time.Time, error) {
 		}
 		settled += len(sg.res)
 	}
-	return settled, next, firstErr
+	// The poll cycle waits for the reads a while only: reading a group's
+	// history through a commune's low limit (2 a minute, 9 pages) took
+	// minutes, and meanwhile no commune's notice was made (probe7). Past
+	// reconcileBudget the reads go on in the background, the cycle goes
+	// on, and the next cycle is planned when they end.
+	budget := time.NewTimer(reconcileBudget)
+	defer budget.Stop()
+	for {
+		select {
+		case sg, ok := <-out:
+			if !ok {
+				r.disp.holdOrdinary(waiting)
+				r.reconciling.Store(false)
+				return settled, next, firstErr
+			}
+			handle(sg, soonest)
+		case <-budget.C:
+			r.log.Info().Int("settled", settled).Msg("reconciliation goes on in the background: some groups' histories are slow to read")
+			done, errSoFar := settled, firstErr
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				for sg := range out {
+					handle(sg, func(time.Time) {})
+				}
+				r.disp.holdOrdinary(waiting)
+				r.reconciling.Store(false)
+				r.planCycle(r.now())
+			}()
+			return done, next, errSoFar
+		}
+	}
 }
 
 // sortUrgentFirst orders groups by their most urgent row (priority, then
@@ -189,6 +228,10 @@ func claimsBefore(a, b notices.Delivery) bool {
 
 // reconcileParallel is how many groups' histories are read at once.
 const reconcileParallel = 8
+
+// reconcileBudget is how long a poll cycle waits for its reconciliation
+// before leaving the rest to go on in the background.
+var reconcileBudget = 3 * time.Second
 
 // unreadableRetry is when a group whose history could not be read is
 // looked at again.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -121,8 +122,11 @@ type Runner struct {
 	disp     *dispatcher
 	flight   *inflight // how many sends may be on the wire; the dispatcher's, read by /metrics
 	claims   *claims   // this run's claims; the dispatcher's, read by the reconciler
-	metrics  *metrics
-	facts    *facts
+	// reconciling is set while a reconciliation reads groups' histories,
+	// which may go on past its poll cycle (reconcileBudget).
+	reconciling atomic.Bool
+	metrics     *metrics
+	facts       *facts
 
 	stop    chan struct{}
 	cancel  context.CancelFunc // the work context: cancelled only by a hard stop
