@@ -301,8 +301,8 @@ func (s *Server) connectedOther(w http.ResponseWriter, r *http.Request, sess *no
 	if scopeFrom(r).Province {
 		name = other.Name
 	}
-	s.redirect(w, r, back, "Chưa kết nối "+c.Name+": trên trang của Zalo đã chọn Official Account số "+oaID+", là OA của "+name+
+	s.redirect(w, r, back, "Không kết nối "+c.Name+" với OA này: trên trang của Zalo đã chọn Official Account số "+oaID+", là OA của "+name+
 		". Zalo đã cấp cho OA đó mã truy cập mới, làm mã cũ của xã đó hết dùng được, nên loaxa đã lưu mã mới cho "+name+
-		": xã đó vẫn gửi bình thường. "+c.Name+" vẫn chưa kết nối, không có gì của xã này thay đổi. Hãy bấm «Kết nối Zalo OA» "+
+		": xã đó vẫn gửi bình thường. Kết nối của "+c.Name+" giữ nguyên như trước, không có gì của xã này thay đổi. Hãy bấm «Kết nối Zalo OA» "+
 		"lại và trên trang của Zalo chọn đúng Official Account của "+c.Name+".")
 }

@@ -90,8 +90,8 @@ func TestZaloCallbackCodeOfAnotherCommunesOAReconnectsThatCommune(t *testing.T) 
 	back.RawQuery = q.Encode()
 	admin.get(back.String())
 	_, page := admin.get("/zalo?xa=xa-b")
-	if msg := html.UnescapeString(flashOf(page)); !strings.Contains(msg, "Chưa kết nối "+sp.b.Name) ||
-		!strings.Contains(msg, "là OA của "+sp.a.Name) || !strings.Contains(msg, "vẫn chưa kết nối") {
+	if msg := html.UnescapeString(flashOf(page)); !strings.Contains(msg, "Không kết nối "+sp.b.Name+" với OA này") ||
+		!strings.Contains(msg, "là OA của "+sp.a.Name) || !strings.Contains(msg, "giữ nguyên như trước") {
 		t.Errorf("B's page after a code of A's OA says %q", msg)
 	}
 	if _, r, _, _ := sp.store.CommuneTokens(sp.b.ID).LoadZaloTokens(ctx); r != "" {

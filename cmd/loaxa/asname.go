@@ -24,8 +24,7 @@ func checkApproverName(ctx context.Context, f *flags, s *notices.Store, name str
 	if err != nil || len(us) == 0 {
 		return err
 	}
-	return fmt.Errorf("không có tài khoản %q: --as phải là tên đăng nhập của người duyệt (xem bằng loaxa user list), "+
-		"hoặc bỏ --as để ghi người duyệt là cli", name)
+	return fmt.Errorf("không có tài khoản %q: --as phải là tên đăng nhập của người duyệt (xem bằng loaxa user list)", name)
 }
 
 // selfApproval says approver wrote notice id: the refusal LOAXA_SELF_APPROVE

@@ -168,9 +168,9 @@ func zaloConnectOAuth(ctx context.Context, e *env, o *opened, redirect string) e
 		return fmt.Errorf("Zalo không đổi code lấy token (%s); code chỉ dùng một lần trong 10 phút — chạy lại %s", bot.Reason(err), again)
 	case done.Elsewhere:
 		fmt.Fprintf(e.stdout, "OA: %s (số %s).\n", done.OA.Name, done.OA.ID)
-		return fmt.Errorf("chưa kết nối %s: trên trang của Zalo đã chọn OA số %s (%s), là OA của %s. Zalo đã cấp cho OA đó "+
+		return fmt.Errorf("không kết nối %s với OA này: trên trang của Zalo đã chọn OA số %s (%s), là OA của %s. Zalo đã cấp cho OA đó "+
 			"cặp token mới, làm cặp cũ của %s hết dùng được, nên loaxa đã lưu cặp mới cho %s: %s vẫn kết nối bình thường, "+
-			"access token mới hết hạn lúc %s. %s vẫn chưa kết nối, không có gì của xã này thay đổi. Hãy chạy lại %s và trên "+
+			"access token mới hết hạn lúc %s. Kết nối của %s giữ nguyên như trước, không có gì của xã này thay đổi. Hãy chạy lại %s và trên "+
 			"trang của Zalo chọn đúng OA của %s (đăng nhập Zalo bằng tài khoản quản trị OA của xã đó)",
 			communeLabel(o.c), done.OA.ID, done.OA.Name, communeLabel(owner), owner.Name, owner.Name, owner.Name,
 			when(ownerExpires), o.c.Name, again, o.c.Name)

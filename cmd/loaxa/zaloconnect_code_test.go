@@ -67,8 +67,8 @@ func TestZaloConnectCodeOfAnotherCommunesOAReconnectsThatCommune(t *testing.T) {
 	if !strings.Contains(out, "redirect_uri="+url.QueryEscape("https://loa.example.gov.vn/zalo/callback")) {
 		t.Errorf("zalo connect without --redirect-uri printed %q; want LOAXA_BASE_URL/zalo/callback as redirect_uri", out)
 	}
-	for _, want := range []string{"chưa kết nối UBND xã D (xa-d)", "OA số " + oas[0].ID, "là OA của UBND xã A (xa-a)",
-		"đã lưu cặp mới cho UBND xã A", "UBND xã A vẫn kết nối bình thường", "UBND xã D vẫn chưa kết nối",
+	for _, want := range []string{"không kết nối UBND xã D (xa-d) với OA này", "OA số " + oas[0].ID, "là OA của UBND xã A (xa-a)",
+		"đã lưu cặp mới cho UBND xã A", "UBND xã A vẫn kết nối bình thường", "Kết nối của UBND xã D giữ nguyên như trước",
 		"loaxa zalo connect --commune xa-d --redirect-uri https://loa.example.gov.vn/zalo/callback"} {
 		if rc != 1 || !strings.Contains(errOut, want) {
 			t.Errorf("zalo connect xa-d with OA A's code = %d %q; want 1 saying %q", rc, errOut, want)
