@@ -76,7 +76,11 @@ func (c *Client) rateLimited(op string, ae *APIError, h http.Header) {
 			Msg("zalo rate limit of this OA hit; slowing this OA down")
 		return
 	}
-	if err == nil && limit > 0 && limit < c.app.cfg.RatePerMin && limit != c.oaRate {
+	// A limit above this OA's configured one is not its package's (loaxa
+	// holds it below that): it is the app's real limit, lower than
+	// ZALO_RATE_PER_MIN says (probe6 F7: read as each OA's, it told staff
+	// to raise a commune's 20 to 40).
+	if err == nil && limit > 0 && limit < c.app.cfg.RatePerMin && limit != c.oaRate && (c.oaRate <= 0 || limit < c.oaRate) {
 		learned := c.limiter.learnRate(limit)
 		pause := c.limiter.windowFull(limit)
 		ev := c.log.Warn().Str("op", op).Int("zalo_code", ae.Code).Int("rate_limit", limit).Dur("pause", pause)

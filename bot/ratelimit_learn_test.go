@@ -154,3 +154,29 @@ func TestAppLearntLimitLogNamesTheCommand(t *testing.T) {
 		t.Errorf("log names --code, which `commune edit` takes for a new code:\n%s", out)
 	}
 }
+
+// TestAppMinus32AboveTheOAsConfiguredLimitIsTheApps: a -32 whose
+// X-RateLimit-Limit is above the limit configured for this OA cannot be
+// its package's (loaxa paces it below that): it is read as the app's, and
+// the log does not tell staff to raise the commune's limit to it (probe6
+// sending F7: "commune edit --rate-per-min 40" for a commune set at 20).
+func TestAppMinus32AboveTheOAsConfiguredLimitIsTheApps(t *testing.T) {
+	fake := zalosimtest.New(t, zalosim.WithOAs(threeOAs(3)...), zalosim.WithRatePerMin(4000))
+	a := fake.OAs[0]
+	var logs logBuffer
+	app := bot.NewApp(appConfig(fake, 4000), zerolog.New(&logs))
+	store := &memStore{}
+	store.set(a.AccessToken, a.RefreshToken, time.Now().Add(24*time.Hour))
+	c, err := app.Client("xa-khanh-binh", store, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	useUp(t, fake, a.AccessToken, 3)
+	if _, err := c.SendGroupText(context.Background(), fake.GroupsOf(a.OAID)[0].ID, "x"); bot.ErrorClass(err) != bot.ClassRateLimited {
+		t.Fatalf("send over the limit: %v; want -32", err)
+	}
+	out := logs.String()
+	if strings.Contains(out, "--rate-per-min 3") || !strings.Contains(out, "read as the app's") {
+		t.Errorf("a -32 naming 3 for an OA configured at 2 was not read as the app's:\n%s", out)
+	}
+}
