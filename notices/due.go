@@ -14,7 +14,7 @@ import (
 // delivery took 170 ms with 1,000,000). A delivery of a notice whose
 // withdrawal is approved waits for the withdrawal, not for the dispatcher
 // (followups.go): not stuck.
-const oldestDueSQL = `SELECT min(m) FROM (
+var oldestDueSQL = `SELECT min(m) FROM (
 	SELECT min(d.next_attempt_at) AS m FROM deliveries d
 	WHERE d.status IN ('queued', 'retry') AND d.next_attempt_at <= ?1 AND d.priority BETWEEN ?2 AND ?3
 	  AND NOT ` + withdrawnSQL + `

@@ -127,7 +127,7 @@ func claimFair(ctx context.Context, tx *txn, c Claim, after int64) ([]Delivery, 
 // readySQL), until it has ?5. CROSS JOIN keeps the communes outside, read
 // in order (json_each walks an array in order): one search of
 // deliveries_due per commune, until the batch is full.
-const fairFirstSQL = `SELECT o.id, o.commune_id, o.priority
+var fairFirstSQL = `SELECT o.id, o.commune_id, o.priority
 	FROM json_each(?) c CROSS JOIN deliveries o
 	WHERE o.id = (SELECT d.id FROM deliveries d
 		WHERE d.commune_id = c.value AND d.priority = ? AND d.status IN ('queued', 'retry')
@@ -149,7 +149,7 @@ func fairFirst(ctx context.Context, tx *txn, now time.Time, rank PriorityRank, c
 // commune of the JSON list ?1, due at ?3 (and ?4, for readySQL), all in
 // order of due time and id. CROSS JOIN keeps the communes outside: one
 // search of deliveries_due per commune, each stopping after ?5 ready rows.
-const fairRowsSQL = `SELECT o.id, o.commune_id, o.priority
+var fairRowsSQL = `SELECT o.id, o.commune_id, o.priority
 	FROM json_each(?) c CROSS JOIN deliveries o
 	WHERE o.id IN (SELECT d.id FROM deliveries d
 		WHERE d.commune_id = c.value AND d.priority = ? AND d.status IN ('queued', 'retry')

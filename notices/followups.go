@@ -22,8 +22,13 @@ const followUpLiveSQL = `(f.status IN ('approved', 'done')
 
 // withdrawnSQL is true for a delivery d whose notice has an approved
 // withdrawal: the dispatcher's claim leaves it alone.
-const withdrawnSQL = `EXISTS (SELECT 1 FROM notices f WHERE f.refers_to = d.notice_id AND f.kind = 'cancel'
+var withdrawnSQL = withdrawnOf("d")
+
+// withdrawnOf is withdrawnSQL for the delivery of alias a.
+func withdrawnOf(a string) string {
+	return `EXISTS (SELECT 1 FROM notices f WHERE f.refers_to = ` + a + `.notice_id AND f.kind = 'cancel'
 	AND f.status IN ('approved', 'done'))`
+}
 
 // FollowUp is the follow-up that supersedes a notice.
 type FollowUp struct {

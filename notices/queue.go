@@ -158,24 +158,25 @@ func (s *Store) RecordAndClaim(ctx context.Context, results []Result, c Claim) (
 // its group (a later part of it still to go, the part before that sent,
 // its notice not stopped or withdrawn: 0020); and its notice is not
 // cancelled, rejected, expired (the parameter: now) or withdrawn.
-const readySQL = `((d.part = 1 AND NOT EXISTS (SELECT 1 FROM deliveries x
+var readySQL = `((d.part = 1 AND NOT EXISTS (SELECT 1 FROM deliveries x
 	                  WHERE x.group_id = d.group_id AND x.part > 1 AND x.status IN ('queued', 'retry', 'sending')
 	                    AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = x.notice_id
 	                                    AND n.status IN ('cancelled', 'rejected', 'expired'))
-	                    AND NOT EXISTS (SELECT 1 FROM notices f WHERE f.refers_to = x.notice_id AND f.kind = 'cancel'
-	                                    AND f.status IN ('approved', 'done'))
-	                    AND (x.status = 'sending'
-	                         OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = x.occurrence_id
-	                                    AND p.hamlet_id = x.hamlet_id AND p.part = x.part - 1 AND p.status = 'sent')
-	                         OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = x.bulletin_id
-	                                    AND p.part = x.part - 1 AND p.status = 'sent'))))
-	       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = d.occurrence_id
-	                  AND p.hamlet_id = d.hamlet_id AND p.part = d.part - 1 AND p.status = 'sent')
-	       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = d.bulletin_id
-	                  AND p.part = d.part - 1 AND p.status = 'sent'))
+	                    AND NOT ` + withdrawnOf("x") + `
+	                    AND (x.status = 'sending' OR ` + partBeforeSentSQL("x") + `)))
+	       OR ` + partBeforeSentSQL("d") + `)
 	  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.id = d.notice_id
 	       AND (n.status IN ('cancelled', 'rejected', 'expired') OR n.expires_at <= ?))
 	  AND NOT ` + withdrawnSQL
+
+// partBeforeSentSQL is true for a delivery (alias a) whose part before it
+// (of its occurrence to its hamlet, or of its bulletin) was sent.
+func partBeforeSentSQL(a string) string {
+	return strings.ReplaceAll(`(EXISTS (SELECT 1 FROM deliveries p WHERE p.occurrence_id = $.occurrence_id
+	                  AND p.hamlet_id = $.hamlet_id AND p.part = $.part - 1 AND p.status = 'sent')
+	       OR EXISTS (SELECT 1 FROM deliveries p WHERE p.bulletin_id = $.bulletin_id
+	                  AND p.part = $.part - 1 AND p.status = 'sent'))`, "$", a)
+}
 
 // claim claims c; with c.Fair, each turn's communes go by id starting
 // after commune after (the rotation's start).

@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"errors"
+	"maps"
 
 	"github.com/loaxa/loaxa/notices"
 )
@@ -70,10 +71,7 @@ func (d *dispatcher) writeClaim(ctx context.Context, batch []result, c notices.C
 		return jobs, nil
 	}
 	if c.PerCommune != nil { // what the urgent claim took counts against each commune's cap
-		rest.PerCommune = make(map[int64]int, len(c.PerCommune))
-		for id, n := range c.PerCommune {
-			rest.PerCommune[id] = n
-		}
+		rest.PerCommune = maps.Clone(c.PerCommune)
 		for _, j := range jobs {
 			if n, ok := rest.PerCommune[j.CommuneID]; ok {
 				rest.PerCommune[j.CommuneID] = n - 1
